@@ -1,0 +1,43 @@
+# Two commands on a fresh clone: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install migrate lint check messages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+run: migrate
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+
+check: install
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
+
+# Regenerate the message catalogues after changing user-facing strings, then translate
+# locale/ja/LC_MESSAGES/django.po and run `make messages` again to compile.
+messages: install
+	$(BIN)/python manage.py makemessages --locale ja --locale en --ignore ".venv/*" --no-obsolete
+	$(BIN)/python manage.py compilemessages --ignore ".venv/*"
+
+clean:
+	rm -rf $(VENV) db.sqlite3

@@ -1,0 +1,637 @@
+"""Departments, pick-lists, incidents and the corrective/preventive actions (CAPA) they raise."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm_log.decorators import fsm_log_by, fsm_log_description
+
+from . import reportability
+from .roles import Role, has_role
+from .workflow import condition, permission
+
+# ---------------------------------------------------------------------------
+# Organisation
+
+
+class Department(models.Model):
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    head = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("department head"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="headed_departments",
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class UserProfile(models.Model):
+    """The department a user belongs to (roles are Django groups, see roles.py)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="members",
+    )
+
+    class Meta:
+        verbose_name = _("user profile")
+        verbose_name_plural = _("user profiles")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+def department_of(user) -> Department | None:
+    profile = getattr(user, "profile", None) if user.is_authenticated else None
+    return profile.department if profile else None
+
+
+# ---------------------------------------------------------------------------
+# Pick-lists (editable in the admin, seeded with the JIPDEC taxonomy, domain.md §5.1)
+
+
+class PickList(models.Model):
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_ja = models.CharField(_("name (Japanese)"), max_length=100)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "code"]
+
+    def __str__(self) -> str:
+        return self.name_en if (get_language() or "ja").startswith("en") else self.name_ja
+
+
+class EventClass(PickList):
+    class Meta(PickList.Meta):
+        verbose_name = _("event class")
+        verbose_name_plural = _("event classes")
+
+
+class CauseCategory(PickList):
+    class Meta(PickList.Meta):
+        verbose_name = _("cause category")
+        verbose_name_plural = _("cause categories")
+
+
+# ---------------------------------------------------------------------------
+# Reference numbers
+
+
+class ReferenceCounter(models.Model):
+    """Last number handed out per prefix and year (INC-2026-0042, ACT-2026-0107)."""
+
+    prefix = models.CharField(max_length=10)
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["prefix", "year"], name="unique_counter_per_year")]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}-{self.year}: {self.last_number}"
+
+
+# ---------------------------------------------------------------------------
+# Records with a state machine
+
+
+class StateMachineRecord(ConcurrentTransitionMixin, models.Model):
+    """Base of every record with a protected `state` field.
+
+    Model validation assigns each field back to itself, which a protected FSM field
+    refuses; the state is never user input, so it is left out of validation.
+    """
+
+    class Meta:
+        abstract = True
+
+    def full_clean(self, exclude=None, validate_unique=True, validate_constraints=True):
+        exclude = {*(exclude or ()), "state"}
+        super().full_clean(exclude=exclude, validate_unique=validate_unique, validate_constraints=validate_constraints)
+
+
+# ---------------------------------------------------------------------------
+# Incidents
+
+
+class IncidentKind(models.TextChoices):
+    LEAK = "leak", _("Leak")
+    LOSS = "loss", _("Loss")
+    DAMAGE = "damage", _("Damage")
+    MISUSE = "misuse", _("Unauthorized use or provision")
+    VIOLATION = "violation", _("Rule violation")
+    WEAKNESS = "weakness", _("Weakness")
+    NEAR_MISS = "near_miss", _("Near miss")
+    OTHER = "other", _("Other")
+
+
+class Severity(models.TextChoices):
+    L0 = "L0", _("L0 near miss")
+    L1 = "L1", _("L1 accident, internal")
+    L2 = "L2", _("L2 accident, external")
+    L3 = "L3", _("L3 reportable situation")
+    L4 = "L4", _("L4 serious incident")
+
+
+class IncidentState(models.TextChoices):
+    REPORTED = "reported", _("Reported")
+    TRIAGED = "triaged", _("Triaged")
+    CONTAINED = "contained", _("Contained")
+    ANALYSED = "analysed", _("Analysed")
+    CORRECTING = "correcting", _("Correcting")
+    VERIFYING = "verifying", _("Verifying")
+    CLOSED = "closed", _("Closed")
+    DISMISSED = "dismissed", _("Dismissed")
+
+
+class IncidentQuerySet(models.QuerySet):
+    def visible_to(self, user) -> IncidentQuerySet:
+        """Staff see what they reported; department heads their departments; the rest all."""
+        from .roles import sees_everything
+
+        if not user.is_authenticated:
+            return self.none()
+        if sees_everything(user):
+            return self
+        visible = Q(reporter=user)
+        departments = headed_department_ids(user)
+        if departments:
+            visible |= Q(department_id__in=departments)
+        return self.filter(visible)
+
+    def open(self) -> IncidentQuerySet:
+        return self.exclude(state__in=[IncidentState.CLOSED, IncidentState.DISMISSED])
+
+
+def headed_department_ids(user) -> list[int]:
+    """Departments a department head answers for: those naming them head, and their own."""
+    if not has_role(user, Role.DEPARTMENT_HEAD):
+        return []
+    cached = getattr(user, "_pms_headed_departments", None)
+    if cached is None:
+        ids = set(Department.objects.filter(head=user).values_list("id", flat=True))
+        own = UserProfile.objects.filter(user=user).values_list("department_id", flat=True).first()
+        if own:
+            ids.add(own)
+        cached = user._pms_headed_departments = sorted(ids)
+    return cached
+
+
+# Checks shared by several transitions. Each returns a message naming what is missing.
+
+
+def _runs_response(incident: Incident, user) -> str | None:
+    if not has_role(user, Role.PMS_MANAGER):
+        return _("Only the PMS manager or the PMS office may do this.")
+    return None
+
+
+def _closes_independently(incident: Incident, user) -> str | None:
+    problem = _runs_response(incident, user)
+    if problem:
+        return problem
+    if user.pk in incident.implementer_ids():
+        return _(
+            "The closing verification must be done by someone who did not implement the incident's actions."
+        )
+    return None
+
+
+def _has_severity(incident: Incident) -> str | None:
+    return None if incident.severity else _("Set the severity (L0-L4).")
+
+
+def _has_containment(incident: Incident) -> str | None:
+    return None if incident.containment_summary.strip() else _("Describe how the incident was contained.")
+
+
+def _has_root_cause(incident: Incident) -> str | None:
+    missing = []
+    if not incident.root_cause.strip():
+        missing.append(str(_("the root cause")))
+    if incident.cause_id is None:
+        missing.append(str(_("the cause category")))
+    return _("Record %(missing)s.") % {"missing": ", ".join(missing)} if missing else None
+
+
+def _has_corrective_action(incident: Incident) -> str | None:
+    if incident.kind == IncidentKind.NEAR_MISS:
+        return None
+    if incident.actions.exclude(state=ActionState.CANCELLED).filter(kind=ActionKind.CORRECTIVE).exists():
+        return None
+    return _("Add at least one corrective action (not needed for a near miss).")
+
+
+def _actions_implemented(incident: Incident) -> str | None:
+    pending = incident.actions.filter(state__in=[ActionState.PLANNED, ActionState.IN_PROGRESS])
+    refs = list(pending.values_list("reference", flat=True))
+    if refs:
+        return _("These actions are not implemented yet: %(refs)s.") % {"refs": ", ".join(refs)}
+    return None
+
+
+def _actions_effective(incident: Incident) -> str | None:
+    pending = incident.actions.exclude(state__in=[ActionState.EFFECTIVE, ActionState.CANCELLED])
+    refs = list(pending.values_list("reference", flat=True))
+    if refs:
+        return _("These actions have not been verified effective: %(refs)s.") % {"refs": ", ".join(refs)}
+    return None
+
+
+def _has_dismissal_reason(incident: Incident) -> str | None:
+    return None if incident.dismissal_reason.strip() else _("Give the reason for dismissing the report.")
+
+
+class Incident(StateMachineRecord):
+    reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("what happened"))
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("reporter"), on_delete=models.PROTECT,
+        related_name="reported_incidents",
+    )
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), on_delete=models.PROTECT, related_name="incidents"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=IncidentKind.choices)
+    event_class = models.ForeignKey(
+        EventClass, verbose_name=_("event class"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    cause = models.ForeignKey(
+        CauseCategory, verbose_name=_("cause category"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    severity = models.CharField(_("severity"), max_length=2, choices=Severity.choices, blank=True)
+    occurred_at = models.DateTimeField(_("occurred at"), null=True, blank=True)
+    discovered_at = models.DateTimeField(
+        _("discovered at"),
+        help_text=_("When anyone in the company first knew. Every reporting clock starts here."),
+    )
+    data_items = models.TextField(_("affected data items"), blank=True)
+    affected_count = models.PositiveIntegerField(
+        _("number of data subjects"), null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    affected_count_estimated = models.BooleanField(
+        _("number is an estimate"), default=False,
+        help_text=_("When uncertain, enter the largest possible number and tick this."),
+    )
+    involves_sensitive_data = models.BooleanField(_("involves sensitive personal information"), default=False)
+    risk_of_financial_damage = models.BooleanField(_("risk of financial damage"), default=False)
+    suspected_unauthorized_purpose = models.BooleanField(
+        _("suspected unauthorized purpose"), default=False,
+        help_text=_("Unauthorized access, theft, an insider taking data out, and the like."),
+    )
+    data_in_collection = models.BooleanField(
+        _("data was being collected"), default=False,
+        help_text=_("The information was being acquired (for example a web form) and not yet in our database."),
+    )
+    strongly_encrypted = models.BooleanField(
+        _("strongly encrypted"), default=False,
+        help_text=_("The data was protected by strong encryption or an equivalent measure."),
+    )
+    entrusted_by = models.CharField(
+        _("entrusting business"), max_length=200, blank=True,
+        help_text=_("The 委託元's name, when the data was entrusted to us."),
+    )
+    # Derived from the classification on every save (see save()); stored so that lists
+    # and the API can filter on it in the database.
+    reportable = models.BooleanField(_("reportable"), default=False, editable=False)
+
+    containment_summary = models.TextField(_("containment"), blank=True)
+    correction_taken = models.TextField(_("correction taken"), blank=True)
+    root_cause = models.TextField(_("root cause"), blank=True)
+    dismissal_reason = models.TextField(_("reason for dismissal"), blank=True)
+
+    state = FSMField(
+        _("state"), default=IncidentState.REPORTED, choices=IncidentState.choices, protected=True
+    )
+    created_at = models.DateTimeField(_("reported at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
+
+    objects = IncidentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("incident")
+        verbose_name_plural = _("incidents")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(occurred_at__isnull=True) | Q(occurred_at__lte=models.F("discovered_at")),
+                name="incident_occurred_before_discovery",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.reportable = self.assessment.reportable
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "reportable", "updated_at"}
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        errors = {}
+        now = timezone.now()
+        if self.discovered_at and self.discovered_at > now:
+            errors["discovered_at"] = _("The discovery cannot be in the future.")
+        if self.occurred_at and self.occurred_at > now:
+            errors["occurred_at"] = _("The occurrence cannot be in the future.")
+        elif self.occurred_at and self.discovered_at and self.occurred_at > self.discovered_at:
+            errors["occurred_at"] = _("The incident cannot have occurred after it was discovered.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def assessment(self) -> reportability.Assessment:
+        return reportability.assess(
+            kind=self.kind,
+            involves_sensitive_data=self.involves_sensitive_data,
+            risk_of_financial_damage=self.risk_of_financial_damage,
+            suspected_unauthorized_purpose=self.suspected_unauthorized_purpose,
+            data_in_collection=self.data_in_collection,
+            strongly_encrypted=self.strongly_encrypted,
+            affected_count=self.affected_count,
+            discovered_on=timezone.localdate(self.discovered_at) if self.discovered_at else None,
+        )
+
+    @property
+    def reportable_reasons(self) -> list[dict]:
+        return [reason.as_dict() for reason in self.assessment.reasons]
+
+    @property
+    def is_open(self) -> bool:
+        return self.state not in (IncidentState.CLOSED, IncidentState.DISMISSED)
+
+    def implementer_ids(self) -> set[int]:
+        """Owners of the incident's actions and whoever recorded them implemented."""
+        actions = list(self.actions.exclude(state=ActionState.CANCELLED).values_list("id", "owner_id"))
+        owners = {owner for _pk, owner in actions}
+        return owners | implemented_by([pk for pk, _owner in actions])
+
+    # Transitions. They only change this record; incident_transition() in services.py
+    # checks permissions and conditions, locks the row and saves with the trail entry.
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=IncidentState.REPORTED, target=IncidentState.TRIAGED,
+                conditions=[condition(_has_severity)], permission=permission(_runs_response))
+    def triage(self, by=None, description=None):
+        """Acknowledge the report, classify it and start the initial response."""
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=IncidentState.TRIAGED, target=IncidentState.CONTAINED,
+                conditions=[condition(_has_containment)], permission=permission(_runs_response))
+    def contain(self, by=None, description=None):
+        """The spread of harm has been stopped."""
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=IncidentState.CONTAINED, target=IncidentState.ANALYSED,
+                conditions=[condition(_has_root_cause)], permission=permission(_runs_response))
+    def analyse(self, by=None, description=None):
+        """The facts, the scope and the root cause are established."""
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=IncidentState.ANALYSED, target=IncidentState.CORRECTING,
+                conditions=[condition(_has_corrective_action)], permission=permission(_runs_response))
+    def plan_actions(self, by=None, description=None):
+        """Corrective and preventive actions are planned and under way."""
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=IncidentState.CORRECTING, target=IncidentState.VERIFYING,
+                conditions=[condition(_actions_implemented)], permission=permission(_runs_response))
+    def verify(self, by=None, description=None):
+        """Every action is implemented; their effectiveness is being checked."""
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=IncidentState.VERIFYING, target=IncidentState.CLOSED,
+                conditions=[condition(_actions_effective)], permission=permission(_closes_independently))
+    def close(self, by=None, description=None):
+        """Verified closed: every action proved effective."""
+        self.closed_at = timezone.now()
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=[IncidentState.REPORTED, IncidentState.TRIAGED],
+                target=IncidentState.DISMISSED,
+                conditions=[condition(_has_dismissal_reason)], permission=permission(_runs_response))
+    def dismiss(self, by=None, description=None):
+        """Not an incident of the PMS (for example a duplicate or a false alarm)."""
+        self.closed_at = timezone.now()
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=IncidentState.CLOSED, target=IncidentState.CORRECTING,
+                permission=permission(_runs_response))
+    def reopen(self, by=None, description=None):
+        """New facts: the response goes back to corrective action."""
+        self.closed_at = None
+
+
+# ---------------------------------------------------------------------------
+# Actions (CAPA)
+
+
+def implemented_by(action_ids: list[int]) -> set[int]:
+    """Users who took the `implement` transition of these actions, from the trail."""
+    if not action_ids:
+        return set()
+    from django_fsm_log.models import StateLog
+
+    return set(
+        StateLog.objects.filter(
+            content_type__app_label="incidents", content_type__model="action",
+            object_id__in=action_ids, transition="implement", by__isnull=False,
+        ).values_list("by_id", flat=True)
+    )
+
+
+class ActionKind(models.TextChoices):
+    CORRECTION = "correction", _("Correction")
+    CORRECTIVE = "corrective", _("Corrective action")
+    PREVENTIVE = "preventive", _("Preventive action")
+    IMPROVEMENT = "improvement", _("Improvement")
+
+
+class ActionState(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    IN_PROGRESS = "in_progress", _("In progress")
+    IMPLEMENTED = "implemented", _("Implemented")
+    EFFECTIVE = "effective", _("Verified effective")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class ActionQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ActionQuerySet:
+        """Owners and verifiers see their actions; department heads their departments'."""
+        from .roles import sees_everything
+
+        if not user.is_authenticated:
+            return self.none()
+        if sees_everything(user):
+            return self
+        visible = Q(owner=user) | Q(verifier=user)
+        departments = headed_department_ids(user)
+        if departments:
+            visible |= Q(department_id__in=departments)
+        return self.filter(visible)
+
+    def open(self) -> ActionQuerySet:
+        return self.exclude(state__in=[ActionState.EFFECTIVE, ActionState.CANCELLED])
+
+
+def _owner_or_manager(action: Action, user) -> str | None:
+    if user.pk == action.owner_id or has_role(user, Role.PMS_MANAGER):
+        return None
+    return _("Only the action's owner or the PMS manager may do this.")
+
+
+def _independent_verifier(action: Action, user) -> str | None:
+    if user.pk != action.verifier_id:
+        return _("Only the action's verifier may check its effectiveness.")
+    if user.pk == action.owner_id or user.pk in action.implementer_ids():
+        return _("The effectiveness check must be done by someone who did not implement the action.")
+    return None
+
+
+def _manager_only(action: Action, user) -> str | None:
+    return None if has_role(user, Role.PMS_MANAGER) else _("Only the PMS manager may do this.")
+
+
+def _has_implementation_note(action: Action) -> str | None:
+    return None if action.implementation_note.strip() else _("Describe what was done.")
+
+
+def _has_effectiveness_note(action: Action) -> str | None:
+    return None if action.effectiveness_note.strip() else _("Record the evidence of the effectiveness check.")
+
+
+def _has_cancel_reason(action: Action) -> str | None:
+    return None if action.cancel_reason.strip() else _("Give the reason for cancelling the action.")
+
+
+class Action(StateMachineRecord):
+    reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=20, choices=ActionKind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    incident = models.ForeignKey(
+        Incident, verbose_name=_("incident"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="actions",
+    )
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), on_delete=models.PROTECT, related_name="actions"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="owned_actions"
+    )
+    verifier = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("verifier"), on_delete=models.PROTECT,
+        related_name="verified_actions",
+    )
+    due_date = models.DateField(_("due date"))
+    implementation_note = models.TextField(_("what was done"), blank=True)
+    effectiveness_note = models.TextField(_("effectiveness check"), blank=True)
+    cancel_reason = models.TextField(_("reason for cancelling"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT,
+        related_name="created_actions",
+    )
+    state = FSMField(_("state"), default=ActionState.PLANNED, choices=ActionState.choices, protected=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    implemented_at = models.DateTimeField(_("implemented at"), null=True, blank=True, editable=False)
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True, editable=False)
+
+    objects = ActionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_date", "id"]
+        verbose_name = _("action")
+        verbose_name_plural = _("actions")
+        constraints = [
+            models.CheckConstraint(condition=~Q(owner=models.F("verifier")), name="action_verifier_is_not_owner"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}"
+
+    def clean(self) -> None:
+        if self.owner_id and self.owner_id == self.verifier_id:
+            raise ValidationError({"verifier": _("The verifier must be someone other than the owner.")})
+
+    @property
+    def is_open(self) -> bool:
+        return self.state not in (ActionState.EFFECTIVE, ActionState.CANCELLED)
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_open and self.state != ActionState.IMPLEMENTED and self.due_date < timezone.localdate()
+
+    def implementer_ids(self) -> set[int]:
+        return {self.owner_id} | implemented_by([self.pk])
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=ActionState.PLANNED, target=ActionState.IN_PROGRESS,
+                permission=permission(_owner_or_manager))
+    def start(self, by=None, description=None):
+        """Work on the action has begun."""
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=ActionState.IN_PROGRESS, target=ActionState.IMPLEMENTED,
+                conditions=[condition(_has_implementation_note)], permission=permission(_owner_or_manager))
+    def implement(self, by=None, description=None):
+        """The action is carried out; its effectiveness is still to be checked."""
+        self.implemented_at = timezone.now()
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=ActionState.IMPLEMENTED, target=ActionState.EFFECTIVE,
+                conditions=[condition(_has_effectiveness_note)], permission=permission(_independent_verifier))
+    def verify_effective(self, by=None, description=None):
+        """The verifier confirmed that the action removed the cause."""
+        self.verified_at = timezone.now()
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=ActionState.IMPLEMENTED, target=ActionState.IN_PROGRESS,
+                conditions=[condition(_has_effectiveness_note)], permission=permission(_independent_verifier))
+    def verify_ineffective(self, by=None, description=None):
+        """The action did not work: it goes back to its owner."""
+        self.implemented_at = None
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=[ActionState.PLANNED, ActionState.IN_PROGRESS], target=ActionState.CANCELLED,
+                conditions=[condition(_has_cancel_reason)], permission=permission(_manager_only))
+    def cancel(self, by=None, description=None):
+        """Dropped, with a reason (for example superseded by another action)."""

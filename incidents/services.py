@@ -1,0 +1,283 @@
+"""Every write to incidents and actions goes through here: the web UI, the API and the
+admin all call these functions, so permission checks, conditions, locking and the trail
+are the same whichever door a user comes in by.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransition
+from django_fsm_log.models import StateLog
+
+from .exceptions import (
+    ConcurrentChange,
+    ConditionsNotMet,
+    NotPermitted,
+    RecordClosed,
+    TransitionNotAvailable,
+    UnknownTransition,
+)
+from .models import Action, Incident, ReferenceCounter, headed_department_ids
+from .roles import Role, has_role
+from .workflow import permission_problem, unmet_conditions
+
+# ---------------------------------------------------------------------------
+# What each transition asks the user for
+
+
+@dataclass(frozen=True)
+class TransitionSpec:
+    name: str
+    label: Any
+    fields: tuple[str, ...] = ()
+    comment_required: bool = False
+    danger: bool = False
+
+
+INCIDENT_TRANSITIONS: dict[str, TransitionSpec] = {
+    spec.name: spec
+    for spec in [
+        TransitionSpec("triage", _("Start the response"), ("severity", "kind", "event_class")),
+        TransitionSpec("contain", _("Mark contained"), ("containment_summary", "correction_taken")),
+        TransitionSpec("analyse", _("Record the root cause"), ("root_cause", "cause")),
+        TransitionSpec("plan_actions", _("Start corrective actions")),
+        TransitionSpec("verify", _("Start the effectiveness check")),
+        TransitionSpec("close", _("Close as verified")),
+        TransitionSpec("dismiss", _("Dismiss"), ("dismissal_reason",), danger=True),
+        TransitionSpec("reopen", _("Reopen"), comment_required=True, danger=True),
+    ]
+}
+
+ACTION_TRANSITIONS: dict[str, TransitionSpec] = {
+    spec.name: spec
+    for spec in [
+        TransitionSpec("start", _("Start work")),
+        TransitionSpec("implement", _("Mark implemented"), ("implementation_note",)),
+        TransitionSpec("verify_effective", _("Verified effective"), ("effectiveness_note",)),
+        TransitionSpec("verify_ineffective", _("Not effective: back to work"), ("effectiveness_note",),
+                       danger=True),
+        TransitionSpec("cancel", _("Cancel"), ("cancel_reason",), danger=True),
+    ]
+}
+
+TRANSITIONS: dict[type, dict[str, TransitionSpec]] = {
+    Incident: INCIDENT_TRANSITIONS,
+    Action: ACTION_TRANSITIONS,
+}
+
+
+def transition_spec(model: type, name: str) -> TransitionSpec:
+    try:
+        return TRANSITIONS[model][name]
+    except KeyError:
+        raise UnknownTransition() from None
+
+
+def _fsm_transition(record, name: str):
+    """The django-fsm-2 Transition for `name` from the record's current state, or None."""
+    meta = getattr(type(record), name)._django_fsm
+    return meta.get_transition(record.state)
+
+
+@dataclass
+class TransitionOption:
+    spec: TransitionSpec
+    target: str
+    unmet_conditions: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+
+def transitions_for(record, user) -> list[TransitionOption]:
+    """The transitions this user may take from the record's current state.
+
+    Unmet conditions are listed rather than hiding the transition: most of them are
+    satisfied by the fields the transition's form asks for.
+    """
+    options = []
+    for spec in TRANSITIONS[type(record)].values():
+        fsm_transition = _fsm_transition(record, spec.name)
+        if fsm_transition is None or permission_problem(record, fsm_transition, user):
+            continue
+        unmet = [] if spec.fields else unmet_conditions(record, fsm_transition)
+        options.append(TransitionOption(spec, fsm_transition.target, unmet))
+    return options
+
+
+def transition_record(record, name: str, *, by, comment: str = "", changes: dict | None = None):
+    """Take transition `name` on an incident or action, as `by`.
+
+    Raises UnknownTransition (404), ConcurrentChange or TransitionNotAvailable (409),
+    NotPermitted (403) or ConditionsNotMet (400). The field changes the transition asks
+    for, the state change and the trail entry commit together or not at all.
+    """
+    model = type(record)
+    spec = transition_spec(model, name)
+    unexpected = set(changes or {}) - set(spec.fields)
+    if unexpected:
+        raise ValueError(f"{name} does not take {sorted(unexpected)}")
+
+    with transaction.atomic():
+        # Lock the row so that two users taking steps at once are serialised; the state
+        # comparison below then turns the loser of the race into a 409.
+        current = model.objects.select_for_update().get(pk=record.pk)
+        if current.state != record.state:
+            raise ConcurrentChange()
+        fsm_transition = _fsm_transition(current, name)
+        if fsm_transition is None:
+            raise TransitionNotAvailable()
+        problem = permission_problem(current, fsm_transition, by)
+        if problem:
+            raise NotPermitted(problem)
+        for field_name, value in (changes or {}).items():
+            setattr(current, field_name, value)
+        unmet = unmet_conditions(current, fsm_transition)
+        if spec.comment_required and not comment.strip():
+            unmet.append(str(_("Add a comment explaining this step.")))
+        if unmet:
+            raise ConditionsNotMet(problems=unmet)
+        getattr(current, name)(by=by, description=comment.strip() or None)
+        try:
+            current.save()
+        except ConcurrentTransition:
+            raise ConcurrentChange() from None
+    return current
+
+
+# ---------------------------------------------------------------------------
+# Reference numbers
+
+
+def next_reference(prefix: str, width: int) -> str:
+    """Allocate PREFIX-<year>-<n>, unique and without gaps within the year.
+
+    Must run inside the transaction that inserts the record. The counter row stays locked
+    until that transaction ends, so concurrent reports queue for it; a rollback also
+    rolls back the counter, so no number is lost.
+    """
+    year = timezone.localdate().year
+    ReferenceCounter.objects.bulk_create(
+        [ReferenceCounter(prefix=prefix, year=year, last_number=0)], ignore_conflicts=True
+    )
+    ReferenceCounter.objects.filter(prefix=prefix, year=year).update(last_number=F("last_number") + 1)
+    number = ReferenceCounter.objects.get(prefix=prefix, year=year).last_number
+    return f"{prefix}-{year}-{number:0{width}d}"
+
+
+def _log_creation(record, *, by, transition_name: str) -> None:
+    StateLog.objects.create(
+        content_type=ContentType.objects.get_for_model(record),
+        object_id=record.pk,
+        transition=transition_name,
+        source_state=None,
+        state=record.state,
+        by=by,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Incidents
+
+INCIDENT_EDITABLE_BY_REPORTER = frozenset({
+    "title", "description", "department", "kind", "occurred_at", "discovered_at", "data_items",
+    "affected_count", "affected_count_estimated",
+})
+
+
+def incident_report(*, reporter, **data) -> Incident:
+    """A staff member reports an incident or near miss."""
+    with transaction.atomic():
+        incident = Incident(reporter=reporter, **data)
+        incident.reference = next_reference("INC", 4)
+        incident.full_clean()
+        incident.save()
+        _log_creation(incident, by=reporter, transition_name="report")
+    return incident
+
+
+def incident_can_edit(incident: Incident, user) -> bool:
+    if has_role(user, Role.PMS_MANAGER):
+        return True
+    return incident.reporter_id == user.pk and incident.state == "reported"
+
+
+def incident_update(*, incident: Incident, by, **data) -> Incident:
+    """Edit the description and classification (never the state: that takes a transition)."""
+    if not incident.is_open:
+        raise RecordClosed()
+    if not incident_can_edit(incident, by):
+        raise NotPermitted(_("Only the PMS manager may edit an incident once the response has started."))
+    if not has_role(by, Role.PMS_MANAGER) and set(data) - INCIDENT_EDITABLE_BY_REPORTER:
+        raise NotPermitted(_("Only the PMS manager may change the classification."))
+    with transaction.atomic():
+        for name, value in data.items():
+            setattr(incident, name, value)
+        incident.full_clean()
+        try:
+            incident.save()
+        except ConcurrentTransition:
+            raise ConcurrentChange() from None
+    return incident
+
+
+# ---------------------------------------------------------------------------
+# Actions
+
+
+def action_can_create(user, *, department=None, incident: Incident | None = None) -> bool:
+    if has_role(user, Role.PMS_MANAGER):
+        return True
+    return department is not None and department.pk in headed_department_ids(user)
+
+
+def action_create(*, by, **data) -> Action:
+    """Plan a correction, corrective, preventive or improvement action."""
+    incident = data.get("incident")
+    if incident is not None and not incident.is_open:
+        raise RecordClosed(_("Actions cannot be added to a closed or dismissed incident."))
+    if not action_can_create(by, department=data.get("department"), incident=incident):
+        raise NotPermitted(_("Only the PMS manager or the department's head may plan actions."))
+    with transaction.atomic():
+        action = Action(created_by=by, **data)
+        action.reference = next_reference("ACT", 4)
+        action.full_clean()
+        action.save()
+        _log_creation(action, by=by, transition_name="create")
+    return action
+
+
+def action_can_edit(action: Action, user) -> bool:
+    return action_can_create(user, department=action.department)
+
+
+def action_update(*, action: Action, by, **data) -> Action:
+    if not action.is_open:
+        raise RecordClosed()
+    if not action_can_edit(action, by):
+        raise NotPermitted(_("Only the PMS manager or the department's head may change an action."))
+    with transaction.atomic():
+        for name, value in data.items():
+            setattr(action, name, value)
+        action.full_clean()
+        try:
+            action.save()
+        except ConcurrentTransition:
+            raise ConcurrentChange() from None
+    return action
+
+
+def validation_messages(error: ValidationError) -> dict[str, list[str]]:
+    """A model ValidationError as {field: [messages]} for forms and the API."""
+    if hasattr(error, "error_dict"):
+        return {name: [str(m) for e in errors for m in e.messages] for name, errors in error.error_dict.items()}
+    return {"non_field_errors": [str(m) for m in error.messages]}
