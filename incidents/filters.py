@@ -1,0 +1,48 @@
+"""List filters shared by the web lists and the API (django-filter)."""
+
+from __future__ import annotations
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    Action,
+    ActionKind,
+    ActionState,
+    Department,
+    Incident,
+    IncidentKind,
+    IncidentState,
+    Severity,
+)
+
+
+class IncidentFilter(django_filters.FilterSet):
+    state = django_filters.MultipleChoiceFilter(choices=IncidentState.choices, label=_("state"))
+    kind = django_filters.MultipleChoiceFilter(choices=IncidentKind.choices, label=_("kind"))
+    severity = django_filters.MultipleChoiceFilter(choices=Severity.choices, label=_("severity"))
+    department = django_filters.ModelChoiceFilter(queryset=Department.objects.all(), label=_("department"))
+    reportable = django_filters.BooleanFilter(label=_("reportable"))
+    open = django_filters.BooleanFilter(method="filter_open", label=_("open only"))
+
+    class Meta:
+        model = Incident
+        fields = ["state", "kind", "severity", "department", "reportable"]
+
+    def filter_open(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.open() if value else queryset.exclude(pk__in=queryset.open().values("pk"))
+
+
+class ActionFilter(django_filters.FilterSet):
+    state = django_filters.MultipleChoiceFilter(choices=ActionState.choices, label=_("state"))
+    kind = django_filters.MultipleChoiceFilter(choices=ActionKind.choices, label=_("kind"))
+    department = django_filters.ModelChoiceFilter(queryset=Department.objects.all(), label=_("department"))
+    incident = django_filters.NumberFilter(field_name="incident_id", label=_("incident"))
+    owner = django_filters.NumberFilter(field_name="owner_id", label=_("owner"))
+    due_before = django_filters.DateFilter(field_name="due_date", lookup_expr="lte", label=_("due on or before"))
+
+    class Meta:
+        model = Action
+        fields = ["state", "kind", "department", "incident", "owner"]
