@@ -1,7 +1,22 @@
 """Test settings: only what must differ from config.settings."""
 
+import os
+import tempfile
+from pathlib import Path
+
 from config.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+
+# One test database per test process, so that two suites running side by side on one
+# machine never share (and drop) each other's database.
+_test_db = f"test_pms_{os.getpid()}"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not the in-memory default: the concurrency tests open one connection per
+    # thread, and an in-memory shared-cache database fails them with "table is locked"
+    # where a real deployment would wait for the lock.
+    DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / f"{_test_db}.sqlite3")}  # noqa: F405
+else:
+    DATABASES["default"]["TEST"] = {"NAME": _test_db}  # noqa: F405

@@ -171,7 +171,7 @@ class IncidentQuerySet(models.QuerySet):
         """Staff see what they reported; department heads their departments; the rest all."""
         from .roles import sees_everything
 
-        if not user.is_authenticated:
+        if not user.is_authenticated or not user.is_active:
             return self.none()
         if sees_everything(user):
             return self
@@ -493,7 +493,7 @@ class ActionQuerySet(models.QuerySet):
         """Owners and verifiers see their actions; department heads their departments'."""
         from .roles import sees_everything
 
-        if not user.is_authenticated:
+        if not user.is_authenticated or not user.is_active:
             return self.none()
         if sees_everything(user):
             return self
