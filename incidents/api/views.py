@@ -1,0 +1,293 @@
+"""REST API for incidents and actions (design.md "Interfaces").
+
+Reads come from the selectors, so a record the user may not see is a 404 on every
+endpoint. Writes and transitions go through the services, which check permissions and
+conditions; their errors are turned into status codes by errors.exception_handler.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from .. import selectors, services
+from ..filters import ActionFilter, IncidentFilter
+from ..models import Action, Incident, department_of
+from .serializers import (
+    ActionInputSerializer,
+    ActionSerializer,
+    ErrorSerializer,
+    HistoryEntrySerializer,
+    IncidentDetailSerializer,
+    IncidentInputSerializer,
+    IncidentSerializer,
+    TokenSerializer,
+    TransitionOptionSerializer,
+    transition_input_serializer,
+)
+
+ERROR_RESPONSES = {
+    400: OpenApiResponse(OpenApiTypes.OBJECT, description=_("Invalid input: a list of messages per field.")),
+    403: OpenApiResponse(ErrorSerializer, description=_("Not permitted, with the reason.")),
+    404: OpenApiResponse(ErrorSerializer, description=_("No such record visible to you.")),
+    409: OpenApiResponse(ErrorSerializer, description=_("The record is closed or was changed concurrently.")),
+}
+
+
+def _errors(*codes: int) -> dict:
+    return {code: ERROR_RESPONSES[code] for code in codes}
+
+
+def transition_docs(model: type) -> dict:
+    """Schema of the transition endpoints of one record type."""
+    specs = services.TRANSITIONS[model]
+    asks = "; ".join(f"`{spec.name}`: {', '.join(spec.fields) or '-'}" for spec in specs.values())
+    return {
+        "transitions": extend_schema(
+            summary=_("Transitions you may take now"),
+            responses={200: TransitionOptionSerializer(many=True), **_errors(404)},
+        ),
+        "transition": extend_schema(
+            summary=_("Take a transition"),
+            description=f"Fields each step takes besides `comment`: {asks}.",
+            parameters=[OpenApiParameter("name", str, OpenApiParameter.PATH, enum=list(specs))],
+            request=transition_input_serializer(model),
+            responses={
+                200: IncidentDetailSerializer if model is Incident else ActionSerializer,
+                400: OpenApiResponse(
+                    OpenApiTypes.OBJECT,
+                    description=_("Invalid payload (messages per field), or unmet conditions: "
+                                  "`{\"detail\": …, \"unmet_conditions\": […]}`."),
+                ),
+                **_errors(403, 404),
+                409: OpenApiResponse(
+                    ErrorSerializer,
+                    description=_("Not available from the current state, or changed concurrently."),
+                ),
+            },
+        ),
+        "history": extend_schema(
+            summary=_("The transition trail"), responses={200: HistoryEntrySerializer(many=True), **_errors(404)}
+        ),
+    }
+
+
+class RecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """List, detail, create, update and the transition pattern of one record type."""
+
+    model: type
+    list_serializer_class: type[serializers.Serializer]
+    detail_serializer_class: type[serializers.Serializer]
+    input_serializer_class: type[serializers.Serializer]
+    # Token first: a request without credentials then gets 401 with `WWW-Authenticate: Token`
+    # (with session first, DRF answers 403, as session auth has no challenge to offer).
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+
+    def get_serializer_class(self):
+        if self.action == "list":
+            return self.list_serializer_class
+        if self.action in ("create", "update", "partial_update"):
+            return self.input_serializer_class
+        if self.action == "transitions":
+            return TransitionOptionSerializer
+        if self.action == "transition":
+            return transition_input_serializer(self.model)
+        if self.action == "history":
+            return HistoryEntrySerializer
+        return self.detail_serializer_class
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "model": self.model}
+
+    def detail_response(self, record, status_code=status.HTTP_200_OK) -> Response:
+        """The record as the detail endpoint shows it, read again with its related rows."""
+        try:
+            record = self.detail_queryset().get(pk=record.pk)
+        except self.model.DoesNotExist:  # no longer visible: answer with what we have
+            pass
+        data = self.detail_serializer_class(record, context=self.get_serializer_context()).data
+        return Response(data, status=status_code)
+
+    def detail_queryset(self):
+        return self.get_queryset()
+
+    def validated_input(self, instance=None, *, partial=False) -> dict:
+        serializer = self.input_serializer_class(
+            instance, data=self.request.data, partial=partial, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    @staticmethod
+    def changed(record, data: dict) -> dict:
+        """Only the values that differ, so that a full PUT does not count as changing everything."""
+        return {name: value for name, value in data.items() if getattr(record, name) != value}
+
+    @action(detail=True, methods=["get"], url_path="transitions", pagination_class=None, filter_backends=[])
+    def transitions(self, request, pk=None):
+        record = self.get_object()
+        options = services.transitions_for(record, request.user)
+        return Response(self.get_serializer(options, many=True).data)
+
+    @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[^/.]+)",
+            pagination_class=None, filter_backends=[])
+    def transition(self, request, pk=None, name=None):
+        record = self.get_object()
+        services.transition_spec(self.model, name)  # unknown name: 404
+        serializer = transition_input_serializer(self.model, name)(
+            data=request.data, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        changes = dict(serializer.validated_data)
+        comment = changes.pop("comment", "")
+        record = services.transition_record(record, name, by=request.user, comment=comment, changes=changes)
+        return self.detail_response(record)
+
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def history(self, request, pk=None):
+        record = self.get_object()
+        return Response(self.get_serializer(selectors.trail(record), many=True).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("List incidents")),
+    retrieve=extend_schema(summary=_("An incident with its actions"), responses={200: IncidentDetailSerializer,
+                                                                               **_errors(404)}),
+    **transition_docs(Incident),
+)
+@extend_schema(tags=["incidents"])
+class IncidentViewSet(RecordViewSet):
+    """Incidents and near misses. Staff see what they reported, department heads their
+    departments', the PMS office, auditors and top management all; anything else is a 404.
+    The state changes only through the transitions."""
+
+    model = Incident
+    queryset = Incident.objects.none()  # the real one comes from the selector, per user
+    list_serializer_class = IncidentSerializer
+    detail_serializer_class = IncidentDetailSerializer
+    input_serializer_class = IncidentInputSerializer
+    filterset_class = IncidentFilter
+    search_fields = ["reference", "title", "description"]
+    ordering_fields = [
+        "reference", "title", "state", "kind", "severity", "occurred_at", "discovered_at", "affected_count",
+        "created_at", "updated_at", "closed_at",
+    ]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Incident.objects.none()
+        queryset = selectors.incident_list(user=self.request.user)
+        if self.action == "retrieve":
+            queryset = queryset.prefetch_related("actions")
+        return queryset
+
+    def detail_queryset(self):
+        return selectors.incident_list(user=self.request.user).prefetch_related("actions")
+
+    @extend_schema(
+        summary=_("Report an incident"),
+        description=_("Any signed-in user. The department defaults to your own; the reporter is you."),
+        request=IncidentInputSerializer,
+        responses={201: IncidentDetailSerializer, **_errors(400, 403)},
+    )
+    def create(self, request):
+        data = self.validated_input()
+        if data.get("department") is None:
+            data["department"] = department_of(request.user)
+            if data["department"] is None:
+                raise serializers.ValidationError({"department": [_("This field is required.")]})
+        incident = services.incident_report(reporter=request.user, **data)
+        return self.detail_response(incident, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary=_("Edit an incident"),
+        request=IncidentInputSerializer,
+        responses={200: IncidentDetailSerializer, **_errors(400, 403, 404, 409)},
+    )
+    def update(self, request, pk=None, partial=False):
+        incident = self.get_object()
+        data = self.validated_input(incident, partial=partial)
+        incident = services.incident_update(incident=incident, by=request.user, **self.changed(incident, data))
+        return self.detail_response(incident)
+
+    @extend_schema(
+        summary=_("Edit some fields of an incident"),
+        request=IncidentInputSerializer,
+        responses={200: IncidentDetailSerializer, **_errors(400, 403, 404, 409)},
+    )
+    def partial_update(self, request, pk=None):
+        return self.update(request, pk, partial=True)
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("List actions")),
+    retrieve=extend_schema(summary=_("An action"), responses={200: ActionSerializer, **_errors(404)}),
+    **transition_docs(Action),
+)
+@extend_schema(tags=["actions"])
+class ActionViewSet(RecordViewSet):
+    """Corrections, corrective, preventive and improvement actions (CAPA). Owners and
+    verifiers see their actions, department heads their departments', the PMS office,
+    auditors and top management all; anything else is a 404. The state changes only
+    through the transitions."""
+
+    model = Action
+    queryset = Action.objects.none()  # the real one comes from the selector, per user
+    list_serializer_class = ActionSerializer
+    detail_serializer_class = ActionSerializer
+    input_serializer_class = ActionInputSerializer
+    filterset_class = ActionFilter
+    search_fields = ["reference", "title", "description"]
+    ordering_fields = ["reference", "title", "state", "kind", "due_date", "created_at", "updated_at"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Action.objects.none()
+        return selectors.action_list(user=self.request.user)
+
+    @extend_schema(
+        summary=_("Plan an action"),
+        description=_("The PMS manager, or the head of the action's department."),
+        request=ActionInputSerializer,
+        responses={201: ActionSerializer, **_errors(400, 403, 409)},
+    )
+    def create(self, request):
+        record = services.action_create(by=request.user, **self.validated_input())
+        return self.detail_response(record, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary=_("Edit an action"),
+        request=ActionInputSerializer,
+        responses={200: ActionSerializer, **_errors(400, 403, 404, 409)},
+    )
+    def update(self, request, pk=None, partial=False):
+        record = self.get_object()
+        data = self.validated_input(record, partial=partial)
+        record = services.action_update(action=record, by=request.user, **self.changed(record, data))
+        return self.detail_response(record)
+
+    @extend_schema(
+        summary=_("Edit some fields of an action"),
+        request=ActionInputSerializer,
+        responses={200: ActionSerializer, **_errors(400, 403, 404, 409)},
+    )
+    def partial_update(self, request, pk=None):
+        return self.update(request, pk, partial=True)
+
+
+@extend_schema(
+    tags=["auth"],
+    summary=_("Obtain an API token"),
+    description=_("Exchange a username and password for a token; send it as `Authorization: Token <token>`."),
+    auth=[],
+    request=ObtainAuthToken.serializer_class,
+    responses={200: TokenSerializer, 400: OpenApiResponse(OpenApiTypes.OBJECT, description=_("Wrong credentials."))},
+)
+class TokenObtainApi(ObtainAuthToken):
+    pass

@@ -1,0 +1,233 @@
+"""List endpoints: filters, search, ordering, pagination and a constant number of queries."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from incidents.models import ActionKind, ActionState, CauseCategory, EventClass, IncidentKind, IncidentState
+from tests.incidents.factories import ActionFactory, DepartmentFactory, IncidentFactory
+
+pytestmark = pytest.mark.django_db
+
+INCIDENTS_URL = reverse("api:incident-list")
+ACTIONS_URL = reverse("api:action-list")
+
+
+def references(response) -> list[str]:
+    assert response.status_code == 200, response.content
+    return [row["reference"] for row in response.json()["results"]]
+
+
+def force_state(record, state):
+    """Put a record in a state without walking the workflow (list tests only read)."""
+    type(record).objects.filter(pk=record.pk).update(state=state)
+
+
+@pytest.fixture
+def incidents(sales, it_dept):
+    now = timezone.now()
+    leak = IncidentFactory(
+        reference="INC-2026-0001", title="顧客名簿の誤送信", kind=IncidentKind.LEAK, severity="L2",
+        department=sales, involves_sensitive_data=True, discovered_at=now - dt.timedelta(days=3),
+        affected_count=30,
+    )
+    loss = IncidentFactory(
+        reference="INC-2026-0002", title="USBメモリの紛失", description="社外で USB メモリを紛失した。",
+        kind=IncidentKind.LOSS, severity="L1", department=it_dept, discovered_at=now - dt.timedelta(days=1),
+        affected_count=5,
+    )
+    near_miss = IncidentFactory(
+        reference="INC-2026-0003", title="宛先確認漏れ", kind=IncidentKind.NEAR_MISS, severity="L0",
+        department=sales, discovered_at=now - dt.timedelta(days=2), affected_count=0,
+    )
+    force_state(loss, IncidentState.TRIAGED)
+    force_state(near_miss, IncidentState.CLOSED)
+    return leak, loss, near_miss
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"state": "reported"}, ["INC-2026-0001"]),
+        ({"state": ["triaged", "closed"]}, ["INC-2026-0002", "INC-2026-0003"]),
+        ({"kind": "loss"}, ["INC-2026-0002"]),
+        ({"kind": ["leak", "near_miss"]}, ["INC-2026-0001", "INC-2026-0003"]),
+        ({"severity": "L0"}, ["INC-2026-0003"]),
+        ({"reportable": "true"}, ["INC-2026-0001"]),
+        ({"reportable": "false"}, ["INC-2026-0002", "INC-2026-0003"]),
+        ({"search": "USB"}, ["INC-2026-0002"]),  # description
+        ({"search": "誤送信"}, ["INC-2026-0001"]),  # title, in Japanese
+        ({"search": "2026-0003"}, ["INC-2026-0003"]),  # reference
+    ],
+)
+def test_incident_filters_and_search(api_as, manager, incidents, query, expected):
+    response = api_as(manager).get(INCIDENTS_URL, {**query, "ordering": "reference"})
+
+    assert references(response) == expected
+
+
+def test_incident_department_filter(api_as, manager, incidents, sales):
+    response = api_as(manager).get(INCIDENTS_URL, {"department": sales.pk, "ordering": "reference"})
+
+    assert references(response) == ["INC-2026-0001", "INC-2026-0003"]
+
+
+@pytest.mark.parametrize(
+    ("ordering", "expected"),
+    [
+        ("discovered_at", ["INC-2026-0001", "INC-2026-0003", "INC-2026-0002"]),
+        ("-discovered_at", ["INC-2026-0002", "INC-2026-0003", "INC-2026-0001"]),
+        ("affected_count", ["INC-2026-0003", "INC-2026-0002", "INC-2026-0001"]),
+        ("-reference", ["INC-2026-0003", "INC-2026-0002", "INC-2026-0001"]),
+    ],
+)
+def test_incident_ordering(api_as, manager, incidents, ordering, expected):
+    assert references(api_as(manager).get(INCIDENTS_URL, {"ordering": ordering})) == expected
+
+
+def test_an_invalid_filter_value_is_a_400_naming_the_filter(api_as, manager, incidents):
+    response = api_as(manager).get(INCIDENTS_URL, {"state": "exploded"})
+
+    assert response.status_code == 400
+    assert "state" in response.json()
+
+
+def test_incident_list_is_paginated(api_as, manager, incidents):
+    client = api_as(manager)
+
+    first = client.get(INCIDENTS_URL, {"ordering": "reference", "page_size": 2}).json()
+    second = client.get(INCIDENTS_URL, {"ordering": "reference", "page_size": 2, "page": 2}).json()
+
+    assert first["count"] == 3
+    assert [row["reference"] for row in first["results"]] == ["INC-2026-0001", "INC-2026-0002"]
+    assert first["previous"] is None and "page=2" in first["next"]
+    assert [row["reference"] for row in second["results"]] == ["INC-2026-0003"]
+    assert second["next"] is None
+    assert client.get(INCIDENTS_URL, {"page": 9}).status_code == 404
+
+
+def test_incident_rows_have_the_documented_fields(api_as, manager, incidents):
+    row = api_as(manager).get(INCIDENTS_URL, {"search": "INC-2026-0001"}).json()["results"][0]
+
+    assert row["reporter"].keys() == {"id", "username", "name"}
+    assert row["reportable"] is True
+    assert [reason["category"] for reason in row["reportable_reasons"]] == [1]
+    assert {"code", "category", "message"} == row["reportable_reasons"][0].keys()
+    assert "actions" not in row  # on the detail only
+
+
+@pytest.fixture
+def actions(sales, it_dept, manager, head):
+    today = timezone.localdate()
+    first = ActionFactory(reference="ACT-2026-0001", title="送信前ダブルチェック", kind=ActionKind.CORRECTIVE,
+                          department=sales, owner=head, verifier=manager, due_date=today + dt.timedelta(days=5))
+    second = ActionFactory(reference="ACT-2026-0002", title="USB 利用禁止", description="暗号化 USB のみ許可",
+                           kind=ActionKind.PREVENTIVE, department=it_dept, owner=manager, verifier=head,
+                           due_date=today + dt.timedelta(days=1))
+    third = ActionFactory(reference="ACT-2026-0003", title="教育の実施", kind=ActionKind.IMPROVEMENT,
+                          department=sales, owner=head, verifier=manager, due_date=today - dt.timedelta(days=2))
+    force_state(second, ActionState.IN_PROGRESS)
+    return first, second, third
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"state": "planned"}, ["ACT-2026-0001", "ACT-2026-0003"]),
+        ({"state": "in_progress"}, ["ACT-2026-0002"]),
+        ({"kind": ["corrective", "preventive"]}, ["ACT-2026-0001", "ACT-2026-0002"]),
+        ({"search": "暗号化"}, ["ACT-2026-0002"]),
+        ({"search": "ACT-2026-0003"}, ["ACT-2026-0003"]),
+        ({"ordering": "due_date"}, ["ACT-2026-0003", "ACT-2026-0002", "ACT-2026-0001"]),
+        ({"ordering": "-reference"}, ["ACT-2026-0003", "ACT-2026-0002", "ACT-2026-0001"]),
+    ],
+)
+def test_action_filters_search_and_ordering(api_as, manager, actions, query, expected):
+    response = api_as(manager).get(ACTIONS_URL, {"ordering": "reference", **query})
+
+    assert references(response) == expected
+
+
+def test_action_department_and_owner_filters(api_as, manager, actions, sales):
+    client = api_as(manager)
+
+    assert references(client.get(ACTIONS_URL, {"department": sales.pk, "ordering": "reference"})) == [
+        "ACT-2026-0001", "ACT-2026-0003"]
+    assert references(client.get(ACTIONS_URL, {"owner": manager.pk})) == ["ACT-2026-0002"]
+
+
+def test_action_rows_show_people_and_overdue(api_as, manager, actions, head):
+    rows = {row["reference"]: row for row in api_as(manager).get(ACTIONS_URL).json()["results"]}
+
+    assert rows["ACT-2026-0003"]["is_overdue"] is True
+    assert rows["ACT-2026-0001"]["is_overdue"] is False
+    assert rows["ACT-2026-0001"]["owner"] == {"id": head.pk, "username": "head", "name": "head"}
+
+
+# ---------------------------------------------------------------------------
+# The same number of queries for 5 rows and for 50
+
+
+def token_client(user) -> APIClient:
+    """A client that authenticates like a real one, loading the user on every request."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    return client
+
+
+def count_queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, {"page_size": 100})
+    assert response.status_code == 200
+    return len(queries)
+
+
+def make_incidents(count, **fixed):
+    event_classes = list(EventClass.objects.all())
+    causes = list(CauseCategory.objects.all())
+    for n in range(count):
+        data = {"department": DepartmentFactory(), "severity": "L1", **fixed}
+        IncidentFactory(event_class=event_classes[n % len(event_classes)], cause=causes[n % len(causes)], **data)
+
+
+def make_actions(count, user=None):
+    for n in range(count):
+        # Half owned by the user, half to be verified by them (both make an action theirs).
+        role = {} if user is None else {"owner": user} if n % 2 else {"verifier": user}
+        ActionFactory(incident=IncidentFactory(), department=DepartmentFactory(), **role)
+
+
+@pytest.mark.parametrize("who", ["manager", "staff", "head"])
+def test_incident_list_queries_do_not_grow_with_rows(request, who):
+    user = request.getfixturevalue(who)
+    client = token_client(user)
+    # What makes 50 incidents visible to each of them: everything, their own, their department's.
+    fixed = {"manager": {}, "staff": {"reporter": user}, "head": {"department": user.profile.department}}[who]
+
+    make_incidents(5, **fixed)
+    with_5 = count_queries(client, INCIDENTS_URL)
+    make_incidents(45, **fixed)
+    with_50 = count_queries(client, INCIDENTS_URL)
+
+    assert client.get(INCIDENTS_URL, {"page_size": 100}).json()["count"] == 50
+    assert with_5 == with_50
+
+
+@pytest.mark.parametrize("who", ["manager", "staff"])
+def test_action_list_queries_do_not_grow_with_rows(request, who):
+    user = request.getfixturevalue(who)
+    client = token_client(user)
+
+    make_actions(5, user if who == "staff" else None)
+    with_5 = count_queries(client, ACTIONS_URL)
+    make_actions(45, user if who == "staff" else None)
+    with_50 = count_queries(client, ACTIONS_URL)
+
+    assert client.get(ACTIONS_URL, {"page_size": 100}).json()["count"] == 50
+    assert with_5 == with_50
