@@ -8,6 +8,9 @@ from config.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Tests run with DEBUG off and no collectstatic: let whitenoise look files up on demand
+# instead of warning on every request that STATIC_ROOT does not exist.
+WHITENOISE_AUTOREFRESH = True
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 
 # One test database per test process, so that two suites running side by side on one

@@ -260,6 +260,13 @@ def _actions_effective(incident: Incident) -> str | None:
     return None
 
 
+def _no_open_actions(incident: Incident) -> str | None:
+    refs = list(incident.actions.open().values_list("reference", flat=True))
+    if refs:
+        return _("Cancel its open actions first: %(refs)s.") % {"refs": ", ".join(refs)}
+    return None
+
+
 def _has_dismissal_reason(incident: Incident) -> str | None:
     return None if incident.dismissal_reason.strip() else _("Give the reason for dismissing the report.")
 
@@ -441,7 +448,8 @@ class Incident(StateMachineRecord):
     @fsm_log_description
     @transition(field=state, source=[IncidentState.REPORTED, IncidentState.TRIAGED],
                 target=IncidentState.DISMISSED,
-                conditions=[condition(_has_dismissal_reason)], permission=permission(_runs_response))
+                conditions=[condition(_has_dismissal_reason), condition(_no_open_actions)],
+                permission=permission(_runs_response))
     def dismiss(self, by=None, description=None):
         """Not an incident of the PMS (for example a duplicate or a false alarm)."""
         self.closed_at = timezone.now()

@@ -141,6 +141,10 @@ def transition_record(record, name: str, *, by, comment: str = "", changes: dict
             raise NotPermitted(problem)
         for field_name, value in (changes or {}).items():
             setattr(current, field_name, value)
+        if changes:
+            # The web form, the API serializer and the admin validate too; this is the
+            # last line, for every other caller.
+            current.full_clean(validate_unique=False)
         unmet = unmet_conditions(current, fsm_transition)
         if spec.comment_required and not comment.strip():
             unmet.append(str(_("Add a comment explaining this step.")))
@@ -188,14 +192,27 @@ def _log_creation(record, *, by, transition_name: str) -> None:
 # ---------------------------------------------------------------------------
 # Incidents
 
-INCIDENT_EDITABLE_BY_REPORTER = frozenset({
+# What a reporter may fill in, and correct until the PMS office starts the response. The
+# assessment (severity, classification lists, cause, containment, dismissal) is the PMS
+# office's.
+REPORT_FIELDS = frozenset({
     "title", "description", "department", "kind", "occurred_at", "discovered_at", "data_items",
-    "affected_count", "affected_count_estimated",
+    "affected_count", "affected_count_estimated", "involves_sensitive_data", "risk_of_financial_damage",
+    "suspected_unauthorized_purpose", "data_in_collection", "strongly_encrypted", "entrusted_by",
 })
+
+# What the PMS office may edit besides the report. The dismissal reason, the reporter and
+# everything the system records itself change only through their transitions.
+ASSESSMENT_FIELDS = frozenset({
+    "severity", "event_class", "cause", "root_cause", "containment_summary", "correction_taken",
+})
+INCIDENT_EDITABLE_BY_REPORTER = REPORT_FIELDS  # TODO(lead): rename in forms.py, then drop
 
 
 def incident_report(*, reporter, **data) -> Incident:
-    """A staff member reports an incident or near miss."""
+    """Anyone reports an incident or near miss; only the PMS office fills in its assessment."""
+    if not has_role(reporter, Role.PMS_MANAGER) and set(data) - REPORT_FIELDS:
+        raise NotPermitted(_("Only the PMS manager may fill in the assessment of an incident."))
     with transaction.atomic():
         incident = Incident(reporter=reporter, **data)
         incident.reference = next_reference("INC", 4)
@@ -213,11 +230,14 @@ def incident_can_edit(incident: Incident, user) -> bool:
 
 def incident_update(*, incident: Incident, by, **data) -> Incident:
     """Edit the description and classification (never the state: that takes a transition)."""
+    unknown = set(data) - REPORT_FIELDS - ASSESSMENT_FIELDS
+    if unknown:
+        raise ValueError(f"incident_update does not change {sorted(unknown)}")
     if not incident.is_open:
         raise RecordClosed()
     if not incident_can_edit(incident, by):
         raise NotPermitted(_("Only the PMS manager may edit an incident once the response has started."))
-    if not has_role(by, Role.PMS_MANAGER) and set(data) - INCIDENT_EDITABLE_BY_REPORTER:
+    if not has_role(by, Role.PMS_MANAGER) and set(data) - REPORT_FIELDS:
         raise NotPermitted(_("Only the PMS manager may change the classification."))
     with transaction.atomic():
         for name, value in data.items():
@@ -235,18 +255,34 @@ def incident_update(*, incident: Incident, by, **data) -> Incident:
 
 
 def action_can_create(user, *, department=None, incident: Incident | None = None) -> bool:
+    if incident is not None and not Incident.objects.visible_to(user).filter(pk=incident.pk).exists():
+        return False
     if has_role(user, Role.PMS_MANAGER):
         return True
     return department is not None and department.pk in headed_department_ids(user)
 
 
-def action_create(*, by, **data) -> Action:
-    """Plan a correction, corrective, preventive or improvement action."""
-    incident = data.get("incident")
+ACTION_FIELDS = frozenset({
+    "kind", "title", "description", "incident", "department", "owner", "verifier", "due_date",
+})
+
+
+def _check_action_target(by, *, department, incident: Incident | None) -> None:
+    """May `by` plan an action in this department, for this incident?"""
     if incident is not None and not incident.is_open:
         raise RecordClosed(_("Actions cannot be added to a closed or dismissed incident."))
-    if not action_can_create(by, department=data.get("department"), incident=incident):
+    if not action_can_create(by, department=department):
         raise NotPermitted(_("Only the PMS manager or the department's head may plan actions."))
+    if incident is not None and not Incident.objects.visible_to(by).filter(pk=incident.pk).exists():
+        raise NotPermitted(_("You may only plan actions for incidents you can see."))
+
+
+def action_create(*, by, **data) -> Action:
+    """Plan a correction, corrective, preventive or improvement action."""
+    unknown = set(data) - ACTION_FIELDS
+    if unknown:
+        raise ValueError(f"action_create does not set {sorted(unknown)}")
+    _check_action_target(by, department=data.get("department"), incident=data.get("incident"))
     with transaction.atomic():
         action = Action(created_by=by, **data)
         action.reference = next_reference("ACT", 4)
@@ -261,10 +297,19 @@ def action_can_edit(action: Action, user) -> bool:
 
 
 def action_update(*, action: Action, by, **data) -> Action:
+    """Re-plan an open action. Its notes and dates are written by its transitions only."""
+    unknown = set(data) - ACTION_FIELDS
+    if unknown:
+        raise ValueError(f"action_update does not change {sorted(unknown)}")
     if not action.is_open:
         raise RecordClosed()
     if not action_can_edit(action, by):
         raise NotPermitted(_("Only the PMS manager or the department's head may change an action."))
+    # Moving an action must pass the same checks as creating it where it lands.
+    if "department" in data or ("incident" in data and data["incident"] != action.incident):
+        _check_action_target(
+            by, department=data.get("department", action.department), incident=data.get("incident")
+        )
     with transaction.atomic():
         for name, value in data.items():
             setattr(action, name, value)

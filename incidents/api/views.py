@@ -11,7 +11,6 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -85,9 +84,6 @@ class RecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     list_serializer_class: type[serializers.Serializer]
     detail_serializer_class: type[serializers.Serializer]
     input_serializer_class: type[serializers.Serializer]
-    # Token first: a request without credentials then gets 401 with `WWW-Authenticate: Token`
-    # (with session first, DRF answers 403, as session auth has no challenge to offer).
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
 
     def get_serializer_class(self):
         if self.action == "list":

@@ -145,3 +145,27 @@ def test_a_role_without_duties_cannot_edit_actions(head, manager):
     action = ActionFactory(owner=head, verifier=manager)
     with pytest.raises(NotPermitted):
         services.action_update(action=action, by=UserFactory(roles=["executive"]), title="変更")
+
+
+def test_a_head_cannot_move_an_action_out_of_their_department(head, manager, sales, it_dept):
+    action = ActionFactory(owner=head, verifier=manager, department=sales)
+    with pytest.raises(NotPermitted):
+        services.action_update(action=action, by=head, department=it_dept)
+    action.refresh_from_db()
+    assert action.department == sales
+
+
+def test_an_action_cannot_be_moved_onto_a_dismissed_incident(head, manager, sales, staff):
+    action = ActionFactory(owner=head, verifier=manager, department=sales)
+    dismissed = IncidentFactory(reporter=staff, department=sales, state="dismissed")
+    with pytest.raises(RecordClosed):
+        services.action_update(action=action, by=manager, incident=dismissed)
+
+
+def test_a_head_cannot_attach_an_action_to_an_incident_they_cannot_see(head, manager, sales, other_staff, it_dept):
+    hidden = IncidentFactory(reporter=other_staff, department=it_dept, state="analysed")
+    with pytest.raises(NotPermitted):
+        services.action_create(
+            by=head, kind=ActionKind.CORRECTIVE, title="x", department=sales, owner=head, verifier=manager,
+            due_date="2026-12-31", incident=hidden,
+        )

@@ -262,3 +262,13 @@ def test_the_trail_entry_and_the_state_commit_together(staff, manager, monkeypat
     incident.refresh_from_db()
     assert (incident.state, incident.severity) == ("reported", "")
     assert StateLog.objects.count() == before
+
+
+def test_dismiss_needs_its_open_actions_cancelled(staff, manager, head):
+    incident = step(reported_incident(staff), "triage", manager, severity="L1")
+    action = add_action(incident, owner=head, verifier=manager)
+    with pytest.raises(ConditionsNotMet) as error:
+        step(incident, "dismiss", manager, dismissal_reason="誤報")
+    assert action.reference in error.value.problems[0]
+    step(action, "cancel", manager, cancel_reason="誤報のため")
+    assert step(incident, "dismiss", manager, dismissal_reason="誤報").state == "dismissed"

@@ -24,7 +24,7 @@ def test_the_reporter_may_correct_the_report_until_triage(staff, manager):
 def test_the_reporter_cannot_classify(staff):
     incident = reported_incident(staff)
     with pytest.raises(NotPermitted):
-        services.incident_update(incident=incident, by=staff, involves_sensitive_data=True)
+        services.incident_update(incident=incident, by=staff, severity="L1")
 
 
 def test_the_pms_manager_classifies_and_reportability_follows(staff, manager):
@@ -60,3 +60,21 @@ def test_bad_values_are_refused_per_field_and_nothing_is_saved(staff, manager, c
     assert field in error.value.message_dict
     fresh = type(incident).objects.get(pk=incident.pk)
     assert (fresh.title, fresh.kind) == ("顧客リストの誤送信", "leak")
+
+
+def test_staff_report_facts_but_not_the_assessment(staff):
+    from incidents.exceptions import NotPermitted
+
+    with pytest.raises(NotPermitted):
+        reported_incident(staff, severity="L0", root_cause="自分のせいではない")
+    incident = reported_incident(staff, involves_sensitive_data=True, entrusted_by="株式会社サンプル")
+    assert incident.reportable is True
+
+
+def test_a_transition_validates_the_fields_it_sets(staff, manager):
+    incident = reported_incident(staff)
+    with pytest.raises(ValidationError) as error:
+        services.transition_record(incident, "triage", by=manager, changes={"severity": "L9"})
+    assert "severity" in error.value.message_dict
+    incident.refresh_from_db()
+    assert incident.state == "reported"
