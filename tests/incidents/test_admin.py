@@ -1,0 +1,398 @@
+"""The Django admin: pages load, the state is never writable, and transitions and edits go
+through the services with the same permissions as the web UI and the API."""
+
+import datetime as dt
+
+import pytest
+from django import forms
+from django.contrib import admin
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth.models import Permission
+from django.contrib.messages import get_messages
+from django.urls import reverse
+from django.utils import timezone
+from django_fsm_log.models import StateLog
+from rest_framework.authtoken.models import Token
+
+from incidents import services
+from incidents.models import Action, CauseCategory, EventClass, Incident
+from incidents.selectors import trail
+from tests.incidents.factories import ActionFactory, UserFactory, reported_incident
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def superuser(db):
+    """A Django superuser who holds no PMS role."""
+    return UserFactory(username="root", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def pms_manager(manager):
+    """The PMS manager, with access to the admin."""
+    manager.is_staff = True
+    manager.save(update_fields=["is_staff"])
+    return manager
+
+
+@pytest.fixture
+def admin_client(client):
+    """A test client asking for English, so that messages can be compared."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login
+
+
+@pytest.fixture
+def incident(staff):
+    return reported_incident(staff)
+
+
+def change_url(record):
+    return reverse(f"admin:incidents_{record._meta.model_name}_change", args=[record.pk])
+
+
+def transition_url(record, name):
+    return reverse(f"admin:incidents_{record._meta.model_name}_transition", args=[record.pk, name])
+
+
+def messages_of(response):
+    return [str(message) for message in get_messages(response.wsgi_request)]
+
+
+def form_data(response) -> dict:
+    """The POST data of an admin form as the browser would send it back unchanged."""
+    form = response.context["adminform"].form
+    data = {}
+    for name, field in form.fields.items():
+        value = form[name].value()
+        widget = field.widget
+        if isinstance(widget, forms.MultiWidget):
+            for index, part in enumerate(widget.decompress(value)):
+                data[f"{name}_{index}"] = "" if part is None else str(part)
+        elif isinstance(widget, forms.CheckboxInput):
+            if value:
+                data[name] = "on"
+        elif value is not None:
+            data[name] = str(value)
+    return data
+
+
+def reload(record):
+    return type(record).objects.get(pk=record.pk)
+
+
+# ---------------------------------------------------------------------------
+# Pages
+
+
+def test_every_admin_page_loads_for_a_superuser(admin_client, superuser, incident, manager, head, sales):
+    ActionFactory(incident=incident, department=sales, owner=head, verifier=manager, created_by=manager)
+    Token.objects.create(user=superuser)
+    client = admin_client(superuser)
+    assert client.get(reverse("admin:index")).status_code == 200
+    for model, model_admin in admin.site._registry.items():
+        info = model._meta.app_label, model._meta.model_name
+        response = client.get(reverse("admin:{}_{}_changelist".format(*info)))
+        assert response.status_code == 200, model
+        response = client.get(reverse("admin:{}_{}_add".format(*info)))
+        assert response.status_code == 200, model
+        record = model_admin.get_queryset(response.wsgi_request).first()
+        assert record is not None, f"no {model.__name__} to open"
+        response = client.get(reverse("admin:{}_{}_change".format(*info), args=[record.pk]))
+        assert response.status_code == 200, model
+
+
+@pytest.mark.parametrize("query", [
+    "?state__exact=reported", "?q=誤送信", "?reportable__exact=1", "?kind__exact=leak",
+])
+def test_the_incident_list_filters_and_searches(admin_client, superuser, incident, query):
+    response = admin_client(superuser).get(reverse("admin:incidents_incident_changelist") + query)
+    assert response.status_code == 200
+
+
+def test_the_action_list_shows_overdue_actions(admin_client, superuser, manager, head, sales):
+    late = ActionFactory(department=sales, owner=head, verifier=manager, title="期限切れの処置",
+                         due_date=timezone.localdate() - dt.timedelta(days=3))
+    ActionFactory(department=sales, owner=head, verifier=manager, title="期限内の処置")
+    response = admin_client(superuser).get(reverse("admin:incidents_action_changelist") + "?overdue=yes")
+    assert list(response.context["cl"].result_list) == [late]
+
+
+def test_the_pick_lists_are_edited_in_the_list(admin_client, superuser):
+    response = admin_client(superuser).get(reverse("admin:incidents_eventclass_changelist"))
+    assert response.context["cl"].list_editable == ["position", "active"]
+
+
+def test_the_user_list_shows_departments_and_roles(admin_client, superuser, head):
+    response = admin_client(superuser).get(reverse("admin:auth_user_changelist") + "?q=head")
+    content = response.content.decode()
+    assert "営業部" in content
+    assert "Department head" in content
+
+
+def test_the_pms_office_uses_the_admin_without_model_permissions(admin_client, pms_manager, incident):
+    client = admin_client(pms_manager)
+    for name in ["incidents_incident_changelist", "incidents_action_changelist", "incidents_department_changelist",
+                 "incidents_eventclass_changelist", "incidents_causecategory_changelist"]:
+        assert client.get(reverse(f"admin:{name}")).status_code == 200, name
+    assert client.get(change_url(incident)).status_code == 200
+
+
+# ---------------------------------------------------------------------------
+# Nothing bypasses the services
+
+
+def test_posting_a_state_in_the_change_form_does_not_change_it(admin_client, pms_manager, incident):
+    client = admin_client(pms_manager)
+    data = form_data(client.get(change_url(incident)))
+    data.update(title="顧客リストの誤送信（訂正）", state="closed")
+    response = client.post(change_url(incident), data)
+    assert response.status_code == 302, response.context and response.context["adminform"].form.errors
+    incident = reload(incident)
+    assert incident.title == "顧客リストの誤送信（訂正）"
+    assert incident.state == "reported"
+    assert not trail(incident).exclude(transition="report").exists()
+
+
+def test_the_state_reference_and_reportable_fields_are_read_only(admin_client, pms_manager, incident):
+    response = admin_client(pms_manager).get(change_url(incident))
+    form = response.context["adminform"].form
+    assert {"state", "reference", "reportable"}.isdisjoint(form.fields)
+
+
+def test_adding_an_incident_goes_through_the_report_service(admin_client, pms_manager, sales):
+    client = admin_client(pms_manager)
+    data = form_data(client.get(reverse("admin:incidents_incident_add")))
+    discovered = timezone.localtime() - dt.timedelta(hours=3)
+    data.update(
+        title="USBメモリの紛失", description="社外でUSBメモリを紛失した。", department=str(sales.pk), kind="loss",
+        discovered_at_0=discovered.date().isoformat(), discovered_at_1=discovered.strftime("%H:%M:%S"),
+        state="closed",
+    )
+    response = client.post(reverse("admin:incidents_incident_add"), data)
+    assert response.status_code == 302, response.context and response.context["adminform"].form.errors
+    incident = Incident.objects.get(title="USBメモリの紛失")
+    assert incident.reference.startswith(f"INC-{timezone.localdate().year}-")
+    assert (incident.state, incident.reporter) == ("reported", pms_manager)
+    assert [(e.transition, e.by) for e in trail(incident)] == [("report", pms_manager)]
+
+
+def test_adding_an_action_goes_through_the_service(admin_client, pms_manager, incident, head, office, sales):
+    client = admin_client(pms_manager)
+    data = {
+        "kind": "corrective", "title": "宛先確認手順の制定", "description": "", "incident": str(incident.pk),
+        "department": str(sales.pk), "owner": str(head.pk), "verifier": str(office.pk),
+        "due_date": (timezone.localdate() + dt.timedelta(days=30)).isoformat(), "state": "effective",
+    }
+    response = client.post(reverse("admin:incidents_action_add"), data)
+    assert response.status_code == 302, response.context and response.context["adminform"].form.errors
+    action = Action.objects.get(title="宛先確認手順の制定")
+    assert (action.state, action.created_by, action.incident) == ("planned", pms_manager, incident)
+    assert action.reference.startswith("ACT-")
+    assert [e.transition for e in trail(action)] == ["create"]
+
+
+def test_the_verifier_cannot_be_the_owner_in_the_admin(admin_client, pms_manager, head, sales):
+    data = {
+        "kind": "corrective", "title": "自己検証", "department": str(sales.pk), "owner": str(head.pk),
+        "verifier": str(head.pk), "due_date": timezone.localdate().isoformat(),
+    }
+    response = admin_client(pms_manager).post(reverse("admin:incidents_action_add"), data)
+    assert response.status_code == 200
+    assert "verifier" in response.context["adminform"].form.errors
+    assert not Action.objects.exists()
+
+
+def test_a_department_head_cannot_plan_actions_for_another_department(admin_client, head, manager, it_dept):
+    head.is_staff = True
+    head.save(update_fields=["is_staff"])
+    head.user_permissions.add(*Permission.objects.filter(codename__in=["add_action", "view_action"]))
+    data = {
+        "kind": "corrective", "title": "他部署の処置", "department": str(it_dept.pk), "owner": str(head.pk),
+        "verifier": str(manager.pk), "due_date": timezone.localdate().isoformat(),
+    }
+    response = admin_client(head).post(reverse("admin:incidents_action_add"), data)
+    assert response.status_code == 200
+    assert "department" in response.context["adminform"].form.errors
+    assert not Action.objects.exists()
+
+
+def test_a_closed_record_is_read_only(admin_client, pms_manager, incident):
+    incident = services.transition_record(incident, "dismiss", by=pms_manager, changes={"dismissal_reason": "重複"})
+    client = admin_client(pms_manager)
+    response = client.get(change_url(incident))
+    assert response.status_code == 200
+    assert not response.context["has_change_permission"]
+    assert client.post(change_url(incident), {"title": "書き換え"}).status_code == 403
+    assert reload(incident).title != "書き換え"
+
+
+def test_nothing_can_be_deleted(admin_client, superuser, incident, manager, head, sales):
+    action = ActionFactory(department=sales, owner=head, verifier=manager)
+    client = admin_client(superuser)
+    for record in (incident, action):
+        url = reverse(f"admin:incidents_{record._meta.model_name}_delete", args=[record.pk])
+        assert client.get(url).status_code == 403
+        assert client.post(url, {"post": "yes"}).status_code == 403
+        assert type(record).objects.filter(pk=record.pk).exists()
+    response = client.get(reverse("admin:incidents_incident_changelist"))
+    action_form = response.context["action_form"]  # None when no bulk action is left
+    assert action_form is None or "delete_selected" not in dict(action_form.fields["action"].choices)
+
+
+# ---------------------------------------------------------------------------
+# Transitions
+
+
+def test_the_change_form_offers_exactly_the_permitted_transitions(admin_client, pms_manager, superuser, incident):
+    response = admin_client(pms_manager).get(change_url(incident))
+    expected = [option.name for option in services.transitions_for(incident, pms_manager)]
+    assert [option.name for option in response.context["transitions"]] == expected == ["triage", "dismiss"]
+    content = response.content.decode()
+    for name in expected:
+        assert transition_url(incident, name) in content
+    assert transition_url(incident, "close") not in content
+
+    response = admin_client(superuser).get(change_url(incident))
+    assert response.context["transitions"] == []
+    assert transition_url(incident, "triage") not in response.content.decode()
+
+
+def test_a_permitted_transition_changes_the_state_and_writes_the_trail(admin_client, pms_manager, incident):
+    client = admin_client(pms_manager)
+    response = client.get(transition_url(incident, "triage"))
+    assert response.status_code == 200
+    assert set(response.context["form"].fields) == {"from_state", "severity", "kind", "event_class", "comment"}
+
+    response = client.post(transition_url(incident, "triage"), {
+        "from_state": "reported", "severity": "L2", "kind": "leak",
+        "event_class": str(EventClass.objects.get(code="mis_sending").pk), "comment": "初動対応を開始した。",
+    })
+    assert response.status_code == 302
+    assert response["Location"] == change_url(incident)
+    incident = reload(incident)
+    assert (incident.state, incident.severity, incident.event_class.code) == ("triaged", "L2", "mis_sending")
+    entry = trail(incident).last()
+    assert (entry.transition, entry.source_state, entry.state) == ("triage", "reported", "triaged")
+    assert (entry.by, entry.description) == (pms_manager, "初動対応を開始した。")
+    assert LogEntry.objects.filter(object_id=str(incident.pk), user=pms_manager).exists()
+
+
+@pytest.mark.parametrize("who", ["superuser", "head_with_view_permission"])
+def test_a_transition_by_someone_without_the_role_is_refused(admin_client, superuser, head, incident, who):
+    user = superuser
+    if who == "head_with_view_permission":
+        head.is_staff = True
+        head.save(update_fields=["is_staff"])
+        head.user_permissions.add(Permission.objects.get(codename="view_incident"))
+        user = head
+    client = admin_client(user)
+    assert client.get(transition_url(incident, "triage")).status_code == 403
+    response = client.post(transition_url(incident, "triage"), {
+        "from_state": "reported", "severity": "L2", "kind": "leak", "comment": "無断で進める",
+    })
+    assert response.status_code == 403
+    assert "Only the PMS manager or the PMS office may do this." in " ".join(messages_of(response))
+    incident = reload(incident)
+    assert (incident.state, incident.severity) == ("reported", "")
+    assert not StateLog.objects.for_(incident).filter(transition="triage").exists()
+
+
+def test_a_staff_member_without_admin_access_is_sent_to_the_login(admin_client, staff, incident):
+    response = admin_client(staff).post(transition_url(incident, "triage"), {"from_state": "reported"})
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+    assert reload(incident).state == "reported"
+
+
+def test_an_unmet_condition_is_shown_and_changes_nothing(admin_client, pms_manager, incident):
+    response = admin_client(pms_manager).post(transition_url(incident, "triage"), {
+        "from_state": "reported", "severity": "", "kind": "leak", "comment": "重大度は未定",
+    })
+    assert response.status_code == 200
+    assert any("Set the severity (L0-L4)." in message for message in messages_of(response))
+    assert "Set the severity (L0-L4)." in response.context["form"].non_field_errors()
+    assert response.context["form"]["comment"].value() == "重大度は未定"
+    assert reload(incident).state == "reported"
+    assert not StateLog.objects.for_(incident).filter(transition="triage").exists()
+
+
+def test_a_required_comment_is_asked_for(admin_client, pms_manager, office, staff):
+    near_miss = reported_incident(staff, kind="near_miss")
+    for name, changes in [
+        ("triage", {"severity": "L0"}), ("contain", {"containment_summary": "送信前に気付いた"}),
+        ("analyse", {"root_cause": "手入力", "cause": CauseCategory.objects.get(code="operating_error")}),
+        ("plan_actions", {}), ("verify", {}), ("close", {}),
+    ]:
+        near_miss = services.transition_record(near_miss, name, by=office, changes=changes)
+    client = admin_client(pms_manager)
+    response = client.post(transition_url(near_miss, "reopen"), {"from_state": "closed", "comment": ""})
+    assert response.status_code == 200
+    assert "comment" in response.context["form"].errors
+    assert reload(near_miss).state == "closed"
+
+    response = client.post(transition_url(near_miss, "reopen"), {"from_state": "closed", "comment": "再発した"})
+    assert response.status_code == 302
+    assert reload(near_miss).state == "correcting"
+    assert trail(near_miss).last().description == "再発した"
+
+
+def test_a_step_not_available_from_the_state_is_refused(admin_client, pms_manager, incident):
+    client = admin_client(pms_manager)
+    response = client.get(transition_url(incident, "close"))
+    assert response.status_code == 302
+    assert response["Location"] == change_url(incident)
+    response = client.post(transition_url(incident, "close"), {"from_state": "reported"})
+    assert response.status_code == 302
+    assert any("not available" in message for message in messages_of(response))
+    assert reload(incident).state == "reported"
+
+
+def test_a_stale_page_is_refused(admin_client, pms_manager, office, incident):
+    services.transition_record(incident, "triage", by=office, changes={"severity": "L1"})
+    response = admin_client(pms_manager).post(transition_url(incident, "dismiss"), {
+        "from_state": "reported", "dismissal_reason": "重複報告",
+    })
+    assert response.status_code == 302
+    assert any("Someone else changed this record" in message for message in messages_of(response))
+    assert reload(incident).state == "triaged"
+
+
+def test_an_unknown_transition_is_404(admin_client, pms_manager, incident):
+    assert admin_client(pms_manager).get(transition_url(incident, "teleport")).status_code == 404
+
+
+def test_only_the_verifier_checks_an_action_in_the_admin(admin_client, pms_manager, office, head, sales):
+    action = ActionFactory(department=sales, owner=head, verifier=office, created_by=pms_manager)
+    action = services.transition_record(action, "start", by=head)
+    action = services.transition_record(action, "implement", by=head, changes={"implementation_note": "実施"})
+    data = {"from_state": "implemented", "effectiveness_note": "有効", "comment": ""}
+
+    response = admin_client(pms_manager).post(transition_url(action, "verify_effective"), data)
+    assert response.status_code == 403
+    assert reload(action).state == "implemented"
+
+    office.is_staff = True
+    office.save(update_fields=["is_staff"])
+    response = admin_client(office).post(transition_url(action, "verify_effective"), data)
+    assert response.status_code == 302
+    action = reload(action)
+    assert (action.state, action.effectiveness_note) == ("effective", "有効")
+    assert trail(action).last().by == office
+
+
+def test_the_transition_form_offers_only_active_pick_list_entries(admin_client, pms_manager, incident):
+    incident = services.transition_record(incident, "triage", by=pms_manager, changes={"severity": "L1"})
+    incident = services.transition_record(incident, "contain", by=pms_manager,
+                                          changes={"containment_summary": "削除を確認"})
+    CauseCategory.objects.filter(code="other").update(active=False)
+    response = admin_client(pms_manager).get(transition_url(incident, "analyse"))
+    codes = {cause.code for cause in response.context["form"].fields["cause"].queryset}
+    assert "other" not in codes
+    assert "insufficient_checking" in codes

@@ -1,0 +1,181 @@
+"""`manage.py seed_demo`: the demo company, complete and idempotent."""
+
+import datetime as dt
+import re
+from collections import defaultdict
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.utils import timezone
+from django_fsm_log.models import StateLog
+
+from incidents import services
+from incidents.models import (
+    Action,
+    ActionKind,
+    ActionState,
+    Department,
+    Incident,
+    IncidentKind,
+    IncidentState,
+    ReferenceCounter,
+    UserProfile,
+)
+from incidents.roles import Role
+from incidents.selectors import trail
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "demo-pass-2026"
+USERNAMES = ["staff", "manager", "office", "head_sales", "head_cs", "auditor", "auditlead", "executive", "admin"]
+
+
+def seed() -> str:
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def snapshot() -> dict:
+    User = get_user_model()
+    return {
+        "counts": {model.__name__: model.objects.count() for model in (
+            User, Department, UserProfile, Group, Incident, Action, StateLog, ReferenceCounter,
+        )},
+        "incidents": sorted(Incident.objects.values_list("reference", "state", "updated_at")),
+        "actions": sorted(Action.objects.values_list("reference", "state", "updated_at")),
+        "counters": sorted(ReferenceCounter.objects.values_list("prefix", "year", "last_number")),
+        "users": sorted(User.objects.values_list("username", "password", "last_name", "first_name")),
+    }
+
+
+@pytest.fixture
+def seeded(db):
+    return seed()
+
+
+def test_seeding_twice_changes_nothing(seeded):
+    before = snapshot()
+    output = seed()
+    assert snapshot() == before
+    assert "0 incidents" in output
+
+
+def test_seeding_after_real_use_adds_nothing_and_touches_nothing(seeded):
+    staff = get_user_model().objects.get(username="staff")
+    report = services.incident_report(
+        reporter=staff, title="名刺の紛失", description="名刺入れを紛失した。", department=staff.profile.department,
+        kind=IncidentKind.LOSS, discovered_at=timezone.now() - dt.timedelta(hours=1),
+    )
+    before = snapshot()
+    seed()
+    assert snapshot() == before
+    assert Incident.objects.get(pk=report.pk).state == "reported"
+
+
+def test_seeding_a_database_that_already_has_records(staff):
+    first = services.incident_report(
+        reporter=staff, title="先行する報告", description="シード前の報告", department=staff.profile.department,
+        kind=IncidentKind.LEAK, discovered_at=timezone.now() - dt.timedelta(hours=1),
+    )
+    seed()
+    assert Incident.objects.get(pk=first.pk).reference == first.reference
+    assert_references_have_no_gaps()
+
+
+def test_every_state_of_both_machines_is_present(seeded):
+    assert set(Incident.objects.values_list("state", flat=True)) == set(IncidentState.values)
+    assert set(Action.objects.values_list("state", flat=True)) == set(ActionState.values)
+
+
+def test_the_records_cover_the_kinds_and_the_interesting_cases(seeded):
+    assert set(Action.objects.values_list("kind", flat=True)) == set(ActionKind.values)
+    kinds = set(Incident.objects.values_list("kind", flat=True))
+    assert {"leak", "loss", "damage", "violation", "weakness", "near_miss"} <= kinds
+    reportable = Incident.objects.get(reportable=True)
+    assert reportable.affected_count == 1200
+    assert {reason["category"] for reason in reportable.reportable_reasons} == {3, 4}
+    assert any(action.is_overdue for action in Action.objects.all())
+    assert Action.objects.filter(incident__isnull=True).exists()
+    assert StateLog.objects.filter(transition="verify_ineffective").exists()
+    assert StateLog.objects.filter(transition="reopen").exists()
+
+
+def test_every_role_has_a_user_and_every_department_a_head(seeded):
+    User = get_user_model()
+    for role in Role:
+        assert User.objects.filter(groups__name=role.value).exists(), role
+    assert User.objects.get(username="admin").is_superuser
+    for username in ("manager", "office"):
+        assert User.objects.get(username=username).is_staff
+    assert not Department.objects.filter(head__isnull=True).exists()
+    assert {"SALES", "CS", "HR", "IT", "GA", "PMS"} <= set(Department.objects.values_list("code", flat=True))
+    manager = User.objects.get(username="manager")
+    assert manager.profile.department.code == "PMS"
+    assert (manager.last_name, manager.first_name) == ("高橋", "誠")
+
+
+def test_the_demo_passwords_work(seeded, client):
+    for username in USERNAMES:
+        assert client.login(username=username, password=PASSWORD), username
+        client.logout()
+
+
+def test_it_prints_the_demo_logins(seeded):
+    for username in USERNAMES:
+        assert re.search(rf"^\s+{username}\s+{PASSWORD}\s", seeded, re.MULTILINE), username
+
+
+def test_the_records_span_the_last_twelve_months(seeded):
+    now = timezone.now()
+    discovered = list(Incident.objects.values_list("discovered_at", flat=True))
+    assert min(discovered) > now - dt.timedelta(days=366)
+    assert min(discovered) < now - dt.timedelta(days=300)
+    for record in [*Incident.objects.all(), *Action.objects.all()]:
+        times = [entry.timestamp for entry in trail(record)]
+        assert times == sorted(times), record
+        assert times[0] == record.created_at, record
+        assert times[-1] <= now
+        assert record.updated_at == times[-1], record
+    for incident in Incident.objects.all():
+        assert incident.occurred_at is None or incident.occurred_at <= incident.discovered_at
+        assert incident.discovered_at <= incident.created_at
+        assert str(timezone.localtime(incident.created_at).year) in incident.reference
+
+
+def test_the_demo_obeys_the_workflow_rules(seeded):
+    for action in Action.objects.all():
+        assert action.owner_id != action.verifier_id
+        verifications = trail(action).filter(transition__in=["verify_effective", "verify_ineffective"])
+        for entry in verifications:
+            assert entry.by_id == action.verifier_id
+    for entry in StateLog.objects.filter(transition="close"):
+        incident = Incident.objects.get(pk=entry.object_id)
+        assert entry.by_id not in incident.implementer_ids()
+    closer_names = set(StateLog.objects.filter(transition="close").values_list("by__username", flat=True))
+    assert "office" in closer_names
+
+
+def assert_references_have_no_gaps():
+    numbers = defaultdict(list)
+    for model in (Incident, Action):
+        for reference in model.objects.values_list("reference", flat=True):
+            prefix, year, number = reference.split("-")
+            numbers[(prefix, int(year))].append(int(number))
+    for (prefix, year), taken in numbers.items():
+        assert sorted(taken) == list(range(1, len(taken) + 1)), (prefix, year)
+        assert ReferenceCounter.objects.get(prefix=prefix, year=year).last_number == len(taken)
+
+
+def test_references_are_dated_in_order_and_without_gaps(seeded):
+    assert_references_have_no_gaps()
+    for model in (Incident, Action):
+        references = list(model.objects.order_by("created_at", "pk").values_list("reference", flat=True))
+        by_year = defaultdict(list)
+        for reference in references:
+            by_year[reference.rsplit("-", 1)[0]].append(reference)
+        for in_year in by_year.values():
+            assert in_year == sorted(in_year)
