@@ -1,1 +1,20 @@
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+from .models import Action, Incident
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("incidents/", views.incident_list, name="incident_list"),
+    path("incidents/new/", views.incident_report, name="incident_report"),
+    path("incidents/<int:pk>/", views.incident_detail, name="incident_detail"),
+    path("incidents/<int:pk>/edit/", views.incident_edit, name="incident_edit"),
+    path("incidents/<int:pk>/transitions/<slug:name>/", views.transition, {"model": Incident},
+         name="incident_transition"),
+    path("actions/", views.action_list, name="action_list"),
+    path("actions/new/", views.action_create, name="action_create"),
+    path("actions/<int:pk>/", views.action_detail, name="action_detail"),
+    path("actions/<int:pk>/edit/", views.action_edit, name="action_edit"),
+    path("actions/<int:pk>/transitions/<slug:name>/", views.transition, {"model": Action},
+         name="action_transition"),
+]

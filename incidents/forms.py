@@ -1,0 +1,315 @@
+"""Forms of the web UI.
+
+Every form that writes is a ModelForm, so the model's own validation (clean(), field
+validators) runs and its messages land on the field they concern. The forms only
+validate: the views hand the cleaned data to the functions in services.py.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+from .filters import ActionFilter, IncidentFilter
+from .models import (
+    Action,
+    ActionState,
+    Department,
+    Incident,
+    IncidentKind,
+    headed_department_ids,
+)
+from .roles import Role, has_role
+from .services import REPORT_FIELDS, TransitionSpec
+from .templatetags.pms import person_name
+
+# ---------------------------------------------------------------------------
+# Widgets
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class FilterSelect(forms.Select):
+    """One value or "all" for a multiple-choice filter (a URL may still carry several)."""
+
+    def value_from_datadict(self, data, files, name):
+        values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name)]
+        return [value for value in values if value]
+
+
+class OnlyIfChecked(forms.CheckboxInput):
+    """A tick box for a yes/no filter: ticked filters, unticked doesn't filter at all."""
+
+    def value_from_datadict(self, data, files, name):
+        return True if data.get(name) in ("on", "true", "True", "1") else None
+
+
+def _textarea(rows: int) -> forms.Textarea:
+    return forms.Textarea(attrs={"rows": rows})
+
+
+def _limit_picklist(field: forms.ModelChoiceField, current_id: int | None) -> None:
+    """Offer active pick-list entries, plus the one the record already has."""
+    field.queryset = field.queryset.filter(Q(active=True) | Q(pk=current_id))
+
+
+# ---------------------------------------------------------------------------
+# List filters (the shared FilterSets, with a search box and widgets for a filter bar)
+
+
+class IncidentListFilter(IncidentFilter):
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _prepare_filter_widgets(self, choices=("state", "kind", "severity"), yes_no=("reportable",),
+                                ticks=("open",))
+        self.filters["q"].extra["widget"] = forms.TextInput(
+            attrs={"placeholder": _("Reference or title"), "type": "search"}
+        )
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(reference__icontains=value) | Q(title__icontains=value))
+
+
+class ActionListFilter(ActionFilter):
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("overdue only"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _prepare_filter_widgets(self, choices=("state", "kind"), yes_no=(), ticks=("overdue",))
+        self.filters["due_before"].extra["widget"] = DateInput()
+        self.filters["q"].extra["widget"] = forms.TextInput(
+            attrs={"placeholder": _("Reference or title"), "type": "search"}
+        )
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(reference__icontains=value) | Q(title__icontains=value))
+
+    def filter_overdue(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(
+            state__in=[ActionState.PLANNED, ActionState.IN_PROGRESS], due_date__lt=timezone.localdate()
+        )
+
+
+def _prepare_filter_widgets(filterset, *, choices, yes_no, ticks) -> None:
+    for name in choices:
+        filterset.filters[name].extra["widget"] = FilterSelect
+        filterset.filters[name].field.empty_label = _("All")
+    for name in yes_no:
+        filterset.filters[name].extra["widget"] = forms.Select(
+            choices=[("", _("All")), ("true", _("Yes")), ("false", _("No"))]
+        )
+    for name in ticks:
+        filterset.filters[name].extra["widget"] = OnlyIfChecked
+    filterset.filters["department"].extra["empty_label"] = _("All")
+
+
+# ---------------------------------------------------------------------------
+# Incidents
+
+QUICK_REPORT_FIELDS = ["title", "description", "discovered_at", "department", "kind"]
+REPORT_DETAIL_FIELDS = [
+    "occurred_at", "data_items", "affected_count", "affected_count_estimated",
+    "involves_sensitive_data", "risk_of_financial_damage", "suspected_unauthorized_purpose",
+    "data_in_collection", "strongly_encrypted", "entrusted_by",
+]
+APPI_TRIGGER_FIELDS = [
+    "involves_sensitive_data", "risk_of_financial_damage", "suspected_unauthorized_purpose",
+    "data_in_collection", "strongly_encrypted",
+]
+CLASSIFICATION_FIELDS = ["severity", "event_class", "cause"]
+RESPONSE_FIELDS = ["containment_summary", "correction_taken", "root_cause"]
+
+INCIDENT_WIDGETS = {
+    "description": _textarea(5),
+    "discovered_at": DateTimeLocalInput(),
+    "occurred_at": DateTimeLocalInput(),
+    "data_items": _textarea(2),
+    "containment_summary": _textarea(3),
+    "correction_taken": _textarea(3),
+    "root_cause": _textarea(3),
+    "dismissal_reason": _textarea(3),
+}
+
+
+class IncidentReportForm(forms.ModelForm):
+    """What a staff member fills in under a minute, with optional details."""
+
+    detail_fields = REPORT_DETAIL_FIELDS
+
+    class Meta:
+        model = Incident
+        fields = QUICK_REPORT_FIELDS + REPORT_DETAIL_FIELDS
+        widgets = {**INCIDENT_WIDGETS, "kind": forms.RadioSelect}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = IncidentKind.choices
+        self.fields["affected_count"].widget.attrs["min"] = 0
+        if not self.is_bound:
+            self.initial.setdefault("discovered_at", timezone.now().replace(second=0, microsecond=0))
+            profile = getattr(user, "profile", None)
+            if profile is not None and profile.department_id:
+                self.initial.setdefault("department", profile.department_id)
+
+    @property
+    def details_have_errors(self) -> bool:
+        return any(name in self.errors for name in self.detail_fields)
+
+
+class IncidentEditForm(forms.ModelForm):
+    """All classification fields for the PMS manager, the report fields for the reporter."""
+
+    class Meta:
+        model = Incident
+        fields = [
+            *QUICK_REPORT_FIELDS, "occurred_at", "data_items", "affected_count", "affected_count_estimated",
+            *CLASSIFICATION_FIELDS, *APPI_TRIGGER_FIELDS, "entrusted_by", *RESPONSE_FIELDS,
+        ]
+        widgets = INCIDENT_WIDGETS
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = IncidentKind.choices
+        self.fields["affected_count"].widget.attrs["min"] = 0
+        if has_role(user, Role.PMS_MANAGER):
+            _limit_picklist(self.fields["event_class"], self.instance.event_class_id)
+            _limit_picklist(self.fields["cause"], self.instance.cause_id)
+        else:
+            for name in list(self.fields):
+                if name not in REPORT_FIELDS:
+                    del self.fields[name]
+
+    def groups(self) -> list[tuple[str, list[forms.BoundField]]]:
+        """The fields of the form in the sections of the detail page."""
+        sections = [
+            (_("Report"), [*QUICK_REPORT_FIELDS, "occurred_at"]),
+            (_("Classification"), [*CLASSIFICATION_FIELDS, "data_items", "affected_count",
+                                   "affected_count_estimated"]),
+            (_("Reportability under APPI"), [*APPI_TRIGGER_FIELDS, "entrusted_by"]),
+            (_("Containment, cause and correction"), RESPONSE_FIELDS),
+        ]
+        groups = []
+        for title, names in sections:
+            fields = [self[name] for name in names if name in self.fields]
+            if fields:
+                groups.append((title, fields))
+        return groups
+
+
+# ---------------------------------------------------------------------------
+# Actions
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user) -> str:
+        name = person_name(user)
+        return f"{name} ({user.username})" if name else user.username
+
+
+class ActionForm(forms.ModelForm):
+    """Plan or change a corrective, preventive, correction or improvement action."""
+
+    owner = UserChoiceField(queryset=get_user_model().objects.none(), label=capfirst(_("owner")))
+    verifier = UserChoiceField(
+        queryset=get_user_model().objects.none(), label=capfirst(_("verifier")),
+        help_text=_("Checks the action's effectiveness; must be someone other than the owner."),
+    )
+
+    class Meta:
+        model = Action
+        fields = ["incident", "kind", "title", "description", "department", "owner", "verifier", "due_date"]
+        widgets = {
+            "incident": forms.HiddenInput,
+            "description": _textarea(4),
+            "due_date": DateInput(),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        users = get_user_model().objects.filter(
+            Q(is_active=True) | Q(pk__in=[self.instance.owner_id or 0, self.instance.verifier_id or 0])
+        ).order_by("last_name", "first_name", "username")
+        self.fields["owner"].queryset = users
+        self.fields["verifier"].queryset = users
+        if not has_role(user, Role.PMS_MANAGER):
+            self.fields["department"].queryset = Department.objects.filter(pk__in=headed_department_ids(user))
+        if self.instance.pk:
+            del self.fields["incident"]
+        else:
+            # Only open incidents the user can see can be given actions.
+            self.fields["incident"].queryset = Incident.objects.visible_to(user).open()
+
+
+# ---------------------------------------------------------------------------
+# Transitions
+
+
+class TransitionForm(forms.ModelForm):
+    """The fields a transition asks for (its TransitionSpec.fields) and a comment.
+
+    `expected_state` carries the state the user saw, so that a step taken on a stale page
+    is refused instead of being applied to a record that has moved on.
+    """
+
+    comment = forms.CharField(label=_("Comment"), required=False, widget=_textarea(2))
+    expected_state = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, spec: TransitionSpec, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.spec = spec
+        self.initial.setdefault("expected_state", self.instance.state)
+        if spec.comment_required:
+            # The service insists on the comment too; this lets the browser ask first.
+            self.fields["comment"].widget.attrs["required"] = True
+            self.fields["comment"].label = _("Comment (required)")
+        for name, field in self.fields.items():
+            if isinstance(field.widget, forms.Textarea) and name != "comment":
+                field.widget.attrs["rows"] = 3
+        if "event_class" in self.fields:
+            _limit_picklist(self.fields["event_class"], self.instance.event_class_id)
+        if "cause" in self.fields:
+            _limit_picklist(self.fields["cause"], self.instance.cause_id)
+        if "kind" in self.fields and isinstance(self.instance, Incident):
+            self.fields["kind"].choices = IncidentKind.choices
+
+    def changes(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.spec.fields}
+
+
+_transition_forms: dict[tuple[type, str], type[TransitionForm]] = {}
+
+
+def transition_form_class(model: type, spec: TransitionSpec) -> type[TransitionForm]:
+    key = (model, spec.name)
+    if key not in _transition_forms:
+        _transition_forms[key] = forms.modelform_factory(model, form=TransitionForm, fields=list(spec.fields))
+    return _transition_forms[key]
+

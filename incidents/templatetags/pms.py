@@ -1,0 +1,90 @@
+"""Small display helpers for the incident and action pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import template
+from django.db import models
+from django.template.defaultfilters import linebreaksbr
+from django.utils import formats, timezone
+from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+
+from incidents.roles import Role
+
+register = template.Library()
+
+DATETIME_FORMAT = "Y-m-d H:i"
+DATE_FORMAT = "Y-m-d"
+
+
+@register.simple_tag
+def field_label(record, name: str) -> str:
+    """The field's verbose name, as the forms and the admin show it."""
+    return capfirst(record._meta.get_field(name).verbose_name)
+
+
+@register.simple_tag
+def field_value(record, name: str):
+    """A field's value for reading: choice labels, local times, yes/no, line breaks, or a dash."""
+    field = record._meta.get_field(name)
+    value = getattr(record, name)
+    if field.choices and value not in (None, ""):
+        return getattr(record, f"get_{name}_display")()
+    if isinstance(field, models.BooleanField):
+        return _("Yes") if value else _("No")
+    if value is None or value == "":
+        return mark_safe('<span class="muted">—</span>')
+    if isinstance(value, dt.datetime):
+        return formats.date_format(timezone.localtime(value), DATETIME_FORMAT)
+    if isinstance(value, dt.date):
+        return formats.date_format(value, DATE_FORMAT)
+    if isinstance(field, models.TextField):
+        return linebreaksbr(value, autoescape=True)
+    if isinstance(field, models.ForeignKey) and field.related_model is not None and hasattr(value, "get_username"):
+        return user_label(value)
+    return value
+
+
+@register.filter
+def user_label(user) -> str:
+    """Full name, or the username when no name is recorded."""
+    if user is None:
+        return "—"
+    return person_name(user) or user.get_username()
+
+
+def person_name(user) -> str:
+    """The user's name; Japanese names family name first (佐藤 花子), others as Django has it."""
+    first, last = user.first_name.strip(), user.last_name.strip()
+    if not (first or last):
+        return ""
+    if any(ord(char) > 0x2E7F for char in first + last):
+        return f"{last} {first}".strip()
+    return user.get_full_name()
+
+
+@register.filter
+def role_labels(role_names) -> list[str]:
+    """The labels of the roles a user holds, in the order of Role."""
+    return [role.label for role in Role if role.value in (role_names or ())]
+
+
+@register.filter
+def local_datetime(value) -> str:
+    if not value:
+        return "—"
+    return formats.date_format(timezone.localtime(value), DATETIME_FORMAT)
+
+
+@register.filter
+def is_checkbox(bound_field) -> bool:
+    return getattr(bound_field.field.widget, "input_type", None) == "checkbox"
+
+
+@register.filter
+def split(value: str) -> list[str]:
+    """"a b c"|split → ["a", "b", "c"] (field-name lists in templates)."""
+    return value.split()

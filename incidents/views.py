@@ -1,0 +1,378 @@
+"""Web UI: thin views that fetch what the user may see, call the services and redirect.
+
+Every record is fetched through `visible_to(user)`, so a record the user may not see is a
+404 on every page (detail, edit, transition). Every write goes through services.py.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from . import selectors, services
+from .exceptions import (
+    ConcurrentChange,
+    ConditionsNotMet,
+    NotPermitted,
+    RecordClosed,
+    TransitionNotAvailable,
+    UnknownTransition,
+)
+from .forms import (
+    ActionForm,
+    ActionListFilter,
+    IncidentEditForm,
+    IncidentListFilter,
+    IncidentReportForm,
+    transition_form_class,
+)
+from .models import Action, ActionState, Incident, IncidentState, headed_department_ids
+from .roles import Role, has_role
+
+PAGE_SIZE = 50
+
+DETAIL_VIEWS = {Incident: "incident_detail", Action: "action_detail"}
+
+# Trail entries written when a record is created rather than by a transition.
+CREATION_LABELS = {"report": gettext_lazy("Report submitted"), "create": gettext_lazy("Action planned")}
+
+
+def _visible_or_404(model, user, pk: int):
+    return get_object_or_404(model.objects.visible_to(user), pk=pk)
+
+
+def _refused(request: HttpRequest, error, record=None) -> HttpResponse:
+    """The page shown when the user may not do what they asked (403)."""
+    context = {"message": error.message, "record": record}
+    if record is not None:
+        context["back_url"] = _detail_url(record)
+    return render(request, "incidents/error.html", context, status=error.status_code)
+
+
+def _add_model_errors(form, error: ValidationError) -> None:
+    """A service's ValidationError onto the form: on its field when the form has it."""
+    for name, messages_ in services.validation_messages(error).items():
+        form.add_error(name if name in form.fields else None, messages_)
+
+
+def _detail_url(record) -> str:
+    return reverse(DETAIL_VIEWS[type(record)], args=[record.pk])
+
+
+def _trail_rows(record) -> list[dict]:
+    specs = services.TRANSITIONS[type(record)]
+    states = dict(type(record)._meta.get_field("state").flatchoices)
+    rows = []
+    for entry in selectors.trail(record):
+        spec = specs.get(entry.transition)
+        rows.append({
+            "entry": entry,
+            "label": spec.label if spec else CREATION_LABELS.get(entry.transition, entry.transition),
+            "creation": entry.source_state is None,
+            "source": states.get(entry.source_state, entry.source_state),
+            "target": states.get(entry.state, entry.state),
+        })
+    return rows
+
+
+def _transition_panels(record, user) -> list[dict]:
+    """One form per transition the user may take now, for the detail page."""
+    panels = []
+    for option in services.transitions_for(record, user):
+        form_class = transition_form_class(type(record), option.spec)
+        panels.append({
+            "option": option,
+            "form": form_class(instance=record, spec=option.spec, prefix=option.name),
+        })
+    return panels
+
+
+def _filter_data(request: HttpRequest):
+    """The query string without the page number (kept separately for pagination links)."""
+    data = request.GET.copy()
+    data.pop("page", None)
+    return data
+
+
+def _paginate(request: HttpRequest, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+# ---------------------------------------------------------------------------
+# My items
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    incidents = selectors.incident_list(user=user)
+    actions = selectors.action_list(user=user)
+    context = {
+        "my_incidents": list(incidents.filter(reporter=user)[:10]),
+        "my_actions": list(actions.open().filter(Q(owner=user) | Q(verifier=user)).order_by("due_date", "id")[:30]),
+    }
+    if has_role(user, Role.PMS_MANAGER):
+        counts = dict(incidents.open().order_by().values_list("state").annotate(n=Count("id")))
+        context.update({
+            "awaiting_triage": list(incidents.filter(state=IncidentState.REPORTED).order_by("created_at")[:20]),
+            "open_by_state": [
+                (value, label, counts.get(value, 0))
+                for value, label in IncidentState.choices
+                if value not in (IncidentState.CLOSED, IncidentState.DISMISSED)
+            ],
+            "overdue_actions": list(
+                actions.filter(state__in=[ActionState.PLANNED, ActionState.IN_PROGRESS],
+                               due_date__lt=timezone.localdate())[:20]
+            ),
+        })
+    departments = headed_department_ids(user)
+    if departments:
+        context.update({
+            "department_incidents": list(incidents.open().filter(department_id__in=departments)[:20]),
+            "department_actions": list(actions.open().filter(department_id__in=departments)[:20]),
+        })
+    return render(request, "incidents/home.html", context)
+
+
+# ---------------------------------------------------------------------------
+# Incidents
+
+
+@login_required
+def incident_list(request: HttpRequest) -> HttpResponse:
+    filterset = IncidentListFilter(_filter_data(request), queryset=selectors.incident_list(user=request.user))
+    page = _paginate(request, filterset.qs)
+    return render(request, "incidents/incident_list.html", {
+        "filter": filterset, "page": page, "query": _filter_data(request).urlencode(),
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def incident_report(request: HttpRequest) -> HttpResponse:
+    form = IncidentReportForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            incident = services.incident_report(reporter=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _add_model_errors(form, error)
+        else:
+            messages.success(request, _("Thank you. Your report was registered as %(reference)s.")
+                             % {"reference": incident.reference})
+            return redirect("incident_detail", incident.pk)
+    status = 400 if form.is_bound else 200
+    return render(request, "incidents/incident_report.html", {"form": form}, status=status)
+
+
+@login_required
+def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = get_object_or_404(selectors.incident_list(user=request.user), pk=pk)
+    user = request.user
+    actions = list(incident.actions.select_related("owner", "verifier", "department"))
+    visible_actions = set(
+        Action.objects.visible_to(user).filter(incident=incident).values_list("pk", flat=True)
+    )
+    return render(request, "incidents/incident_detail.html", {
+        "incident": incident,
+        "actions": actions,
+        "visible_actions": visible_actions,
+        "trail": _trail_rows(incident),
+        "transitions": _transition_panels(incident, user),
+        "can_edit": incident.is_open and services.incident_can_edit(incident, user),
+        "can_add_action": incident.is_open and services.action_can_create(user, department=incident.department),
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def incident_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = _visible_or_404(Incident, request.user, pk)
+    if not incident.is_open:
+        messages.error(request, RecordClosed.default_message)
+        return redirect("incident_detail", incident.pk)
+    if not services.incident_can_edit(incident, request.user):
+        return _refused(request, NotPermitted(
+            _("Only the PMS manager may edit an incident once the response has started.")
+        ), incident)
+    form = IncidentEditForm(request.POST or None, instance=incident, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.incident_update(incident=incident, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _add_model_errors(form, error)
+        except NotPermitted as error:
+            return _refused(request, error, incident)
+        except (RecordClosed, ConcurrentChange) as error:
+            messages.error(request, error.message)
+            return redirect("incident_detail", incident.pk)
+        else:
+            messages.success(request, _("%(reference)s was updated.") % {"reference": incident.reference})
+            return redirect("incident_detail", incident.pk)
+    status = 400 if form.is_bound else 200
+    return render(request, "incidents/incident_edit.html", {"form": form, "incident": incident}, status=status)
+
+
+# ---------------------------------------------------------------------------
+# Actions
+
+
+@login_required
+def action_list(request: HttpRequest) -> HttpResponse:
+    filterset = ActionListFilter(_filter_data(request), queryset=selectors.action_list(user=request.user))
+    page = _paginate(request, filterset.qs)
+    return render(request, "incidents/action_list.html", {
+        "filter": filterset, "page": page, "query": _filter_data(request).urlencode(),
+    })
+
+
+@login_required
+def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    action = get_object_or_404(selectors.action_list(user=request.user), pk=pk)
+    incident_visible = action.incident_id is not None and (
+        Incident.objects.visible_to(request.user).filter(pk=action.incident_id).exists()
+    )
+    return render(request, "incidents/action_detail.html", {
+        "action": action,
+        "incident_visible": incident_visible,
+        "trail": _trail_rows(action),
+        "transitions": _transition_panels(action, request.user),
+        "can_edit": action.is_open and services.action_can_edit(action, request.user),
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def action_create(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    incident = None
+    incident_pk = request.POST.get("incident") or request.GET.get("incident")
+    if incident_pk:
+        if not str(incident_pk).isdigit():
+            raise Http404
+        incident = _visible_or_404(Incident, user, int(incident_pk))
+        if not incident.is_open:
+            messages.error(request, _("Actions cannot be added to a closed or dismissed incident."))
+            return redirect("incident_detail", incident.pk)
+    department = incident.department if incident else getattr(getattr(user, "profile", None), "department", None)
+    if not (has_role(user, Role.PMS_MANAGER) or headed_department_ids(user)):
+        return _refused(request, NotPermitted(_("Only the PMS manager or the department's head may plan actions.")),
+                        incident)
+    initial = {"incident": incident.pk if incident else None, "department": department.pk if department else None}
+    form = ActionForm(request.POST or None, initial=initial, user=user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            action = services.action_create(by=user, **form.cleaned_data)
+        except ValidationError as error:
+            _add_model_errors(form, error)
+        except NotPermitted as error:
+            return _refused(request, error, incident)
+        except RecordClosed as error:
+            messages.error(request, error.message)
+            return redirect("incident_detail", incident.pk) if incident else redirect("action_list")
+        else:
+            messages.success(request, _("Action %(reference)s was created.") % {"reference": action.reference})
+            return redirect("action_detail", action.pk)
+    status = 400 if form.is_bound else 200
+    return render(request, "incidents/action_form.html", {"form": form, "incident": incident}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def action_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    action = _visible_or_404(Action, request.user, pk)
+    if not action.is_open:
+        messages.error(request, RecordClosed.default_message)
+        return redirect("action_detail", action.pk)
+    if not services.action_can_edit(action, request.user):
+        return _refused(request, NotPermitted(
+            _("Only the PMS manager or the department's head may change an action.")
+        ), action)
+    form = ActionForm(request.POST or None, instance=action, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.action_update(action=action, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _add_model_errors(form, error)
+        except NotPermitted as error:
+            return _refused(request, error, action)
+        except (RecordClosed, ConcurrentChange) as error:
+            messages.error(request, error.message)
+            return redirect("action_detail", action.pk)
+        else:
+            messages.success(request, _("%(reference)s was updated.") % {"reference": action.reference})
+            return redirect("action_detail", action.pk)
+    status = 400 if form.is_bound else 200
+    return render(request, "incidents/action_form.html", {"form": form, "action": action}, status=status)
+
+
+# ---------------------------------------------------------------------------
+# Transitions (one view for incidents and actions)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def transition(request: HttpRequest, model: type, pk: int, name: str) -> HttpResponse:
+    record = _visible_or_404(model, request.user, pk)
+    try:
+        spec = services.transition_spec(model, name)
+    except UnknownTransition:
+        raise Http404 from None
+    form_class = transition_form_class(model, spec)
+    offered = {option.name: option for option in services.transitions_for(record, request.user)}
+    status = 200
+
+    if request.method == "POST":
+        if request.POST.get(f"{name}-expected_state") != record.state:
+            # The page was read before someone else moved the record on.
+            messages.error(request, ConcurrentChange.default_message)
+            return redirect(_detail_url(record))
+        form = form_class(request.POST, instance=record, spec=spec, prefix=name)
+        valid = form.is_valid()
+        if valid or name not in offered:
+            # A step not offered to this user goes to the service without the form's changes:
+            # it answers with the authoritative refusal (403 or 409) and changes nothing.
+            changes = form.changes() if valid else None
+            comment = form.cleaned_data.get("comment", "") if valid else ""
+            try:
+                services.transition_record(record, name, by=request.user, comment=comment, changes=changes)
+            except ConditionsNotMet as error:
+                form.add_error(None, error.message)
+                for problem in error.problems:
+                    form.add_error(None, problem)
+            except ValidationError as error:
+                _add_model_errors(form, error)
+            except NotPermitted as error:
+                return _refused(request, error, record)
+            except (TransitionNotAvailable, ConcurrentChange) as error:
+                messages.error(request, error.message)
+                return redirect(_detail_url(record))
+            else:
+                messages.success(request, _("Done: %(step)s.") % {"step": spec.label})
+                return redirect(_detail_url(record))
+        status = 400
+    else:
+        if name not in offered:
+            messages.error(request, _("This step is not available to you now."))
+            return redirect(_detail_url(record))
+        form = form_class(instance=record, spec=spec, prefix=name)
+
+    # Re-read the record for the page: the form may have applied unsaved values to it.
+    fresh = model.objects.get(pk=record.pk)
+    return render(request, "incidents/transition_form.html", {
+        "record": fresh,
+        "spec": spec,
+        "option": offered.get(name),
+        "form": form,
+        "action_url": request.path,
+        "back_url": _detail_url(fresh),
+    }, status=status)
