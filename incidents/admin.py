@@ -233,7 +233,7 @@ class StateMachineAdmin(PMSOfficeAccessMixin, admin.ModelAdmin):
         allowed = super().has_change_permission(request, obj)
         if allowed and obj is not None:
             # Closed records, and records this user may not edit, are shown read-only.
-            return obj.is_open and self.service_can_edit(obj, request.user)
+            return self.service_can_edit(obj, request.user)
         return allowed
 
     def service_can_edit(self, obj, user) -> bool:

@@ -42,7 +42,14 @@ class ActionFilter(django_filters.FilterSet):
     incident = django_filters.NumberFilter(field_name="incident_id", label=_("incident"))
     owner = django_filters.NumberFilter(field_name="owner_id", label=_("owner"))
     due_before = django_filters.DateFilter(field_name="due_date", lookup_expr="lte", label=_("due on or before"))
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("overdue only"))
 
     class Meta:
         model = Action
         fields = ["state", "kind", "department", "incident", "owner"]
+
+    def filter_overdue(self, queryset, name, value):
+        if value is None:
+            return queryset
+        overdue = queryset.overdue()
+        return overdue if value else queryset.exclude(pk__in=overdue.values("pk"))

@@ -18,7 +18,6 @@ from django.utils.translation import gettext_lazy as _
 from .filters import ActionFilter, IncidentFilter
 from .models import (
     Action,
-    ActionState,
     Department,
     Incident,
     IncidentKind,
@@ -94,7 +93,6 @@ class IncidentListFilter(IncidentFilter):
 
 class ActionListFilter(ActionFilter):
     q = django_filters.CharFilter(method="search", label=_("Search"))
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("overdue only"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -104,18 +102,7 @@ class ActionListFilter(ActionFilter):
             attrs={"placeholder": _("Reference or title"), "type": "search"}
         )
 
-    def search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(Q(reference__icontains=value) | Q(title__icontains=value))
-
-    def filter_overdue(self, queryset, name, value):
-        if not value:
-            return queryset
-        return queryset.filter(
-            state__in=[ActionState.PLANNED, ActionState.IN_PROGRESS], due_date__lt=timezone.localdate()
-        )
+    search = IncidentListFilter.search
 
 
 def _prepare_filter_widgets(filterset, *, choices, yes_no, ticks) -> None:

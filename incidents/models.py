@@ -496,6 +496,10 @@ class ActionState(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+# The states in which an action's owner still has work to do (and can be late with it).
+ACTION_WORK_STATES = (ActionState.PLANNED, ActionState.IN_PROGRESS)
+
+
 class ActionQuerySet(models.QuerySet):
     def visible_to(self, user) -> ActionQuerySet:
         """Owners and verifiers see their actions; department heads their departments'."""
@@ -513,6 +517,10 @@ class ActionQuerySet(models.QuerySet):
 
     def open(self) -> ActionQuerySet:
         return self.exclude(state__in=[ActionState.EFFECTIVE, ActionState.CANCELLED])
+
+    def overdue(self) -> ActionQuerySet:
+        """Not yet implemented and past the due date (Asia/Tokyo)."""
+        return self.filter(state__in=ACTION_WORK_STATES, due_date__lt=timezone.localdate())
 
 
 def _owner_or_manager(action: Action, user) -> str | None:
@@ -601,7 +609,8 @@ class Action(StateMachineRecord):
 
     @property
     def is_overdue(self) -> bool:
-        return self.is_open and self.state != ActionState.IMPLEMENTED and self.due_date < timezone.localdate()
+        """The same rule as ActionQuerySet.overdue(), for one action in hand."""
+        return self.state in ACTION_WORK_STATES and self.due_date < timezone.localdate()
 
     def implementer_ids(self) -> set[int]:
         return {self.owner_id} | implemented_by([self.pk])

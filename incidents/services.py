@@ -206,7 +206,6 @@ REPORT_FIELDS = frozenset({
 ASSESSMENT_FIELDS = frozenset({
     "severity", "event_class", "cause", "root_cause", "containment_summary", "correction_taken",
 })
-INCIDENT_EDITABLE_BY_REPORTER = REPORT_FIELDS  # TODO(lead): rename in forms.py, then drop
 
 
 def incident_report(*, reporter, **data) -> Incident:
@@ -223,6 +222,8 @@ def incident_report(*, reporter, **data) -> Incident:
 
 
 def incident_can_edit(incident: Incident, user) -> bool:
+    if not incident.is_open:
+        return False
     if has_role(user, Role.PMS_MANAGER):
         return True
     return incident.reporter_id == user.pk and incident.state == "reported"
@@ -293,7 +294,7 @@ def action_create(*, by, **data) -> Action:
 
 
 def action_can_edit(action: Action, user) -> bool:
-    return action_can_create(user, department=action.department)
+    return action.is_open and action_can_create(user, department=action.department)
 
 
 def action_update(*, action: Action, by, **data) -> Action:

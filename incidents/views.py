@@ -14,7 +14,6 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -36,7 +35,7 @@ from .forms import (
     IncidentReportForm,
     transition_form_class,
 )
-from .models import Action, ActionState, Incident, IncidentState, headed_department_ids
+from .models import Action, Incident, IncidentState, headed_department_ids
 from .roles import Role, has_role
 
 PAGE_SIZE = 50
@@ -130,10 +129,7 @@ def home(request: HttpRequest) -> HttpResponse:
                 for value, label in IncidentState.choices
                 if value not in (IncidentState.CLOSED, IncidentState.DISMISSED)
             ],
-            "overdue_actions": list(
-                actions.filter(state__in=[ActionState.PLANNED, ActionState.IN_PROGRESS],
-                               due_date__lt=timezone.localdate())[:20]
-            ),
+            "overdue_actions": list(actions.overdue()[:20]),
         })
     departments = headed_department_ids(user)
     if departments:
@@ -188,7 +184,7 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "visible_actions": visible_actions,
         "trail": _trail_rows(incident),
         "transitions": _transition_panels(incident, user),
-        "can_edit": incident.is_open and services.incident_can_edit(incident, user),
+        "can_edit": services.incident_can_edit(incident, user),
         "can_add_action": incident.is_open and services.action_can_create(user, department=incident.department),
     })
 
@@ -246,7 +242,7 @@ def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "incident_visible": incident_visible,
         "trail": _trail_rows(action),
         "transitions": _transition_panels(action, request.user),
-        "can_edit": action.is_open and services.action_can_edit(action, request.user),
+        "can_edit": services.action_can_edit(action, request.user),
     })
 
 
