@@ -221,12 +221,18 @@ def incident_report(*, reporter, **data) -> Incident:
     return incident
 
 
-def incident_can_edit(incident: Incident, user) -> bool:
+def incident_check_edit(incident: Incident, user) -> None:
+    """Raise RecordClosed or NotPermitted unless `user` may edit the incident now."""
     if not incident.is_open:
-        return False
+        raise RecordClosed()
     if has_role(user, Role.PMS_MANAGER):
-        return True
-    return incident.reporter_id == user.pk and incident.state == "reported"
+        return
+    if incident.reporter_id != user.pk or incident.state != "reported":
+        raise NotPermitted(_("Only the PMS manager may edit an incident once the response has started."))
+
+
+def incident_can_edit(incident: Incident, user) -> bool:
+    return _allowed(incident_check_edit, incident, user)
 
 
 def incident_update(*, incident: Incident, by, **data) -> Incident:
@@ -234,10 +240,7 @@ def incident_update(*, incident: Incident, by, **data) -> Incident:
     unknown = set(data) - REPORT_FIELDS - ASSESSMENT_FIELDS
     if unknown:
         raise ValueError(f"incident_update does not change {sorted(unknown)}")
-    if not incident.is_open:
-        raise RecordClosed()
-    if not incident_can_edit(incident, by):
-        raise NotPermitted(_("Only the PMS manager may edit an incident once the response has started."))
+    incident_check_edit(incident, by)
     if not has_role(by, Role.PMS_MANAGER) and set(data) - REPORT_FIELDS:
         raise NotPermitted(_("Only the PMS manager may change the classification."))
     with transaction.atomic():
@@ -293,8 +296,16 @@ def action_create(*, by, **data) -> Action:
     return action
 
 
+def action_check_edit(action: Action, user) -> None:
+    """Raise RecordClosed or NotPermitted unless `user` may re-plan the action now."""
+    if not action.is_open:
+        raise RecordClosed()
+    if not action_can_create(user, department=action.department):
+        raise NotPermitted(_("Only the PMS manager or the department's head may change an action."))
+
+
 def action_can_edit(action: Action, user) -> bool:
-    return action.is_open and action_can_create(user, department=action.department)
+    return _allowed(action_check_edit, action, user)
 
 
 def action_update(*, action: Action, by, **data) -> Action:
@@ -302,10 +313,7 @@ def action_update(*, action: Action, by, **data) -> Action:
     unknown = set(data) - ACTION_FIELDS
     if unknown:
         raise ValueError(f"action_update does not change {sorted(unknown)}")
-    if not action.is_open:
-        raise RecordClosed()
-    if not action_can_edit(action, by):
-        raise NotPermitted(_("Only the PMS manager or the department's head may change an action."))
+    action_check_edit(action, by)
     # Moving an action must pass the same checks as creating it where it lands.
     if "department" in data or ("incident" in data and data["incident"] != action.incident):
         _check_action_target(
@@ -320,6 +328,14 @@ def action_update(*, action: Action, by, **data) -> Action:
         except ConcurrentTransition:
             raise ConcurrentChange() from None
     return action
+
+
+def _allowed(check, record, user) -> bool:
+    try:
+        check(record, user)
+    except (RecordClosed, NotPermitted):
+        return False
+    return True
 
 
 def validation_messages(error: ValidationError) -> dict[str, list[str]]:

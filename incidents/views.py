@@ -193,29 +193,36 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def incident_edit(request: HttpRequest, pk: int) -> HttpResponse:
     incident = _visible_or_404(Incident, request.user, pk)
-    if not incident.is_open:
-        messages.error(request, RecordClosed.default_message)
-        return redirect("incident_detail", incident.pk)
-    if not services.incident_can_edit(incident, request.user):
-        return _refused(request, NotPermitted(
-            _("Only the PMS manager may edit an incident once the response has started.")
-        ), incident)
-    form = IncidentEditForm(request.POST or None, instance=incident, user=request.user)
+    return _edit(request, incident, form_class=IncidentEditForm, check=services.incident_check_edit,
+                 update=lambda **data: services.incident_update(incident=incident, **data),
+                 template="incidents/incident_edit.html", context={"incident": incident})
+
+
+def _edit(request: HttpRequest, record, *, form_class, check, update, template: str, context: dict) -> HttpResponse:
+    """The edit page of an incident or an action: the service decides, the form shows why."""
+    try:
+        check(record, request.user)
+    except RecordClosed as error:
+        messages.error(request, error.message)
+        return redirect(_detail_url(record))
+    except NotPermitted as error:
+        return _refused(request, error, record)
+    form = form_class(request.POST or None, instance=record, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            services.incident_update(incident=incident, by=request.user, **form.cleaned_data)
+            update(by=request.user, **form.cleaned_data)
         except ValidationError as error:
             _add_model_errors(form, error)
         except NotPermitted as error:
-            return _refused(request, error, incident)
+            return _refused(request, error, record)
         except (RecordClosed, ConcurrentChange) as error:
             messages.error(request, error.message)
-            return redirect("incident_detail", incident.pk)
+            return redirect(_detail_url(record))
         else:
-            messages.success(request, _("%(reference)s was updated.") % {"reference": incident.reference})
-            return redirect("incident_detail", incident.pk)
+            messages.success(request, _("%(reference)s was updated.") % {"reference": record.reference})
+            return redirect(_detail_url(record))
     status = 400 if form.is_bound else 200
-    return render(request, "incidents/incident_edit.html", {"form": form, "incident": incident}, status=status)
+    return render(request, template, {"form": form, **context}, status=status)
 
 
 # ---------------------------------------------------------------------------
@@ -286,29 +293,9 @@ def action_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def action_edit(request: HttpRequest, pk: int) -> HttpResponse:
     action = _visible_or_404(Action, request.user, pk)
-    if not action.is_open:
-        messages.error(request, RecordClosed.default_message)
-        return redirect("action_detail", action.pk)
-    if not services.action_can_edit(action, request.user):
-        return _refused(request, NotPermitted(
-            _("Only the PMS manager or the department's head may change an action.")
-        ), action)
-    form = ActionForm(request.POST or None, instance=action, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.action_update(action=action, by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            _add_model_errors(form, error)
-        except NotPermitted as error:
-            return _refused(request, error, action)
-        except (RecordClosed, ConcurrentChange) as error:
-            messages.error(request, error.message)
-            return redirect("action_detail", action.pk)
-        else:
-            messages.success(request, _("%(reference)s was updated.") % {"reference": action.reference})
-            return redirect("action_detail", action.pk)
-    status = 400 if form.is_bound else 200
-    return render(request, "incidents/action_form.html", {"form": form, "action": action}, status=status)
+    return _edit(request, action, form_class=ActionForm, check=services.action_check_edit,
+                 update=lambda **data: services.action_update(action=action, **data),
+                 template="incidents/action_form.html", context={"action": action})
 
 
 # ---------------------------------------------------------------------------
