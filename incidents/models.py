@@ -228,12 +228,11 @@ def _has_containment(incident: Incident) -> str | None:
 
 
 def _has_root_cause(incident: Incident) -> str | None:
-    missing = []
-    if not incident.root_cause.strip():
-        missing.append(str(_("the root cause")))
-    if incident.cause_id is None:
-        missing.append(str(_("the cause category")))
-    return _("Record %(missing)s.") % {"missing": ", ".join(missing)} if missing else None
+    return None if incident.root_cause.strip() else _("Record the root cause.")
+
+
+def _has_cause_category(incident: Incident) -> str | None:
+    return None if incident.cause_id else _("Choose the cause category.")
 
 
 def _has_corrective_action(incident: Incident) -> str | None:
@@ -418,7 +417,8 @@ class Incident(StateMachineRecord):
     @fsm_log_by
     @fsm_log_description
     @transition(field=state, source=IncidentState.CONTAINED, target=IncidentState.ANALYSED,
-                conditions=[condition(_has_root_cause)], permission=permission(_runs_response))
+                conditions=[condition(_has_root_cause), condition(_has_cause_category)],
+                permission=permission(_runs_response))
     def analyse(self, by=None, description=None):
         """The facts, the scope and the root cause are established."""
 

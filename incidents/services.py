@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransition
 from django_fsm_log.models import StateLog
 
@@ -64,7 +65,7 @@ ACTION_TRANSITIONS: dict[str, TransitionSpec] = {
         TransitionSpec("verify_effective", _("Verified effective"), ("effectiveness_note",)),
         TransitionSpec("verify_ineffective", _("Not effective: back to work"), ("effectiveness_note",),
                        danger=True),
-        TransitionSpec("cancel", _("Cancel"), ("cancel_reason",), danger=True),
+        TransitionSpec("cancel", pgettext_lazy("action transition", "Cancel"), ("cancel_reason",), danger=True),
     ]
 }
 

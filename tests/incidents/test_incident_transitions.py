@@ -87,7 +87,8 @@ def test_triage_needs_a_severity(staff, manager):
     incident = reported_incident(staff)
     with pytest.raises(ConditionsNotMet) as error:
         step(incident, "triage", manager)
-    assert "severity" in error.value.problems[0]
+    # Japanese is the default language, and the refusal says what is missing in it.
+    assert error.value.problems == ["重大度（L0～L4）を設定してください。"]
 
 
 def test_contain_needs_a_containment_summary(staff, manager):
@@ -102,7 +103,7 @@ def test_analyse_needs_root_cause_and_cause_category(staff, manager):
     incident = step(incident, "contain", manager, containment_summary="回収済み")
     with pytest.raises(ConditionsNotMet) as error:
         step(incident, "analyse", manager)
-    assert len(error.value.problems) == 1
+    assert error.value.problems == ["根本原因を記入してください。", "原因分類を選択してください。"]
     with pytest.raises(ConditionsNotMet):
         step(incident, "analyse", manager, root_cause="確認不足")
     assert step(incident, "analyse", manager, root_cause="確認不足", cause=cause()).state == "analysed"
@@ -161,7 +162,7 @@ def test_the_closing_verification_is_not_done_by_an_implementer(analysed, manage
     step(action, "verify_effective", head, effectiveness_note="効果あり")
     with pytest.raises(NotPermitted) as error:
         step(incident, "close", manager)
-    assert "did not implement" in str(error.value.message)
+    assert "処置を実施していない人" in str(error.value.message)
     assert step(incident, "close", office).state == "closed"
 
 

@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_fsm_log.models import StateLog
 
 from incidents import services
@@ -59,7 +59,8 @@ def seeded(db):
 
 def test_seeding_twice_changes_nothing(seeded):
     before = snapshot()
-    output = seed()
+    with translation.override("en"):
+        output = seed()
     assert snapshot() == before
     assert "0 incidents" in output
 

@@ -708,7 +708,8 @@ class Command(BaseCommand):
         )})
         write("")
         write(_("Demo logins (password for every user: %(password)s)") % {"password": PASSWORD})
-        write(f"  {_pad(_('username'), 12)} {_pad(_('password'), 16)} {_('role')}")
+        username, password, role = _("username"), _("password"), _("role")
+        write(f"  {_pad(username, 12)} {_pad(password, 16)} {role}")
         for demo in USERS:
             write(f"  {_pad(demo.username, 12)} {_pad(PASSWORD, 16)} {self.describe(demo)}")
         if self.created["users"] < len(USERS):
