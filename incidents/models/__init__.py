@@ -1,0 +1,22 @@
+"""The incidents app's records, one module per aggregate."""
+
+from .action import ACTION_WORK_STATES, Action, ActionKind, ActionQuerySet, ActionState, implemented_by
+from .base import StateMachineRecord
+from .incident import Incident, IncidentKind, IncidentQuerySet, IncidentState, Severity
+from .organisation import (
+    CauseCategory,
+    Department,
+    EventClass,
+    PickList,
+    ReferenceCounter,
+    UserProfile,
+    department_of,
+    headed_department_ids,
+)
+
+__all__ = [
+    "ACTION_WORK_STATES", "Action", "ActionKind", "ActionQuerySet", "ActionState", "CauseCategory",
+    "Department", "EventClass", "Incident", "IncidentKind", "IncidentQuerySet", "IncidentState", "PickList",
+    "ReferenceCounter", "Severity", "StateMachineRecord", "UserProfile", "department_of",
+    "headed_department_ids", "implemented_by",
+]

@@ -1,0 +1,202 @@
+"""Actions (CAPA): corrections, corrective, preventive and improvement actions."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, transition
+from django_fsm_log.decorators import fsm_log_by, fsm_log_description
+
+from ..roles import Role, has_role, sees_everything
+from ..workflow import condition, permission
+from .base import StateMachineRecord
+from .organisation import Department, headed_department_ids
+
+
+def implemented_by(action_ids: list[int]) -> set[int]:
+    """Users who took the `implement` transition of these actions, from the trail."""
+    if not action_ids:
+        return set()
+    from django_fsm_log.models import StateLog
+
+    return set(
+        StateLog.objects.filter(
+            content_type__app_label="incidents", content_type__model="action",
+            object_id__in=action_ids, transition="implement", by__isnull=False,
+        ).values_list("by_id", flat=True)
+    )
+
+
+class ActionKind(models.TextChoices):
+    CORRECTION = "correction", _("Correction")
+    CORRECTIVE = "corrective", _("Corrective action")
+    PREVENTIVE = "preventive", _("Preventive action")
+    IMPROVEMENT = "improvement", _("Improvement")
+
+
+class ActionState(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    IN_PROGRESS = "in_progress", _("In progress")
+    IMPLEMENTED = "implemented", _("Implemented")
+    EFFECTIVE = "effective", _("Verified effective")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# The states in which an action's owner still has work to do (and can be late with it).
+ACTION_WORK_STATES = (ActionState.PLANNED, ActionState.IN_PROGRESS)
+
+
+class ActionQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ActionQuerySet:
+        """Owners and verifiers see their actions; department heads their departments'."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if sees_everything(user):
+            return self
+        visible = Q(owner=user) | Q(verifier=user)
+        departments = headed_department_ids(user)
+        if departments:
+            visible |= Q(department_id__in=departments)
+        return self.filter(visible)
+
+    def open(self) -> ActionQuerySet:
+        return self.exclude(state__in=[ActionState.EFFECTIVE, ActionState.CANCELLED])
+
+    def overdue(self) -> ActionQuerySet:
+        """Not yet implemented and past the due date (Asia/Tokyo)."""
+        return self.filter(state__in=ACTION_WORK_STATES, due_date__lt=timezone.localdate())
+
+
+def _owner_or_manager(action: Action, user) -> str | None:
+    if user.pk == action.owner_id or has_role(user, Role.PMS_MANAGER):
+        return None
+    return _("Only the action's owner or the PMS manager may do this.")
+
+
+def _independent_verifier(action: Action, user) -> str | None:
+    if user.pk != action.verifier_id:
+        return _("Only the action's verifier may check its effectiveness.")
+    if user.pk == action.owner_id or user.pk in action.implementer_ids():
+        return _("The effectiveness check must be done by someone who did not implement the action.")
+    return None
+
+
+def _manager_only(action: Action, user) -> str | None:
+    return None if has_role(user, Role.PMS_MANAGER) else _("Only the PMS manager may do this.")
+
+
+def _has_implementation_note(action: Action) -> str | None:
+    return None if action.implementation_note.strip() else _("Describe what was done.")
+
+
+def _has_effectiveness_note(action: Action) -> str | None:
+    return None if action.effectiveness_note.strip() else _("Record the evidence of the effectiveness check.")
+
+
+def _has_cancel_reason(action: Action) -> str | None:
+    return None if action.cancel_reason.strip() else _("Give the reason for cancelling the action.")
+
+
+class Action(StateMachineRecord):
+    reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=20, choices=ActionKind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    incident = models.ForeignKey(
+        "incidents.Incident", verbose_name=_("incident"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="actions",
+    )
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), on_delete=models.PROTECT, related_name="actions"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="owned_actions"
+    )
+    verifier = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("verifier"), on_delete=models.PROTECT,
+        related_name="verified_actions",
+    )
+    due_date = models.DateField(_("due date"))
+    implementation_note = models.TextField(_("what was done"), blank=True)
+    effectiveness_note = models.TextField(_("effectiveness check"), blank=True)
+    cancel_reason = models.TextField(_("reason for cancelling"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT,
+        related_name="created_actions",
+    )
+    state = FSMField(_("state"), default=ActionState.PLANNED, choices=ActionState.choices, protected=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    implemented_at = models.DateTimeField(_("implemented at"), null=True, blank=True, editable=False)
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True, editable=False)
+
+    objects = ActionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_date", "id"]
+        verbose_name = _("action")
+        verbose_name_plural = _("actions")
+        constraints = [
+            models.CheckConstraint(condition=~Q(owner=models.F("verifier")), name="action_verifier_is_not_owner"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}"
+
+    def clean(self) -> None:
+        if self.owner_id and self.owner_id == self.verifier_id:
+            raise ValidationError({"verifier": _("The verifier must be someone other than the owner.")})
+
+    @property
+    def is_open(self) -> bool:
+        return self.state not in (ActionState.EFFECTIVE, ActionState.CANCELLED)
+
+    @property
+    def is_overdue(self) -> bool:
+        """The same rule as ActionQuerySet.overdue(), for one action in hand."""
+        return self.state in ACTION_WORK_STATES and self.due_date < timezone.localdate()
+
+    def implementer_ids(self) -> set[int]:
+        return {self.owner_id} | implemented_by([self.pk])
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=ActionState.PLANNED, target=ActionState.IN_PROGRESS,
+                permission=permission(_owner_or_manager))
+    def start(self, by=None, description=None):
+        """Work on the action has begun."""
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=ActionState.IN_PROGRESS, target=ActionState.IMPLEMENTED,
+                conditions=[condition(_has_implementation_note)], permission=permission(_owner_or_manager))
+    def implement(self, by=None, description=None):
+        """The action is carried out; its effectiveness is still to be checked."""
+        self.implemented_at = timezone.now()
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=ActionState.IMPLEMENTED, target=ActionState.EFFECTIVE,
+                conditions=[condition(_has_effectiveness_note)], permission=permission(_independent_verifier))
+    def verify_effective(self, by=None, description=None):
+        """The verifier confirmed that the action removed the cause."""
+        self.verified_at = timezone.now()
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=ActionState.IMPLEMENTED, target=ActionState.IN_PROGRESS,
+                conditions=[condition(_has_effectiveness_note)], permission=permission(_independent_verifier))
+    def verify_ineffective(self, by=None, description=None):
+        """The action did not work: it goes back to its owner."""
+        self.implemented_at = None
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=[ActionState.PLANNED, ActionState.IN_PROGRESS], target=ActionState.CANCELLED,
+                conditions=[condition(_has_cancel_reason)], permission=permission(_manager_only))
+    def cancel(self, by=None, description=None):
+        """Dropped, with a reason (for example superseded by another action)."""
