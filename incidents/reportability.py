@@ -1,22 +1,26 @@
 """Is an incident a 報告対象事態 under APPI rule art. 7? (domain.md §1.3, §1.4, §1.5a)
 
-Pure function of the classification, so the model, the API and the tests share one
-reading of the rule. Issue 3 moves the figures into a versioned rule set; until then they
-are the rules in force since 2024-04-01.
+Pure function of the classification and of the rule set in force on the day of
+discovery, so the model, the API and the tests share one reading of the rule. The
+figures (the 1,000-subject threshold, whether information being collected counts since
+the 2024 amendment) are fields of RuleSet.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
+from typing import Protocol
 
 from django.utils.translation import gettext_lazy as _
 
-# Category 4 is 「千人を超える」: 1,001 people or more (guideline 3-5-3-1, domain.md §1.5a).
-SUBJECT_COUNT_THRESHOLD = 1000
-# Rule art. 7(3) as amended on 2023-12-27: personal information being collected counts
-# toward category 3 from this date (domain.md §1.4).
-COLLECTION_RULE_FROM = dt.date(2024, 4, 1)
+
+class Rules(Protocol):
+    # Category 4 is 「千人を超える」: more than this many (guideline 3-5-3-1, domain.md §1.5a).
+    subject_count_threshold: int
+    # Rule art. 7(3) as amended on 2023-12-27, in force 2024-04-01 (domain.md §1.4).
+    collection_counts_for_unauthorized_purpose: bool
+
+
 # Only 漏えい等 (leak, loss, damage; suspected cases included) can be reportable (§1.2).
 LEAK_KINDS = frozenset({"leak", "loss", "damage"})
 
@@ -46,8 +50,12 @@ def assess(
     data_in_collection: bool,
     strongly_encrypted: bool,
     affected_count: int | None,
-    discovered_on: dt.date | None,
+    rules: Rules | None,
 ) -> Assessment:
+    if rules is None:
+        return Assessment(False, (Reason("no_rule_in_force", _(
+            "No reporting rules were in force on the day of discovery (mandatory reporting began on 2022-04-01)."
+        )),))
     if kind not in LEAK_KINDS:
         return Assessment(False, (Reason("not_a_leak", _(
             "Not a leak, loss or damage of personal data (漏えい等), so APPI art. 26 does not apply."
@@ -76,15 +84,15 @@ def assess(
                 "Category 3: the event may have been caused by an act for an unauthorized purpose "
                 "(不正の目的)."
             ), 3))
-        elif discovered_on is None or discovered_on >= COLLECTION_RULE_FROM:
+        elif rules.collection_counts_for_unauthorized_purpose:
             reasons.append(Reason("unauthorized_purpose_collection", _(
                 "Category 3: information being collected was taken for an unauthorized purpose "
                 "(rule art. 7(3), in force since 2024-04-01)."
             ), 3))
-    if personal_data and affected_count is not None and affected_count > SUBJECT_COUNT_THRESHOLD:
+    if personal_data and affected_count is not None and affected_count > rules.subject_count_threshold:
         reasons.append(Reason("over_1000_subjects", _(
-            "Category 4: more than 1,000 data subjects are affected."
-        ), 4))
+            "Category 4: more than %(threshold)s data subjects are affected."
+        ) % {"threshold": f"{rules.subject_count_threshold:,}"}, 4))
 
     if reasons:
         return Assessment(True, tuple(reasons))
@@ -94,5 +102,5 @@ def assess(
         )),))
     return Assessment(False, (Reason("no_category", _(
         "None of the four reportable categories of rule art. 7 applies "
-        "(no sensitive data, no financial risk, no unauthorized purpose, 1,000 or fewer data subjects)."
-    )),))
+        "(no sensitive data, no financial risk, no unauthorized purpose, %(threshold)s or fewer data subjects)."
+    ) % {"threshold": f"{rules.subject_count_threshold:,}"}),))

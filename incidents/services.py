@@ -26,8 +26,9 @@ from .exceptions import (
     TransitionNotAvailable,
     UnknownTransition,
 )
-from .models import Action, Incident, ReferenceCounter, headed_department_ids
+from .models import Action, Incident, ReferenceCounter, ReportingTrack, headed_department_ids
 from .roles import Role, has_role
+from .tracks import sync_tracks
 from .workflow import permission_problem, unmet_conditions
 
 # ---------------------------------------------------------------------------
@@ -69,9 +70,18 @@ ACTION_TRANSITIONS: dict[str, TransitionSpec] = {
     ]
 }
 
+TRACK_TRANSITIONS: dict[str, TransitionSpec] = {
+    spec.name: spec
+    for spec in [
+        TransitionSpec("file", _("Record as filed"), ("filed_at", "recipient_reference", "method", "filing_note")),
+        TransitionSpec("not_required", _("Not required"), ("not_required_reason",), danger=True),
+    ]
+}
+
 TRANSITIONS: dict[type, dict[str, TransitionSpec]] = {
     Incident: INCIDENT_TRANSITIONS,
     Action: ACTION_TRANSITIONS,
+    ReportingTrack: TRACK_TRANSITIONS,
 }
 
 
@@ -156,6 +166,11 @@ def transition_record(record, name: str, *, by, comment: str = "", changes: dict
             current.save()
         except ConcurrentTransition:
             raise ConcurrentChange() from None
+        # A dismissal withdraws the reports; a filed 委託元 notice releases the PPC ones.
+        if isinstance(current, Incident):
+            sync_tracks(current, by=by)
+        elif isinstance(current, ReportingTrack):
+            sync_tracks(current.incident, by=by)
     return current
 
 
@@ -219,6 +234,7 @@ def incident_report(*, reporter, **data) -> Incident:
         incident.full_clean()
         incident.save()
         _log_creation(incident, by=reporter, transition_name="report")
+        sync_tracks(incident, by=reporter)
     return incident
 
 
@@ -252,6 +268,7 @@ def incident_update(*, incident: Incident, by, **data) -> Incident:
             incident.save()
         except ConcurrentTransition:
             raise ConcurrentChange() from None
+        sync_tracks(incident, by=by)
     return incident
 
 

@@ -13,10 +13,13 @@ from .organisation import (
     department_of,
     headed_department_ids,
 )
+from .reminders import SentReminder
+from .reporting import FilingMethod, ReportingTrack, RuleSet, TrackKind, TrackQuerySet, TrackState
 
 __all__ = [
     "ACTION_WORK_STATES", "Action", "ActionKind", "ActionQuerySet", "ActionState", "CauseCategory",
     "Department", "EventClass", "Incident", "IncidentKind", "IncidentQuerySet", "IncidentState", "PickList",
     "ReferenceCounter", "Severity", "StateMachineRecord", "UserProfile", "department_of",
-    "headed_department_ids", "implemented_by",
+    "headed_department_ids", "implemented_by", "FilingMethod", "ReportingTrack", "RuleSet", "TrackKind",
+    "TrackQuerySet", "TrackState", "SentReminder",
 ]

@@ -18,6 +18,7 @@ from ..workflow import condition, permission
 from .action import ActionKind, ActionState, implemented_by
 from .base import StateMachineRecord
 from .organisation import CauseCategory, Department, EventClass, headed_department_ids
+from .reporting import RuleSet, TrackKind
 
 
 class IncidentKind(models.TextChoices):
@@ -134,6 +135,14 @@ def _no_open_actions(incident: Incident) -> str | None:
     return None
 
 
+def _reports_settled(incident: Incident) -> str | None:
+    pending = [TrackKind(kind).label for kind in incident.tracks.pending().values_list("kind", flat=True)]
+    if pending:
+        return _("These reports are still pending (file them or record why they are not required): "
+                 "%(tracks)s.") % {"tracks": ", ".join(str(label) for label in pending)}
+    return None
+
+
 def _has_dismissal_reason(incident: Incident) -> str | None:
     return None if incident.dismissal_reason.strip() else _("Give the reason for dismissing the report.")
 
@@ -192,10 +201,32 @@ class Incident(StateMachineRecord):
     # and the API can filter on it in the database.
     reportable = models.BooleanField(_("reportable"), default=False, editable=False)
 
+    # The rule set in force on the day of discovery: it decided `reportable` and the clocks.
+    rule_set = models.ForeignKey(
+        "incidents.RuleSet", verbose_name=_("reporting rules"), on_delete=models.PROTECT, null=True, blank=True,
+        editable=False, related_name="incidents",
+    )
+
     containment_summary = models.TextField(_("containment"), blank=True)
     correction_taken = models.TextField(_("correction taken"), blank=True)
     root_cause = models.TextField(_("root cause"), blank=True)
     dismissal_reason = models.TextField(_("reason for dismissal"), blank=True)
+
+    # What the PPC report asks for beyond the classification (rule art. 8(1), domain.md §1.6).
+    discovery_route = models.TextField(
+        _("how it was discovered"), blank=True, help_text=_("Who found it and how (発見者、発覚の経緯)."),
+    )
+    secondary_harm = models.TextField(
+        _("secondary harm"), blank=True,
+        help_text=_("Whether secondary harm (fraud, phishing...) has occurred or may occur, and what it is."),
+    )
+    subject_response = models.TextField(_("response to data subjects"), blank=True)
+    publication = models.TextField(_("publication"), blank=True, help_text=_("Whether and how it was published."))
+    recurrence_prevention = models.TextField(
+        _("recurrence prevention"), blank=True,
+        help_text=_("Measures beyond the listed actions; the actions are included in the report by themselves."),
+    )
+    other_information = models.TextField(_("other useful information"), blank=True)
 
     state = FSMField(
         _("state"), default=IncidentState.REPORTED, choices=IncidentState.choices, protected=True
@@ -221,9 +252,12 @@ class Incident(StateMachineRecord):
         return f"{self.reference} {self.title}"
 
     def save(self, *args, **kwargs) -> None:
+        # Always the rule set in force on the day of discovery: a new version therefore
+        # reaches only incidents discovered from its effective date on.
+        self.rule_set = self._rules_in_force()
         self.reportable = self.assessment.reportable
         if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "reportable", "updated_at"}
+            kwargs["update_fields"] = {*kwargs["update_fields"], "rule_set", "reportable", "updated_at"}
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
@@ -248,8 +282,13 @@ class Incident(StateMachineRecord):
             data_in_collection=self.data_in_collection,
             strongly_encrypted=self.strongly_encrypted,
             affected_count=self.affected_count,
-            discovered_on=timezone.localdate(self.discovered_at) if self.discovered_at else None,
+            rules=self.rule_set if self.rule_set_id else self._rules_in_force(),
         )
+
+    def _rules_in_force(self) -> RuleSet | None:
+        if self.discovered_at is None:
+            return None
+        return RuleSet.objects.in_force_on(timezone.localdate(self.discovered_at))
 
     @property
     def reportable_reasons(self) -> list[dict]:
@@ -307,7 +346,8 @@ class Incident(StateMachineRecord):
     @fsm_log_by
     @fsm_log_description
     @transition(field=state, source=IncidentState.VERIFYING, target=IncidentState.CLOSED,
-                conditions=[condition(_actions_effective)], permission=permission(_closes_independently))
+                conditions=[condition(_actions_effective), condition(_reports_settled)],
+                permission=permission(_closes_independently))
     def close(self, by=None, description=None):
         """Verified closed: every action proved effective."""
         self.closed_at = timezone.now()

@@ -88,3 +88,14 @@ def reported_incident(reporter, **overrides) -> Incident:
     }
     data.update(overrides)
     return services.incident_report(reporter=reporter, **data)
+
+
+def file_pending_tracks(incident, by) -> None:
+    """File every pending report of the incident, as the PMS office would before closing."""
+    from incidents.models import FilingMethod, TrackKind
+
+    for track in incident.tracks.pending():
+        changes = {"filed_at": timezone.now(), "recipient_reference": f"R-{track.pk}"}
+        if track.kind == TrackKind.DATA_SUBJECTS:
+            changes = {"filed_at": timezone.now(), "method": FilingMethod.NOTICE}
+        services.transition_record(track, "file", by=by, changes=changes)

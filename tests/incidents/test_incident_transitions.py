@@ -7,7 +7,13 @@ from incidents import services
 from incidents.exceptions import ConcurrentChange, ConditionsNotMet, NotPermitted, TransitionNotAvailable
 from incidents.models import ActionKind, CauseCategory, IncidentKind
 from incidents.selectors import trail
-from tests.incidents.factories import ActionFactory, IncidentFactory, UserFactory, reported_incident
+from tests.incidents.factories import (
+    ActionFactory,
+    IncidentFactory,
+    UserFactory,
+    file_pending_tracks,
+    reported_incident,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -49,6 +55,7 @@ def test_it_walks_from_report_to_close(analysed, manager, office, head, auditor)
     preventive.refresh_from_db()
     step(corrective, "verify_effective", head, effectiveness_note="3か月間、誤送信なし。")
     step(preventive, "verify_effective", auditor, effectiveness_note="他部署にも展開済み。")
+    file_pending_tracks(incident, manager)
     incident = step(incident, "close", office, comment="有効性を確認した。")
 
     incident.refresh_from_db()
@@ -56,6 +63,7 @@ def test_it_walks_from_report_to_close(analysed, manager, office, head, auditor)
     assert incident.closed_at is not None
     assert [(e.transition, e.source_state, e.state) for e in trail(incident)] == [
         ("report", None, "reported"),
+        ("update_tracks", "reported", "reported"),  # the PrivacyMark 確報 is owed
         ("triage", "reported", "triaged"),
         ("contain", "triaged", "contained"),
         ("analyse", "contained", "analysed"),
@@ -160,6 +168,7 @@ def test_the_closing_verification_is_not_done_by_an_implementer(analysed, manage
     incident = step(incident, "verify", manager)
     action.refresh_from_db()
     step(action, "verify_effective", head, effectiveness_note="効果あり")
+    file_pending_tracks(incident, manager)
     with pytest.raises(NotPermitted) as error:
         step(incident, "close", manager)
     assert "処置を実施していない人" in str(error.value.message)
@@ -175,6 +184,7 @@ def test_someone_who_implemented_for_the_owner_cannot_close(analysed, manager, o
     incident = step(incident, "verify", manager)
     action.refresh_from_db()
     step(action, "verify_effective", manager, effectiveness_note="効果あり")
+    file_pending_tracks(incident, manager)
     with pytest.raises(NotPermitted):
         step(incident, "close", office)
     assert step(incident, "close", manager).state == "closed"

@@ -1,10 +1,13 @@
 """APPI rule art. 7: which incidents are 報告対象事態 (domain.md §1.3, §1.4, §1.5a)."""
 
-import datetime as dt
+from types import SimpleNamespace
 
 import pytest
 
 from incidents.reportability import assess
+
+RULES_2024 = SimpleNamespace(subject_count_threshold=1000, collection_counts_for_unauthorized_purpose=True)
+RULES_2022 = SimpleNamespace(subject_count_threshold=1000, collection_counts_for_unauthorized_purpose=False)
 
 BASE = {
     "kind": "leak",
@@ -14,7 +17,7 @@ BASE = {
     "data_in_collection": False,
     "strongly_encrypted": False,
     "affected_count": 10,
-    "discovered_on": dt.date(2026, 11, 1),
+    "rules": RULES_2024,
 }
 
 
@@ -86,15 +89,41 @@ def test_data_being_collected_counts_toward_category_3_only():
     assert (reportable, codes) == (False, ["no_category"])
 
 
-def test_the_collection_rule_applies_from_2024_04_01():
-    before = categories(
-        data_in_collection=True, suspected_unauthorized_purpose=True, discovered_on=dt.date(2024, 3, 31)
-    )
+def test_the_collection_rule_depends_on_the_rule_set():
+    before = categories(data_in_collection=True, suspected_unauthorized_purpose=True, rules=RULES_2022)
     assert before == (False, [None], ["collection_before_2024"])
-    on_the_day = categories(
-        data_in_collection=True, suspected_unauthorized_purpose=True, discovered_on=dt.date(2024, 4, 1)
-    )
-    assert on_the_day[0] is True
+    after = categories(data_in_collection=True, suspected_unauthorized_purpose=True, rules=RULES_2024)
+    assert after[0] is True
+
+
+def test_the_threshold_comes_from_the_rule_set():
+    stricter = SimpleNamespace(subject_count_threshold=100, collection_counts_for_unauthorized_purpose=True)
+    assert categories(affected_count=101, rules=stricter)[0] is True
+    assert categories(affected_count=101)[0] is False
+
+
+def test_nothing_is_reportable_without_rules_in_force():
+    assert categories(involves_sensitive_data=True, rules=None) == (False, [None], ["no_rule_in_force"])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("discovered", "version", "reportable"),
+    [("2024-03-31T12:00:00+09:00", "2022-04", False), ("2024-04-01T00:00:00+09:00", "2024-04", True)],
+)
+def test_an_incident_uses_the_rules_in_force_on_its_discovery_day(staff, discovered, version, reportable):
+    import time_machine
+    from django.utils.dateparse import parse_datetime
+
+    from tests.incidents.factories import reported_incident
+
+    with time_machine.travel("2024-06-01T09:00:00+09:00", tick=False):
+        incident = reported_incident(
+            staff, discovered_at=parse_datetime(discovered), data_in_collection=True,
+            suspected_unauthorized_purpose=True,
+        )
+    assert incident.rule_set.version == version
+    assert incident.reportable is reportable
 
 
 @pytest.mark.django_db

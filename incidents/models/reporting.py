@@ -1,0 +1,251 @@
+"""The legal reporting tracks of an incident and the versioned rules that set their clocks.
+
+The law changes (domain.md §1.12), so deadlines, thresholds and day-counting rules are
+rows of RuleSet, editable in the admin. An incident keeps the rule set in force on the
+day it was discovered; a new version applies only to incidents discovered from its
+effective date on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, transition
+from django_fsm_log.decorators import fsm_log_by, fsm_log_description
+
+from ..roles import Role, has_role
+from ..workflow import condition, permission
+from .base import StateMachineRecord
+
+
+class RuleSetQuerySet(models.QuerySet):
+    def in_force_on(self, day: dt.date) -> RuleSet | None:
+        return self.filter(effective_from__lte=day).order_by("-effective_from").first()
+
+
+class RuleSet(models.Model):
+    version = models.CharField(_("version"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    effective_from = models.DateField(_("in force from"), unique=True)
+    sources = models.TextField(_("sources"), blank=True, help_text=_("The legal texts and guidelines it follows."))
+
+    # Reportability (rule art. 7)
+    subject_count_threshold = models.PositiveIntegerField(
+        _("data subjects threshold"), default=1000,
+        help_text=_("Category 4 applies to MORE than this many data subjects."),
+    )
+    collection_counts_for_unauthorized_purpose = models.BooleanField(
+        _("information being collected counts for category 3"), default=True,
+        help_text=_("The 2024 amendment of rule art. 7(3) (web skimming, phishing)."),
+    )
+
+    # PPC (rule art. 8; guideline 3-5-3-3 and 3-5-3-4)
+    preliminary_target_days = models.PositiveSmallIntegerField(_("速報 target (days)"), default=3)
+    preliminary_limit_days = models.PositiveSmallIntegerField(_("速報 limit (days)"), default=5)
+    final_days = models.PositiveSmallIntegerField(_("確報 limit (days)"), default=30)
+    final_unauthorized_purpose_days = models.PositiveSmallIntegerField(
+        _("確報 limit for category 3 (days)"), default=60
+    )
+    first_day_counts = models.BooleanField(
+        _("the day of discovery is day 1"), default=True, help_text=_("「その時点を1日目とする」 (3-5-3-4).")
+    )
+    roll_past_closed_days = models.BooleanField(
+        _("a limit on a closed day moves to the next open day"), default=True,
+        help_text=_("Weekends, national holidays and 12/29–1/3 (行政機関の休日に関する法律 art. 1, 2)."),
+    )
+
+    # PrivacyMark assessment body (PMK500, domain.md §1.13)
+    pmark_preliminary_target_days = models.PositiveSmallIntegerField(_("PrivacyMark 速報 target (days)"), default=3)
+    pmark_preliminary_limit_days = models.PositiveSmallIntegerField(_("PrivacyMark 速報 limit (days)"), default=5)
+    pmark_final_days = models.PositiveSmallIntegerField(_("PrivacyMark 確報 limit (days)"), default=30)
+    pmark_final_unauthorized_purpose_days = models.PositiveSmallIntegerField(
+        _("PrivacyMark 確報 limit for category 3 (days)"), default=60
+    )
+
+    # "Promptly" duties with no number in the law: the company's own targets.
+    entrusting_party_target_days = models.PositiveSmallIntegerField(_("委託元 notice target (days)"), default=1)
+    entrusting_party_limit_days = models.PositiveSmallIntegerField(_("委託元 notice limit (days)"), default=3)
+    data_subjects_target_days = models.PositiveSmallIntegerField(
+        _("本人通知 target (days)"), default=5,
+        help_text=_("Its limit is the 確報 limit: notify no later than the final report."),
+    )
+
+    objects = RuleSetQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-effective_from"]
+        verbose_name = _("reporting rule set")
+        verbose_name_plural = _("reporting rule sets")
+
+    def __str__(self) -> str:
+        return f"{self.version} {self.name}"
+
+    def clean(self) -> None:
+        errors = {}
+        if self.preliminary_target_days > self.preliminary_limit_days:
+            errors["preliminary_target_days"] = _("The target cannot be later than the limit.")
+        if self.pmark_preliminary_target_days > self.pmark_preliminary_limit_days:
+            errors["pmark_preliminary_target_days"] = _("The target cannot be later than the limit.")
+        if self.entrusting_party_target_days > self.entrusting_party_limit_days:
+            errors["entrusting_party_target_days"] = _("The target cannot be later than the limit.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class TrackKind(models.TextChoices):
+    PPC_PRELIMINARY = "ppc_preliminary", _("PPC preliminary report (速報)")
+    PPC_FINAL = "ppc_final", _("PPC final report (確報)")
+    PMARK_PRELIMINARY = "pmark_preliminary", _("PrivacyMark preliminary report (速報)")
+    PMARK_FINAL = "pmark_final", _("PrivacyMark final report (確報)")
+    ENTRUSTING_PARTY = "entrusting_party", _("Notice to the entrusting business (委託元)")
+    DATA_SUBJECTS = "data_subjects", _("Notice to data subjects (本人通知)")
+
+
+class TrackState(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    FILED = "filed", _("Filed")
+    NOT_REQUIRED = "not_required", _("Not required")
+
+
+class FilingMethod(models.TextChoices):
+    ONLINE_FORM = "online_form", _("Online form")
+    EMAIL = "email", _("E-mail")
+    POST = "post", _("Post")
+    PHONE = "phone", _("Telephone")
+    NOTICE = "notice", _("Individual notice to each data subject")
+    PUBLICATION = "publication", _("Substitute measure: publication (公表)")
+    INQUIRY_DESK = "inquiry_desk", _("Substitute measure: inquiry desk")
+
+
+class TrackQuerySet(models.QuerySet):
+    def visible_to(self, user) -> TrackQuerySet:
+        from .incident import Incident
+
+        return self.filter(incident__in=Incident.objects.visible_to(user))
+
+    def pending(self) -> TrackQuerySet:
+        return self.filter(state=TrackState.PENDING)
+
+    def overdue(self, now: dt.datetime | None = None) -> TrackQuerySet:
+        return self.pending().filter(limit_at__lt=now or timezone.now())
+
+    def due_within(self, delta: dt.timedelta, now: dt.datetime | None = None) -> TrackQuerySet:
+        now = now or timezone.now()
+        return self.pending().filter(limit_at__gte=now, due_at__lt=now + delta)
+
+
+def _files_reports(track: ReportingTrack, user) -> str | None:
+    if has_role(user, Role.PMS_MANAGER):
+        return None
+    return _("Only the PMS manager or the PMS office files reports.")
+
+
+def _has_filing_details(track: ReportingTrack) -> str | None:
+    if track.filed_at is None:
+        return _("Enter when it was filed.")
+    if track.filed_at > timezone.now():
+        return _("The filing time cannot be in the future.")
+    if track.filed_at < track.incident.discovered_at:
+        return _("The filing time cannot be before the discovery.")
+    if track.kind == TrackKind.DATA_SUBJECTS:
+        if not track.method:
+            return _("Choose how the data subjects were notified (or the substitute measure).")
+    elif not track.recipient_reference.strip():
+        return _("Enter the recipient's reference number (or the name of the person who received it).")
+    return None
+
+
+def _has_not_required_reason(track: ReportingTrack) -> str | None:
+    return None if track.not_required_reason.strip() else _("Give the reason why this report is not required.")
+
+
+def _the_system(track: ReportingTrack, user) -> str | None:
+    return _("This step is taken by the system when the classification changes.")
+
+
+class ReportingTrack(StateMachineRecord):
+    """One report the incident owes (to the PPC, the assessment body, the 委託元, the data subjects)."""
+
+    incident = models.ForeignKey(
+        "incidents.Incident", verbose_name=_("incident"), on_delete=models.CASCADE, related_name="tracks"
+    )
+    kind = models.CharField(_("report"), max_length=20, choices=TrackKind.choices)
+    state = FSMField(_("state"), default=TrackState.PENDING, choices=TrackState.choices, protected=True)
+    due_at = models.DateTimeField(_("target"))
+    limit_at = models.DateTimeField(_("limit"))
+    filed_at = models.DateTimeField(_("filed at"), null=True, blank=True)
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("filed by"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )
+    recipient_reference = models.CharField(_("recipient's reference"), max_length=100, blank=True)
+    method = models.CharField(_("method"), max_length=20, choices=FilingMethod.choices, blank=True)
+    filing_note = models.TextField(_("note"), blank=True)
+    not_required_reason = models.TextField(_("why not required"), blank=True)
+    # Set when the system (not a person) withdrew the track; only those come back by
+    # themselves when the classification changes again.
+    withdrawn_by_system = models.BooleanField(default=False, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = TrackQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["limit_at", "id"]
+        verbose_name = _("reporting track")
+        verbose_name_plural = _("reporting tracks")
+        constraints = [models.UniqueConstraint(fields=["incident", "kind"], name="one_track_per_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.incident.reference} {self.get_kind_display()}"
+
+    @property
+    def overdue(self) -> bool:
+        return self.state == TrackState.PENDING and timezone.now() > self.limit_at
+
+    @property
+    def late(self) -> bool:
+        """Filed after its limit (it stays marked so)."""
+        return self.state == TrackState.FILED and self.filed_at is not None and self.filed_at > self.limit_at
+
+    @property
+    def time_left(self) -> dt.timedelta:
+        return self.limit_at - timezone.now()
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=TrackState.PENDING, target=TrackState.FILED,
+                conditions=[condition(_has_filing_details)], permission=permission(_files_reports))
+    def file(self, by=None, description=None):
+        """The report was made: when, to whom (their reference), by whom."""
+        self.filed_by = by
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=TrackState.PENDING, target=TrackState.NOT_REQUIRED,
+                conditions=[condition(_has_not_required_reason)], permission=permission(_files_reports))
+    def not_required(self, by=None, description=None):
+        """A person decided this report is not owed, and why."""
+        self.withdrawn_by_system = False
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=TrackState.PENDING, target=TrackState.NOT_REQUIRED,
+                permission=permission(_the_system))
+    def withdraw(self, by=None, description=None):
+        """The classification changed and the report no longer applies."""
+        self.withdrawn_by_system = True
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=TrackState.NOT_REQUIRED, target=TrackState.PENDING,
+                permission=permission(_the_system))
+    def reinstate(self, by=None, description=None):
+        """The classification changed and the report applies again."""
+        self.not_required_reason = ""
+        self.withdrawn_by_system = False
