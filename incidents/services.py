@@ -221,6 +221,9 @@ REPORT_FIELDS = frozenset({
 # everything the system records itself change only through their transitions.
 ASSESSMENT_FIELDS = frozenset({
     "severity", "event_class", "cause", "root_cause", "containment_summary", "correction_taken",
+    # what the PPC report asks for (rule art. 8(1))
+    "discovery_route", "secondary_harm", "subject_response", "publication", "recurrence_prevention",
+    "other_information",
 })
 
 
