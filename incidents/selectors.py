@@ -12,7 +12,7 @@ from .models import Action, Incident
 def incident_list(*, user) -> QuerySet[Incident]:
     return (
         Incident.objects.visible_to(user)
-        .select_related("reporter", "department", "event_class", "cause")
+        .select_related("reporter", "department", "event_class", "cause", "rule_set")
     )
 
 
