@@ -11,8 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_fsm_log.models import StateLog
 
@@ -101,7 +102,16 @@ def required_tracks(incident: Incident, *, entrusting_filed_at: dt.datetime | No
 
 
 def sync_tracks(incident: Incident, *, by) -> list[str]:
-    """Create, re-time, withdraw or reinstate the incident's tracks; return what changed."""
+    """Create, re-time, withdraw or reinstate the incident's tracks; return what changed.
+
+    The reasons and the trail entry are stored text, so they are written in the company's
+    language (settings.LANGUAGE_CODE) whoever's interface language triggered the change.
+    """
+    with translation.override(settings.LANGUAGE_CODE):
+        return _sync_tracks(incident, by=by)
+
+
+def _sync_tracks(incident: Incident, *, by) -> list[str]:
     existing = {track.kind: track for track in ReportingTrack.objects.select_for_update().filter(incident=incident)}
     entrusting = existing.get(TrackKind.ENTRUSTING_PARTY)
     plans, reasons = required_tracks(

@@ -18,7 +18,7 @@ from drf_spectacular.plumbing import build_choice_field
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..models import Action, CauseCategory, EventClass, Incident
+from ..models import Action, CauseCategory, EventClass, Incident, ReportingTrack
 from ..services import TRANSITIONS, TransitionOption
 
 User = get_user_model()
@@ -216,6 +216,51 @@ class ActionInputSerializer(RejectUnexpectedFieldsMixin, ModelSerializer):
 
 
 # ---------------------------------------------------------------------------
+# Reporting tracks
+
+
+class TrackSerializer(ModelSerializer):
+    """A report the incident owes (PPC, PrivacyMark assessment body, 委託元, data subjects).
+
+    Tracks are created, re-timed, withdrawn and reinstated by the system as the
+    classification changes; people only file them or record why they are not required.
+    """
+
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    state_display = serializers.CharField(source="get_state_display", read_only=True)
+    due_at = DateTimeField(read_only=True, help_text=_("The target: file by then."))
+    limit_at = DateTimeField(read_only=True, help_text=_("The legal (or policy) limit."))
+    filed_by = UserRefSerializer(read_only=True, allow_null=True)
+    overdue = serializers.BooleanField(read_only=True, help_text=_("Still pending after its limit."))
+    late = serializers.BooleanField(
+        read_only=True, help_text=_("Filed after its limit; it stays marked so.")
+    )
+
+    class Meta:
+        model = ReportingTrack
+        fields = [
+            "id", "kind", "kind_display", "state", "state_display", "due_at", "limit_at", "filed_at",
+            "filed_by", "recipient_reference", "method", "filing_note", "not_required_reason", "overdue",
+            "late",
+        ]
+        read_only_fields = fields
+
+
+class TrackDetailSerializer(TrackSerializer):
+    """A track with the incident it belongs to, as /api/tracks/ shows it."""
+
+    incident_reference = serializers.CharField(source="incident.reference", read_only=True)
+    incident_title = serializers.CharField(source="incident.title", read_only=True)
+
+    class Meta(TrackSerializer.Meta):
+        fields = [
+            "id", "incident", "incident_reference", "incident_title", *TrackSerializer.Meta.fields[1:],
+            "created_at", "updated_at",
+        ]
+        read_only_fields = fields
+
+
+# ---------------------------------------------------------------------------
 # Incidents
 
 
@@ -225,16 +270,22 @@ class IncidentSerializer(ModelSerializer):
     severity_display = serializers.CharField(source="get_severity_display", read_only=True)
     reporter = UserRefSerializer(read_only=True)
     reportable_reasons = ReportableReasonSerializer(many=True, read_only=True)
+    rule_set = serializers.SlugRelatedField(
+        slug_field="version", read_only=True, allow_null=True,
+        help_text=_("Version of the reporting rules in force on the day of discovery; they set the clocks."),
+    )
+    tracks = TrackSerializer(many=True, read_only=True, help_text=_("The reports the incident owes."))
 
     class Meta:
         model = Incident
         fields = [
             "id", "reference", "state", "state_display", "reporter", "title", "description", "department",
             "kind", "kind_display", "event_class", "cause", "severity", "severity_display", "occurred_at",
-            "discovered_at", "data_items", "affected_count", "affected_count_estimated",
+            "discovered_at", "discovery_route", "data_items", "affected_count", "affected_count_estimated",
             "involves_sensitive_data", "risk_of_financial_damage", "suspected_unauthorized_purpose",
             "data_in_collection", "strongly_encrypted", "entrusted_by", "reportable", "reportable_reasons",
-            "root_cause", "containment_summary", "correction_taken", "dismissal_reason",
+            "rule_set", "tracks", "root_cause", "containment_summary", "correction_taken", "secondary_harm",
+            "subject_response", "publication", "recurrence_prevention", "other_information", "dismissal_reason",
             "created_at", "updated_at", "closed_at",
         ]
         read_only_fields = fields
@@ -254,6 +305,9 @@ INCIDENT_WRITABLE = [
     "risk_of_financial_damage", "suspected_unauthorized_purpose", "data_in_collection",
     "strongly_encrypted", "entrusted_by", "root_cause", "containment_summary", "correction_taken",
     "dismissal_reason",
+    # what the PPC report asks for besides the classification (rule art. 8(1)); the PMS office's
+    "discovery_route", "secondary_harm", "subject_response", "publication", "recurrence_prevention",
+    "other_information",
 ]
 
 
@@ -315,8 +369,15 @@ def state_label(model, state: str | None) -> str | None:
     return str(dict(model._meta.get_field("state").choices).get(state, state))
 
 
-# Trail entries that are not transitions of the state machine.
-_CREATION_LABELS = {"report": _("Reported"), "create": _("Created")}
+# Trail entries that are not transitions a person takes through TRANSITIONS: the creation,
+# the system's re-computation of an incident's reports, and the steps it takes on a track.
+_TRAIL_LABELS = {
+    "report": _("Reported"),
+    "create": _("Created"),
+    "update_tracks": _("Reports recomputed"),
+    "withdraw": _("No longer required (decided by the system)"),
+    "reinstate": _("Required again (decided by the system)"),
+}
 
 
 class HistoryEntrySerializer(serializers.Serializer):
@@ -336,7 +397,7 @@ class HistoryEntrySerializer(serializers.Serializer):
 
     def get_transition_label(self, entry) -> str:
         spec = TRANSITIONS[self.context["model"]].get(entry.transition)
-        label = spec.label if spec else _CREATION_LABELS.get(entry.transition, entry.transition)
+        label = spec.label if spec else _TRAIL_LABELS.get(entry.transition, entry.transition)
         return str(label)
 
     def get_from_state_display(self, entry) -> str | None:
@@ -344,6 +405,10 @@ class HistoryEntrySerializer(serializers.Serializer):
 
     def get_to_state_display(self, entry) -> str:
         return state_label(self.context["model"], entry.state)
+
+
+def _with_article(noun: str) -> str:
+    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
 
 
 @cache
@@ -368,8 +433,8 @@ def transition_input_serializer(model: type, name: str | None = None) -> type[se
         "Meta": meta,
         "__module__": __name__,
         "__doc__": (
-            f"The payload of a transition of an {model._meta.model_name}: a comment and the fields the "
-            "step asks for (see GET …/transitions/)."
+            f"The payload of a transition of {_with_article(model._meta.verbose_name_raw)}: a comment and "
+            "the fields the step asks for (see GET …/transitions/)."
         ),
         "comment": serializers.CharField(
             required=False, allow_blank=True, default="", help_text=_("Recorded in the trail with the step.")
@@ -395,3 +460,30 @@ class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField(read_only=True)
     code = serializers.CharField(read_only=True, required=False)
     unmet_conditions = serializers.ListField(child=serializers.CharField(), read_only=True, required=False)
+
+
+# ---------------------------------------------------------------------------
+# The report to the PPC (rule art. 8(1)) and the notice to data subjects (rule art. 10)
+
+
+class ReportItemSerializer(serializers.Serializer):
+    number = serializers.IntegerField(read_only=True, min_value=1, max_value=9,
+                                      help_text=_("Item number of rule art. 8(1), 1-9."))
+    key = serializers.CharField(read_only=True)
+    title = serializers.CharField(read_only=True, help_text=_("The item's heading in the PPC's form (Japanese)."))
+    text = serializers.CharField(read_only=True, help_text=_("Paste-ready Japanese text."))
+    empty = serializers.BooleanField(read_only=True, help_text=_("Nothing has been recorded for it yet."))
+
+
+class PPCReportSerializer(serializers.Serializer):
+    """The nine items of the report to the PPC, in Japanese, ready to paste into its online form."""
+
+    incident = serializers.CharField(read_only=True, help_text=_("The incident's reference."))
+    items = ReportItemSerializer(many=True, read_only=True)
+    missing = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text=_("Keys of the items still empty.")
+    )
+    text = serializers.CharField(read_only=True, help_text=_("The whole report as one text."))
+    subject_notice = serializers.CharField(
+        read_only=True, help_text=_("Draft of the notice to data subjects (items 1, 2, 4, 5 and 9).")
+    )

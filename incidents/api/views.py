@@ -1,4 +1,4 @@
-"""REST API for incidents and actions (design.md "Interfaces").
+"""REST API for incidents, actions and reporting tracks (design.md "Interfaces").
 
 Reads come from the selectors, so a record the user may not see is a 404 on every
 endpoint. Writes and transitions go through the services, which check permissions and
@@ -7,6 +7,7 @@ conditions; their errors are turned into status codes by errors.exception_handle
 
 from __future__ import annotations
 
+from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -17,7 +18,9 @@ from rest_framework.response import Response
 
 from .. import selectors, services
 from ..filters import ActionFilter, IncidentFilter
-from ..models import Action, Incident, department_of
+from ..models import Action, Incident, ReportingTrack, department_of
+from ..ppc_report import build_ppc_report
+from .filters import TrackFilter
 from .serializers import (
     ActionInputSerializer,
     ActionSerializer,
@@ -26,7 +29,9 @@ from .serializers import (
     IncidentDetailSerializer,
     IncidentInputSerializer,
     IncidentSerializer,
+    PPCReportSerializer,
     TokenSerializer,
+    TrackDetailSerializer,
     TransitionOptionSerializer,
     transition_input_serializer,
 )
@@ -43,8 +48,8 @@ def _errors(*codes: int) -> dict:
     return {code: ERROR_RESPONSES[code] for code in codes}
 
 
-def transition_docs(model: type) -> dict:
-    """Schema of the transition endpoints of one record type."""
+def transition_docs(model: type, record_serializer: type[serializers.Serializer]) -> dict:
+    """Schema of the transition endpoints of one record type, which answer with `record_serializer`."""
     specs = services.TRANSITIONS[model]
     asks = "; ".join(f"`{spec.name}`: {', '.join(spec.fields) or '-'}" for spec in specs.values())
     return {
@@ -58,7 +63,7 @@ def transition_docs(model: type) -> dict:
             parameters=[OpenApiParameter("name", str, OpenApiParameter.PATH, enum=list(specs))],
             request=transition_input_serializer(model),
             responses={
-                200: IncidentDetailSerializer if model is Incident else ActionSerializer,
+                200: record_serializer,
                 400: OpenApiResponse(
                     OpenApiTypes.OBJECT,
                     description=_("Invalid payload (messages per field), or unmet conditions: "
@@ -78,12 +83,13 @@ def transition_docs(model: type) -> dict:
 
 
 class RecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """List, detail, create, update and the transition pattern of one record type."""
+    """List, detail and the transition pattern of one record type; subclasses add create and
+    update where people create the records."""
 
     model: type
     list_serializer_class: type[serializers.Serializer]
     detail_serializer_class: type[serializers.Serializer]
-    input_serializer_class: type[serializers.Serializer]
+    input_serializer_class: type[serializers.Serializer] | None = None
 
     def get_serializer_class(self):
         if self.action == "list":
@@ -151,11 +157,18 @@ class RecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         return Response(self.get_serializer(selectors.trail(record), many=True).data)
 
 
+def with_tracks(incidents):
+    """Incidents with what their rows show: the rule set's version and the reports they owe."""
+    return incidents.select_related("rule_set").prefetch_related(
+        Prefetch("tracks", queryset=ReportingTrack.objects.select_related("filed_by"))
+    )
+
+
 @extend_schema_view(
     list=extend_schema(summary=_("List incidents")),
-    retrieve=extend_schema(summary=_("An incident with its actions"), responses={200: IncidentDetailSerializer,
-                                                                               **_errors(404)}),
-    **transition_docs(Incident),
+    retrieve=extend_schema(summary=_("An incident with its actions and reports"),
+                           responses={200: IncidentDetailSerializer, **_errors(404)}),
+    **transition_docs(Incident, IncidentDetailSerializer),
 )
 @extend_schema(tags=["incidents"])
 class IncidentViewSet(RecordViewSet):
@@ -175,16 +188,45 @@ class IncidentViewSet(RecordViewSet):
         "created_at", "updated_at", "closed_at",
     ]
 
+    def get_serializer_class(self):
+        if self.action == "ppc_report":
+            return PPCReportSerializer
+        return super().get_serializer_class()
+
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Incident.objects.none()
         queryset = selectors.incident_list(user=self.request.user)
-        if self.action == "retrieve":
-            queryset = queryset.prefetch_related("actions")
+        if self.action == "list":
+            queryset = with_tracks(queryset)
+        elif self.action in ("retrieve", "ppc_report"):
+            queryset = with_tracks(queryset).prefetch_related("actions")
         return queryset
 
     def detail_queryset(self):
-        return selectors.incident_list(user=self.request.user).prefetch_related("actions")
+        return with_tracks(selectors.incident_list(user=self.request.user)).prefetch_related("actions")
+
+    @extend_schema(
+        summary=_("The report to the PPC, ready to paste"),
+        description=_(
+            "The nine items of APPI rule art. 8(1) in Japanese, as the PPC's online form asks for them, "
+            "which of them are still empty, the whole text, and the draft of the notice to data subjects "
+            "(items 1, 2, 4, 5 and 9, rule art. 10)."
+        ),
+        responses={200: PPCReportSerializer, **_errors(404)},
+    )
+    @action(detail=True, methods=["get"], url_path="ppc-report", pagination_class=None, filter_backends=[])
+    def ppc_report(self, request, pk=None):
+        incident = self.get_object()
+        report = build_ppc_report(incident)
+        data = {
+            "incident": incident.reference,
+            "items": report.items,
+            "missing": report.missing,
+            "text": report.text,
+            "subject_notice": report.subject_notice,
+        }
+        return Response(self.get_serializer(data).data)
 
     @extend_schema(
         summary=_("Report an incident"),
@@ -224,7 +266,7 @@ class IncidentViewSet(RecordViewSet):
 @extend_schema_view(
     list=extend_schema(summary=_("List actions")),
     retrieve=extend_schema(summary=_("An action"), responses={200: ActionSerializer, **_errors(404)}),
-    **transition_docs(Action),
+    **transition_docs(Action, ActionSerializer),
 )
 @extend_schema(tags=["actions"])
 class ActionViewSet(RecordViewSet):
@@ -275,6 +317,36 @@ class ActionViewSet(RecordViewSet):
     )
     def partial_update(self, request, pk=None):
         return self.update(request, pk, partial=True)
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("List reporting tracks")),
+    retrieve=extend_schema(summary=_("A reporting track"), responses={200: TrackDetailSerializer, **_errors(404)}),
+    **transition_docs(ReportingTrack, TrackDetailSerializer),
+)
+@extend_schema(tags=["tracks"])
+class TrackViewSet(RecordViewSet):
+    """The reports incidents owe: to the PPC (速報, 確報), the PrivacyMark assessment body, the
+    entrusting business (委託元) and the data subjects (本人通知), each with its own clock.
+
+    The system creates them and re-times, withdraws or reinstates them when an incident's
+    classification changes; the PMS office files them (`file`) or records why one is not
+    required (`not_required`). Visible with their incident; anything else is a 404. Sorted
+    by limit, soonest first, unless `ordering` says otherwise."""
+
+    model = ReportingTrack
+    queryset = ReportingTrack.objects.none()  # the real one depends on the user
+    list_serializer_class = TrackDetailSerializer
+    detail_serializer_class = TrackDetailSerializer
+    filterset_class = TrackFilter
+    search_fields = ["incident__reference", "incident__title", "recipient_reference"]
+    ordering_fields = ["limit_at", "due_at", "filed_at", "kind", "state", "incident__reference", "updated_at"]
+    ordering = ["limit_at", "id"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ReportingTrack.objects.none()
+        return ReportingTrack.objects.visible_to(self.request.user).select_related("incident", "filed_by")
 
 
 @extend_schema(

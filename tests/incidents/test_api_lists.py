@@ -10,8 +10,19 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from incidents.models import ActionKind, ActionState, CauseCategory, EventClass, IncidentKind, IncidentState
-from tests.incidents.factories import ActionFactory, DepartmentFactory, IncidentFactory
+from incidents.models import (
+    ActionKind,
+    ActionState,
+    CauseCategory,
+    EventClass,
+    IncidentKind,
+    IncidentState,
+    ReportingTrack,
+    TrackKind,
+    TrackState,
+)
+from incidents.tracks import sync_tracks
+from tests.incidents.factories import ActionFactory, DepartmentFactory, IncidentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -120,6 +131,7 @@ def test_incident_rows_have_the_documented_fields(api_as, manager, incidents):
     assert [reason["category"] for reason in row["reportable_reasons"]] == [1]
     assert {"code", "category", "message"} == row["reportable_reasons"][0].keys()
     assert "actions" not in row  # on the detail only
+    assert row["tracks"] == []  # created directly, without the service that keeps the reports
 
 
 @pytest.fixture
@@ -189,11 +201,18 @@ def count_queries(client, url) -> int:
 
 
 def make_incidents(count, **fixed):
+    """Incidents with their reports: every other one reportable (five tracks), one track filed."""
     event_classes = list(EventClass.objects.all())
     causes = list(CauseCategory.objects.all())
     for n in range(count):
-        data = {"department": DepartmentFactory(), "severity": "L1", **fixed}
-        IncidentFactory(event_class=event_classes[n % len(event_classes)], cause=causes[n % len(causes)], **data)
+        data = {"department": DepartmentFactory(), "severity": "L1", "involves_sensitive_data": n % 2 == 0,
+                **fixed}
+        incident = IncidentFactory(event_class=event_classes[n % len(event_classes)], cause=causes[n % len(causes)],
+                                   **data)
+        sync_tracks(incident, by=incident.reporter)
+        incident.tracks.filter(kind=TrackKind.PMARK_FINAL).update(
+            state=TrackState.FILED, filed_at=timezone.now(), filed_by=UserFactory(), recipient_reference="R-1"
+        )
 
 
 def make_actions(count, user=None):
@@ -215,7 +234,13 @@ def test_incident_list_queries_do_not_grow_with_rows(request, who):
     make_incidents(45, **fixed)
     with_50 = count_queries(client, INCIDENTS_URL)
 
-    assert client.get(INCIDENTS_URL, {"page_size": 100}).json()["count"] == 50
+    rows = client.get(INCIDENTS_URL, {"page_size": 100}).json()["results"]
+    assert len(rows) == 50
+    assert {len(row["tracks"]) for row in rows} == {1, 5}  # not reportable: the PrivacyMark 確報 only
+    assert sum(len(row["tracks"]) for row in rows) == ReportingTrack.objects.count()
+    assert all(row["rule_set"] for row in rows)
+    assert all(track["filed_by"]["username"] for row in rows for track in row["tracks"]
+               if track["kind"] == "pmark_final")
     assert with_5 == with_50
 
 

@@ -12,22 +12,34 @@ from rest_framework.test import APIClient
 
 from incidents import services
 from incidents.api.views import IncidentViewSet
-from incidents.models import Action, CauseCategory, EventClass, Incident, IncidentState
+from incidents.models import (
+    Action,
+    CauseCategory,
+    EventClass,
+    Incident,
+    IncidentState,
+    ReportingTrack,
+    TrackKind,
+)
 from tests.incidents.factories import ActionFactory, reported_incident
 
 pytestmark = pytest.mark.django_db
 
 
+def basename(record) -> str:
+    return {ReportingTrack: "track"}.get(type(record), type(record).__name__.lower())
+
+
 def transitions_url(record) -> str:
-    return reverse(f"api:{type(record).__name__.lower()}-transitions", args=[record.pk])
+    return reverse(f"api:{basename(record)}-transitions", args=[record.pk])
 
 
 def transition_url(record, name: str) -> str:
-    return reverse(f"api:{type(record).__name__.lower()}-transition", args=[record.pk, name])
+    return reverse(f"api:{basename(record)}-transition", args=[record.pk, name])
 
 
 def history_url(record) -> str:
-    return reverse(f"api:{type(record).__name__.lower()}-history", args=[record.pk])
+    return reverse(f"api:{basename(record)}-history", args=[record.pk])
 
 
 def trail_of(record) -> list[str]:
@@ -127,7 +139,7 @@ def test_an_unmet_condition_is_a_400_naming_it(api_as, manager, staff):
         "unmet_conditions": ["Set the severity (L0-L4)."],
     }
     assert Incident.objects.get(pk=incident.pk).state == "reported"
-    assert trail_of(incident) == ["report"]
+    assert trail_of(incident) == ["report", "update_tracks"]  # nothing added by the refused step
 
 
 def test_a_field_given_with_an_unmet_condition_is_not_saved(api_as, manager, staff):
@@ -289,7 +301,8 @@ def test_the_action_owner_is_offered_start_only(api_as, manager, staff):
 def test_history_lists_every_step_with_who_when_and_why(api_as, manager, staff):
     staff.first_name, staff.last_name = "花子", "山田"
     staff.save()
-    incident = reported_incident(staff)
+    with translation.override("en"):  # the trail keeps what the system wrote in the reporter's language
+        incident = reported_incident(staff)
     incident = step(incident, "triage", manager, comment="初動開始", severity="L1")
     incident = step(incident, "contain", manager, containment_summary="回収済み")
 
@@ -298,16 +311,22 @@ def test_history_lists_every_step_with_who_when_and_why(api_as, manager, staff):
     assert response.status_code == 200
     entries = response.json()
     assert [(e["transition"], e["from_state"], e["to_state"]) for e in entries] == [
-        ("report", None, "reported"), ("triage", "reported", "triaged"), ("contain", "triaged", "contained"),
+        ("report", None, "reported"),
+        ("update_tracks", "reported", "reported"),  # the PrivacyMark 確報 is owed
+        ("triage", "reported", "triaged"),
+        ("contain", "triaged", "contained"),
     ]
-    assert entries[0]["by"] == {"id": staff.pk, "username": "staff", "name": "花子 山田"}
-    assert entries[1]["by"]["username"] == "manager"
-    assert (entries[1]["transition_label"], entries[1]["from_state_display"], entries[1]["to_state_display"]) == (
+    report, tracks, triage, contain = entries
+    assert report["by"] == {"id": staff.pk, "username": "staff", "name": "花子 山田"}
+    assert report["transition_label"] == "Reported"
+    assert (tracks["transition_label"], tracks["by"]["username"]) == ("Reports recomputed", "staff")
+    assert tracks["comment"].startswith("PrivacyMark final report (確報): required, limit ")
+    assert triage["by"]["username"] == "manager"
+    assert (triage["transition_label"], triage["from_state_display"], triage["to_state_display"]) == (
         "Start the response", "Reported", "Triaged")
-    assert entries[0]["transition_label"] == "Reported"
-    assert entries[1]["comment"] == "初動開始"
-    assert entries[2]["comment"] is None
-    assert dt.datetime.fromisoformat(entries[1]["timestamp"]).utcoffset() == dt.timedelta(hours=9)
+    assert triage["comment"] == "初動開始"
+    assert contain["comment"] is None
+    assert dt.datetime.fromisoformat(triage["timestamp"]).utcoffset() == dt.timedelta(hours=9)
 
 
 def test_action_history(api_as, manager, staff):
@@ -390,8 +409,23 @@ def test_a_leak_from_report_to_closed_through_the_api_only(api, staff, manager, 
     # The manager implemented an action, so the closing verification is someone else's.
     refused = pms.post(transition_url(inc, "close"), {}, format="json")
     assert refused.status_code == 403
-    assert [o["name"] for o in ok(client_for(office).get(transitions_url(inc)))] == ["close"]
-    closed = take(client_for(office), inc, "close", comment="全処置の有効性を確認した。")
+    closer = client_for(office)
+    assert [o["name"] for o in ok(closer.get(transitions_url(inc)))] == ["close"]
+
+    # Not reportable to the PPC (40 people, no category), but the PrivacyMark 確報 is owed,
+    # and the incident cannot close while it is pending.
+    tracks = ok(pms.get(reverse("api:incident-detail", args=[inc.pk])))["tracks"]
+    assert [(t["kind"], t["state"]) for t in tracks] == [("pmark_final", "pending")]
+    pending = closer.post(transition_url(inc, "close"), {}, format="json")
+    assert pending.status_code == 400
+    with translation.override("ja"):
+        assert str(TrackKind.PMARK_FINAL.label) in pending.json()["unmet_conditions"][0]
+    track = ReportingTrack(pk=tracks[0]["id"])
+    filed = take(pms, track, "file", filed_at=timezone.now().isoformat(), recipient_reference="JIPDEC-2026-123",
+                 method="online_form", comment="審査機関へ報告した。")
+    assert (filed["state"], filed["filed_by"]["username"], filed["late"]) == ("filed", "manager", False)
+
+    closed = take(closer, inc, "close", comment="全処置の有効性を確認した。")
 
     assert closed["state"] == "closed"
     assert closed["closed_at"] is not None
@@ -402,8 +436,12 @@ def test_a_leak_from_report_to_closed_through_the_api_only(api, staff, manager, 
     assert mine["state"] == "closed"
     trail = ok(reporter.get(history_url(inc)))
     assert [(e["transition"], e["by"]["username"]) for e in trail] == [
-        ("report", "staff"), ("triage", "manager"), ("contain", "manager"), ("analyse", "manager"),
-        ("plan_actions", "manager"), ("verify", "manager"), ("close", "office"),
+        ("report", "staff"), ("update_tracks", "staff"), ("triage", "manager"), ("contain", "manager"),
+        ("analyse", "manager"), ("plan_actions", "manager"), ("verify", "manager"), ("close", "office"),
     ]
+    assert [(t["kind"], t["state"], t["recipient_reference"]) for t in closed["tracks"]] == [
+        ("pmark_final", "filed", "JIPDEC-2026-123")]
+    assert [(e["transition"], e["by"]["username"], e["comment"]) for e in ok(pms.get(history_url(track)))] == [
+        ("file", "manager", "審査機関へ報告した。")]
     assert [e["transition"] for e in ok(pms.get(history_url(pre)))] == [
         "create", "start", "implement", "verify_effective"]

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django_fsm_log.models import StateLog
 
 from incidents import services
-from incidents.models import Action, Incident, UserProfile
+from incidents.models import Action, Incident, RuleSet, UserProfile
 from tests.incidents.factories import ActionFactory, reported_incident
 
 pytestmark = pytest.mark.django_db
@@ -57,9 +57,13 @@ def test_staff_report_an_incident_in_japanese(api_as, staff, sales):
     assert body["reportable"] is False
     assert body["reportable_reasons"][0]["code"] == "no_category"
     assert body["actions"] == []
+    # Not reportable, but not a near miss either: only the PrivacyMark 確報 is owed.
+    assert [(track["kind"], track["state"]) for track in body["tracks"]] == [("pmark_final", "pending")]
+    assert body["rule_set"] == RuleSet.objects.in_force_on(timezone.localdate()).version
     incident = Incident.objects.get()
     assert (incident.reporter, incident.department) == (staff, sales)
-    assert StateLog.objects.get(object_id=incident.pk).transition == "report"
+    assert list(StateLog.objects.for_(incident).order_by("id").values_list("transition", "by")) == [
+        ("report", staff.pk), ("update_tracks", staff.pk)]
 
 
 def test_a_report_may_name_another_department_and_the_appi_triggers(api_as, staff, it_dept):
