@@ -19,8 +19,11 @@ from .filters import ActionFilter, IncidentFilter
 from .models import (
     Action,
     Department,
+    FilingMethod,
     Incident,
     IncidentKind,
+    ReportingTrack,
+    TrackKind,
     headed_department_ids,
 )
 from .roles import Role, has_role
@@ -133,6 +136,17 @@ APPI_TRIGGER_FIELDS = [
 ]
 CLASSIFICATION_FIELDS = ["severity", "event_class", "cause"]
 RESPONSE_FIELDS = ["containment_summary", "correction_taken", "root_cause"]
+# What the report to the PPC asks for beyond the classification (rule art. 8(1)).
+PPC_FIELDS = [
+    "discovery_route", "secondary_harm", "subject_response", "publication", "recurrence_prevention",
+    "other_information",
+]
+PPC_HELP_TEXTS = {
+    "subject_response": _("Whether and how the data subjects were or will be notified (letter, e-mail), or "
+                          "the substitute measure (publication, inquiry desk) when they cannot be reached."),
+    "other_information": _("Anything else that helps the PPC: a police report, contact with the entrusting "
+                           "business, an inquiry desk, and the like."),
+}
 
 INCIDENT_WIDGETS = {
     "description": _textarea(5),
@@ -143,6 +157,7 @@ INCIDENT_WIDGETS = {
     "correction_taken": _textarea(3),
     "root_cause": _textarea(3),
     "dismissal_reason": _textarea(3),
+    **{name: _textarea(3) for name in PPC_FIELDS},
 }
 
 
@@ -178,9 +193,10 @@ class IncidentEditForm(forms.ModelForm):
         model = Incident
         fields = [
             *QUICK_REPORT_FIELDS, "occurred_at", "data_items", "affected_count", "affected_count_estimated",
-            *CLASSIFICATION_FIELDS, *APPI_TRIGGER_FIELDS, "entrusted_by", *RESPONSE_FIELDS,
+            *CLASSIFICATION_FIELDS, *APPI_TRIGGER_FIELDS, "entrusted_by", *RESPONSE_FIELDS, *PPC_FIELDS,
         ]
         widgets = INCIDENT_WIDGETS
+        help_texts = PPC_HELP_TEXTS
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -194,20 +210,24 @@ class IncidentEditForm(forms.ModelForm):
                 if name not in REPORT_FIELDS:
                     del self.fields[name]
 
-    def groups(self) -> list[tuple[str, list[forms.BoundField]]]:
-        """The fields of the form in the sections of the detail page."""
+    def groups(self) -> list[tuple[str, str, list[forms.BoundField]]]:
+        """(title, note, fields): the fields of the form in the sections of the detail page."""
         sections = [
-            (_("Report"), [*QUICK_REPORT_FIELDS, "occurred_at"]),
-            (_("Classification"), [*CLASSIFICATION_FIELDS, "data_items", "affected_count",
-                                   "affected_count_estimated"]),
-            (_("Reportability under APPI"), [*APPI_TRIGGER_FIELDS, "entrusted_by"]),
-            (_("Containment, cause and correction"), RESPONSE_FIELDS),
+            (_("Report"), "", [*QUICK_REPORT_FIELDS, "occurred_at"]),
+            (_("Classification"), "", [*CLASSIFICATION_FIELDS, "data_items", "affected_count",
+                                       "affected_count_estimated"]),
+            (_("Reportability under APPI"), "", [*APPI_TRIGGER_FIELDS, "entrusted_by"]),
+            (_("Containment, cause and correction"), "", RESPONSE_FIELDS),
+            (_("Items for the PPC report"),
+             _("The report to the PPC (rule art. 8(1)) is assembled from these and from the fields above; "
+               "its page shows which items are still empty."),
+             PPC_FIELDS),
         ]
         groups = []
-        for title, names in sections:
+        for title, note, names in sections:
             fields = [self[name] for name in names if name in self.fields]
             if fields:
-                groups.append((title, fields))
+                groups.append((title, note, fields))
         return groups
 
 
@@ -291,12 +311,87 @@ class TransitionForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self.spec.fields}
 
 
+# How a report may be made: to the PPC, the assessment body or the 委託元, and to the data
+# subjects (where publication and an inquiry desk are the substitute measures, APPI art. 26(2)).
+AUTHORITY_METHODS = [FilingMethod.ONLINE_FORM, FilingMethod.EMAIL, FilingMethod.POST, FilingMethod.PHONE]
+DATA_SUBJECT_METHODS = [
+    FilingMethod.NOTICE, FilingMethod.EMAIL, FilingMethod.POST, FilingMethod.PHONE, FilingMethod.PUBLICATION,
+    FilingMethod.INQUIRY_DESK,
+]
+
+
+class TrackTransitionForm(TransitionForm):
+    """A report's step: its own note or reason is the trail's comment, so there is no second box."""
+
+    comment_field = ""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["comment"]
+
+    def clean(self):
+        cleaned_data = super().clean()
+        cleaned_data["comment"] = cleaned_data.get(self.comment_field) or ""
+        return cleaned_data
+
+
+class TrackFilingForm(TrackTransitionForm):
+    """Record a report as made: when (now by default), the recipient's reference, how."""
+
+    comment_field = "filing_note"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        track = self.instance
+        to_data_subjects = track.kind == TrackKind.DATA_SUBJECTS
+        filed_at = self.fields["filed_at"]
+        filed_at.required = True
+        filed_at.widget = DateTimeLocalInput()
+        filed_at.help_text = _("Japan time. Defaults to now; change it when the report was made earlier.")
+        if not self.is_bound and self.initial.get("filed_at") is None:
+            self.initial["filed_at"] = timezone.now().replace(second=0, microsecond=0)
+        methods = DATA_SUBJECT_METHODS if to_data_subjects else AUTHORITY_METHODS
+        self.fields["method"].choices = [("", "---------"), *((m.value, m.label) for m in methods)]
+        self.fields["method"].required = to_data_subjects
+        reference = self.fields["recipient_reference"]
+        reference.required = not to_data_subjects
+        reference.help_text = (
+            _("Optional: for example the address of the publication.") if to_data_subjects
+            else _("The receipt number the recipient gave, or the name of the person who received it.")
+        )
+
+    def clean_filed_at(self):
+        filed_at = self.cleaned_data["filed_at"]
+        if filed_at > timezone.now():
+            raise forms.ValidationError(_("The filing time cannot be in the future."))
+        if filed_at < self.instance.incident.discovered_at:
+            raise forms.ValidationError(_("The filing time cannot be before the discovery."))
+        return filed_at
+
+
+class TrackNotRequiredForm(TrackTransitionForm):
+    comment_field = "not_required_reason"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["not_required_reason"].required = True
+        self.fields["not_required_reason"].help_text = _(
+            "For example: the entrusting business files the report itself; the data was strongly encrypted."
+        )
+
+
+TRANSITION_FORMS: dict[tuple[type, str], type[TransitionForm]] = {
+    (ReportingTrack, "file"): TrackFilingForm,
+    (ReportingTrack, "not_required"): TrackNotRequiredForm,
+}
+
 _transition_forms: dict[tuple[type, str], type[TransitionForm]] = {}
 
 
 def transition_form_class(model: type, spec: TransitionSpec) -> type[TransitionForm]:
     key = (model, spec.name)
     if key not in _transition_forms:
-        _transition_forms[key] = forms.modelform_factory(model, form=TransitionForm, fields=list(spec.fields))
+        base = TRANSITION_FORMS.get(key, TransitionForm)
+        _transition_forms[key] = forms.modelform_factory(model, form=base, fields=list(spec.fields))
     return _transition_forms[key]
 

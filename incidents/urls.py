@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import views
-from .models import Action, Incident
+from .models import Action, Incident, ReportingTrack
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -9,6 +9,7 @@ urlpatterns = [
     path("incidents/new/", views.incident_report, name="incident_report"),
     path("incidents/<int:pk>/", views.incident_detail, name="incident_detail"),
     path("incidents/<int:pk>/edit/", views.incident_edit, name="incident_edit"),
+    path("incidents/<int:pk>/ppc-report/", views.incident_ppc_report, name="incident_ppc_report"),
     path("incidents/<int:pk>/transitions/<slug:name>/", views.transition, {"model": Incident},
          name="incident_transition"),
     path("actions/", views.action_list, name="action_list"),
@@ -17,4 +18,6 @@ urlpatterns = [
     path("actions/<int:pk>/edit/", views.action_edit, name="action_edit"),
     path("actions/<int:pk>/transitions/<slug:name>/", views.transition, {"model": Action},
          name="action_transition"),
+    path("tracks/<int:pk>/transitions/<slug:name>/", views.transition, {"model": ReportingTrack},
+         name="track_transition"),
 ]

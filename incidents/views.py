@@ -6,17 +6,22 @@ Every record is fetched through `visible_to(user)`, so a record the user may not
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
+from django_fsm_log.models import StateLog
 
 from . import selectors, services
 from .exceptions import (
@@ -35,8 +40,19 @@ from .forms import (
     IncidentReportForm,
     transition_form_class,
 )
-from .models import Action, Incident, IncidentState, headed_department_ids
+from .models import (
+    ACTION_WORK_STATES,
+    Action,
+    Incident,
+    IncidentState,
+    ReportingTrack,
+    TrackKind,
+    headed_department_ids,
+)
+from .ppc_report import NOT_ENTERED, build_ppc_report
 from .roles import Role, has_role
+from .templatetags.pms import urgency
+from .tracks import TRACKS_UPDATED
 
 PAGE_SIZE = 50
 
@@ -44,6 +60,26 @@ DETAIL_VIEWS = {Incident: "incident_detail", Action: "action_detail"}
 
 # Trail entries written when a record is created rather than by a transition.
 CREATION_LABELS = {"report": gettext_lazy("Report submitted"), "create": gettext_lazy("Action planned")}
+# Trail entries the system writes without a change of state.
+NOTE_LABELS = {TRACKS_UPDATED: gettext_lazy("Reporting duties updated")}
+
+# "My items" lists the user's actions due within this many days (and those overdue).
+ACTIONS_DUE_SOON_DAYS = 7
+# The reports an overdue track of which is escalated to the executives.
+PPC_TRACKS = (TrackKind.PPC_PRELIMINARY, TrackKind.PPC_FINAL)
+
+# The incident field to fill in for each item of the PPC report that is still empty.
+PPC_ITEM_FIELDS = {
+    "overview": "discovery_route",
+    "data_items": "data_items",
+    "subject_count": "affected_count",
+    "cause": "root_cause",
+    "secondary_harm": "secondary_harm",
+    "subject_response": "subject_response",
+    "publication": "publication",
+    "recurrence_prevention": "recurrence_prevention",
+    "other": "other_information",
+}
 
 
 def _visible_or_404(model, user, pk: int):
@@ -65,22 +101,64 @@ def _add_model_errors(form, error: ValidationError) -> None:
 
 
 def _detail_url(record) -> str:
+    if isinstance(record, ReportingTrack):
+        # A report has no page of its own: it lives in its incident's reporting panel.
+        return reverse("incident_detail", args=[record.incident_id])
     return reverse(DETAIL_VIEWS[type(record)], args=[record.pk])
 
 
+def _trail_row(entry, model: type, subject=None) -> dict:
+    spec = services.TRANSITIONS[model].get(entry.transition)
+    states = dict(model._meta.get_field("state").flatchoices)
+    note = entry.transition in NOTE_LABELS
+    if spec:
+        label = spec.label
+    else:
+        label = NOTE_LABELS.get(entry.transition) or CREATION_LABELS.get(entry.transition, entry.transition)
+    return {
+        "entry": entry,
+        "label": label,
+        "subject": subject,
+        "creation": entry.source_state is None,
+        "note": note,
+        "source": states.get(entry.source_state, entry.source_state),
+        "target": states.get(entry.state, entry.state),
+    }
+
+
 def _trail_rows(record) -> list[dict]:
-    specs = services.TRANSITIONS[type(record)]
-    states = dict(type(record)._meta.get_field("state").flatchoices)
+    rows = [_trail_row(entry, type(record)) for entry in selectors.trail(record)]
+    if isinstance(record, Incident):
+        rows.extend(_track_trail_rows(record))
+        rows.sort(key=lambda row: (row["entry"].timestamp, row["entry"].pk))
+    return rows
+
+
+def _track_trail_rows(incident: Incident) -> list[dict]:
+    """The people's steps on the incident's reports (filed, not required), for its trail.
+
+    What the system did to them (withdrawn, required again) is already told by the
+    incident's own "Reporting duties updated" entries.
+    """
+    kinds = dict(incident.tracks.values_list("pk", "kind"))
+    if not kinds:
+        return []
+    entries = (
+        StateLog.objects.filter(
+            content_type=ContentType.objects.get_for_model(ReportingTrack), object_id__in=list(kinds),
+            transition__in=list(services.TRACK_TRANSITIONS),
+        )
+        .select_related("by")
+    )
+    return [_trail_row(entry, ReportingTrack, subject=TrackKind(kinds[entry.object_id]).label) for entry in entries]
+
+
+def _track_rows(incident: Incident, user) -> list[dict]:
+    """The incident's reports with the steps this user may take on each, for its panel."""
     rows = []
-    for entry in selectors.trail(record):
-        spec = specs.get(entry.transition)
-        rows.append({
-            "entry": entry,
-            "label": spec.label if spec else CREATION_LABELS.get(entry.transition, entry.transition),
-            "creation": entry.source_state is None,
-            "source": states.get(entry.source_state, entry.source_state),
-            "target": states.get(entry.state, entry.state),
-        })
+    for track in incident.tracks.select_related("filed_by").order_by("limit_at", "due_at", "id"):
+        track.incident = incident
+        rows.append({"track": track, "transitions": _transition_panels(track, user)})
     return rows
 
 
@@ -116,10 +194,29 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     incidents = selectors.incident_list(user=user)
     actions = selectors.action_list(user=user)
+    due_by = timezone.localdate() + dt.timedelta(days=ACTIONS_DUE_SOON_DAYS)
     context = {
         "my_incidents": list(incidents.filter(reporter=user)[:10]),
         "my_actions": list(actions.open().filter(Q(owner=user) | Q(verifier=user)).order_by("due_date", "id")[:30]),
+        # What is due for the user: their own work, due within a week or already late.
+        "my_due_actions": list(
+            actions.filter(owner=user, state__in=ACTION_WORK_STATES, due_date__lte=due_by).order_by("due_date", "id")
+        ),
+        "due_days": ACTIONS_DUE_SOON_DAYS,
     }
+    tracks = ReportingTrack.objects.visible_to(user).select_related("incident").order_by("limit_at", "due_at", "id")
+    if has_role(user, Role.PMS_MANAGER):
+        # Every report still owed, the one with the least time left first.
+        open_tracks = list(tracks.pending())
+        now = timezone.now()
+        context.update({
+            "open_tracks": open_tracks,
+            "overdue_track_count": sum(1 for track in open_tracks if track.limit_at < now),
+            "due_soon_track_count": sum(1 for track in open_tracks if urgency(track, now) == "soon"),
+        })
+    elif has_role(user, Role.EXECUTIVE):
+        # Escalation: an overdue report to the PPC is top management's business too.
+        context["overdue_ppc_tracks"] = list(tracks.overdue().filter(kind__in=PPC_TRACKS))
     if has_role(user, Role.PMS_MANAGER):
         counts = dict(incidents.open().order_by().values_list("state").annotate(n=Count("id")))
         context.update({
@@ -182,11 +279,47 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "incident": incident,
         "actions": actions,
         "visible_actions": visible_actions,
+        "tracks": _track_rows(incident, user),
+        "show_ppc_report": incident.reportable or has_role(user, Role.PMS_MANAGER),
         "trail": _trail_rows(incident),
         "transitions": _transition_panels(incident, user),
         "can_edit": services.incident_can_edit(incident, user),
         "can_add_action": incident.is_open and services.action_can_create(user, department=incident.department),
     })
+
+
+@login_required
+def incident_ppc_report(request: HttpRequest, pk: int) -> HttpResponse:
+    """The nine items of the report to the PPC, ready to paste into its online form."""
+    incident = get_object_or_404(selectors.incident_list(user=request.user), pk=pk)
+    report = build_ppc_report(incident)
+    can_edit = services.incident_can_edit(incident, request.user)
+    manager = has_role(request.user, Role.PMS_MANAGER)
+    edit_url = reverse("incident_edit", args=[incident.pk])
+    items = []
+    for item in report.items:
+        field = PPC_ITEM_FIELDS.get(item.key)
+        editable = can_edit and field is not None and (manager or field in services.REPORT_FIELDS)
+        items.append({
+            "item": item,
+            "partly_empty": not item.empty and NOT_ENTERED in item.text,
+            "edit_url": f"{edit_url}#id_{field}" if editable else None,
+            "rows": _text_rows(item.text),
+        })
+    return render(request, "incidents/incident_ppc_report.html", {
+        "incident": incident,
+        "report": report,
+        "items": items,
+        "missing": [row["item"] for row in items if row["item"].empty],
+        "report_rows": _text_rows(report.text),
+        "notice_rows": _text_rows(report.subject_notice),
+        "can_edit": can_edit,
+    })
+
+
+def _text_rows(text: str) -> int:
+    """Rows for a read-only text box that shows the whole text (long lines wrap)."""
+    return max(2, sum(1 + len(line) // 60 for line in text.splitlines()))
 
 
 @login_required
@@ -299,7 +432,7 @@ def action_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # ---------------------------------------------------------------------------
-# Transitions (one view for incidents and actions)
+# Transitions (one view for incidents, actions and reporting tracks)
 
 
 @login_required
@@ -340,7 +473,8 @@ def transition(request: HttpRequest, model: type, pk: int, name: str) -> HttpRes
                 messages.error(request, error.message)
                 return redirect(_detail_url(record))
             else:
-                messages.success(request, _("Done: %(step)s.") % {"step": spec.label})
+                step = f"{record.get_kind_display()}: {spec.label}" if isinstance(record, ReportingTrack) else spec.label
+                messages.success(request, _("Done: %(step)s.") % {"step": step})
                 return redirect(_detail_url(record))
         status = 400
     else:
@@ -351,8 +485,12 @@ def transition(request: HttpRequest, model: type, pk: int, name: str) -> HttpRes
 
     # Re-read the record for the page: the form may have applied unsaved values to it.
     fresh = model.objects.get(pk=record.pk)
+    track = fresh if isinstance(fresh, ReportingTrack) else None
     return render(request, "incidents/transition_form.html", {
         "record": fresh,
+        "track": track,
+        "reference": track.incident.reference if track else fresh.reference,
+        "crumb": track.incident if track else fresh,
         "spec": spec,
         "option": offered.get(name),
         "form": form,

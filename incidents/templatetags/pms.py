@@ -12,6 +12,7 @@ from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from incidents.models import TrackState
 from incidents.roles import Role
 
 register = template.Library()
@@ -88,3 +89,68 @@ def is_checkbox(bound_field) -> bool:
 def split(value: str) -> list[str]:
     """"a b c"|split → ["a", "b", "c"] (field-name lists in templates)."""
     return value.split()
+
+
+# ---------------------------------------------------------------------------
+# Reporting clocks
+
+# A pending report whose target falls within this time is shown as due soon (amber); the
+# reminders use the same window (TrackQuerySet.due_within).
+DUE_SOON = dt.timedelta(hours=24)
+
+
+def urgency(track, now: dt.datetime | None = None) -> str:
+    """"overdue" (pending past its limit), "soon" (target within 24 hours), "open" or "settled"."""
+    if track.state != TrackState.PENDING:
+        return "settled"
+    now = now or timezone.now()
+    if now > track.limit_at:
+        return "overdue"
+    if track.due_at < now + DUE_SOON:
+        return "soon"
+    return "open"
+
+
+def duration(delta: dt.timedelta) -> str:
+    """A span of time as the two largest units: 2d 5h, 3h 12m, 40m (あと2日5時間, 3時間12分)."""
+    minutes = int(abs(delta).total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        if hours:
+            return _("%(days)dd %(hours)dh") % {"days": days, "hours": hours}
+        return _("%(days)dd") % {"days": days}
+    if hours:
+        if minutes:
+            return _("%(hours)dh %(minutes)dm") % {"hours": hours, "minutes": minutes}
+        return _("%(hours)dh") % {"hours": hours}
+    return _("%(minutes)dm") % {"minutes": minutes}
+
+
+def time_left_text(moment: dt.datetime, now: dt.datetime) -> str:
+    if moment >= now:
+        return _("%(duration)s left") % {"duration": duration(moment - now)}
+    return _("%(duration)s overdue") % {"duration": duration(now - moment)}
+
+
+@register.inclusion_tag("incidents/_track_clock.html")
+def track_clock(track, now: dt.datetime | None = None) -> dict:
+    """Time left to a pending report's limit, red when overdue, amber when due soon."""
+    now = now or timezone.now()
+    level = urgency(track, now)
+    context = {"track": track, "urgency": level}
+    if level == "settled":
+        return context
+    context["left"] = time_left_text(track.limit_at, now)
+    if level != "overdue" and track.due_at < track.limit_at:
+        # "Promptly" reports have a target before the limit.
+        if track.due_at > now:
+            context["target_left"] = _("target in %(duration)s") % {"duration": duration(track.due_at - now)}
+        else:
+            context["target_passed"] = True
+    return context
+
+
+@register.simple_tag
+def track_urgency(track) -> str:
+    return urgency(track)

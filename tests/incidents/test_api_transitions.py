@@ -4,6 +4,7 @@ import datetime as dt
 from unittest import mock
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
 from django_fsm_log.models import StateLog
@@ -320,7 +321,10 @@ def test_history_lists_every_step_with_who_when_and_why(api_as, manager, staff):
     assert report["by"] == {"id": staff.pk, "username": "staff", "name": "花子 山田"}
     assert report["transition_label"] == "Reported"
     assert (tracks["transition_label"], tracks["by"]["username"]) == ("Reports recomputed", "staff")
-    assert tracks["comment"].startswith("PrivacyMark final report (確報): required, limit ")
+    with translation.override(settings.LANGUAGE_CODE):  # stored text is in the company's language
+        owed = translation.gettext("%(track)s: required, limit %(limit)s.") % {
+            "track": TrackKind.PMARK_FINAL.label, "limit": "\0"}
+    assert tracks["comment"].startswith(owed.split("\0")[0])
     assert triage["by"]["username"] == "manager"
     assert (triage["transition_label"], triage["from_state_display"], triage["to_state_display"]) == (
         "Start the response", "Reported", "Triaged")

@@ -64,9 +64,13 @@ def test_staff_reports_an_incident_in_japanese(client, staff, sales):
     content = response.content.decode()
     assert incident.reference in content
     assert "A社宛の見積書メール" in content
-    # the creation is the first entry of the trail
-    log = StateLog.objects.get(object_id=incident.pk, content_type__model="incident")
-    assert (log.transition, log.by) == ("report", staff)
+    # the creation is the first entry of the trail; the second lists the reports it owes
+    # (a leak owes at least the PrivacyMark final report)
+    report, tracks = StateLog.objects.filter(object_id=incident.pk, content_type__model="incident").order_by("id")
+    assert (report.transition, report.by, report.source_state, report.state) == ("report", staff, None, "reported")
+    assert (tracks.transition, tracks.by, tracks.source_state, tracks.state) == (
+        "update_tracks", staff, "reported", "reported")
+    assert list(incident.tracks.values_list("kind", "state")) == [("pmark_final", "pending")]
 
 
 def test_optional_details_are_saved(client, staff, sales):

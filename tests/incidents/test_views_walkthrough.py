@@ -6,25 +6,33 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_fsm_log.models import StateLog
 
-from incidents.models import Action, CauseCategory, EventClass, Incident
+from incidents.models import Action, CauseCategory, EventClass, Incident, ReportingTrack, TrackKind
 
 pytestmark = pytest.mark.django_db
 
 
 def step(client, record, name: str, **fields) -> None:
-    """Open the detail page, then submit the step's form as the browser would."""
-    kind = "incident" if isinstance(record, Incident) else "action"
+    """Open the detail page, then submit the step's form as the browser would.
+
+    A report (reporting track) has no page of its own: its steps are on its incident's page.
+    """
     record.refresh_from_db()
-    detail = client.get(reverse(f"{kind}_detail", args=[record.pk]))
-    url = reverse(f"{kind}_transition", args=[record.pk, name])
+    if isinstance(record, ReportingTrack):
+        detail_url = reverse("incident_detail", args=[record.incident_id])
+        url = reverse("track_transition", args=[record.pk, name])
+    else:
+        kind = "incident" if isinstance(record, Incident) else "action"
+        detail_url = reverse(f"{kind}_detail", args=[record.pk])
+        url = reverse(f"{kind}_transition", args=[record.pk, name])
+    detail = client.get(detail_url)
     assert f'action="{url}"' in detail.content.decode(), f"{name} is not offered"
     data = {f"{name}-expected_state": record.state, **{f"{name}-{key}": value for key, value in fields.items()}}
     response = client.post(url, data)
     assert response.status_code == 302, response.content.decode()
-    assert response.url == reverse(f"{kind}_detail", args=[record.pk])
+    assert response.url == detail_url
 
 
 def create_action(client, incident, **data) -> Action:
@@ -84,8 +92,24 @@ def test_an_incident_walks_to_closed_through_the_web(client, staff, head, manage
     client.force_login(head)
     step(client, preventive, "verify_effective", effectiveness_note="理解度テストで全員合格。")
 
-    # A second member of the PMS office closes it.
+    # 320 people and no other category: not reportable to the PPC, but every accident goes to
+    # the PrivacyMark assessment body. Closing waits for that report.
     client.force_login(office)
+    assert not incident.reportable
+    pmark_final = incident.tracks.get()
+    assert (pmark_final.kind, pmark_final.state) == ("pmark_final", "pending")
+    response = client.post(reverse("incident_transition", args=[incident.pk, "close"]),
+                           {"close-expected_state": "verifying", "close-comment": "完了。"})
+    assert response.status_code == 400
+    with translation.override("ja"):
+        assert str(TrackKind.PMARK_FINAL.label) in response.content.decode()  # the refusal names the report
+    step(client, pmark_final, "file", filed_at=timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+         recipient_reference="JIPDEC-2026-0815", method="online_form")
+    pmark_final.refresh_from_db()
+    assert (pmark_final.state, pmark_final.filed_by, pmark_final.recipient_reference) == (
+        "filed", office, "JIPDEC-2026-0815")
+
+    # A second member of the PMS office closes it.
     step(client, incident, "close", comment="全処置の有効性を確認。完了。")
 
     incident.refresh_from_db()
@@ -96,9 +120,12 @@ def test_an_incident_walks_to_closed_through_the_web(client, staff, head, manage
         .order_by("timestamp", "id").values_list("transition", "by__username")
     )
     assert transitions == [
-        ("report", "staff"), ("triage", "manager"), ("contain", "manager"), ("analyse", "manager"),
-        ("plan_actions", "manager"), ("verify", "manager"), ("close", "office"),
+        ("report", "staff"), ("update_tracks", "staff"), ("triage", "manager"), ("contain", "manager"),
+        ("analyse", "manager"), ("plan_actions", "manager"), ("verify", "manager"), ("close", "office"),
     ]
+    # The filing is on the report's own trail, and shown in the incident's.
+    track_log = StateLog.objects.get(content_type__model="reportingtrack", object_id=pmark_final.pk)
+    assert (track_log.transition, track_log.by.username, track_log.state) == ("file", "office", "filed")
     for action in (corrective, preventive):
         action.refresh_from_db()
         assert action.state == "effective"
@@ -108,3 +135,7 @@ def test_an_incident_walks_to_closed_through_the_web(client, staff, head, manage
     assert reverse("incident_transition", args=[incident.pk, "reopen"]) in content
     assert reverse("incident_edit", args=[incident.pk]) not in content
     assert "全処置の有効性を確認。完了。" in content
+    trail = client.get(reverse("incident_detail", args=[incident.pk])).context["trail"]
+    assert [(row["entry"].transition, row["subject"]) for row in trail][-2:] == [
+        ("file", TrackKind.PMARK_FINAL.label), ("close", None),
+    ]
