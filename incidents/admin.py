@@ -14,6 +14,12 @@ directly:
   not used on purpose: its normal POST path does not check transition permissions;
 - nothing can be deleted: the records of a management system are evidence.
 
+The reporting rules (RuleSet) are data and edited here. The reporting tracks are
+read-only: they are created, re-timed, withdrawn and reinstated by the system
+(incidents.tracks.sync_tracks), and a person records them as filed or not required
+through the same transition page as incidents and actions. The log of sent reminders
+is read-only too.
+
 The PMS manager and office (role `pms_manager`, with `is_staff`) may use these pages
 without Django model permissions; everyone else needs the usual admin permissions, and
 the services still decide what they may do.
@@ -21,13 +27,16 @@ the services still decide what they may do.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import widgets
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.forms.models import fields_for_model, model_to_dict
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -46,10 +55,16 @@ from .models import (
     Department,
     EventClass,
     Incident,
+    ReportingTrack,
+    RuleSet,
+    SentReminder,
+    TrackState,
     UserProfile,
 )
 from .roles import Role, has_role
 from .selectors import trail
+from .templatetags.pms import time_left_text
+from .tracks import TRACKS_UPDATED
 
 User = get_user_model()
 
@@ -196,11 +211,16 @@ class TransitionForm(forms.Form):
         super().__init__(*args, initial=initial, **kwargs)
         self.spec = spec
         text_widget = forms.Textarea(attrs={"rows": 4, "class": "vLargeTextField"})
+        asked = [field for field in type(record)._meta.fields if field.name in spec.fields]
+        moments = [field.name for field in asked if field.get_internal_type() == "DateTimeField"]
         model_fields = fields_for_model(
-            type(record), fields=spec.fields, widgets={
-                field.name: text_widget for field in type(record)._meta.fields
-                if field.name in spec.fields and field.get_internal_type() == "TextField"
+            type(record), fields=spec.fields,
+            widgets={
+                **{field.name: text_widget for field in asked if field.get_internal_type() == "TextField"},
+                # The admin's date and time pickers (for example when a report was filed).
+                **{name: widgets.AdminSplitDateTime() for name in moments},
             },
+            field_classes={name: forms.SplitDateTimeField for name in moments},
         )
         _limit_picklists(model_fields, initial)
         self.fields.update(model_fields)
@@ -214,11 +234,156 @@ class TransitionForm(forms.Form):
         return {name: self.cleaned_data[name] for name in self.spec.fields}
 
 
-class StateMachineAdmin(PMSOfficeAccessMixin, admin.ModelAdmin):
-    """Shared by the incident and action admins: service-backed saves and transitions."""
+# Trail entries that are not one of the model's own transitions.
+TRAIL_LABELS = {
+    "report": _("Reported"),
+    "create": _("Created"),
+    TRACKS_UPDATED: _("Reporting duties updated"),
+    "withdraw": _("No longer required (decided by the system)"),
+    "reinstate": _("Required again (decided by the system)"),
+}
+
+
+class TransitionAdminMixin:
+    """Transition buttons on the change form, the `<pk>/transition/<name>/` page and the trail.
+
+    Every transition goes through services.transition_record, which checks the user's
+    permission and the conditions: the admin adds no rule of its own.
+    """
 
     change_form_template = "admin/incidents/change_form_with_transitions.html"
     transition_template = "admin/incidents/transition_form.html"
+
+    @admin.display(description=_("trail"))
+    def trail_display(self, obj):
+        if obj is None or obj.pk is None:
+            return "-"
+        specs = services.TRANSITIONS[self.model]
+        rows = [
+            (
+                timezone.localtime(entry.timestamp).strftime("%Y-%m-%d %H:%M"),
+                specs[entry.transition].label if entry.transition in specs
+                else TRAIL_LABELS.get(entry.transition, entry.transition),
+                entry.get_source_state_display() if entry.source_state else "-",
+                entry.get_state_display(),
+                _person(entry.by) if entry.by else "-",
+                entry.description or "",
+            )
+            for entry in trail(obj)
+        ]
+        header = format_html(
+            "<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
+            _("when"), _("step"), _("from"), _("to"), _("by"), _("comment"),
+        )
+        body = format_html_join(
+            "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td style=\"white-space: pre-line\">{}</td></tr>",
+            rows,
+        )
+        return format_html("<table>{}{}</table>", header, body)
+
+    def transition_summary(self, record) -> str:
+        """A line shown above a transition's form (for example a report's limit)."""
+        return ""
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/transition/<str:name>/",
+                self.admin_site.admin_view(self.transition_view),
+                name=f"{self.opts.app_label}_{self.opts.model_name}_transition",
+            ),
+            *super().get_urls(),
+        ]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["transitions"] = services.transitions_for(obj, request.user)
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
+    def transition_view(self, request, object_id, name):
+        record = self.get_object(request, unquote(object_id))
+        if record is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_permission(request, record):
+            raise PermissionDenied
+        try:
+            spec = services.transition_spec(self.model, name)
+        except UnknownTransition:
+            raise Http404(gettext("There is no such transition.")) from None
+        change_url = reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+            args=[record.pk], current_app=self.admin_site.name,
+        )
+        option = next((o for o in services.transitions_for(record, request.user) if o.name == name), None)
+        status = 200
+        if request.method == "POST":
+            form = TransitionForm(request.POST, record=record, spec=spec)
+            if form.is_valid():
+                try:
+                    if form.cleaned_data["from_state"] != record.state:
+                        raise ConcurrentChange()
+                    done = services.transition_record(
+                        record, name, by=request.user, comment=form.cleaned_data["comment"],
+                        changes=form.changes(),
+                    )
+                except NotPermitted as error:
+                    self.message_user(request, _error_text(error), messages.ERROR)
+                    status = 403
+                except ConditionsNotMet as error:
+                    for problem in error.problems or [error.message]:
+                        form.add_error(None, problem)
+                    self.message_user(request, _error_text(error), messages.ERROR)
+                except WorkflowError as error:
+                    # Not available from this state, or someone else moved it on.
+                    self.message_user(request, _error_text(error), messages.ERROR)
+                    return HttpResponseRedirect(change_url)
+                else:
+                    self.log_change(request, done, gettext("Transition: %(label)s") % {"label": spec.label})
+                    self.message_user(
+                        request,
+                        gettext("%(label)s: %(record)s is now “%(state)s”.") % {
+                            "label": spec.label, "record": getattr(done, "reference", None) or str(done),
+                            "state": done.get_state_display(),
+                        },
+                        messages.SUCCESS,
+                    )
+                    return HttpResponseRedirect(change_url)
+        else:
+            form = TransitionForm(record=record, spec=spec)
+            if option is None:
+                # Not offered to this user now: say why, without a form to submit.
+                if services._fsm_transition(record, name) is not None:
+                    status = 403
+                    self.message_user(request, gettext("You are not allowed to take this step."), messages.ERROR)
+                else:
+                    self.message_user(
+                        request, gettext("This step is not available in the record's current state."),
+                        messages.ERROR,
+                    )
+                    return HttpResponseRedirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": spec.label,
+            "subtitle": str(record),
+            "opts": self.opts,
+            "original": record,
+            "spec": spec,
+            "option": option,
+            "target_label": dict(self.model._meta.get_field("state").flatchoices).get(option.target)
+            if option else None,
+            "form": form,
+            "refused": status == 403,
+            "change_url": change_url,
+            "summary": self.transition_summary(record),
+            "media": self.media + form.media,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, self.transition_template, context, status=status)
+
+
+class StateMachineAdmin(TransitionAdminMixin, PMSOfficeAccessMixin, admin.ModelAdmin):
+    """Shared by the incident and action admins: service-backed saves and transitions."""
+
     # Fields that only the transitions write (through their own forms).
     transition_only_fields: tuple[str, ...] = ()
     common_readonly_fields = ("reference", "state", "created_at", "updated_at", "trail_display")
@@ -282,132 +447,12 @@ class StateMachineAdmin(PMSOfficeAccessMixin, admin.ModelAdmin):
         raise NotImplementedError
 
     def save_related(self, request, form, formsets, change):
-        # No many-to-many fields or inlines: everything was saved by the service.
+        # No many-to-many fields, and the inlines are read-only: the service saved everything.
         pass
 
-    # --- read-only displays
-
-    @admin.display(description=_("trail"))
-    def trail_display(self, obj):
-        if obj is None or obj.pk is None:
-            return "-"
-        specs = services.TRANSITIONS[self.model]
-        creation = {"report": _("Reported"), "create": _("Created")}
-        rows = [
-            (
-                timezone.localtime(entry.timestamp).strftime("%Y-%m-%d %H:%M"),
-                specs[entry.transition].label if entry.transition in specs
-                else creation.get(entry.transition, entry.transition),
-                entry.get_source_state_display() if entry.source_state else "-",
-                entry.get_state_display(),
-                _person(entry.by) if entry.by else "-",
-                entry.description or "",
-            )
-            for entry in trail(obj)
-        ]
-        header = format_html(
-            "<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
-            _("when"), _("step"), _("from"), _("to"), _("by"), _("comment"),
-        )
-        body = format_html_join(
-            "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows
-        )
-        return format_html("<table>{}{}</table>", header, body)
-
-    # --- transitions
-
-    def get_urls(self):
-        return [
-            path(
-                "<path:object_id>/transition/<str:name>/",
-                self.admin_site.admin_view(self.transition_view),
-                name=f"{self.opts.app_label}_{self.opts.model_name}_transition",
-            ),
-            *super().get_urls(),
-        ]
-
-    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        if obj is not None:
-            context["transitions"] = services.transitions_for(obj, request.user)
-        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
-
-    def transition_view(self, request, object_id, name):
-        record = self.get_object(request, unquote(object_id))
-        if record is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        if not self.has_view_permission(request, record):
-            raise PermissionDenied
-        try:
-            spec = services.transition_spec(self.model, name)
-        except UnknownTransition:
-            raise Http404(gettext("There is no such transition.")) from None
-        change_url = reverse(
-            f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
-            args=[record.pk], current_app=self.admin_site.name,
-        )
-        option = next((o for o in services.transitions_for(record, request.user) if o.name == name), None)
-        status = 200
-        if request.method == "POST":
-            form = TransitionForm(request.POST, record=record, spec=spec)
-            if form.is_valid():
-                try:
-                    if form.cleaned_data["from_state"] != record.state:
-                        raise ConcurrentChange()
-                    done = services.transition_record(
-                        record, name, by=request.user, comment=form.cleaned_data["comment"],
-                        changes=form.changes(),
-                    )
-                except NotPermitted as error:
-                    self.message_user(request, _error_text(error), messages.ERROR)
-                    status = 403
-                except ConditionsNotMet as error:
-                    for problem in error.problems or [error.message]:
-                        form.add_error(None, problem)
-                    self.message_user(request, _error_text(error), messages.ERROR)
-                except WorkflowError as error:
-                    # Not available from this state, or someone else moved it on.
-                    self.message_user(request, _error_text(error), messages.ERROR)
-                    return HttpResponseRedirect(change_url)
-                else:
-                    self.log_change(request, done, gettext("Transition: %(label)s") % {"label": spec.label})
-                    self.message_user(
-                        request,
-                        gettext("%(label)s: %(record)s is now “%(state)s”.") % {
-                            "label": spec.label, "record": done.reference, "state": done.get_state_display(),
-                        },
-                        messages.SUCCESS,
-                    )
-                    return HttpResponseRedirect(change_url)
-        else:
-            form = TransitionForm(record=record, spec=spec)
-            if option is None:
-                # Not offered to this user now: say why, without a form to submit.
-                if services._fsm_transition(record, name) is not None:
-                    status = 403
-                    self.message_user(request, gettext("You are not allowed to take this step."), messages.ERROR)
-                else:
-                    self.message_user(
-                        request, gettext("This step is not available in the record's current state."),
-                        messages.ERROR,
-                    )
-                    return HttpResponseRedirect(change_url)
-        context = {
-            **self.admin_site.each_context(request),
-            "title": spec.label,
-            "subtitle": str(record),
-            "opts": self.opts,
-            "original": record,
-            "spec": spec,
-            "option": option,
-            "target_label": dict(self.model._meta.get_field("state").flatchoices).get(option.target)
-            if option else None,
-            "form": form,
-            "refused": status == 403,
-            "change_url": change_url,
-            "media": self.media + form.media,
-        }
-        request.current_app = self.admin_site.name
-        return TemplateResponse(request, self.transition_template, context, status=status)
+    def construct_change_message(self, request, form, formsets, add=False):
+        # The read-only inlines were not saved, so they changed nothing.
+        return super().construct_change_message(request, form, [], add)
 
 
 class OverdueFilter(admin.SimpleListFilter):
@@ -425,6 +470,65 @@ class OverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
+def _moment(value) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else "-"
+
+
+def _time_left(track: ReportingTrack) -> str:
+    """“2d 5h left”, “3h overdue” (as the web UI says it), or what became of the report."""
+    if track.state != TrackState.PENDING:
+        return track.get_state_display()
+    return time_left_text(track.limit_at, timezone.now())
+
+
+class TrackDisplayMixin:
+    @admin.display(description=_("target"), ordering="due_at")
+    def due_display(self, obj):
+        return _moment(obj.due_at)
+
+    @admin.display(description=_("limit"), ordering="limit_at")
+    def limit_display(self, obj):
+        return _moment(obj.limit_at)
+
+    @admin.display(description=_("Time left"), ordering="limit_at")
+    def time_left_display(self, obj):
+        return _time_left(obj)
+
+    @admin.display(description=_("overdue"), boolean=True)
+    def overdue_display(self, obj) -> bool:
+        return obj.overdue
+
+    @admin.display(description=_("Filed after its limit"), boolean=True)
+    def late_display(self, obj) -> bool:
+        return obj.late
+
+
+class ReportingTrackInline(TrackDisplayMixin, admin.TabularInline):
+    """The incident's reports and their clocks, read-only: they change only by their transitions."""
+
+    model = ReportingTrack
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    fields = ["kind", "state", "due_display", "limit_display", "time_left_display", "filed_at",
+              "recipient_reference", "late_display"]
+    readonly_fields = fields
+    verbose_name_plural = _("reporting clocks (open a report to record it as filed or not required)")
+
+    def has_view_permission(self, request, obj=None):
+        # Shown on the pages of incidents the user may already see.
+        return True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Incident)
 class IncidentAdmin(StateMachineAdmin):
     list_display = [
@@ -436,8 +540,9 @@ class IncidentAdmin(StateMachineAdmin):
     list_filter = ["state", "kind", "severity", "reportable", "department", "event_class", "cause"]
     search_fields = ["reference", "title", "description"]
     date_hierarchy = "discovered_at"
-    readonly_fields = ("reporter", "reportable", "reportable_reasons_display", "closed_at")
+    readonly_fields = ("reporter", "reportable", "reportable_reasons_display", "rule_set", "closed_at")
     transition_only_fields = ("dismissal_reason",)
+    inlines = [ReportingTrackInline]
 
     report_fieldset = (None, {"fields": [
         "title", "description", "department", "kind", "occurred_at", "discovered_at",
@@ -457,13 +562,25 @@ class IncidentAdmin(StateMachineAdmin):
             (None, {"fields": ["reference", "state", "reporter", *self.report_fieldset[1]["fields"]]}),
             self.classification_fieldset,
             (self.appi_fieldset[0], {"fields": [
-                *self.appi_fieldset[1]["fields"], "reportable", "reportable_reasons_display",
+                *self.appi_fieldset[1]["fields"], "reportable", "reportable_reasons_display", "rule_set",
             ]}),
             (_("Response"), {"fields": [
                 "containment_summary", "correction_taken", "root_cause", "dismissal_reason",
             ]}),
+            (_("PPC report (rule art. 8(1))"), {
+                "fields": [
+                    "discovery_route", "secondary_harm", "subject_response", "publication",
+                    "recurrence_prevention", "other_information",
+                ],
+                "description": _("The items of the report that the classification and the response above do "
+                                 "not already hold. The reports owed and their clocks are listed below."),
+            }),
             (_("Trail"), {"fields": ["created_at", "updated_at", "closed_at", "trail_display"]}),
         ]
+
+    def get_inline_instances(self, request, obj=None):
+        # The reports exist once the incident does: none on the add page.
+        return super().get_inline_instances(request, obj) if obj is not None else []
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name in ("event_class", "cause"):
@@ -555,3 +672,149 @@ class ActionAdmin(StateMachineAdmin):
     @admin.display(description=_("overdue"), boolean=True)
     def overdue(self, obj) -> bool:
         return obj.is_overdue
+
+
+# ---------------------------------------------------------------------------
+# Reporting: the rules, the tracks and the reminders sent
+
+
+@admin.register(RuleSet)
+class RuleSetAdmin(PMSOfficeAccessMixin, admin.ModelAdmin):
+    """The rules are data (domain.md §1.12): the law changes, the code does not."""
+
+    list_display = ["version", "name", "effective_from", "incident_count"]
+    list_display_links = ["version", "name"]
+    search_fields = ["version", "name"]
+    fieldsets = [
+        (None, {
+            "fields": ["version", "name", "effective_from", "sources"],
+            "description": _(
+                "Each incident uses the rule set in force on the day it was discovered. When the law "
+                "changes, add a new version with the date it takes effect: incidents discovered before "
+                "that date keep their rules. Editing a rule set does not move any clock at once: the "
+                "incidents discovered since its effective date are recomputed only when they are "
+                "re-synced, that is the next time the incident or one of its reports changes; reports "
+                "already filed or decided not required keep their state."
+            ),
+        }),
+        (_("Reportability (rule art. 7)"), {"fields": [
+            "subject_count_threshold", "collection_counts_for_unauthorized_purpose",
+        ]}),
+        (_("PPC reports (rule art. 8; guideline 3-5-3-3, 3-5-3-4)"), {"fields": [
+            "preliminary_target_days", "preliminary_limit_days", "final_days", "final_unauthorized_purpose_days",
+            "first_day_counts", "roll_past_closed_days",
+        ]}),
+        (_("PrivacyMark assessment body (PMK500)"), {"fields": [
+            "pmark_preliminary_target_days", "pmark_preliminary_limit_days", "pmark_final_days",
+            "pmark_final_unauthorized_purpose_days",
+        ]}),
+        (_("Entrusting business (委託元) and data subjects (本人通知)"), {
+            "fields": ["entrusting_party_target_days", "entrusting_party_limit_days", "data_subjects_target_days"],
+            "description": _("The law says “promptly” for these: the numbers are the company's own targets."),
+        }),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(incident_count=Count("incidents"))
+
+    @admin.display(description=_("incidents"), ordering="incident_count")
+    def incident_count(self, obj) -> int:
+        return obj.incident_count
+
+
+class TrackClockFilter(admin.SimpleListFilter):
+    title = _("Reporting clocks")
+    parameter_name = "clock"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("overdue", _("Overdue")), ("due_soon", _("Due within 24 hours")), ("late", _("Filed after its limit")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "overdue":
+            return queryset.overdue()
+        if self.value() == "due_soon":
+            return queryset.due_within(dt.timedelta(hours=24))
+        if self.value() == "late":
+            return queryset.filter(state=TrackState.FILED, filed_at__gt=F("limit_at"))
+        return queryset
+
+
+@admin.register(ReportingTrack)
+class ReportingTrackAdmin(TrackDisplayMixin, TransitionAdminMixin, admin.ModelAdmin):
+    """Read-only: a report changes only by its transitions (file, not required), through the
+    services like everywhere else; the system withdraws and reinstates reports when the
+    incident's classification changes."""
+
+    list_display = [
+        "incident", "kind", "state", "due_display", "limit_display", "time_left_display", "overdue_display",
+        "late_display", "filed_at", "recipient_reference",
+    ]
+    list_display_links = ["incident", "kind"]
+    list_select_related = ["incident"]
+    list_filter = ["kind", "state", TrackClockFilter]
+    search_fields = ["incident__reference", "incident__title", "recipient_reference"]
+    date_hierarchy = "limit_at"
+    fieldsets = [
+        (None, {"fields": [
+            "incident", "kind", "state", "due_display", "limit_display", "time_left_display", "overdue_display",
+        ]}),
+        (_("Filing"), {"fields": [
+            "filed_at", "filed_by", "recipient_reference", "method", "filing_note", "late_display",
+            "not_required_reason", "withdrawn_by_system",
+        ]}),
+        (_("Trail"), {"fields": ["created_at", "updated_at", "trail_display"]}),
+    ]
+    readonly_fields = [name for _title, options in fieldsets for name in options["fields"]]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)
+
+    def has_module_permission(self, request):
+        return super().has_module_permission(request) or _is_pms_office(request)
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) or _is_pms_office(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def transition_summary(self, record) -> str:
+        return gettext("Target %(target)s, limit %(limit)s (Japan time): %(left)s.") % {
+            "target": _moment(record.due_at), "limit": _moment(record.limit_at), "left": _time_left(record),
+        }
+
+
+@admin.register(SentReminder)
+class SentReminderAdmin(admin.ModelAdmin):
+    """The log of `send_reminders`: what was sent, to whom, when. Written by the command only."""
+
+    list_display = ["sent_at", "recipient", "subject"]
+    list_select_related = ["recipient"]
+    list_filter = ["sent_at"]
+    search_fields = ["subject", "key", "recipient__username", "recipient__email"]
+    date_hierarchy = "sent_at"
+    fields = ["sent_at", "recipient", "subject", "key"]
+    readonly_fields = fields
+
+    def has_module_permission(self, request):
+        return super().has_module_permission(request) or _is_pms_office(request)
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) or _is_pms_office(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -15,8 +15,17 @@ from django_fsm_log.models import StateLog
 from rest_framework.authtoken.models import Token
 
 from incidents import services
-from incidents.models import Action, CauseCategory, EventClass, Incident
+from incidents.models import (
+    Action,
+    CauseCategory,
+    EventClass,
+    Incident,
+    ReportingTrack,
+    RuleSet,
+    SentReminder,
+)
 from incidents.selectors import trail
+from incidents.tracks import TRACKS_UPDATED
 from tests.incidents.factories import ActionFactory, UserFactory, reported_incident
 
 pytestmark = pytest.mark.django_db
@@ -80,6 +89,11 @@ def form_data(response) -> dict:
                 data[name] = "on"
         elif value is not None:
             data[name] = str(value)
+    # The read-only inlines (the reporting clocks) send their management forms, as in a browser.
+    for inline in response.context.get("inline_admin_formsets") or []:
+        formset = inline.formset
+        for name, value in formset.management_form.initial.items():
+            data[f"{formset.prefix}-{name}"] = str(value)
     return data
 
 
@@ -94,6 +108,7 @@ def reload(record):
 def test_every_admin_page_loads_for_a_superuser(admin_client, superuser, incident, manager, head, sales):
     ActionFactory(incident=incident, department=sales, owner=head, verifier=manager, created_by=manager)
     Token.objects.create(user=superuser)
+    SentReminder.objects.create(key="track:1:overdue:1", recipient=manager, subject="【期限超過】")
     client = admin_client(superuser)
     assert client.get(reverse("admin:index")).status_code == 200
     for model, model_admin in admin.site._registry.items():
@@ -101,7 +116,8 @@ def test_every_admin_page_loads_for_a_superuser(admin_client, superuser, inciden
         response = client.get(reverse("admin:{}_{}_changelist".format(*info)))
         assert response.status_code == 200, model
         response = client.get(reverse("admin:{}_{}_add".format(*info)))
-        assert response.status_code == 200, model
+        # Reporting tracks and sent reminders are written by the system only.
+        assert response.status_code == (200 if model not in (ReportingTrack, SentReminder) else 403), model
         record = model_admin.get_queryset(response.wsgi_request).first()
         assert record is not None, f"no {model.__name__} to open"
         response = client.get(reverse("admin:{}_{}_change".format(*info), args=[record.pk]))
@@ -157,7 +173,7 @@ def test_posting_a_state_in_the_change_form_does_not_change_it(admin_client, pms
     incident = reload(incident)
     assert incident.title == "顧客リストの誤送信（訂正）"
     assert incident.state == "reported"
-    assert not trail(incident).exclude(transition="report").exists()
+    assert not trail(incident).exclude(transition__in=["report", TRACKS_UPDATED]).exists()
 
 
 def test_the_state_reference_and_reportable_fields_are_read_only(admin_client, pms_manager, incident):
@@ -180,7 +196,7 @@ def test_adding_an_incident_goes_through_the_report_service(admin_client, pms_ma
     incident = Incident.objects.get(title="USBメモリの紛失")
     assert incident.reference.startswith(f"INC-{timezone.localdate().year}-")
     assert (incident.state, incident.reporter) == ("reported", pms_manager)
-    assert [(e.transition, e.by) for e in trail(incident)] == [("report", pms_manager)]
+    assert [(e.transition, e.by) for e in trail(incident)] == [("report", pms_manager), (TRACKS_UPDATED, pms_manager)]
 
 
 def test_adding_an_action_goes_through_the_service(admin_client, pms_manager, incident, head, office, sales):
@@ -396,3 +412,173 @@ def test_the_transition_form_offers_only_active_pick_list_entries(admin_client, 
     codes = {cause.code for cause in response.context["form"].fields["cause"].queryset}
     assert "other" not in codes
     assert "insufficient_checking" in codes
+
+
+# ---------------------------------------------------------------------------
+# Reporting: rule sets, tracks, reminders (issue 3)
+
+
+@pytest.fixture
+def reportable(staff):
+    """A leak of 1,200 customers' addresses by unauthorized access: every report owed."""
+    return reported_incident(
+        staff, title="配送管理システムへの不正アクセス", affected_count=1200, suspected_unauthorized_purpose=True,
+        discovered_at=timezone.now() - dt.timedelta(days=2),
+    )
+
+
+def test_the_rule_sets_are_listed_and_edited_as_data(admin_client, pms_manager, reportable):
+    client = admin_client(pms_manager)
+    response = client.get(reverse("admin:incidents_ruleset_changelist"))
+    assert response.status_code == 200
+    assert [(r.version, r.effective_from.isoformat()) for r in response.context["cl"].result_list] == [
+        ("2024-04", "2024-04-01"), ("2022-04", "2022-04-01"),
+    ]
+    rules = RuleSet.objects.get(version="2024-04")
+    response = client.get(reverse("admin:incidents_ruleset_change", args=[rules.pk]))
+    assert response.status_code == 200
+    titles = [str(fieldset.name) for fieldset in response.context["adminform"]]
+    assert titles[1:] == [
+        "Reportability (rule art. 7)", "PPC reports (rule art. 8; guideline 3-5-3-3, 3-5-3-4)",
+        "PrivacyMark assessment body (PMK500)", "Entrusting business (委託元) and data subjects (本人通知)",
+    ]
+    content = response.content.decode()
+    assert "re-synced" in content
+    assert "「その時点を1日目とする」" in content  # a help text
+
+    data = form_data(response)
+    data.update(preliminary_target_days="6")  # later than the 5-day limit
+    response = client.post(reverse("admin:incidents_ruleset_change", args=[rules.pk]), data)
+    assert response.status_code == 200
+    assert "preliminary_target_days" in response.context["adminform"].form.errors
+    data.update(preliminary_target_days="2")
+    assert client.post(reverse("admin:incidents_ruleset_change", args=[rules.pk]), data).status_code == 302
+    assert RuleSet.objects.get(pk=rules.pk).preliminary_target_days == 2
+    # Nothing moved yet: the incident's clocks change when it is re-synced.
+    ppc = reportable.tracks.get(kind="ppc_preliminary")
+    assert ppc.due_at == reportable.discovered_at + dt.timedelta(days=3)
+
+
+@pytest.mark.parametrize(("query", "kinds"), [
+    ("?kind__exact=ppc_final", ["ppc_final", "ppc_final"]),
+    ("?state__exact=pending&clock=overdue", ["ppc_preliminary"]),
+    ("?clock=due_soon", ["pmark_preliminary"]),
+    ("?state__exact=filed", ["ppc_preliminary"]),
+    ("?clock=late", []),
+    ("?q=不正アクセス&kind__exact=data_subjects", ["data_subjects"]),
+])
+def test_the_track_list_filters(admin_client, superuser, staff, manager, query, kinds):
+    def settle(incident, *, keep, decision):
+        for track in incident.tracks.exclude(kind=keep):
+            if decision == "file" and track.kind == "ppc_preliminary":
+                services.transition_record(track, "file", by=manager, changes={
+                    "filed_at": timezone.now(), "recipient_reference": "PPC受付番号 2026-0000001",
+                })
+            else:
+                services.transition_record(track, "not_required", by=manager,
+                                           changes={"not_required_reason": "一覧のテスト"})
+
+    # Only its PPC 速報 stays pending, 1 day past its 5-day limit.
+    overdue = reported_incident(staff, affected_count=1200, discovered_at=timezone.now() - dt.timedelta(days=6),
+                                title="顧客リストの不正アクセス")
+    settle(overdue, keep="ppc_preliminary", decision="not_required")
+    # Only its PrivacyMark 速報 stays pending, its 3-day target 12 hours away; its PPC 速報 is filed.
+    soon = reported_incident(staff, affected_count=1200, discovered_at=timezone.now() - dt.timedelta(days=2, hours=12))
+    settle(soon, keep="pmark_preliminary", decision="file")
+    response = admin_client(superuser).get(reverse("admin:incidents_reportingtrack_changelist") + query)
+    assert response.status_code == 200
+    assert sorted(track.kind for track in response.context["cl"].result_list) == kinds
+
+
+def test_a_track_is_read_only_in_the_admin(admin_client, pms_manager, reportable):
+    client = admin_client(pms_manager)
+    track = reportable.tracks.get(kind="ppc_preliminary")
+    response = client.get(change_url(track))
+    assert response.status_code == 200
+    assert not response.context["has_change_permission"]
+    assert [option.name for option in response.context["transitions"]] == ["file", "not_required"]
+    assert transition_url(track, "file") in response.content.decode()
+    assert client.get(reverse("admin:incidents_reportingtrack_add")).status_code == 403
+    assert client.post(change_url(track), {"state": "filed"}).status_code == 403
+    delete = reverse("admin:incidents_reportingtrack_delete", args=[track.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    track.refresh_from_db()
+    assert track.state == "pending"
+
+
+def test_the_incident_page_lists_its_reports(admin_client, pms_manager, reportable):
+    response = admin_client(pms_manager).get(change_url(reportable))
+    (inline,) = response.context["inline_admin_formsets"]
+    assert {form.original.kind for form in inline} == {
+        "ppc_preliminary", "ppc_final", "pmark_preliminary", "pmark_final", "data_subjects",
+    }
+    assert not inline.has_change_permission and not inline.has_add_permission
+    assert change_url(reportable.tracks.get(kind="ppc_final")) in response.content.decode()
+
+
+def test_filing_a_report_through_the_admin(admin_client, pms_manager, reportable):
+    client = admin_client(pms_manager)
+    track = reportable.tracks.get(kind="ppc_preliminary")
+    response = client.get(transition_url(track, "file"))
+    assert response.status_code == 200
+    assert set(response.context["form"].fields) == {
+        "from_state", "filed_at", "recipient_reference", "method", "filing_note", "comment",
+    }
+    filed = timezone.localtime() - dt.timedelta(hours=1)
+    data = {
+        "from_state": "pending", "filed_at_0": filed.date().isoformat(), "filed_at_1": filed.strftime("%H:%M:%S"),
+        "recipient_reference": "", "method": "online_form", "filing_note": "", "comment": "速報を提出した。",
+    }
+    response = client.post(transition_url(track, "file"), data)
+    assert response.status_code == 200
+    assert any("recipient's reference" in str(error) for error in response.context["form"].non_field_errors())
+    assert reload(track).state == "pending"
+
+    data["recipient_reference"] = "PPC受付番号 2026-0012345"
+    response = client.post(transition_url(track, "file"), data)
+    assert response.status_code == 302
+    assert response["Location"] == change_url(track)
+    track = reload(track)
+    assert (track.state, track.filed_by, track.recipient_reference) == ("filed", pms_manager, "PPC受付番号 2026-0012345")
+    assert track.filed_at == filed.replace(microsecond=0)
+    entry = trail(track).last()
+    assert (entry.transition, entry.by, entry.description) == ("file", pms_manager, "速報を提出した。")
+    assert LogEntry.objects.filter(object_id=str(track.pk), user=pms_manager).exists()
+
+
+@pytest.mark.parametrize("who", ["superuser", "auditor_with_view_permission"])
+def test_filing_a_report_is_refused_without_the_role(admin_client, superuser, auditor, reportable, who):
+    user = superuser
+    if who == "auditor_with_view_permission":
+        auditor.is_staff = True
+        auditor.save(update_fields=["is_staff"])
+        auditor.user_permissions.add(Permission.objects.get(codename="view_reportingtrack"))
+        user = auditor
+    client = admin_client(user)
+    track = reportable.tracks.get(kind="ppc_preliminary")
+    assert client.get(change_url(track)).context["transitions"] == []
+    assert client.get(transition_url(track, "not_required")).status_code == 403
+    response = client.post(transition_url(track, "not_required"), {
+        "from_state": "pending", "not_required_reason": "報告不要と判断", "comment": "",
+    })
+    assert response.status_code == 403
+    assert "Only the PMS manager or the PMS office files reports." in " ".join(messages_of(response))
+    assert reload(track).state == "pending"
+    assert not trail(track).exists()
+
+
+def test_the_system_transitions_of_a_track_are_not_offered(admin_client, pms_manager, reportable):
+    track = reportable.tracks.get(kind="ppc_preliminary")
+    assert admin_client(pms_manager).get(transition_url(track, "withdraw")).status_code == 404
+
+
+def test_the_sent_reminders_are_a_read_only_log(admin_client, pms_manager):
+    reminder = SentReminder.objects.create(key="track:1:overdue:x", recipient=pms_manager, subject="【期限超過】")
+    client = admin_client(pms_manager)
+    response = client.get(reverse("admin:incidents_sentreminder_changelist"))
+    assert response.status_code == 200
+    assert list(response.context["cl"].result_list) == [reminder]
+    response = client.get(reverse("admin:incidents_sentreminder_change", args=[reminder.pk]))
+    assert response.status_code == 200
+    assert not response.context["has_change_permission"]
+    assert client.get(reverse("admin:incidents_sentreminder_add")).status_code == 403

@@ -6,13 +6,15 @@ from collections import defaultdict
 from io import StringIO
 
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
+from django.db.models import F
 from django.utils import timezone, translation
 from django_fsm_log.models import StateLog
 
-from incidents import services
+from incidents import clocks, services
 from incidents.models import (
     Action,
     ActionKind,
@@ -22,10 +24,14 @@ from incidents.models import (
     IncidentKind,
     IncidentState,
     ReferenceCounter,
+    ReportingTrack,
+    TrackKind,
+    TrackState,
     UserProfile,
 )
 from incidents.roles import Role
 from incidents.selectors import trail
+from incidents.tracks import sync_tracks
 
 pytestmark = pytest.mark.django_db
 
@@ -43,10 +49,13 @@ def snapshot() -> dict:
     User = get_user_model()
     return {
         "counts": {model.__name__: model.objects.count() for model in (
-            User, Department, UserProfile, Group, Incident, Action, StateLog, ReferenceCounter,
+            User, Department, UserProfile, Group, Incident, Action, ReportingTrack, StateLog, ReferenceCounter,
         )},
         "incidents": sorted(Incident.objects.values_list("reference", "state", "updated_at")),
         "actions": sorted(Action.objects.values_list("reference", "state", "updated_at")),
+        "tracks": sorted(ReportingTrack.objects.values_list(
+            "incident__reference", "kind", "state", "due_at", "limit_at", "filed_at", "updated_at",
+        )),
         "counters": sorted(ReferenceCounter.objects.values_list("prefix", "year", "last_number")),
         "users": sorted(User.objects.values_list("username", "password", "last_name", "first_name")),
     }
@@ -96,9 +105,13 @@ def test_the_records_cover_the_kinds_and_the_interesting_cases(seeded):
     assert set(Action.objects.values_list("kind", flat=True)) == set(ActionKind.values)
     kinds = set(Incident.objects.values_list("kind", flat=True))
     assert {"leak", "loss", "damage", "violation", "weakness", "near_miss"} <= kinds
-    reportable = Incident.objects.get(reportable=True)
-    assert reportable.affected_count == 1200
-    assert {reason["category"] for reason in reportable.reportable_reasons} == {3, 4}
+    categories = {
+        incident.title: {reason["category"] for reason in incident.reportable_reasons}
+        for incident in Incident.objects.filter(reportable=True)
+    }
+    # Sensitive data (1), unauthorized purpose (3, once by the 2024 rule), over 1,000 (4).
+    assert sorted(map(sorted, categories.values())) == [[1], [3], [3, 4], [4]]
+    assert Incident.objects.filter(reportable=True, data_in_collection=True).exists()
     assert any(action.is_overdue for action in Action.objects.all())
     assert Action.objects.filter(incident__isnull=True).exists()
     assert StateLog.objects.filter(transition="verify_ineffective").exists()
@@ -140,7 +153,16 @@ def test_the_records_span_the_last_twelve_months(seeded):
         assert times == sorted(times), record
         assert times[0] == record.created_at, record
         assert times[-1] <= now
-        assert record.updated_at == times[-1], record
+        if isinstance(record, Incident):
+            # An edit (the PPC report items) changes it without a trail entry.
+            assert times[-1] <= record.updated_at <= now, record
+        else:
+            assert record.updated_at == times[-1], record
+    for track in ReportingTrack.objects.select_related("incident"):
+        times = [entry.timestamp for entry in trail(track)]
+        assert times == sorted(times), track
+        assert track.created_at == track.incident.created_at, track
+        assert all(track.created_at <= moment <= track.updated_at <= now for moment in times), track
     for incident in Incident.objects.all():
         assert incident.occurred_at is None or incident.occurred_at <= incident.discovered_at
         assert incident.discovered_at <= incident.created_at
@@ -180,3 +202,97 @@ def test_references_are_dated_in_order_and_without_gaps(seeded):
             by_year[reference.rsplit("-", 1)[0]].append(reference)
         for in_year in by_year.values():
             assert in_year == sorted(in_year)
+
+
+# ---------------------------------------------------------------------------
+# Reporting tracks (issue 3)
+
+
+def test_reports_are_in_every_state(seeded):
+    assert set(ReportingTrack.objects.values_list("state", flat=True)) == set(TrackState.values)
+    assert set(ReportingTrack.objects.values_list("kind", flat=True)) == set(TrackKind.values)
+    filed = ReportingTrack.objects.filter(state=TrackState.FILED)
+    assert [track.late for track in filed].count(True) == 1
+    for track in filed:
+        assert track.incident.discovered_at <= track.filed_at <= timezone.now()
+        assert track.filed_by.groups.filter(name=Role.PMS_MANAGER).exists()
+        assert track.recipient_reference or track.kind == TrackKind.DATA_SUBJECTS
+    ppc = filed.filter(kind=TrackKind.PPC_PRELIMINARY).first()
+    assert ppc.recipient_reference.startswith(f"PPC受付番号 {timezone.localtime(ppc.filed_at).year}-")
+
+
+def test_reports_decided_not_required_by_a_person_and_by_the_system(seeded):
+    decided = ReportingTrack.objects.filter(state=TrackState.NOT_REQUIRED, withdrawn_by_system=False)
+    assert decided.count() >= 1
+    for track in decided:
+        entry = trail(track).get(transition="not_required")
+        assert entry.by.username in ("manager", "office")
+        assert track.not_required_reason.strip()
+    # Dismissing a report withdraws what it owed.
+    dismissed = Incident.objects.get(state=IncidentState.DISMISSED)
+    assert [track.withdrawn_by_system for track in dismissed.tracks.all()] == [True]
+
+
+def test_the_entrusting_business_release(seeded):
+    incident = Incident.objects.exclude(entrusted_by="").get()
+    tracks = {track.kind: track for track in incident.tracks.all()}
+    assert tracks[TrackKind.ENTRUSTING_PARTY].state == TrackState.FILED
+    for kind in (TrackKind.PPC_PRELIMINARY, TrackKind.PPC_FINAL, TrackKind.DATA_SUBJECTS):
+        assert tracks[kind].state == TrackState.NOT_REQUIRED
+        assert tracks[kind].withdrawn_by_system
+        assert "委託元" in tracks[kind].not_required_reason
+    # The PrivacyMark reports are not released.
+    assert tracks[TrackKind.PMARK_FINAL].state == TrackState.FILED
+    assert incident.state == IncidentState.CLOSED
+
+
+@pytest.mark.parametrize("moment", [
+    dt.datetime(2026, 11, 25, 0, 5, tzinfo=clocks.JAPAN),  # just after midnight in Japan
+    dt.datetime(2026, 11, 25, 10, 29, tzinfo=clocks.JAPAN),  # just before the stories' 10:30
+    dt.datetime(2026, 12, 28, 23, 55, tzinfo=clocks.JAPAN),  # late at night, before the year-end closure
+])
+def test_a_newcomer_sees_overdue_and_due_soon_reports_whenever_it_is_seeded(db, moment):
+    with time_machine.travel(moment, tick=False):
+        seed()
+        overdue = ReportingTrack.objects.overdue()
+        due_soon = ReportingTrack.objects.due_within(dt.timedelta(hours=24))
+        assert overdue.exists()
+        assert due_soon.exists()
+        assert all(track.incident.is_open for track in [*overdue, *due_soon])
+        assert ReportingTrack.objects.filter(state=TrackState.FILED, filed_at__gt=F("limit_at")).count() == 1
+
+
+def test_the_showcase_leak_of_1200_customers(seeded):
+    incident = Incident.objects.get(affected_count=1200)
+    assert incident.kind == IncidentKind.LEAK
+    assert incident.suspected_unauthorized_purpose and incident.reportable
+    assert "住所" in incident.data_items
+    assert {reason["category"] for reason in incident.reportable_reasons} == {3, 4}
+    assert incident.state in (IncidentState.TRIAGED, IncidentState.CONTAINED)
+    assert timezone.now() - dt.timedelta(days=3) < incident.discovered_at < timezone.now() - dt.timedelta(days=1)
+    tracks = {track.kind: track for track in incident.tracks.all()}
+    assert set(tracks) == {
+        TrackKind.PPC_PRELIMINARY, TrackKind.PPC_FINAL, TrackKind.PMARK_PRELIMINARY, TrackKind.PMARK_FINAL,
+        TrackKind.DATA_SUBJECTS,
+    }
+    assert {track.state for track in tracks.values()} == {TrackState.PENDING}
+    assert tracks[TrackKind.PPC_PRELIMINARY].limit_at == incident.discovered_at + dt.timedelta(days=5)
+    assert tracks[TrackKind.PPC_FINAL].limit_at == clocks.day_count_limit(incident.discovered_at, 60)
+    # Its 速報 target (3 days) is within the next 24 hours: it is on the dashboard as due soon.
+    assert tracks[TrackKind.PPC_PRELIMINARY] in ReportingTrack.objects.due_within(dt.timedelta(hours=24))
+
+
+def test_the_reportable_incidents_hold_the_ppc_report_items(seeded):
+    fields = ["discovery_route", "secondary_harm", "subject_response", "publication", "recurrence_prevention",
+              "other_information"]
+    for incident in Incident.objects.filter(reportable=True):
+        assert all(getattr(incident, name).strip() for name in fields), incident
+
+
+def test_the_clocks_are_those_of_the_discovery_time(seeded):
+    manager = get_user_model().objects.get(username="manager")
+    for incident in Incident.objects.all():
+        assert sync_tracks(incident, by=manager) == [], incident
+    assert not Incident.objects.filter(
+        state=IncidentState.CLOSED, tracks__state=TrackState.PENDING,
+    ).exists()

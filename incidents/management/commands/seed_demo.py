@@ -6,6 +6,15 @@ actions in every state. Records are created and moved on only through the servic
 demo obeys the same rules as real use. Afterwards the dates are moved back to when the
 story says it happened, with queryset.update() on timestamp fields only (never `state`).
 
+Reporting tracks: every incident is reported with its real discovery time, so the
+system computes its clocks from the start (nothing moves `discovered_at` later). The
+PMS office files the reports, or records why one is not owed, through
+services.transition_record like any user, before the incident can close; the story
+dates each filing (`filed_at` is the step's time, always in the past). The demo has
+reports in every state, one filed late, one released by the notice to the 委託元, one
+overdue and one due within 24 hours whenever it is seeded (the showcase leak of 1,200
+customers' addresses is timed in hours from the moment of seeding for that).
+
 Idempotent: departments and users are keyed by code and username, each demo incident by
 its title and reporter, each stand-alone action by its title. What exists is left as it
 is; each story is created in one transaction, so an interrupted run leaves no half story.
@@ -16,18 +25,22 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm_log.models import StateLog
 
 from incidents import services
+from incidents.exceptions import ConditionsNotMet
 from incidents.models import (
     Action,
     ActionState,
@@ -37,9 +50,12 @@ from incidents.models import (
     Incident,
     IncidentState,
     ReferenceCounter,
+    ReportingTrack,
+    TrackState,
     UserProfile,
 )
 from incidents.roles import Role
+from incidents.selectors import trail
 
 PASSWORD = "demo-pass-2026"
 EMAIL_DOMAIN = "ine.example"
@@ -103,6 +119,9 @@ class Story:
     occurred: float | None = None  # days before the discovery
     reported: float = 0.02  # days after the discovery
     steps: list[tuple] = field(default_factory=list)
+    # The discovery this many hours before the seed runs, to the minute, instead of
+    # `days_ago` at 10:30: for clocks that must be "due within 24 hours" whenever it runs.
+    hours_ago: float | None = None
 
 
 def step(name, by, at, comment="", **changes):
@@ -118,6 +137,21 @@ def plan(key, by, at, **fields):
 def act(key, name, by, at, comment="", **changes):
     """A transition of one of the story's actions."""
     return ("action", key, name, by, at, comment, changes)
+
+
+def edit(by, at, **fields):
+    """The PMS office completes the incident (services.incident_update), e.g. the PPC report items."""
+    return ("edit", by, at, fields)
+
+
+def file(kind, by, at, comment="", **changes):
+    """A report recorded as filed at `at` (its filed_at), with the recipient's reference."""
+    return ("track", kind, "file", by, at, comment, changes)
+
+
+def not_required(kind, by, at, reason, comment=""):
+    """A person decided that a report is not owed, and why."""
+    return ("track", kind, "not_required", by, at, comment, {"not_required_reason": reason})
 
 
 STORIES = [
@@ -151,6 +185,10 @@ STORIES = [
             act("delivery", "start", "head_it", 7),
             act("procedure", "start", "manager", 7),
             act("training", "start", "head_hr", 10),
+            file("pmark_final", "office", 14, "審査機関の事故報告書の様式で報告した。",
+                 recipient_reference="審査機関 受付番号 PM-{year}-0412", method="email",
+                 filing_note="漏えい38名（メールアドレス）。全員から削除完了の回答を得たこと、"
+                             "再発防止策（配信システムへの限定、手順書の改訂）を記載した。"),
             act("procedure", "implement", "manager", 20,
                 implementation_note="メール送信手順書を改訂し、外部宛て一斉送信時のBCC確認と"
                                     "送信前の上長確認を追加した。全部署に周知済み。"),
@@ -195,6 +233,10 @@ STORIES = [
             step("plan_actions", "manager", 10),
             act("ledger", "start", "head_cs", 10),
             act("no_usb", "start", "head_it", 12),
+            file("pmark_final", "manager", 20, "",
+                 recipient_reference="審査機関 受付番号 PM-{year}-0583", method="email",
+                 filing_note="ハードウェア暗号化製品であり、個人情報保護委員会への報告対象事態には"
+                             "該当しない旨を付記した。"),
             act("ledger", "implement", "head_cs", 25,
                 implementation_note="持出し管理台帳を整備し、月次で部門長が台帳と現物を照合する運用を開始した。"),
             act("no_usb", "implement", "head_it", 50,
@@ -259,6 +301,10 @@ STORIES = [
             act("validation", "implement", "head_it", 35,
                 implementation_note="取込み前に列名と件数を検証し、不一致の場合は取込みを中止する機能を実装した。"),
             step("verify", "manager", 36),
+            file("pmark_final", "office", 45, "期限を過ぎての報告となった。",
+                 recipient_reference="審査機関 受付番号 PM-{year}-0731", method="email",
+                 filing_note="期限を過ぎての報告となった。影響を受けた顧客の特定（150名）に時間を要したこと、"
+                             "報告期限の管理を個人情報保護推進室で一元化することを報告書に記載した。"),
             act("validation", "verify_effective", "manager", 70,
                 effectiveness_note="2か月間の一括更新12回で、検証機能が正常に動作したことを確認した。"),
             step("close", "office", 72, "完了。"),
@@ -285,6 +331,10 @@ STORIES = [
             step("contain", "manager", 1, "",
                  containment_summary="申込書を施錠保管庫に移し、12件全ての所在を確認した。",
                  correction_taken="担当者への注意喚起。"),
+            not_required("pmark_final", "manager", 3,
+                         "申込書12件は入館管理された執務室内にあり、全件の所在を確認した。第三者による閲覧や"
+                         "持出しの事実はなく、漏えい等の事故には該当しないため、審査機関への報告は要しないと判断した。"
+                         "社内の是正処置として管理する。"),
             step("analyse", "manager", 7, "",
                  root_cause="施錠できる保管庫が不足しており、処理途中の書類を机上に置く慣習があった。"
                             "終業時のクリアデスク確認が形骸化していた。",
@@ -306,25 +356,46 @@ STORIES = [
         ],
     ),
     Story(
-        title="会員サイトへの不正アクセスによる顧客情報の漏えいのおそれ",
-        reporter="head_it", department="IT", kind="leak", days_ago=80, occurred=3,
+        title="会員登録フォームの改ざん（Webスキミング）による入力情報の漏えいのおそれ",
+        reporter="head_it", department="IT", kind="leak", days_ago=80, occurred=21,
         description=(
-            "会員向けWebサイトのサーバーで、深夜に海外のIPアドレスから大量の不審なリクエストが記録されていることを"
-            "監視アラートで検知した。調査の結果、CMSプラグインの脆弱性を突かれ、顧客1,200名分の氏名・住所・"
-            "電話番号を含むテーブルが外部に取得されたおそれがあることが判明した。"
+            "会員向けWebサイトの会員登録フォームに、CMSプラグインの脆弱性を突いて不正なJavaScriptが埋め込まれ、"
+            "入力された氏名・住所・電話番号・メールアドレスが外部のサーバーに送信されていたおそれがあることが、"
+            "セキュリティ関連機関からの連絡で判明した。改ざんされていた約3週間の会員登録者は430名。"
+            "データベースに登録済みの会員情報への不正アクセスは確認されていない。"
         ),
         report={
-            "data_items": "氏名、住所、電話番号、メールアドレス（クレジットカード情報は保持していない）",
-            "affected_count": 1200, "suspected_unauthorized_purpose": True,
+            "data_items": "氏名、住所、電話番号、メールアドレス（会員登録フォームへの入力内容。クレジットカード情報は扱っていない）",
+            "affected_count": 430, "suspected_unauthorized_purpose": True, "data_in_collection": True,
         },
         steps=[
             step("triage", "manager", 0.1,
-                 "報告対象事態（規則第7条第3号・第4号）に該当。個人情報保護委員会への速報を準備する。経営層に報告済み。",
+                 "報告対象事態（規則第7条第3号。2024年4月施行の改正により、取得中の個人情報も対象）に該当。"
+                 "確報の期限は60日。個人情報保護委員会への速報を準備する。経営層に報告済み。",
                  severity="L3", kind="leak", event_class="unauthorized_access"),
             step("contain", "manager", 1, "",
-                 containment_summary="当該サーバーをネットワークから切り離して会員サイトを一時停止し、"
-                                     "全会員のパスワードと管理者アカウントの認証情報を変更した。",
+                 containment_summary="会員登録フォームを停止して不正なスクリプトを除去し、改ざんされたファイルを"
+                                     "バックアップから復元した。外部送信先のドメインへの通信を遮断した。",
                  correction_taken="脆弱なプラグインを削除し、サイトを再構築して再開した。"),
+            edit("manager", 1.5,
+                 discovery_route="セキュリティ関連機関から、当社の会員登録フォームに不審なスクリプトが埋め込まれて"
+                                 "いるとの連絡を受け、情報システム部が調査して判明した。",
+                 secondary_harm="現時点で二次被害の報告はない。取得された情報を悪用したフィッシングメールや"
+                                "不審な電話のおそれがある。",
+                 subject_response="対象の会員430名へのお詫びと注意喚起の通知を準備中。専用の問合せ窓口を開設した。",
+                 publication="当社Webサイトにお知らせを掲載した（個人を特定できる情報は含めていない）。",
+                 recurrence_prevention="調査中。改ざんの原因となったプラグインは削除済み。",
+                 other_information="警察（サイバー犯罪相談窓口）に相談済み。"),
+            file("ppc_preliminary", "manager", 2, "判明している事項で速報した。",
+                 recipient_reference="PPC受付番号 {year}-0038412", method="online_form",
+                 filing_note="個人情報保護委員会の漏えい等報告フォームにより速報。人数は改ざん期間の登録者数による。"),
+            file("pmark_preliminary", "office", 2.2, "",
+                 recipient_reference="審査機関 受付番号 PM-{year}-0977", method="email",
+                 filing_note="個人情報保護委員会への速報の写しを添付して報告した。"),
+            file("data_subjects", "office", 6, "",
+                 method="notice",
+                 filing_note="対象の会員430名に、メールと書面でお詫び、経緯、不審な連絡への注意喚起、"
+                             "問合せ窓口を通知した。"),
             step("analyse", "manager", 12, "",
                  root_cause="CMSプラグインの既知の脆弱性（修正版の公開から4か月経過）が未適用だった。"
                             "パッチ適用の担当と期限が定められていなかった。",
@@ -344,12 +415,94 @@ STORIES = [
                 implementation_note="全プラグインを最新版に更新し、不要なプラグイン5件を削除した。"),
             act("plugins", "verify_effective", "office", 30,
                 effectiveness_note="脆弱性スキャンで既知の脆弱性が検出されないことを確認した。"),
+            edit("manager", 40,
+                 subject_response="対象の会員430名にメールと書面でお詫びと経緯を通知し、不審な連絡への注意を"
+                                  "呼びかけた。問合せ窓口への問合せは57件で、二次被害の申出はない。",
+                 recurrence_prevention="CMSと全プラグインの更新（実施済み）、WAFの導入と四半期ごとの脆弱性診断、"
+                                       "委託先を含む脆弱性管理手順の制定（実施中）。",
+                 other_information="警察（サイバー犯罪相談窓口）に相談済み。改ざんされていたのは会員登録フォームのみで、"
+                                   "登録済みの会員データベースへの不正アクセスはフォレンジック調査で否定された。"),
+            file("ppc_final", "manager", 45, "確報を提出した。",
+                 recipient_reference="PPC受付番号 {year}-0038412（確報）", method="online_form",
+                 filing_note="速報と同じ受付番号で確報。原因と再発防止策（実施済み・実施予定）を報告した。"),
+            file("pmark_final", "office", 46, "",
+                 recipient_reference="審査機関 受付番号 PM-{year}-0977（確報）", method="email",
+                 filing_note="個人情報保護委員会への確報の写しを添付した。"),
             act("waf", "implement", "head_it", 55,
                 implementation_note="WAFを導入し、初回の外部脆弱性診断を実施した。高リスクの指摘なし。"),
             act("patch_rule", "implement", "office", 60,
                 implementation_note="脆弱性情報の収集・評価・適用期限を定めた手順書を制定し、"
                                     "情報システム部と委託先に周知した。"),
             step("verify", "manager", 62, "全処置の実施を確認。WAFの運用とパッチの適用状況を3か月間確認する。"),
+        ],
+    ),
+    Story(
+        title="受託業務（通販コールセンター）の顧客リストの誤送信",
+        reporter="head_cs", department="CS", kind="leak", days_ago=100, occurred=0.05,
+        description=(
+            "通信販売事業者から受託しているコールセンター業務で、委託元の顧客1,500名分の氏名・住所・電話番号・"
+            "購入履歴を含むファイルを、別の取引先の担当者宛てのメールに誤って添付して送信した。"
+            "送信から約1時間後に送信者本人が気付いた。"
+        ),
+        report={
+            "data_items": "氏名、住所、電話番号、購入履歴（委託元の顧客情報）",
+            "affected_count": 1500, "entrusted_by": "株式会社みどり通販",
+        },
+        steps=[
+            step("triage", "manager", 0.05,
+                 "委託元から預かった個人データの漏えい（1,000人超）。委託元へ直ちに通知する。",
+                 severity="L3", kind="leak", event_class="mis_sending"),
+            file("entrusting_party", "manager", 0.1, "委託元に電話で第一報を入れ、同日中に報告書をメールで送付した。",
+                 recipient_reference="株式会社みどり通販 個人情報保護管理者 山口様（受領の返信あり）", method="email",
+                 filing_note="規則第9条により、判明している事項（概要、項目、人数、原因の見込み）を通知した。"
+                             "個人情報保護委員会への報告と本人への通知は委託元が行う。"),
+            step("contain", "manager", 0.5, "",
+                 containment_summary="誤送信先の担当者に連絡してメールと添付ファイルの削除を依頼し、削除したことと"
+                                     "第三者に転送していないことを書面で確認した。",
+                 correction_taken="誤送信先からの削除確認書の取得。"),
+            file("pmark_preliminary", "office", 2, "",
+                 recipient_reference="審査機関 受付番号 PM-{year}-1204", method="email",
+                 filing_note="委託元への通知済みであることを付記した。"),
+            edit("manager", 3,
+                 discovery_route="送信から約1時間後、送信者本人が送信済みメールを確認して気付き、"
+                                 "カスタマーサポート部長に報告した。",
+                 secondary_harm="誤送信先は当社の別の取引先で、ファイルの削除と第三者への転送がないことを書面で"
+                                "確認しており、二次被害のおそれは低い。",
+                 subject_response="本人への通知は委託元が行う。当社は通知文の作成と問合せ対応に協力した。",
+                 publication="委託元の判断により公表は行わない。",
+                 recurrence_prevention="委託元ごとの作業フォルダとメールアカウントの分離、外部宛ての添付ファイル"
+                                       "送信時の上長承認の導入。",
+                 other_information="当社は委託先として取り扱っていた。委託元への通知により、個人情報保護委員会への"
+                                   "報告と本人への通知は委託元が行う（法第26条第1項ただし書、第2項）。"),
+            step("analyse", "manager", 7, "",
+                 root_cause="委託元ごとのファイルが同じ共有フォルダに置かれ、メールへの添付時にファイル名だけで"
+                            "選んでいた。外部宛てに添付ファイルを送る際の確認の手順がなかった。",
+                 cause="insufficient_checking"),
+            plan("separate", "manager", 7, kind="corrective",
+                 title="委託元ごとの作業フォルダとメールアカウントの分離",
+                 department="IT", owner="head_it", verifier="manager", due=40),
+            plan("approval", "manager", 7, kind="corrective",
+                 title="外部宛ての添付ファイル送信時の上長承認の導入（受託業務）",
+                 department="CS", owner="head_cs", verifier="office", due=30),
+            step("plan_actions", "manager", 8, "是正処置2件を計画。委託元に再発防止策を報告する。"),
+            act("separate", "start", "head_it", 9),
+            act("approval", "start", "head_cs", 9),
+            file("pmark_final", "office", 20, "",
+                 recipient_reference="審査機関 受付番号 PM-{year}-1204（確報）", method="email",
+                 filing_note="原因と再発防止策を報告した。"),
+            act("approval", "implement", "head_cs", 25,
+                implementation_note="メール送信システムで、外部宛ての添付ファイル付きメールは上長の承認後に"
+                                    "送信される設定とした。"),
+            act("separate", "implement", "head_it", 38,
+                implementation_note="委託元ごとに作業フォルダとメールアカウントを分け、他の委託元のフォルダには"
+                                    "アクセスできない権限設定とした。"),
+            step("verify", "manager", 40),
+            act("approval", "verify_effective", "office", 70,
+                effectiveness_note="1か月間の承認記録を確認し、添付ファイル付きの外部宛てメール全件が承認を経て"
+                                   "送信されていることを確認した。"),
+            act("separate", "verify_effective", "manager", 70,
+                effectiveness_note="権限設定を抜き取りで確認し、他の委託元のフォルダにアクセスできないことを確認した。"),
+            step("close", "manager", 75, "委託元に再発防止策の実施結果を報告し、完了とする。"),
         ],
     ),
     Story(
@@ -380,6 +533,10 @@ STORIES = [
                  containment_summary="当該フォルダのアクセス権を人事部のみに修正し、他部署からのアクセス履歴がないことを"
                                      "ログで確認した。",
                  correction_taken="アクセス権の修正。"),
+            not_required("pmark_final", "manager", 2,
+                         "アクセスログの調査で、他部署の社員による人事評価ファイルの閲覧がないことを確認した。"
+                         "個人情報の漏えい等は発生しておらず、弱点の発見として社内で是正するため、"
+                         "審査機関への報告は要しないと判断した。"),
             step("analyse", "manager", 10, "",
                  root_cause="フォルダ作成時に上位フォルダの権限が継承される設定を見落とした。"
                             "アクセス権の定期的な棚卸しが行われていなかった。",
@@ -419,6 +576,78 @@ STORIES = [
         steps=[
             step("triage", "manager", 0.1, "MDMによる遠隔ロックを指示。遺失届の提出を依頼した。", severity="L2",
                  kind="loss", event_class="loss_damage"),
+        ],
+    ),
+    Story(
+        title="健康診断結果の誤配付（別の社員宛て）",
+        reporter="head_hr", department="HR", kind="leak", days_ago=7, occurred=1,
+        description=(
+            "定期健康診断の結果通知書を社内便で配付した際、社員1名の結果通知書が同姓の別の社員の席に届けられ、"
+            "受け取った社員が開封していたことが、受け取った社員からの申告で判明した。"
+        ),
+        report={
+            "data_items": "氏名、社員番号、健康診断結果（既往歴、検査値）", "affected_count": 1,
+            "involves_sensitive_data": True,
+        },
+        steps=[
+            step("triage", "manager", 0.1,
+                 "要配慮個人情報の漏えい（規則第7条第1号）。1名でも個人情報保護委員会への報告対象となる。",
+                 severity="L3", kind="leak", event_class="misdelivery"),
+            step("contain", "manager", 0.4, "",
+                 containment_summary="受け取った社員から結果通知書を回収し、複写・撮影・第三者への開示がないことを"
+                                     "確認した。",
+                 correction_taken="結果通知書を本人に手渡しで届け直した。"),
+            file("data_subjects", "office", 1, "",
+                 method="notice",
+                 filing_note="人事部長と個人情報保護推進室長が本人と面談し、経緯を説明して謝罪した（面談記録あり）。"),
+            edit("manager", 2,
+                 discovery_route="誤って結果通知書を受け取った社員が人事部に申し出て判明した。",
+                 secondary_harm="受け取った社員は内容を一部閲覧したが、複写・撮影・第三者への開示はないことを"
+                                "確認した。二次被害のおそれは低い。",
+                 subject_response="人事部長と個人情報保護推進室長が本人と面談し、経緯を説明して謝罪した。",
+                 publication="本人1名の事案であり、本人の権利利益の保護のため公表は行わない。",
+                 recurrence_prevention="健康診断結果の配付を、社内便から本人への手渡しまたは本人限定の電子配付に"
+                                       "変更する。",
+                 other_information="産業医に報告済み。"),
+            file("ppc_preliminary", "manager", 3, "速報を提出した。審査機関への速報は未提出。",
+                 recipient_reference="PPC受付番号 {year}-0051270", method="online_form",
+                 filing_note="個人情報保護委員会の漏えい等報告フォームにより速報。"),
+        ],
+    ),
+    Story(
+        title="配送管理システムへの不正アクセスによる顧客住所の漏えいのおそれ",
+        reporter="head_it", department="IT", kind="leak", days_ago=2.5, hours_ago=60, occurred=0.3,
+        description=(
+            "配送管理システム（クラウドサービス）の管理者アカウントに海外のIPアドレスから不正にログインされ、"
+            "顧客1,200名分の氏名・住所・電話番号を含む配送先データがCSV形式でエクスポートされていたことが判明した。"
+            "他のサービスから流出したパスワードの使い回しによる不正ログインの疑いがある。"
+        ),
+        report={
+            "data_items": "氏名、住所、電話番号（配送先情報。クレジットカード情報は含まない）",
+            "affected_count": 1200, "suspected_unauthorized_purpose": True,
+        },
+        steps=[
+            step("triage", "manager", 0.1,
+                 "報告対象事態（規則第7条第3号・第4号）。速報は3日以内を目標に、遅くとも5日以内。"
+                 "確報は第3号に当たるため60日以内。経営層に報告済み。",
+                 severity="L3", kind="leak", event_class="unauthorized_access"),
+            edit("manager", 0.5,
+                 discovery_route="配送管理システムから届いた「新しい場所からのログイン」の通知メールを確認した"
+                                 "情報システム部員が、管理者アカウントへの身に覚えのないログインに気付き、"
+                                 "操作ログを調査して判明した。",
+                 secondary_harm="現時点で二次被害は確認されていない。住所と電話番号を悪用した詐欺の電話や"
+                                "郵便物、なりすましのおそれがある。",
+                 subject_response="対象の顧客1,200名への通知文（お詫び、経緯、不審な連絡への注意喚起、"
+                                  "問合せ窓口）を準備中。",
+                 publication="本人への通知とあわせて当社Webサイトで公表する予定（個人を特定できる情報は含めない）。",
+                 recurrence_prevention="全管理者アカウントに多要素認証を設定済み。管理画面へのアクセス元の制限と、"
+                                       "パスワードの使い回し禁止の徹底を検討中。",
+                 other_information="クラウドサービス事業者に操作ログの保全を依頼済み。警察への相談を予定している。"),
+            step("contain", "manager", 1, "",
+                 containment_summary="不正にログインされた管理者アカウントを停止してパスワードを変更し、"
+                                     "全管理者アカウントに多要素認証を設定した。不正ログイン元のIPアドレスからの"
+                                     "アクセスを遮断した。",
+                 correction_taken="配送管理システムの全アカウントのパスワードを再設定した。"),
         ],
     ),
     Story(
@@ -535,20 +764,26 @@ class Command(BaseCommand):
         reporter = self.users[story.reporter]
         if Incident.objects.filter(title=story.title, reporter=reporter).exists():
             return
-        discovered_at = self.local_time(story.days_ago)
+        if story.hours_ago is not None:
+            discovered_at = (self.now - dt.timedelta(hours=story.hours_ago)).replace(second=0, microsecond=0)
+        else:
+            discovered_at = self.local_time(story.days_ago)
         with transaction.atomic():
             data = dict(story.report)
-            incident = services.incident_report(
-                reporter=reporter,
-                title=story.title,
-                description=story.description,
-                department=self.departments[story.department],
-                kind=story.kind,
-                discovered_at=discovered_at,
-                occurred_at=discovered_at - dt.timedelta(days=story.occurred) if story.occurred is not None else None,
-                **data,
-            )
             reported_at = self.at(discovered_at, story.reported)
+            with self.dated(reported_at) as new_entries:
+                incident = services.incident_report(
+                    reporter=reporter,
+                    title=story.title,
+                    description=story.description,
+                    department=self.departments[story.department],
+                    kind=story.kind,
+                    discovered_at=discovered_at,
+                    occurred_at=discovered_at - dt.timedelta(days=story.occurred)
+                    if story.occurred is not None else None,
+                    **data,
+                )
+                new_entries.incident = incident
             self.backdate_creation(incident, "INC", reported_at)
             last = {incident.pk: reported_at}
             actions: dict[str, Action] = {}
@@ -557,8 +792,26 @@ class Command(BaseCommand):
                 if kind == "incident":
                     name, by, at, comment, changes = rest
                     when = self.at(discovered_at, at)
-                    incident = self.transition(incident, name, by, when, comment, changes)
+                    with self.dated(when, incident=incident):
+                        incident = self.transition(incident, name, by, when, comment, changes, story=story)
                     last[incident.pk] = when
+                elif kind == "edit":
+                    by, at, fields = rest
+                    when = self.at(discovered_at, at)
+                    with self.dated(when, incident=incident):
+                        incident = services.incident_update(incident=incident, by=self.users[by], **fields)
+                    last[incident.pk] = when
+                elif kind == "track":
+                    track_kind, name, by, at, comment, changes = rest
+                    when = self.at(discovered_at, at)
+                    track = incident.tracks.get(kind=track_kind)
+                    if name == "file":
+                        changes = {"filed_at": when, **changes}
+                        changes["recipient_reference"] = changes.get("recipient_reference", "").format(
+                            year=timezone.localtime(when).year
+                        )
+                    with self.dated(when, incident=incident):
+                        self.transition(track, name, by, when, comment, changes, story=story)
                 elif kind == "plan":
                     key, by, at, fields = rest
                     when = self.at(discovered_at, at)
@@ -567,9 +820,12 @@ class Command(BaseCommand):
                 else:
                     key, name, by, at, comment, changes = rest
                     when = self.at(discovered_at, at)
-                    actions[key] = self.transition(actions[key], name, by, when, comment, changes)
+                    with self.dated(when, action=actions[key]):
+                        actions[key] = self.transition(actions[key], name, by, when, comment, changes, story=story)
                     last[("action", key)] = when
-            Incident.objects.filter(pk=incident.pk).update(updated_at=last.pop(incident.pk))
+            # Last changed: its last step, or a report change written to its trail after it.
+            last_entry = trail(incident).last().timestamp
+            Incident.objects.filter(pk=incident.pk).update(updated_at=max(last.pop(incident.pk), last_entry))
             for (_kind, key), when in last.items():
                 Action.objects.filter(pk=actions[key].pk).update(updated_at=when)
         self.created["incidents"] += 1
@@ -584,26 +840,33 @@ class Command(BaseCommand):
             when = created_at
             for name, by, at, comment, changes in standalone.steps:
                 when = self.at(created_at, at)
-                action = self.transition(action, name, by, when, comment, changes)
+                with self.dated(when, action=action):
+                    action = self.transition(action, name, by, when, comment, changes)
             Action.objects.filter(pk=action.pk).update(updated_at=when)
 
     def create_action(self, by, when, origin, *, due, department, owner, verifier, **fields) -> Action:
-        action = services.action_create(
-            by=self.users[by],
-            department=self.departments[department],
-            owner=self.users[owner],
-            verifier=self.users[verifier],
-            due_date=timezone.localdate(origin + dt.timedelta(days=due)),
-            **fields,
-        )
+        with self.dated(when) as new_entries:
+            action = services.action_create(
+                by=self.users[by],
+                department=self.departments[department],
+                owner=self.users[owner],
+                verifier=self.users[verifier],
+                due_date=timezone.localdate(origin + dt.timedelta(days=due)),
+                **fields,
+            )
+            new_entries.action = action
         self.backdate_creation(action, "ACT", when)
         self.created["actions"] += 1
         return action
 
-    def transition(self, record, name, by, when, comment, changes):
+    def transition(self, record, name, by, when, comment, changes, story: Story | None = None):
         changes = {key: self.resolve(key, value) for key, value in changes.items()}
-        record = services.transition_record(record, name, by=self.users[by], comment=comment, changes=changes)
-        self.backdate_last_trail_entry(record, when)
+        try:
+            record = services.transition_record(record, name, by=self.users[by], comment=comment, changes=changes)
+        except ConditionsNotMet as error:
+            # For example a close step before every report was filed or decided not required.
+            raise CommandError(f"Demo data error in “{story.title if story else record}”, step {name}: "
+                               + " ".join(map(str, error.problems))) from None
         dates = {
             "close": {"closed_at": when}, "dismiss": {"closed_at": when},
             "implement": {"implemented_at": when}, "verify_effective": {"verified_at": when},
@@ -645,7 +908,6 @@ class Command(BaseCommand):
         model.objects.filter(pk=record.pk).update(created_at=when, updated_at=when, reference=reference)
         record.created_at = record.updated_at = when
         record.reference = reference
-        self.backdate_last_trail_entry(record, when)
         self.new_records[model].append(record.pk)
 
     def reference_for_year(self, reference: str, prefix: str, year: int) -> str:
@@ -687,9 +949,31 @@ class Command(BaseCommand):
                 for record, reference in zip(records, numbers, strict=True):
                     model.objects.filter(pk=record.pk).update(reference=reference)
 
-    def backdate_last_trail_entry(self, record, when: dt.datetime) -> None:
-        entry = StateLog.objects.for_(record).order_by("-pk").first()
-        StateLog.objects.filter(pk=entry.pk).update(timestamp=when)
+    @contextmanager
+    def dated(self, when: dt.datetime, *, incident: Incident | None = None, action: Action | None = None):
+        """Date `when` what the block writes to the trail, and the reports it creates or changes.
+
+        A step writes one trail entry or several (a report filed to the 委託元 also records,
+        on the incident, the PPC reports it released), so every entry of the incident, its
+        reports or the action that is newer than the block's start is moved. The records
+        may be named inside the block (`entries.incident = …`) when the block creates them.
+        """
+        entries = SimpleNamespace(incident=incident, action=action)
+        mark = StateLog.objects.aggregate(last=Max("pk"))["last"] or 0
+        yield entries
+        logs = Q()
+        if entries.incident is not None:
+            track_ids = list(ReportingTrack.objects.filter(incident=entries.incident).values_list("pk", flat=True))
+            logs |= Q(content_type=ContentType.objects.get_for_model(Incident), object_id=entries.incident.pk)
+            logs |= Q(content_type=ContentType.objects.get_for_model(ReportingTrack), object_id__in=track_ids)
+            # The system set these times to the real now (after self.now): date them with the step.
+            tracks = ReportingTrack.objects.filter(incident=entries.incident)
+            tracks.filter(created_at__gte=self.now).update(created_at=when)
+            tracks.filter(updated_at__gte=self.now).update(updated_at=when)
+        if entries.action is not None:
+            logs |= Q(content_type=ContentType.objects.get_for_model(Action), object_id=entries.action.pk)
+        if logs:
+            StateLog.objects.filter(logs, pk__gt=mark).update(timestamp=when)
 
     # --- output
 
@@ -706,6 +990,12 @@ class Command(BaseCommand):
         write(_("Actions by state: %(counts)s") % {"counts": ", ".join(
             f"{label} {action_counts.get(value, 0)}" for value, label in ActionState.choices
         )})
+        track_counts = dict(ReportingTrack.objects.values_list("state").annotate(n=Count("pk")))
+        write(_("Reports by state: %(counts)s (overdue %(overdue)d, due within 24 hours %(due_soon)d)") % {
+            "counts": ", ".join(f"{label} {track_counts.get(value, 0)}" for value, label in TrackState.choices),
+            "overdue": ReportingTrack.objects.overdue().count(),
+            "due_soon": ReportingTrack.objects.due_within(dt.timedelta(hours=24)).count(),
+        })
         write("")
         write(_("Demo logins (password for every user: %(password)s)") % {"password": PASSWORD})
         username, password, role = _("username"), _("password"), _("role")
