@@ -27,8 +27,6 @@ the services still decide what they may do.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import widgets
@@ -60,11 +58,11 @@ from .models import (
     SentReminder,
     TrackState,
     UserProfile,
+    person_name,
 )
 from .roles import Role, has_role
 from .selectors import trail
 from .templatetags.pms import time_left_text
-from .tracks import TRACKS_UPDATED
 
 User = get_user_model()
 
@@ -77,11 +75,6 @@ def _error_text(error: WorkflowError | ValidationError) -> str:
     if isinstance(error, ValidationError):
         return " ".join(error.messages)
     return " ".join([str(error.message), *map(str, error.problems)])
-
-
-def _person(user) -> str:
-    """A user as Japanese write names: family name first."""
-    return " ".join(part for part in (user.last_name, user.first_name) if part) or user.get_username()
 
 
 def _limit_picklists(form_fields, values: dict) -> None:
@@ -234,14 +227,6 @@ class TransitionForm(forms.Form):
         return {name: self.cleaned_data[name] for name in self.spec.fields}
 
 
-# Trail entries that are not one of the model's own transitions.
-TRAIL_LABELS = {
-    "report": _("Reported"),
-    "create": _("Created"),
-    TRACKS_UPDATED: _("Reporting duties updated"),
-    "withdraw": _("No longer required (decided by the system)"),
-    "reinstate": _("Required again (decided by the system)"),
-}
 
 
 class TransitionAdminMixin:
@@ -258,15 +243,13 @@ class TransitionAdminMixin:
     def trail_display(self, obj):
         if obj is None or obj.pk is None:
             return "-"
-        specs = services.TRANSITIONS[self.model]
         rows = [
             (
                 timezone.localtime(entry.timestamp).strftime("%Y-%m-%d %H:%M"),
-                specs[entry.transition].label if entry.transition in specs
-                else TRAIL_LABELS.get(entry.transition, entry.transition),
+                services.trail_label(self.model, entry.transition),
                 entry.get_source_state_display() if entry.source_state else "-",
                 entry.get_state_display(),
-                _person(entry.by) if entry.by else "-",
+                (person_name(entry.by) or entry.by.get_username()) if entry.by else "-",
                 entry.description or "",
             )
             for entry in trail(obj)
@@ -735,7 +718,7 @@ class TrackClockFilter(admin.SimpleListFilter):
         if self.value() == "overdue":
             return queryset.overdue()
         if self.value() == "due_soon":
-            return queryset.due_within(dt.timedelta(hours=24))
+            return queryset.due_soon()
         if self.value() == "late":
             return queryset.filter(state=TrackState.FILED, filed_at__gt=F("limit_at"))
         return queryset

@@ -25,10 +25,10 @@ from .models import (
     ReportingTrack,
     TrackKind,
     headed_department_ids,
+    person_name,
 )
 from .roles import Role, has_role
 from .services import REPORT_FIELDS, TransitionSpec
-from .templatetags.pms import person_name
 
 # ---------------------------------------------------------------------------
 # Widgets

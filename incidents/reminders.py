@@ -5,7 +5,7 @@ Who gets what (issue 3):
 - reports (ReportingTrack, pending) go to the PMS managers: active users of the group
   `pms_manager` with an e-mail address;
   - stage ``due_soon``: not overdue yet, and its target or its limit falls within the next
-    24 hours (``TrackQuerySet.due_within``: ``due_at < now + 24h`` and ``now <= limit_at``).
+    24 hours (``TrackQuerySet.due_soon``: ``due_at < now + 24h`` and ``now <= limit_at``).
     The mail is about the nearer of the two that matters: the limit when it is within
     24 hours, otherwise the target (which may already have passed);
   - stage ``overdue``: past its limit (``TrackQuerySet.overdue``: ``limit_at < now``). An
@@ -42,12 +42,12 @@ from django.utils import timezone, translation
 
 from .clocks import JAPAN
 from .models import ACTION_WORK_STATES, Action, ReportingTrack, SentReminder, TrackKind
+from .models.reporting import DUE_SOON
 from .roles import Role
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
-DUE_SOON = dt.timedelta(hours=24)
 ACTION_NOTICE = dt.timedelta(days=7)
 # Overdue reports that are escalated to top management: the legal duties to the PPC.
 ESCALATED_KINDS = frozenset({TrackKind.PPC_PRELIMINARY, TrackKind.PPC_FINAL})
@@ -160,7 +160,7 @@ def due_reminders(*, now: dt.datetime, base_url: str = DEFAULT_BASE_URL) -> Iter
     executives = [user for user in _group_members(Role.EXECUTIVE) if user.pk not in manager_ids]
     tracks = ReportingTrack.objects.select_related("incident").order_by("limit_at", "pk")
 
-    for track in tracks.due_within(DUE_SOON, now=now):
+    for track in tracks.due_soon(now=now):
         for user in managers:
             yield _track_reminder(track, user, now=now, base_url=base_url, overdue=False)
     for track in tracks.overdue(now=now):

@@ -28,7 +28,7 @@ from .exceptions import (
 )
 from .models import Action, Incident, ReferenceCounter, ReportingTrack, headed_department_ids
 from .roles import Role, has_role
-from .tracks import sync_tracks
+from .tracks import TRACKS_UPDATED, TRACKS_UPDATED_LABEL, sync_tracks
 from .workflow import permission_problem, unmet_conditions
 
 # ---------------------------------------------------------------------------
@@ -83,6 +83,23 @@ TRANSITIONS: dict[type, dict[str, TransitionSpec]] = {
     Action: ACTION_TRANSITIONS,
     ReportingTrack: TRACK_TRANSITIONS,
 }
+
+
+# Trail entries that are not transitions a person takes: the creation of a record, the
+# system's recomputation of an incident's reports, and what it did to a track.
+SYSTEM_TRAIL_LABELS = {
+    "report": _("Report submitted"),
+    "create": _("Action planned"),
+    TRACKS_UPDATED: TRACKS_UPDATED_LABEL,
+    "withdraw": _("No longer required (decided by the system)"),
+    "reinstate": _("Required again (decided by the system)"),
+}
+
+
+def trail_label(model: type, name: str):
+    """What a trail entry of `model` called `name` reads as, on every page and in the API."""
+    spec = TRANSITIONS[model].get(name)
+    return spec.label if spec else SYSTEM_TRAIL_LABELS.get(name, name)
 
 
 def transition_spec(model: type, name: str) -> TransitionSpec:

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_fsm_log.models import StateLog
 
 from . import clocks
@@ -22,6 +23,7 @@ from .models import Incident, IncidentKind, IncidentState, ReportingTrack, Track
 
 # Trail entry written on the incident when its tracks change (not a state transition).
 TRACKS_UPDATED = "update_tracks"
+TRACKS_UPDATED_LABEL = gettext_lazy("Reporting duties updated")
 
 PPC_DUTIES = (TrackKind.PPC_PRELIMINARY, TrackKind.PPC_FINAL, TrackKind.DATA_SUBJECTS)
 

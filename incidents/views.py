@@ -19,7 +19,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 from django_fsm_log.models import StateLog
 
@@ -59,9 +58,7 @@ PAGE_SIZE = 50
 DETAIL_VIEWS = {Incident: "incident_detail", Action: "action_detail"}
 
 # Trail entries written when a record is created rather than by a transition.
-CREATION_LABELS = {"report": gettext_lazy("Report submitted"), "create": gettext_lazy("Action planned")}
 # Trail entries the system writes without a change of state.
-NOTE_LABELS = {TRACKS_UPDATED: gettext_lazy("Reporting duties updated")}
 
 # "My items" lists the user's actions due within this many days (and those overdue).
 ACTIONS_DUE_SOON_DAYS = 7
@@ -108,19 +105,13 @@ def _detail_url(record) -> str:
 
 
 def _trail_row(entry, model: type, subject=None) -> dict:
-    spec = services.TRANSITIONS[model].get(entry.transition)
     states = dict(model._meta.get_field("state").flatchoices)
-    note = entry.transition in NOTE_LABELS
-    if spec:
-        label = spec.label
-    else:
-        label = NOTE_LABELS.get(entry.transition) or CREATION_LABELS.get(entry.transition, entry.transition)
     return {
         "entry": entry,
-        "label": label,
+        "label": services.trail_label(model, entry.transition),
         "subject": subject,
         "creation": entry.source_state is None,
-        "note": note,
+        "note": entry.transition == TRACKS_UPDATED,
         "source": states.get(entry.source_state, entry.source_state),
         "target": states.get(entry.state, entry.state),
     }

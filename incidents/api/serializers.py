@@ -18,8 +18,8 @@ from drf_spectacular.plumbing import build_choice_field
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..models import Action, CauseCategory, EventClass, Incident, ReportingTrack
-from ..services import TRANSITIONS, TransitionOption
+from ..models import Action, CauseCategory, EventClass, Incident, ReportingTrack, person_name
+from ..services import TRANSITIONS, TransitionOption, trail_label
 
 User = get_user_model()
 
@@ -42,7 +42,7 @@ class UserRefSerializer(serializers.Serializer):
     name = serializers.SerializerMethodField(help_text=_("Full name, or the username when none is set."))
 
     def get_name(self, user) -> str:
-        return user.get_full_name() or user.get_username()
+        return person_name(user) or user.get_username()
 
 
 class ReportableReasonSerializer(serializers.Serializer):
@@ -369,17 +369,6 @@ def state_label(model, state: str | None) -> str | None:
     return str(dict(model._meta.get_field("state").choices).get(state, state))
 
 
-# Trail entries that are not transitions a person takes through TRANSITIONS: the creation,
-# the system's re-computation of an incident's reports, and the steps it takes on a track.
-_TRAIL_LABELS = {
-    "report": _("Reported"),
-    "create": _("Created"),
-    "update_tracks": _("Reports recomputed"),
-    "withdraw": _("No longer required (decided by the system)"),
-    "reinstate": _("Required again (decided by the system)"),
-}
-
-
 class HistoryEntrySerializer(serializers.Serializer):
     """One step of the trail: who moved the record from which state to which, when, and why."""
 
@@ -396,9 +385,7 @@ class HistoryEntrySerializer(serializers.Serializer):
     comment = serializers.CharField(source="description", read_only=True, allow_null=True)
 
     def get_transition_label(self, entry) -> str:
-        spec = TRANSITIONS[self.context["model"]].get(entry.transition)
-        label = spec.label if spec else _TRAIL_LABELS.get(entry.transition, entry.transition)
-        return str(label)
+        return str(trail_label(self.context["model"], entry.transition))
 
     def get_from_state_display(self, entry) -> str | None:
         return state_label(self.context["model"], entry.source_state)

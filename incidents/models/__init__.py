@@ -12,6 +12,7 @@ from .organisation import (
     UserProfile,
     department_of,
     headed_department_ids,
+    person_name,
 )
 from .reminders import SentReminder
 from .reporting import FilingMethod, ReportingTrack, RuleSet, TrackKind, TrackQuerySet, TrackState
@@ -20,6 +21,6 @@ __all__ = [
     "ACTION_WORK_STATES", "Action", "ActionKind", "ActionQuerySet", "ActionState", "CauseCategory",
     "Department", "EventClass", "Incident", "IncidentKind", "IncidentQuerySet", "IncidentState", "PickList",
     "ReferenceCounter", "Severity", "StateMachineRecord", "UserProfile", "department_of",
-    "headed_department_ids", "implemented_by", "FilingMethod", "ReportingTrack", "RuleSet", "TrackKind",
+    "headed_department_ids", "implemented_by", "person_name", "FilingMethod", "ReportingTrack", "RuleSet", "TrackKind",
     "TrackQuerySet", "TrackState", "SentReminder",
 ]

@@ -51,6 +51,15 @@ class UserProfile(models.Model):
         return str(self.user)
 
 
+def person_name(user) -> str:
+    """The user's name as every page shows it: Japanese names family name first (佐藤 花子),
+    others as Django has it; "" when no name is recorded."""
+    first, last = user.first_name.strip(), user.last_name.strip()
+    if any(ord(char) > 0x2E7F for char in first + last):
+        return f"{last} {first}".strip()
+    return user.get_full_name()
+
+
 def department_of(user) -> Department | None:
     profile = getattr(user, "profile", None) if user.is_authenticated else None
     return profile.department if profile else None

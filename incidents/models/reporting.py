@@ -122,6 +122,11 @@ class FilingMethod(models.TextChoices):
     INQUIRY_DESK = "inquiry_desk", _("Substitute measure: inquiry desk")
 
 
+# A pending report whose target falls within this window is "due soon": shown amber on
+# the pages and e-mailed by send_reminders.
+DUE_SOON = dt.timedelta(hours=24)
+
+
 class TrackQuerySet(models.QuerySet):
     def visible_to(self, user) -> TrackQuerySet:
         from .incident import Incident
@@ -134,9 +139,10 @@ class TrackQuerySet(models.QuerySet):
     def overdue(self, now: dt.datetime | None = None) -> TrackQuerySet:
         return self.pending().filter(limit_at__lt=now or timezone.now())
 
-    def due_within(self, delta: dt.timedelta, now: dt.datetime | None = None) -> TrackQuerySet:
+    def due_soon(self, now: dt.datetime | None = None) -> TrackQuerySet:
+        """Pending, not yet overdue, and the target less than DUE_SOON away (or passed)."""
         now = now or timezone.now()
-        return self.pending().filter(limit_at__gte=now, due_at__lt=now + delta)
+        return self.pending().filter(limit_at__gte=now, due_at__lt=now + DUE_SOON)
 
 
 def _files_reports(track: ReportingTrack, user) -> str | None:
@@ -212,6 +218,17 @@ class ReportingTrack(StateMachineRecord):
     def late(self) -> bool:
         """Filed after its limit (it stays marked so)."""
         return self.state == TrackState.FILED and self.filed_at is not None and self.filed_at > self.limit_at
+
+    def urgency(self, now: dt.datetime | None = None) -> str:
+        """"overdue", "soon" (the rule of TrackQuerySet.due_soon), "open" or "settled"."""
+        if self.state != TrackState.PENDING:
+            return "settled"
+        now = now or timezone.now()
+        if now > self.limit_at:
+            return "overdue"
+        if self.due_at < now + DUE_SOON:
+            return "soon"
+        return "open"
 
     @property
     def time_left(self) -> dt.timedelta:

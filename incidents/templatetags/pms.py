@@ -12,7 +12,7 @@ from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from incidents.models import TrackState
+from incidents.models import person_name
 from incidents.roles import Role
 
 register = template.Library()
@@ -57,16 +57,6 @@ def user_label(user) -> str:
     return person_name(user) or user.get_username()
 
 
-def person_name(user) -> str:
-    """The user's name; Japanese names family name first (佐藤 花子), others as Django has it."""
-    first, last = user.first_name.strip(), user.last_name.strip()
-    if not (first or last):
-        return ""
-    if any(ord(char) > 0x2E7F for char in first + last):
-        return f"{last} {first}".strip()
-    return user.get_full_name()
-
-
 @register.filter
 def role_labels(role_names) -> list[str]:
     """The labels of the roles a user holds, in the order of Role."""
@@ -94,21 +84,9 @@ def split(value: str) -> list[str]:
 # ---------------------------------------------------------------------------
 # Reporting clocks
 
-# A pending report whose target falls within this time is shown as due soon (amber); the
-# reminders use the same window (TrackQuerySet.due_within).
-DUE_SOON = dt.timedelta(hours=24)
-
-
 def urgency(track, now: dt.datetime | None = None) -> str:
-    """"overdue" (pending past its limit), "soon" (target within 24 hours), "open" or "settled"."""
-    if track.state != TrackState.PENDING:
-        return "settled"
-    now = now or timezone.now()
-    if now > track.limit_at:
-        return "overdue"
-    if track.due_at < now + DUE_SOON:
-        return "soon"
-    return "open"
+    """ReportingTrack.urgency, for templates."""
+    return track.urgency(now)
 
 
 def duration(delta: dt.timedelta) -> str:

@@ -302,7 +302,7 @@ def test_the_action_owner_is_offered_start_only(api_as, manager, staff):
 def test_history_lists_every_step_with_who_when_and_why(api_as, manager, staff):
     staff.first_name, staff.last_name = "花子", "山田"
     staff.save()
-    with translation.override("en"):  # the trail keeps what the system wrote in the reporter's language
+    with translation.override("en"):  # what the system writes is stored in the company's language anyway
         incident = reported_incident(staff)
     incident = step(incident, "triage", manager, comment="初動開始", severity="L1")
     incident = step(incident, "contain", manager, containment_summary="回収済み")
@@ -318,9 +318,9 @@ def test_history_lists_every_step_with_who_when_and_why(api_as, manager, staff):
         ("contain", "triaged", "contained"),
     ]
     report, tracks, triage, contain = entries
-    assert report["by"] == {"id": staff.pk, "username": "staff", "name": "花子 山田"}
-    assert report["transition_label"] == "Reported"
-    assert (tracks["transition_label"], tracks["by"]["username"]) == ("Reports recomputed", "staff")
+    assert report["by"] == {"id": staff.pk, "username": "staff", "name": "山田 花子"}  # family name first
+    assert report["transition_label"] == "Report submitted"
+    assert (tracks["transition_label"], tracks["by"]["username"]) == ("Reporting duties updated", "staff")
     with translation.override(settings.LANGUAGE_CODE):  # stored text is in the company's language
         owed = translation.gettext("%(track)s: required, limit %(limit)s.") % {
             "track": TrackKind.PMARK_FINAL.label, "limit": "\0"}

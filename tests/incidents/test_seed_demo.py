@@ -255,7 +255,7 @@ def test_a_newcomer_sees_overdue_and_due_soon_reports_whenever_it_is_seeded(db, 
     with time_machine.travel(moment, tick=False):
         seed()
         overdue = ReportingTrack.objects.overdue()
-        due_soon = ReportingTrack.objects.due_within(dt.timedelta(hours=24))
+        due_soon = ReportingTrack.objects.due_soon()
         assert overdue.exists()
         assert due_soon.exists()
         assert all(track.incident.is_open for track in [*overdue, *due_soon])
@@ -279,7 +279,7 @@ def test_the_showcase_leak_of_1200_customers(seeded):
     assert tracks[TrackKind.PPC_PRELIMINARY].limit_at == incident.discovered_at + dt.timedelta(days=5)
     assert tracks[TrackKind.PPC_FINAL].limit_at == clocks.day_count_limit(incident.discovered_at, 60)
     # Its 速報 target (3 days) is within the next 24 hours: it is on the dashboard as due soon.
-    assert tracks[TrackKind.PPC_PRELIMINARY] in ReportingTrack.objects.due_within(dt.timedelta(hours=24))
+    assert tracks[TrackKind.PPC_PRELIMINARY] in ReportingTrack.objects.due_soon()
 
 
 def test_the_reportable_incidents_hold_the_ppc_report_items(seeded):

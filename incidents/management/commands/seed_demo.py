@@ -994,7 +994,7 @@ class Command(BaseCommand):
         write(_("Reports by state: %(counts)s (overdue %(overdue)d, due within 24 hours %(due_soon)d)") % {
             "counts": ", ".join(f"{label} {track_counts.get(value, 0)}" for value, label in TrackState.choices),
             "overdue": ReportingTrack.objects.overdue().count(),
-            "due_soon": ReportingTrack.objects.due_within(dt.timedelta(hours=24)).count(),
+            "due_soon": ReportingTrack.objects.due_soon().count(),
         })
         write("")
         write(_("Demo logins (password for every user: %(password)s)") % {"password": PASSWORD})
