@@ -135,11 +135,16 @@ def _no_open_actions(incident: Incident) -> str | None:
     return None
 
 
+def list_separator() -> str:
+    # Translators: what separates the items of a list within a sentence ("、" in Japanese).
+    return str(_(", "))
+
+
 def _reports_settled(incident: Incident) -> str | None:
     pending = [TrackKind(kind).label for kind in incident.tracks.pending().values_list("kind", flat=True)]
     if pending:
         return _("These reports are still pending (file them or record why they are not required): "
-                 "%(tracks)s.") % {"tracks": ", ".join(str(label) for label in pending)}
+                 "%(tracks)s.") % {"tracks": list_separator().join(str(label) for label in pending)}
     return None
 
 
