@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_fsm",
     "django_fsm_log",
+    # audits before incidents: its seed_demo extends the incidents one (the first app wins).
+    "audits",
     "incidents",
 ]
 
@@ -147,6 +149,13 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = Path(os.getenv("MEDIA_ROOT", BASE_DIR / "media"))
+
+# Evidence files (attachments of incidents, audits and findings): never served from a
+# public URL, only through a view that checks the user may see the record.
+ATTACHMENT_MAX_BYTES = envint("ATTACHMENT_MAX_BYTES", str(20 * 1024 * 1024))
+
+# The fiscal year of the audit programme starts in this month (April in most Japanese companies).
+FISCAL_YEAR_START_MONTH = envint("FISCAL_YEAR_START_MONTH", "4")
 
 EMAIL_BACKEND = os.getenv("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.getenv("EMAIL_HOST", "localhost")

@@ -12,5 +12,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
     path("api/", include("incidents.api.urls")),
+    path("api/", include("audits.api.urls")),
+    path("audits/", include("audits.urls")),
     path("", include("incidents.urls")),
 ]

@@ -40,3 +40,12 @@ def is_pms_manager(user) -> bool:
 
 def sees_everything(user) -> bool:
     return bool(user.is_active and user.is_superuser) or has_role(user, *SEES_EVERYTHING)
+
+
+def role_conflict(role_names) -> str | None:
+    """The audit lead and the PMS manager are never the same person (domain.md §2.4)."""
+    from django.utils.translation import gettext as _
+
+    if {Role.AUDIT_LEAD, Role.PMS_MANAGER} <= set(role_names):
+        return _("The audit lead and the PMS manager must be different people: a user cannot hold both roles.")
+    return None

@@ -211,7 +211,7 @@ def next_reference(prefix: str, width: int) -> str:
     return f"{prefix}-{year}-{number:0{width}d}"
 
 
-def _log_creation(record, *, by, transition_name: str) -> None:
+def log_creation(record, *, by, transition_name: str) -> None:
     StateLog.objects.create(
         content_type=ContentType.objects.get_for_model(record),
         object_id=record.pk,
@@ -253,7 +253,7 @@ def incident_report(*, reporter, **data) -> Incident:
         incident.reference = next_reference("INC", 4)
         incident.full_clean()
         incident.save()
-        _log_creation(incident, by=reporter, transition_name="report")
+        log_creation(incident, by=reporter, transition_name="report")
         sync_tracks(incident, by=reporter)
     return incident
 
@@ -330,7 +330,7 @@ def action_create(*, by, **data) -> Action:
         action.reference = next_reference("ACT", 4)
         action.full_clean()
         action.save()
-        _log_creation(action, by=by, transition_name="create")
+        log_creation(action, by=by, transition_name="create")
     return action
 
 

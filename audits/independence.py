@@ -1,0 +1,39 @@
+"""Who may audit what (domain.md §2.4): the rules, with the reason for every refusal.
+
+- Nobody audits their own department (internal audits; an operational check, 運用の確認,
+  is by definition the department checking itself).
+- The audit lead (個人情報保護監査責任者) is never the PMS manager (個人情報保護管理者), and
+  a PMS manager does not lead an audit: the manager runs what is being audited.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from incidents.models import department_of, person_name
+from incidents.roles import Role, has_role
+
+from .models.audit import AuditKind
+
+
+def _name(user) -> str:
+    return person_name(user) or user.get_username()
+
+
+def independence_problems(*, kind: str, departments: list, team: list) -> list[str]:
+    problems = []
+    if kind == AuditKind.INTERNAL:
+        scope = {department.pk: department for department in departments}
+        for member in team:
+            own = department_of(member)
+            if own is not None and own.pk in scope:
+                problems.append(_(
+                    "%(person)s belongs to %(department)s, which this audit covers: "
+                    "nobody audits their own department."
+                ) % {"person": _name(member), "department": own.name})
+    if team and has_role(team[0], Role.PMS_MANAGER):
+        problems.append(_(
+            "%(person)s is a PMS manager and cannot lead an audit of the system they run."
+        ) % {"person": _name(team[0])})
+    return problems
+

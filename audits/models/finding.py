@@ -1,0 +1,209 @@
+"""Audit findings and their way through corrective action to a verified close."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, transition
+from django_fsm_log.decorators import fsm_log_by, fsm_log_description
+
+from incidents.models import (
+    ActionState,
+    Department,
+    StateMachineRecord,
+    headed_department_ids,
+    implemented_by,
+)
+from incidents.roles import Role, has_role, sees_everything
+from incidents.workflow import condition, permission
+
+
+class Grade(models.TextChoices):
+    MAJOR = "major", _("Major nonconformity")
+    MINOR = "minor", _("Minor nonconformity")
+    OBSERVATION = "observation", _("Observation")
+    OPPORTUNITY = "opportunity", _("Opportunity for improvement")
+
+
+NONCONFORMITIES = (Grade.MAJOR, Grade.MINOR)
+
+
+class FindingState(models.TextChoices):
+    OPEN = "open", _("Open")
+    RESPONDED = "responded", _("Responded")
+    ACCEPTED = "accepted", _("Plan accepted")
+    VERIFYING = "verifying", _("Verifying")
+    CLOSED = "closed", _("Closed")
+
+
+class FindingQuerySet(models.QuerySet):
+    def visible_to(self, user) -> FindingQuerySet:
+        """The PMS roles see every finding; department heads their departments'; the audit team its own."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if sees_everything(user):
+            return self
+        visible = Q(audit__lead_auditor=user) | Q(audit__auditors=user)
+        departments = headed_department_ids(user)
+        if departments:
+            visible |= Q(department_id__in=departments)
+        return self.filter(pk__in=self.filter(visible).values("pk"))
+
+    def open(self) -> FindingQuerySet:
+        return self.exclude(state=FindingState.CLOSED)
+
+    def awaiting_response_from(self, user) -> FindingQuerySet:
+        return self.filter(state=FindingState.OPEN, department_id__in=headed_department_ids(user))
+
+
+def _heads_the_department(finding: Finding, user) -> str | None:
+    if finding.department_id in headed_department_ids(user):
+        return None
+    return _("Only the head of the audited department may answer the finding.")
+
+
+def _audits(finding: Finding, user) -> str | None:
+    team = {finding.audit.lead_auditor_id, *finding.audit.auditors.values_list("pk", flat=True)}
+    if user.pk in team or has_role(user, Role.AUDIT_LEAD):
+        return None
+    return _("Only the audit team or the audit lead may judge the response.")
+
+
+def _verifies_independently(finding: Finding, user) -> str | None:
+    if not has_role(user, Role.AUDITOR, Role.AUDIT_LEAD):
+        return _("Only an internal auditor may verify and close a finding.")
+    if finding.responded_by_id == user.pk:
+        return _("The finding must be verified by an auditor other than the person who responded to it.")
+    if user.pk in finding.implementer_ids():
+        return _("The finding must be verified by someone who did not implement its actions.")
+    return None
+
+
+def _has_response(finding: Finding) -> str | None:
+    missing = [str(label) for label, value in ((_("the cause"), finding.cause), (_("the plan"), finding.plan))
+               if not value.strip()]
+    return _("Write %(missing)s.") % {"missing": " / ".join(missing)} if missing else None
+
+
+def _nonconformity_has_action(finding: Finding) -> str | None:
+    if finding.grade not in NONCONFORMITIES or finding.live_actions().exists():
+        return None
+    return _("A nonconformity needs at least one corrective action.")
+
+
+def _actions_implemented(finding: Finding) -> str | None:
+    refs = list(finding.live_actions().filter(state__in=[ActionState.PLANNED, ActionState.IN_PROGRESS])
+                .values_list("reference", flat=True))
+    return _("These actions are not implemented yet: %(refs)s.") % {"refs": ", ".join(refs)} if refs else None
+
+
+def _ready_to_close(finding: Finding) -> str | None:
+    if finding.grade not in NONCONFORMITIES:
+        return None  # observations and opportunities may close without actions (§5.4)
+    if finding.state != FindingState.VERIFYING:
+        return _("A nonconformity closes only after its actions have been submitted for verification.")
+    if not finding.live_actions().exists():
+        return _("A nonconformity needs at least one corrective action.")
+    refs = list(finding.live_actions().exclude(state=ActionState.EFFECTIVE).values_list("reference", flat=True))
+    if refs:
+        return _("These actions have not been verified effective: %(refs)s.") % {"refs": ", ".join(refs)}
+    return None
+
+
+class Finding(StateMachineRecord):
+    reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
+    audit = models.ForeignKey("audits.Audit", verbose_name=_("audit"), on_delete=models.PROTECT,
+                              related_name="findings")
+    checklist_item = models.OneToOneField(
+        "audits.ChecklistItem", verbose_name=_("checklist item"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="finding",
+    )
+    requirement = models.ForeignKey("audits.Requirement", verbose_name=_("clause"), on_delete=models.PROTECT,
+                                    related_name="findings")
+    department = models.ForeignKey(Department, verbose_name=_("department"), on_delete=models.PROTECT,
+                                   related_name="findings")
+    grade = models.CharField(_("grade"), max_length=20, choices=Grade.choices)
+    description = models.TextField(_("description"))
+    evidence = models.TextField(_("evidence"), blank=True)
+    incidents = models.ManyToManyField("incidents.Incident", verbose_name=_("related incidents"), blank=True,
+                                       related_name="findings")
+    actions = models.ManyToManyField("incidents.Action", verbose_name=_("actions"), blank=True,
+                                     related_name="findings")
+    cause = models.TextField(_("cause"), blank=True)
+    plan = models.TextField(_("plan"), blank=True)
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("responded by"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", editable=False,
+    )
+    responded_at = models.DateTimeField(_("responded at"), null=True, blank=True, editable=False)
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("raised by"),
+                                  on_delete=models.PROTECT, related_name="+")
+    state = FSMField(_("state"), default=FindingState.OPEN, choices=FindingState.choices, protected=True)
+    created_at = models.DateTimeField(_("raised at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
+
+    objects = FindingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("finding")
+        verbose_name_plural = _("findings")
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.get_grade_display()}"
+
+    @property
+    def is_nonconformity(self) -> bool:
+        return self.grade in NONCONFORMITIES
+
+    def live_actions(self):
+        return self.actions.exclude(state=ActionState.CANCELLED)
+
+    def implementer_ids(self) -> set[int]:
+        actions = list(self.live_actions().values_list("pk", "owner_id"))
+        return {owner for _pk, owner in actions} | implemented_by([pk for pk, _owner in actions])
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=FindingState.OPEN, target=FindingState.RESPONDED,
+                conditions=[condition(_has_response), condition(_nonconformity_has_action)],
+                permission=permission(_heads_the_department))
+    def respond(self, by=None, description=None):
+        """The department head gives the cause and the plan (with corrective actions)."""
+        self.responded_by = by
+        self.responded_at = timezone.now()
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=FindingState.RESPONDED, target=FindingState.OPEN,
+                permission=permission(_audits))
+    def reject(self, by=None, description=None):
+        """The response does not answer the finding: back to the department (with the reason)."""
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=FindingState.RESPONDED, target=FindingState.ACCEPTED,
+                permission=permission(_audits))
+    def accept(self, by=None, description=None):
+        """The auditor accepts the cause and the plan."""
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=FindingState.ACCEPTED, target=FindingState.VERIFYING,
+                conditions=[condition(_actions_implemented)], permission=permission(_heads_the_department))
+    def submit_for_verification(self, by=None, description=None):
+        """The actions are implemented: an auditor may now verify them."""
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state,
+                source=[FindingState.OPEN, FindingState.RESPONDED, FindingState.ACCEPTED, FindingState.VERIFYING],
+                target=FindingState.CLOSED,
+                conditions=[condition(_ready_to_close)], permission=permission(_verifies_independently))
+    def close(self, by=None, description=None):
+        """Verified closed (an observation or opportunity may close without actions)."""
+        self.closed_at = timezone.now()
