@@ -40,6 +40,7 @@ FINDING_TRANSITIONS = {
 
 incident_services.TRANSITIONS[Audit] = AUDIT_TRANSITIONS
 incident_services.TRANSITIONS[Finding] = FINDING_TRANSITIONS
+incident_services.SYSTEM_TRAIL_LABELS.update({"plan": _("Audit planned"), "raise": _("Finding raised")})
 
 AUDIT_FIELDS = frozenset({"title", "kind", "planned_start", "planned_end", "lead_auditor"})
 FINDING_FIELDS = frozenset({"requirement", "department", "grade", "description", "evidence"})
