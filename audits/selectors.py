@@ -7,7 +7,7 @@ from django.db.models import Prefetch, QuerySet
 from incidents.models import Department
 
 from .fiscal import fiscal_year_bounds
-from .models import Audit, AuditState, Finding
+from .models import Audit, AuditKind, AuditState, Finding
 
 
 def audit_list(*, user) -> QuerySet[Audit]:
@@ -23,13 +23,17 @@ def finding_list(*, user) -> QuerySet[Finding]:
 def programme(*, year: int) -> list[dict]:
     """Every department against its audits of the fiscal year: done, planned or none.
 
-    A constant number of queries: departments with their audits of the year prefetched.
+    Only internal audits count as coverage: PrivacyMark wants every department audited
+    each year, and an operational check (運用の確認) is the department checking itself.
+    They are listed all the same. A constant number of queries: departments with their
+    audits of the year prefetched.
     """
     first, last = fiscal_year_bounds(year)
     audits = Audit.objects.filter(fiscal_year=year).exclude(state=AuditState.CANCELLED).order_by("planned_start")
     rows = []
     for department in Department.objects.prefetch_related(Prefetch("audits", queryset=audits, to_attr="year_audits")):
-        done = [a for a in department.year_audits if a.state in (AuditState.REPORTED, AuditState.CLOSED)]
-        status = "done" if done else ("planned" if department.year_audits else "none")
+        internal = [a for a in department.year_audits if a.kind == AuditKind.INTERNAL]
+        done = [a for a in internal if a.state in (AuditState.REPORTED, AuditState.CLOSED)]
+        status = "done" if done else ("planned" if internal else "none")
         rows.append({"department": department, "audits": department.year_audits, "status": status})
     return rows

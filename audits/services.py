@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +15,7 @@ from incidents.models import Action, headed_department_ids
 from incidents.roles import Role, has_role
 from incidents.services import TransitionSpec, log_creation, next_reference
 
+from . import attachments  # noqa: F401  (registers audits and findings for evidence files)
 from .independence import independence_problems
 from .models import Audit, AuditKind, AuditState, ChecklistItem, ChecklistResult, Finding, FindingState, Grade
 
@@ -133,11 +135,12 @@ def audit_team_ids(audit: Audit) -> set[int]:
 
 
 def checklist_record(*, item: ChecklistItem, by, result: str, evidence: str = "", note: str = "",
-                     grade: str | None = None, description: str = "") -> ChecklistItem:
+                     grade: str | None = None, description: str = "", department=None) -> ChecklistItem:
     """Record the result of one checklist item during fieldwork.
 
     A nonconforming result raises a finding (grade minor unless given; the description
-    defaults to the note); an observation may raise one when a grade is given.
+    defaults to the note) against `department`, which an audit of several departments
+    must name; an observation may raise one when a grade is given.
     """
     audit = item.audit
     if audit.state != AuditState.FIELDWORK:
@@ -151,10 +154,8 @@ def checklist_record(*, item: ChecklistItem, by, result: str, evidence: str = ""
         item.save()
         raises = result == ChecklistResult.NONCONFORMING or (result == ChecklistResult.OBSERVATION and grade)
         if raises and not hasattr(item, "finding"):
-            departments = list(audit.departments.all())
             finding_raise(
-                audit=audit, by=by, checklist_item=item, requirement=item.requirement,
-                department=departments[0] if len(departments) == 1 else None,
+                audit=audit, by=by, checklist_item=item, requirement=item.requirement, department=department,
                 grade=grade or (Grade.MINOR if result == ChecklistResult.NONCONFORMING else Grade.OBSERVATION),
                 description=description or note or evidence, evidence=evidence,
             )
@@ -171,8 +172,13 @@ def finding_raise(*, audit: Audit, by, department=None, checklist_item=None, inc
         raise NotPermitted(_("Only the audit team raises findings."))
     if audit.state not in (AuditState.FIELDWORK, AuditState.REPORTED):
         raise RecordClosed(_("Findings are raised during fieldwork or while the report is written."))
+    scope = list(audit.departments.all())
+    if department is None and len(scope) == 1:
+        department = scope[0]
     if department is None:
-        department = audit.departments.order_by("code").first()
+        raise ValidationError({"department": _("Name the department the finding is about.")})
+    if department not in scope:
+        raise ValidationError({"department": _("The finding must be about a department this audit covers.")})
     with transaction.atomic():
         finding = Finding(audit=audit, raised_by=by, department=department, checklist_item=checklist_item, **data)
         finding.reference = next_reference("FND", 4)

@@ -60,7 +60,7 @@ from .models import (
     UserProfile,
     person_name,
 )
-from .roles import Role, has_role
+from .roles import Role, has_role, role_conflict
 from .selectors import trail
 from .templatetags.pms import time_left_text
 
@@ -133,10 +133,22 @@ if admin.site.is_registered(User):
     admin.site.unregister(User)
 
 
+class UserChangeForm(DjangoUserAdmin.form):
+    """Refuses, on the roles (groups), the audit lead and the PMS manager in one person (domain.md §2.4)."""
+
+    def clean_groups(self):
+        groups = self.cleaned_data["groups"]
+        problem = role_conflict([group.name for group in groups])
+        if problem:
+            raise ValidationError(problem)
+        return groups
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     """Django's user admin, with the user's department and roles (groups)."""
 
+    form = UserChangeForm
     inlines = [UserProfileInline]
     list_display = ["username", "last_name", "first_name", "department", "roles", "is_staff", "is_active"]
     list_select_related = ["profile__department"]

@@ -302,7 +302,8 @@ class TransitionForm(forms.ModelForm):
                 field.widget.attrs["rows"] = 3
         if "event_class" in self.fields:
             _limit_picklist(self.fields["event_class"], self.instance.event_class_id)
-        if "cause" in self.fields:
+        if "cause" in self.fields and isinstance(self.instance, Incident):
+            # The incident's cause category; other records' "cause" is free text.
             _limit_picklist(self.fields["cause"], self.instance.cause_id)
         if "kind" in self.fields and isinstance(self.instance, Incident):
             self.fields["kind"].choices = IncidentKind.choices

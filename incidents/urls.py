@@ -20,4 +20,6 @@ urlpatterns = [
          name="action_transition"),
     path("tracks/<int:pk>/transitions/<slug:name>/", views.transition, {"model": ReportingTrack},
          name="track_transition"),
+    path("attachments/<int:pk>/", views.attachment_download, name="attachment_download"),
+    path("attachments/upload/<str:record_type>/<int:pk>/", views.attachment_upload, name="attachment_upload"),
 ]

@@ -14,15 +14,15 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_fsm_log.models import StateLog
 
-from . import selectors, services
+from . import attachments, selectors, services
 from .exceptions import (
     ConcurrentChange,
     ConditionsNotMet,
@@ -55,7 +55,15 @@ from .tracks import TRACKS_UPDATED
 
 PAGE_SIZE = 50
 
+# The detail page of each record type (the URL name, called with the record's pk): where the
+# generic transition and edit views go back to. Apps built on this one add theirs with
+# register_detail_view (incidents never imports them).
 DETAIL_VIEWS = {Incident: "incident_detail", Action: "action_detail"}
+
+
+def register_detail_view(model: type, url_name: str) -> None:
+    DETAIL_VIEWS[model] = url_name
+
 
 # Trail entries written when a record is created rather than by a transition.
 # Trail entries the system writes without a change of state.
@@ -488,3 +496,53 @@ def transition(request: HttpRequest, model: type, pk: int, name: str) -> HttpRes
         "action_url": request.path,
         "back_url": _detail_url(fresh),
     }, status=status)
+
+
+# ---------------------------------------------------------------------------
+# Evidence files (one upload and one download view for every record type that takes them)
+
+
+@login_required
+@require_POST
+def attachment_upload(request: HttpRequest, record_type: str, pk: int) -> HttpResponse:
+    """Attach a file to an incident, an audit or a finding (incidents.attachments registry)."""
+    model = attachments.model_for_key(record_type)
+    if model is None:
+        raise Http404
+    rules = attachments.rules_for(model)
+    record = get_object_or_404(rules.visible_to(request.user), pk=pk)
+    back_url = rules.detail_url(record)
+    upload = request.FILES.get("file")
+    try:
+        if upload is None:
+            raise ValidationError({"file": [_("Choose a file to upload.")]})
+        attachment = attachments.attachment_add(
+            record=record, by=request.user, file=upload, description=request.POST.get("description", ""),
+        )
+    except ValidationError as error:
+        return render(request, "incidents/error.html", {"message": " ".join(error.messages), "back_url": back_url},
+                      status=400)
+    except (NotPermitted, RecordClosed) as error:
+        return render(request, "incidents/error.html", {"message": error.message, "back_url": back_url},
+                      status=error.status_code)
+    messages.success(request, _("%(name)s was attached.") % {"name": attachment.original_name})
+    return redirect(f"{back_url}#attachments")
+
+
+@login_required
+@require_GET
+def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """The file, to users who may see its record (anyone else: 404), always as a download."""
+    attachment = attachments.attachment_for_download(pk=pk, user=request.user)
+    try:
+        handle = attachment.file.storage.open(attachment.file.name, "rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(
+        handle, as_attachment=True, filename=attachment.original_name, content_type=attachment.mime_type,
+    )
+    # Never rendered by the browser, whatever the file holds.
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
@@ -26,7 +27,7 @@ class AuditKind(models.TextChoices):
 class AuditState(models.TextChoices):
     PLANNED = "planned", _("Planned")
     FIELDWORK = "fieldwork", _("Fieldwork")
-    REPORTED = "reported", _("Reported")
+    REPORTED = "reported", pgettext_lazy("audit state", "Reported")
     CLOSED = "closed", _("Closed")
     CANCELLED = "cancelled", _("Cancelled")
 

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
@@ -35,7 +36,7 @@ class FindingState(models.TextChoices):
     OPEN = "open", _("Open")
     RESPONDED = "responded", _("Responded")
     ACCEPTED = "accepted", _("Plan accepted")
-    VERIFYING = "verifying", _("Verifying")
+    VERIFYING = "verifying", pgettext_lazy("finding state", "Verifying")
     CLOSED = "closed", _("Closed")
 
 

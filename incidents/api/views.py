@@ -20,6 +20,7 @@ from .. import selectors, services
 from ..filters import ActionFilter, IncidentFilter
 from ..models import Action, Incident, ReportingTrack, department_of
 from ..ppc_report import build_ppc_report
+from .attachments import AttachmentActionsMixin
 from .filters import TrackFilter
 from .serializers import (
     ActionInputSerializer,
@@ -171,7 +172,7 @@ def with_tracks(incidents):
     **transition_docs(Incident, IncidentDetailSerializer),
 )
 @extend_schema(tags=["incidents"])
-class IncidentViewSet(RecordViewSet):
+class IncidentViewSet(AttachmentActionsMixin, RecordViewSet):
     """Incidents and near misses. Staff see what they reported, department heads their
     departments', the PMS office, auditors and top management all; anything else is a 404.
     The state changes only through the transitions."""

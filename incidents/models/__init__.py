@@ -1,6 +1,7 @@
 """The incidents app's records, one module per aggregate."""
 
 from .action import ACTION_WORK_STATES, Action, ActionKind, ActionQuerySet, ActionState, implemented_by
+from .attachments import Attachment
 from .base import StateMachineRecord
 from .incident import Incident, IncidentKind, IncidentQuerySet, IncidentState, Severity
 from .organisation import (
@@ -18,7 +19,7 @@ from .reminders import SentReminder
 from .reporting import FilingMethod, ReportingTrack, RuleSet, TrackKind, TrackQuerySet, TrackState
 
 __all__ = [
-    "ACTION_WORK_STATES", "Action", "ActionKind", "ActionQuerySet", "ActionState", "CauseCategory",
+    "ACTION_WORK_STATES", "Action", "ActionKind", "ActionQuerySet", "ActionState", "Attachment", "CauseCategory",
     "Department", "EventClass", "Incident", "IncidentKind", "IncidentQuerySet", "IncidentState", "PickList",
     "ReferenceCounter", "Severity", "StateMachineRecord", "UserProfile", "department_of",
     "headed_department_ids", "implemented_by", "person_name", "FilingMethod", "ReportingTrack", "RuleSet", "TrackKind",

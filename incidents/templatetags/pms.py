@@ -72,7 +72,9 @@ def local_datetime(value) -> str:
 
 @register.filter
 def is_checkbox(bound_field) -> bool:
-    return getattr(bound_field.field.widget, "input_type", None) == "checkbox"
+    """A single tick box (not a list of them, which is laid out like a radio list)."""
+    widget = bound_field.field.widget
+    return getattr(widget, "input_type", None) == "checkbox" and not getattr(widget, "allow_multiple_selected", False)
 
 
 @register.filter

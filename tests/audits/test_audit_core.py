@@ -111,3 +111,28 @@ def test_a_rejected_response_goes_back_to_the_department(plan_audit, lead_audito
     with pytest.raises(ConditionsNotMet):
         step(finding, "reject", lead_auditor)
     assert step(finding, "reject", lead_auditor, comment="原因が表面的です").state == "open"
+
+
+def test_a_finding_of_a_multi_department_audit_names_its_department(
+    audit_lead, lead_auditor, clauses, sales, head
+):
+    import datetime as dt
+
+    from django.core.exceptions import ValidationError
+
+    from tests.incidents.factories import DepartmentFactory
+
+    hr = DepartmentFactory(code="HR", name="人事部")
+    audit = services.audit_plan(
+        by=audit_lead, title="営業部・人事部", departments=[sales, hr], clauses=clauses, lead_auditor=lead_auditor,
+        planned_start=dt.date(2026, 11, 24), planned_end=dt.date(2026, 11, 25),
+    )
+    audit = step(audit, "start", lead_auditor)
+    item = audit.checklist.first()
+    with pytest.raises(ValidationError) as error:
+        services.checklist_record(item=item, by=lead_auditor, result="nonconforming", note="記録なし")
+    assert "department" in error.value.message_dict
+    item.refresh_from_db()
+    assert item.result == ""  # nothing half-saved
+    services.checklist_record(item=item, by=lead_auditor, result="nonconforming", note="記録なし", department=sales)
+    assert Finding.objects.get(audit=audit).department == sales

@@ -74,3 +74,12 @@ def test_cancel_needs_the_audit_lead_and_a_reason(plan_audit, audit_lead, lead_a
     with pytest.raises(ConditionsNotMet):
         transition_record(audit, "cancel", by=audit_lead)
     assert transition_record(audit, "cancel", by=audit_lead, changes={"cancel_reason": "組織変更のため"}).state == "cancelled"
+
+
+@pytest.mark.django_db
+def test_an_operational_check_alone_does_not_cover_a_department(plan_audit, second_auditor, it_dept):
+    plan_audit(kind="operational_check", departments=[it_dept], lead_auditor=second_auditor, auditors=[],
+               planned_start=dt.date(2026, 6, 1), planned_end=dt.date(2026, 6, 1))
+    rows = {row["department"].code: row for row in selectors.programme(year=2026)}
+    assert rows["IT"]["status"] == "none"
+    assert [audit.kind for audit in rows["IT"]["audits"]] == ["operational_check"]

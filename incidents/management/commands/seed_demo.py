@@ -699,6 +699,9 @@ STANDALONE_ACTIONS = [
 class Command(BaseCommand):
     help = "Load the demo company 株式会社INE: departments, users for every role, a year of records."
 
+    # The demo users; the audits app's seed_demo (which extends this command) adds its own.
+    demo_users: list[DemoUser] = USERS
+
     def handle(self, *args, **options):
         self.now = timezone.now()
         self.created = {"departments": 0, "users": 0, "incidents": 0, "actions": 0}
@@ -711,9 +714,14 @@ class Command(BaseCommand):
             self.seed_story(story)
         for standalone in STANDALONE_ACTIONS:
             self.seed_standalone_action(standalone)
+        self.seed_more()
         self.renumber(Incident, self.new_records[Incident])
         self.renumber(Action, self.new_records[Action])
         self.print_summary()
+
+    def seed_more(self) -> None:
+        """Where a command extending this one (the audits app's seed_demo) adds its records:
+        after the incidents and actions, before the numbers are put in date order."""
 
     # --- organisation
 
@@ -728,12 +736,12 @@ class Command(BaseCommand):
     def seed_users(self, departments) -> dict:
         User = get_user_model()
         groups = {group.name: group for group in Group.objects.filter(name__in=[r.value for r in Role])}
-        missing = {role for demo in USERS for role in demo.roles} - set(groups)
+        missing = {role for demo in self.demo_users for role in demo.roles} - set(groups)
         if missing:
             raise CommandError(_("Role groups are missing (run migrate first): %(names)s")
                                % {"names": ", ".join(sorted(missing))})
         users = {}
-        for demo in USERS:
+        for demo in self.demo_users:
             user, created = User.objects.get_or_create(
                 username=demo.username,
                 defaults={
@@ -996,14 +1004,18 @@ class Command(BaseCommand):
             "overdue": ReportingTrack.objects.overdue().count(),
             "due_soon": ReportingTrack.objects.due_soon().count(),
         })
+        self.print_more_summary()
         write("")
         write(_("Demo logins (password for every user: %(password)s)") % {"password": PASSWORD})
         username, password, role = _("username"), _("password"), _("role")
         write(f"  {_pad(username, 12)} {_pad(password, 16)} {role}")
-        for demo in USERS:
+        for demo in self.demo_users:
             write(f"  {_pad(demo.username, 12)} {_pad(PASSWORD, 16)} {self.describe(demo)}")
-        if self.created["users"] < len(USERS):
+        if self.created["users"] < len(self.demo_users):
             write(_("Accounts that existed before this run were left as they were, passwords included."))
+
+    def print_more_summary(self) -> None:
+        """What a command extending this one seeded, printed before the logins."""
 
     def describe(self, demo: DemoUser) -> str:
         if demo.is_superuser:

@@ -1,0 +1,246 @@
+"""The Django admin of the audits app: the clause catalogue, the programme's audits, findings.
+
+- The clause catalogue (Requirement) is data: listed by standard, edition and clause,
+  filtered, searched and edited here like the other pick-lists.
+- Audits and findings are records with a protected state machine, so they reuse the
+  incidents admin's StateMachineAdmin: `state` and `reference` are read-only, adding and
+  editing go through the services (audits.services.audit_plan / audit_update /
+  finding_raise), and the transitions have their own page, `<pk>/transition/<name>/`,
+  which calls incidents.services.transition_record with the user's permissions (the
+  TransitionAdminMixin of incidents/admin.py). Nothing is deleted: they are evidence.
+- The checklist of an audit is shown read-only: results are recorded during fieldwork
+  on the audit's page (audits.services.checklist_record), by the audit team.
+
+The audit lead (role `audit_lead`, with `is_staff`) uses these pages without Django model
+permissions, as the PMS office does for the incidents' pages; the services still decide
+what each may do (StateMachineAdmin comes first in the bases, so a record the services
+would refuse to change is shown read-only to the audit lead too).
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.db.models import Count
+from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from incidents.admin import PMSOfficeAccessMixin, StateMachineAdmin
+from incidents.models import person_name
+from incidents.roles import Role, has_role
+
+from . import services
+from .independence import independence_problems
+from .models import Audit, AuditState, ChecklistItem, Finding, Requirement
+
+
+def _is_audit_lead(request) -> bool:
+    return has_role(request.user, Role.AUDIT_LEAD)
+
+
+class AuditLeadAccessMixin(PMSOfficeAccessMixin):
+    """The audit lead, like the PMS office, may view, add and change these models."""
+
+    def has_module_permission(self, request):
+        return super().has_module_permission(request) or _is_audit_lead(request)
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) or _is_audit_lead(request)
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) or _is_audit_lead(request)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) or _is_audit_lead(request)
+
+
+# ---------------------------------------------------------------------------
+# The clause catalogue
+
+
+@admin.register(Requirement)
+class RequirementAdmin(AuditLeadAccessMixin, admin.ModelAdmin):
+    list_display = ["clause", "title_ja", "title_en", "standard", "edition", "parent", "verified", "position"]
+    list_display_links = ["clause", "title_ja"]
+    list_editable = ["verified", "position"]
+    list_filter = ["standard", "edition", "verified"]
+    list_select_related = ["parent"]
+    search_fields = ["clause", "title_ja", "title_en"]
+    ordering = ["standard", "-edition", "position", "clause"]
+    autocomplete_fields = ["parent"]
+    fields = ["standard", "edition", "clause", "parent", "title_ja", "title_en", "verified", "position"]
+
+
+# ---------------------------------------------------------------------------
+# Audits
+
+
+class ChecklistItemInline(admin.TabularInline):
+    """The audit's checklist, read-only: filled in during fieldwork through the services."""
+
+    model = ChecklistItem
+    extra = 0
+    can_delete = False
+    fields = ["position", "requirement", "result", "evidence", "note", "recorded_by", "recorded_at"]
+    readonly_fields = fields
+    ordering = ["position", "id"]
+    verbose_name_plural = _("checklist (results are recorded on the audit's page during fieldwork)")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("requirement", "recorded_by")
+
+    def has_view_permission(self, request, obj=None):
+        return True  # shown on the pages of audits the user may already see
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class AuditAdminForm(forms.ModelForm):
+    """Refuses a team that is not independent of the scope on the field concerned, with the
+    reason (audits.independence), before the service would refuse the whole save."""
+
+    user = None  # set by AuditAdmin.get_form
+
+    class Meta:
+        model = Audit
+        fields = ["title", "kind", "departments", "clauses", "lead_auditor", "auditors", "planned_start",
+                  "planned_end"]
+
+    def clean(self):
+        cleaned = super().clean()
+        names = set(self.fields)
+        if not {"departments", "lead_auditor"} <= names:
+            return cleaned
+        kind = cleaned.get("kind", self.instance.kind)
+        departments = list(cleaned.get("departments") or [])
+        lead = cleaned.get("lead_auditor")
+        if departments and not services.audit_can_plan(self.user, kind=kind, departments=departments):
+            self.add_error(None, _("Only the audit lead plans audits (a department head may plan its own "
+                                   "operational check)."))
+        if lead is not None and departments:
+            auditors = [a for a in cleaned.get("auditors") or [] if a.pk != lead.pk]
+            problems = independence_problems(kind=kind, departments=departments, team=[lead, *auditors])
+            if problems:
+                self.add_error("auditors" if auditors else "lead_auditor", problems)
+        return cleaned
+
+
+@admin.register(Audit)
+class AuditAdmin(StateMachineAdmin, AuditLeadAccessMixin):
+    form = AuditAdminForm
+    list_display = ["reference", "title", "kind", "state", "fiscal_year", "department_list", "lead_auditor",
+                    "planned_start", "planned_end", "finding_count"]
+    list_display_links = ["reference", "title"]
+    list_select_related = ["lead_auditor"]
+    list_filter = ["state", "kind", "fiscal_year", "departments"]
+    search_fields = ["reference", "title", "conclusion"]
+    date_hierarchy = "planned_start"
+    autocomplete_fields = ["lead_auditor"]
+    filter_horizontal = ["departments", "clauses", "auditors"]
+    readonly_fields = ("fiscal_year", "created_by", "started_at", "reported_at", "closed_at")
+    # Written by their transitions (report, cancel), through the transition page.
+    transition_only_fields = ("conclusion", "cancel_reason")
+    inlines = [ChecklistItemInline]
+
+    plan_fields = ["title", "kind", "departments", "clauses", "lead_auditor", "auditors", "planned_start",
+                   "planned_end"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("departments").annotate(
+            finding_count=Count("findings", distinct=True)
+        )
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return [(None, {"fields": self.plan_fields})]
+        return [
+            (None, {"fields": ["reference", "state", "fiscal_year", *self.plan_fields]}),
+            (_("Report"), {"fields": ["conclusion", "cancel_reason"]}),
+            (_("Trail"), {"fields": ["created_by", "created_at", "started_at", "reported_at", "closed_at",
+                                     "updated_at", "trail_display"]}),
+        ]
+
+    def get_inline_instances(self, request, obj=None):
+        return super().get_inline_instances(request, obj) if obj is not None else []
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"user": request.user})
+
+    def service_can_edit(self, obj, user) -> bool:
+        return obj.state == AuditState.PLANNED and services.audit_can_plan(
+            user, kind=obj.kind, departments=list(obj.departments.all())
+        )
+
+    def service_create(self, user, data):
+        return services.audit_plan(by=user, **data)
+
+    def service_update(self, record, user, data):
+        return services.audit_update(audit=record, by=user, **data)
+
+    @admin.display(description=_("departments audited"))
+    def department_list(self, obj) -> str:
+        return ", ".join(department.name for department in obj.departments.all())
+
+    @admin.display(description=_("findings"), ordering="finding_count")
+    def finding_count(self, obj) -> int:
+        return obj.finding_count
+
+
+# ---------------------------------------------------------------------------
+# Findings
+
+
+@admin.register(Finding)
+class FindingAdmin(StateMachineAdmin, AuditLeadAccessMixin):
+    """Raised through the service; afterwards only their transitions change them."""
+
+    list_display = ["reference", "grade", "state", "audit", "department", "requirement", "raised_by", "created_at"]
+    list_display_links = ["reference", "grade"]
+    list_select_related = ["audit", "department", "requirement", "raised_by"]
+    list_filter = ["state", "grade", "department", "audit__fiscal_year"]
+    search_fields = ["reference", "description", "evidence", "audit__reference", "audit__title"]
+    date_hierarchy = "created_at"
+    autocomplete_fields = ["audit", "requirement"]
+    filter_horizontal = ["incidents"]
+    readonly_fields = ("raised_by", "checklist_item", "responded_by", "responded_at", "closed_at",
+                       "action_list")
+    # The department head's answer, written by the `respond` transition.
+    transition_only_fields = ("cause", "plan")
+
+    raise_fields = ["audit", "requirement", "department", "grade", "description", "evidence", "incidents"]
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return [(None, {"fields": self.raise_fields})]
+        return [
+            (None, {"fields": ["reference", "state", *self.raise_fields, "checklist_item"]}),
+            (_("Response"), {"fields": ["cause", "plan", "responded_by", "responded_at", "action_list"]}),
+            (_("Trail"), {"fields": ["raised_by", "created_at", "updated_at", "closed_at", "trail_display"]}),
+        ]
+
+    def service_can_edit(self, obj, user) -> bool:
+        return False  # a raised finding changes only by its transitions
+
+    def service_create(self, user, data):
+        audit = data.pop("audit")
+        return services.finding_raise(audit=audit, by=user, **data)
+
+    def service_update(self, record, user, data):  # pragma: no cover - never editable
+        raise NotImplementedError
+
+    @admin.display(description=_("corrective actions"))
+    def action_list(self, obj):
+        actions = obj.actions.select_related("owner").order_by("reference")
+        return format_html_join(
+            "", "<div>{} {} — {} ({})</div>",
+            ((a.reference, a.title, person_name(a.owner) or a.owner.get_username(), a.get_state_display())
+             for a in actions),
+        ) or "-"

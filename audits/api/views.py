@@ -1,0 +1,270 @@
+"""REST API for the clause catalogue, audits and findings (design.md "Interfaces").
+
+Built on the incidents API: RecordViewSet gives list, detail and the transition pattern
+(…/transitions/, …/transitions/<name>/, …/history/), AttachmentActionsMixin the evidence
+files (…/attachments/, rules in audits.attachments), incidents.api.errors turns the
+services' errors into status codes. Reads come from audits.selectors, so a record the user
+may not see is a 404 everywhere; writes go through audits.services.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
+from rest_framework.response import Response
+
+from incidents.api.attachments import AttachmentActionsMixin
+from incidents.api.serializers import ActionSerializer
+from incidents.api.views import ERROR_RESPONSES, RecordViewSet, transition_docs
+
+from .. import selectors, services  # services registers the audits' transitions
+from ..filters import AuditFilter, FindingFilter, RequirementFilter
+from ..models import Audit, ChecklistItem, Finding, Requirement
+from .serializers import (
+    AuditDetailSerializer,
+    AuditInputSerializer,
+    AuditSerializer,
+    ChecklistItemSerializer,
+    ChecklistRecordSerializer,
+    FindingActionInputSerializer,
+    FindingDetailSerializer,
+    FindingInputSerializer,
+    FindingSerializer,
+    RequirementSerializer,
+)
+
+
+def _errors(*codes: int) -> dict:
+    return {code: ERROR_RESPONSES[code] for code in codes}
+
+
+# ---------------------------------------------------------------------------
+# The clause catalogue
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("List the clauses of the catalogue")),
+    retrieve=extend_schema(summary=_("A clause"), responses={200: RequirementSerializer, **_errors(404)}),
+)
+@extend_schema(tags=["clauses"])
+class RequirementViewSet(viewsets.ReadOnlyModelViewSet):
+    """The requirements audits check against (JIS Q 15001, ISO/IEC 27001), as data edited in
+    the admin. `verified` marks entries checked against the text of the standard. Titles
+    come in Japanese, in English, and as `title` in the language of the request."""
+
+    queryset = Requirement.objects.all()
+    serializer_class = RequirementSerializer
+    filterset_class = RequirementFilter
+    search_fields = ["clause", "title_ja", "title_en"]
+    ordering_fields = ["standard", "edition", "clause", "position"]
+
+
+# ---------------------------------------------------------------------------
+# Audits
+
+
+def audit_detail_queryset(queryset, user):
+    """Audits with their checklist and the findings `user` may see (as `visible_findings`)."""
+    return queryset.select_related("created_by").prefetch_related(
+        Prefetch(
+            "checklist",
+            queryset=ChecklistItem.objects.select_related("requirement", "recorded_by", "finding"),
+        ),
+        Prefetch(
+            "findings", queryset=Finding.objects.visible_to(user).order_by("reference"), to_attr="visible_findings"
+        ),
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("List audits")),
+    retrieve=extend_schema(summary=_("An audit with its checklist and findings"),
+                           responses={200: AuditDetailSerializer, **_errors(404)}),
+    **transition_docs(Audit, AuditDetailSerializer),
+)
+@extend_schema(tags=["audits"])
+class AuditViewSet(AttachmentActionsMixin, RecordViewSet):
+    """Internal audits (内部監査) and operational checks (運用の確認). The audit lead plans them;
+    the lead auditor starts the fieldwork, the team records the checklist, the lead auditor
+    reports and the audit lead closes. Auditors never audit their own department and a PMS
+    manager never leads an audit: such plans are refused (403) with the reason. The PMS
+    roles see every audit, department heads those of their departments, the team its own;
+    anything else is a 404."""
+
+    model = Audit
+    queryset = Audit.objects.none()  # the real one comes from the selector, per user
+    list_serializer_class = AuditSerializer
+    detail_serializer_class = AuditDetailSerializer
+    input_serializer_class = AuditInputSerializer
+    filterset_class = AuditFilter
+    search_fields = ["reference", "title"]
+    ordering_fields = [
+        "reference", "title", "kind", "state", "fiscal_year", "planned_start", "planned_end", "created_at",
+        "updated_at",
+    ]
+
+    def get_serializer_class(self):
+        if self.action == "record_checklist":
+            return ChecklistRecordSerializer
+        return super().get_serializer_class()
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Audit.objects.none()
+        queryset = selectors.audit_list(user=self.request.user).prefetch_related("clauses")
+        if self.action == "retrieve":
+            queryset = audit_detail_queryset(queryset, self.request.user)
+        return queryset
+
+    def detail_queryset(self):
+        return audit_detail_queryset(
+            selectors.audit_list(user=self.request.user).prefetch_related("clauses"), self.request.user
+        )
+
+    @staticmethod
+    def _scope_and_team(data: dict) -> dict:
+        return {name: data.pop(name) for name in ("departments", "clauses", "auditors") if name in data}
+
+    @extend_schema(
+        summary=_("Plan an audit"),
+        description=_(
+            "The audit lead (a department head may plan its own department's operational check). "
+            "The checklist is built from the clauses. A team that is not independent of the scope "
+            "is refused with 403 and the reason, naming the person and the department."
+        ),
+        request=AuditInputSerializer,
+        responses={201: AuditDetailSerializer, **_errors(400, 403)},
+    )
+    def create(self, request):
+        data = self.validated_input()
+        scope = self._scope_and_team(data)
+        scope.setdefault("clauses", [])
+        audit = services.audit_plan(by=request.user, **scope, **data)
+        return self.detail_response(audit, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary=_("Re-plan an audit"),
+        description=_("Only while the audit is planned (409 afterwards); the same rules as planning it."),
+        request=AuditInputSerializer,
+        responses={200: AuditDetailSerializer, **_errors(400, 403, 404, 409)},
+    )
+    def update(self, request, pk=None, partial=False):
+        audit = self.get_object()
+        data = self.validated_input(audit, partial=partial)
+        scope = self._scope_and_team(data)
+        audit = services.audit_update(audit=audit, by=request.user, **scope, **self.changed(audit, data))
+        return self.detail_response(audit)
+
+    @extend_schema(
+        summary=_("Re-plan some fields of an audit"),
+        request=AuditInputSerializer,
+        responses={200: AuditDetailSerializer, **_errors(400, 403, 404, 409)},
+    )
+    def partial_update(self, request, pk=None):
+        return self.update(request, pk, partial=True)
+
+    @extend_schema(
+        summary=_("Record a checklist result"),
+        description=_(
+            "During fieldwork, by the audit team. A nonconforming result raises a finding (a minor "
+            "nonconformity unless `grade` says major); an observation raises one when `grade` is given. "
+            "The answer is the item, with the finding it raised."
+        ),
+        parameters=[OpenApiParameter("item_id", int, OpenApiParameter.PATH, description=_("The checklist item."))],
+        request=ChecklistRecordSerializer,
+        responses={200: ChecklistItemSerializer, **_errors(400, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"], url_path=r"checklist/(?P<item_id>[0-9]+)", url_name="checklist",
+            pagination_class=None, filter_backends=[])
+    def record_checklist(self, request, pk=None, item_id=None):
+        audit = self.get_object()
+        item = get_object_or_404(ChecklistItem.objects.select_related("requirement"), audit=audit, pk=item_id)
+        item.audit = audit
+        serializer = ChecklistRecordSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        services.checklist_record(item=item, by=request.user, **serializer.validated_data)
+        item = ChecklistItem.objects.select_related("requirement", "recorded_by", "finding").get(pk=item.pk)
+        return Response(ChecklistItemSerializer(item, context=self.get_serializer_context()).data)
+
+
+# ---------------------------------------------------------------------------
+# Findings
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("List findings")),
+    retrieve=extend_schema(summary=_("A finding with its response and corrective actions"),
+                           responses={200: FindingDetailSerializer, **_errors(404)}),
+    **transition_docs(Finding, FindingDetailSerializer),
+)
+@extend_schema(tags=["findings"])
+class FindingViewSet(AttachmentActionsMixin, RecordViewSet):
+    """Audit findings: major and minor nonconformities, observations, opportunities for
+    improvement. The audit team raises them; the head of the department responds with the
+    cause, the plan and corrective actions; an auditor accepts or rejects the response; once
+    the actions are implemented an auditor other than the responder verifies and closes.
+    The PMS roles see every finding, department heads their departments', the audit team
+    its audit's; anything else is a 404. `awaiting_my_response=true` lists the open
+    findings of the departments you head."""
+
+    model = Finding
+    queryset = Finding.objects.none()  # the real one comes from the selector, per user
+    list_serializer_class = FindingSerializer
+    detail_serializer_class = FindingDetailSerializer
+    input_serializer_class = FindingInputSerializer
+    filterset_class = FindingFilter
+    search_fields = ["reference", "description", "audit__reference", "requirement__clause"]
+    ordering_fields = ["reference", "grade", "state", "department__code", "created_at", "updated_at", "closed_at"]
+
+    def get_serializer_class(self):
+        if self.action == "add_action":
+            return FindingActionInputSerializer
+        return super().get_serializer_class()
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Finding.objects.none()
+        queryset = selectors.finding_list(user=self.request.user)
+        if self.action == "retrieve":
+            queryset = queryset.prefetch_related("incidents", "actions")
+        return queryset
+
+    def detail_queryset(self):
+        return selectors.finding_list(user=self.request.user).prefetch_related("incidents", "actions")
+
+    @extend_schema(
+        summary=_("Raise a finding"),
+        description=_("The audit team or the audit lead, during fieldwork or while the report is written."),
+        request=FindingInputSerializer,
+        responses={201: FindingDetailSerializer, **_errors(400, 403, 409)},
+    )
+    def create(self, request):
+        data = self.validated_input()
+        finding = services.finding_raise(
+            audit=data.pop("audit"), by=request.user, incidents=data.pop("incidents", []), **data
+        )
+        return self.detail_response(finding, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary=_("Plan a corrective action for the finding"),
+        description=_(
+            "The head of the finding's department (or the PMS manager), while the finding is open or its "
+            "plan is being agreed. The action belongs to the finding's department and runs through the "
+            "transitions of /api/actions/."
+        ),
+        request=FindingActionInputSerializer,
+        responses={201: ActionSerializer, **_errors(400, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["post"], url_path="actions", url_name="actions",
+            pagination_class=None, filter_backends=[])
+    def add_action(self, request, pk=None):
+        finding = self.get_object()
+        serializer = FindingActionInputSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        created = services.finding_add_action(finding=finding, by=request.user, **serializer.validated_data)
+        return Response(ActionSerializer(created, context=self.get_serializer_context()).data,
+                        status=status.HTTP_201_CREATED)

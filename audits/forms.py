@@ -1,0 +1,284 @@
+"""Forms of the audits pages. They only validate; the views hand the cleaned data to
+audits.services. The widgets, filter bar and action form are the incidents app's own.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+from incidents.forms import ActionForm, DateInput, UserChoiceField, _prepare_filter_widgets
+from incidents.models import ActionKind, Department, headed_department_ids, person_name
+from incidents.roles import Role, has_role
+
+from .filters import AuditFilter, FindingFilter
+from .models import (
+    NONCONFORMITIES,
+    Audit,
+    AuditKind,
+    ChecklistItem,
+    ChecklistResult,
+    Finding,
+    FindingState,
+    Grade,
+    Requirement,
+    Standard,
+)
+
+# The clause group shown open on the plan form: the current edition of the PMS standard.
+DEFAULT_CLAUSE_GROUP = (Standard.JIS_Q_15001, "2023")
+
+
+def _textarea(rows: int) -> forms.Textarea:
+    return forms.Textarea(attrs={"rows": rows})
+
+
+def _search(queryset, fields: tuple[str, ...], value: str):
+    value = value.strip()
+    if not value:
+        return queryset
+    query = Q()
+    for name in fields:
+        query |= Q(**{f"{name}__icontains": value})
+    return queryset.filter(query)
+
+
+# ---------------------------------------------------------------------------
+# Planning
+
+
+class DepartmentChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, department) -> str:
+        return department.name
+
+
+class TeamMemberChoiceField(UserChoiceField):
+    """A person with their department: whether they may audit a scope depends on it."""
+
+    def label_from_instance(self, user) -> str:
+        name = person_name(user) or user.username
+        profile = getattr(user, "profile", None)
+        department = profile.department if profile is not None else None
+        return f"{name} ({department.name})" if department else name
+
+
+class TeamChoiceField(forms.ModelMultipleChoiceField):
+    label_from_instance = TeamMemberChoiceField.label_from_instance
+
+
+class ClauseChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, requirement) -> str:
+        return f"{requirement.clause} {requirement.title}"
+
+
+def _team_candidates(*roles, keep=()):
+    """Active users holding one of `roles`, and whoever the audit already names."""
+    return (
+        get_user_model().objects
+        .filter(Q(is_active=True, groups__name__in=roles) | Q(pk__in=[pk for pk in keep if pk]))
+        .select_related("profile__department")
+        .order_by("last_name", "first_name", "username")
+        .distinct()
+    )
+
+
+class AuditForm(forms.ModelForm):
+    """Plan or re-plan an audit: scope (departments, clauses), team and dates.
+
+    Whether the team is independent of the scope is the service's decision; its refusal is
+    shown on this form.
+    """
+
+    departments = DepartmentChoiceField(
+        queryset=Department.objects.all(), widget=forms.CheckboxSelectMultiple, label=capfirst(_("departments audited")),
+    )
+    clauses = ClauseChoiceField(
+        queryset=Requirement.objects.all(), widget=forms.CheckboxSelectMultiple, required=True,
+        label=capfirst(_("clauses")),
+        help_text=_("Each clause chosen becomes an item of the audit's checklist."),
+    )
+    lead_auditor = TeamMemberChoiceField(
+        queryset=get_user_model().objects.none(), label=capfirst(_("lead auditor")),
+        help_text=_("An internal auditor; for an operational check, someone of the department may lead it."),
+    )
+    auditors = TeamChoiceField(
+        queryset=get_user_model().objects.none(), widget=forms.CheckboxSelectMultiple, required=False,
+        label=capfirst(_("auditors")),
+        help_text=_("Nobody audits their own department: the department is shown after each name."),
+    )
+
+    class Meta:
+        model = Audit
+        fields = ["title", "kind", "departments", "clauses", "lead_auditor", "auditors", "planned_start",
+                  "planned_end"]
+        widgets = {"kind": forms.RadioSelect, "planned_start": DateInput(), "planned_end": DateInput()}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        audit = self.instance
+        self.fields["kind"].choices = AuditKind.choices
+        current_team = [audit.lead_auditor_id] + ([a.pk for a in audit.auditors.all()] if audit.pk else [])
+        self.fields["lead_auditor"].queryset = _team_candidates(
+            Role.AUDITOR, Role.AUDIT_LEAD, Role.DEPARTMENT_HEAD, keep=current_team,
+        )
+        self.fields["auditors"].queryset = _team_candidates(Role.AUDITOR, Role.AUDIT_LEAD, keep=current_team)
+        if not has_role(user, Role.AUDIT_LEAD):
+            # A department head plans the operational check of their own department only.
+            self.fields["kind"].choices = [(AuditKind.OPERATIONAL_CHECK.value, AuditKind.OPERATIONAL_CHECK.label)]
+            self.fields["departments"].queryset = Department.objects.filter(pk__in=headed_department_ids(user))
+            if not audit.pk:
+                self.initial.setdefault("kind", AuditKind.OPERATIONAL_CHECK)
+
+    def clause_groups(self) -> list[dict]:
+        """The clause checkboxes by standard and edition, each with its nesting depth."""
+        groups: dict[tuple[str, str], dict] = {}
+        checked = {str(value) for value in (self["clauses"].value() or [])}
+        for choice in self["clauses"]:
+            requirement = choice.data["value"].instance
+            key = (requirement.standard, requirement.edition)
+            group = groups.setdefault(key, {
+                "key": key,
+                "title": f"{requirement.get_standard_display()}:{requirement.edition}",
+                "choices": [],
+                "checked": 0,
+            })
+            depth = requirement.clause.count(".") - (1 if requirement.clause.startswith("A.") else 0)
+            group["choices"].append({"choice": choice, "requirement": requirement, "depth": min(depth, 4)})
+            if str(requirement.pk) in checked:
+                group["checked"] += 1
+        for group in groups.values():
+            if group["choices"] and group["key"][1] == "2017" and group["key"][0] == Standard.JIS_Q_15001:
+                group["title"] = _("%(standard)s (Annex A)") % {"standard": group["title"]}
+            group["open"] = group["key"] == DEFAULT_CLAUSE_GROUP or group["checked"] > 0
+        # JIS Q 15001 first, newest edition first, then the other standards.
+        return sorted(groups.values(), key=lambda g: (g["key"][0] != Standard.JIS_Q_15001, g["key"][0],
+                                                      -int(g["key"][1]) if g["key"][1].isdigit() else 0))
+
+
+# ---------------------------------------------------------------------------
+# Checklist
+
+
+class ChecklistItemForm(forms.ModelForm):
+    """One checklist item's result; a nonconformity also gives the finding's grade and text."""
+
+    grade = forms.ChoiceField(
+        label=_("Grade of the finding"), required=False,
+        choices=[("", "---------"), *Grade.choices],
+        help_text=_("A nonconformity is raised as a minor one unless you choose major. "
+                    "Choose a grade for an observation to raise it as a finding too."),
+    )
+    description = forms.CharField(
+        label=_("Finding"), required=False, widget=_textarea(2),
+        help_text=_("What does not conform, as the department will read it. Defaults to the note."),
+    )
+
+    class Meta:
+        model = ChecklistItem
+        fields = ["result", "evidence", "note"]
+        widgets = {"result": forms.RadioSelect, "evidence": _textarea(2), "note": _textarea(2)}
+
+    department = forms.ModelChoiceField(
+        label=_("Department of the finding"), queryset=Department.objects.none(), required=False,
+        help_text=_("The audit covers several departments: say which one the finding is about."),
+    )
+
+    def __init__(self, *args, has_finding: bool, departments=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["result"].required = True
+        self.fields["result"].choices = ChecklistResult.choices
+        self.has_finding = has_finding
+        if has_finding:
+            # The item's finding is already raised; it is followed up on its own page.
+            del self.fields["grade"]
+            del self.fields["description"]
+        if has_finding or len(departments) < 2:
+            del self.fields["department"]  # one department: the finding is about it
+        else:
+            self.fields["department"].queryset = Department.objects.filter(pk__in=[d.pk for d in departments])
+
+    def clean(self):
+        cleaned_data = super().clean()
+        result, grade = cleaned_data.get("result"), cleaned_data.get("grade") or ""
+        if "grade" not in self.fields:
+            return cleaned_data
+        if result == ChecklistResult.NONCONFORMING and grade and grade not in NONCONFORMITIES:
+            self.add_error("grade", _("A nonconforming result is a major or a minor nonconformity."))
+        elif result == ChecklistResult.OBSERVATION and grade in NONCONFORMITIES:
+            self.add_error("grade", _("An observation is not a nonconformity: record the result as nonconforming."))
+        elif result not in (ChecklistResult.NONCONFORMING, ChecklistResult.OBSERVATION):
+            grade = ""
+        cleaned_data["grade"] = grade or None
+        return cleaned_data
+
+    def record_data(self) -> dict:
+        """The keyword arguments of services.checklist_record."""
+        data = {name: self.cleaned_data[name] for name in ("result", "evidence", "note")}
+        if "grade" in self.fields:
+            data.update(grade=self.cleaned_data["grade"], description=self.cleaned_data["description"])
+        if "department" in self.fields:
+            data["department"] = self.cleaned_data["department"]
+        return data
+
+
+# ---------------------------------------------------------------------------
+# Findings
+
+
+class FindingActionForm(ActionForm):
+    """A corrective action for a finding: the incidents' action form, without the incident."""
+
+    def __init__(self, *args, finding: Finding, **kwargs):
+        kwargs.setdefault("initial", {}).update({"kind": ActionKind.CORRECTIVE, "department": finding.department_id})
+        super().__init__(*args, **kwargs)
+        del self.fields["incident"]
+
+
+# ---------------------------------------------------------------------------
+# List filters (the shared FilterSets of audits.filters, with a search box and a filter bar)
+
+
+def _fiscal_year_choices():
+    years = Audit.objects.order_by("-fiscal_year").values_list("fiscal_year", flat=True).distinct()
+    return [(year, _("FY%(year)s") % {"year": year}) for year in years]
+
+
+class AuditListFilter(AuditFilter):
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    # A pick-list of the years that have audits rather than a number box.
+    fiscal_year = django_filters.ChoiceFilter(choices=_fiscal_year_choices, label=_("fiscal year"),
+                                              empty_label=_("All"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _prepare_filter_widgets(self, choices=("state", "kind"), yes_no=(), ticks=())
+        self.filters["q"].extra["widget"] = forms.TextInput(
+            attrs={"placeholder": _("Reference or title"), "type": "search"}
+        )
+
+    def search(self, queryset, name, value):
+        return _search(queryset, ("reference", "title"), value)
+
+
+class FindingListFilter(FindingFilter):
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    open = django_filters.BooleanFilter(method="filter_open", label=_("open only"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _prepare_filter_widgets(self, choices=("state", "grade"), yes_no=(), ticks=("open",))
+        self.filters["q"].extra["widget"] = forms.TextInput(
+            attrs={"placeholder": _("Reference or description"), "type": "search"}
+        )
+
+    def search(self, queryset, name, value):
+        return _search(queryset, ("reference", "description", "audit__reference"), value)
+
+    def filter_open(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.open() if value else queryset.filter(state=FindingState.CLOSED)

@@ -1,0 +1,351 @@
+"""Web UI of the audits app: the yearly programme, audits with their checklist, findings.
+
+Built on the incidents UI: records are fetched through `visible_to(user)` (404 for what
+the user may not see), transitions go through the incidents' generic transition view and
+form, every write through audits.services.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from incidents import views as incident_views
+from incidents.exceptions import NotPermitted, RecordClosed
+from incidents.models import Action, Incident, headed_department_ids
+from incidents.roles import Role, has_role, sees_everything
+
+from . import selectors, services
+from .fiscal import fiscal_year_bounds, fiscal_year_of
+from .forms import AuditForm, AuditListFilter, ChecklistItemForm, FindingActionForm, FindingListFilter
+from .models import NONCONFORMITIES, Audit, AuditState, Finding, FindingState
+
+incident_views.register_detail_view(Audit, "audit_detail")
+incident_views.register_detail_view(Finding, "finding_detail")
+
+# Generic pieces of the incidents UI.
+transition = incident_views.transition
+_refused = incident_views._refused
+_add_model_errors = incident_views._add_model_errors
+_filter_data = incident_views._filter_data
+_paginate = incident_views._paginate
+_trail_rows = incident_views._trail_rows
+_transition_panels = incident_views._transition_panels
+
+
+def _sees_audits(user) -> bool:
+    """Whether the audit pages have anything for the user: the PMS roles, the heads of audited
+    departments, and whoever takes part in an audit."""
+    return sees_everything(user) or bool(headed_department_ids(user)) or Audit.objects.visible_to(user).exists()
+
+
+def _may_plan(user) -> bool:
+    return has_role(user, Role.AUDIT_LEAD) or bool(headed_department_ids(user))
+
+
+def _as_form_error(call):
+    """Run a planning service; its refusal (an auditor of an audited department, a PMS
+    manager leading) belongs on the form, with its reason, rather than on a 403 page."""
+    try:
+        return call()
+    except NotPermitted as error:
+        raise ValidationError(str(error.message)) from None
+
+
+# ---------------------------------------------------------------------------
+# Programme and list
+
+
+@login_required
+def programme(request: HttpRequest, year: int | None = None) -> HttpResponse:
+    """Every department against its audits of the fiscal year: the gaps stand out."""
+    user = request.user
+    if not _sees_audits(user):
+        raise Http404
+    if year is None:
+        year = fiscal_year_of(timezone.localdate())
+    if not 2000 <= year <= 2100:
+        raise Http404
+    audits = list(selectors.audit_list(user=user).filter(fiscal_year=year).order_by("planned_start", "id"))
+    visible = {audit.pk for audit in audits}
+    rows = selectors.programme(year=year)
+    first, last = fiscal_year_bounds(year)
+    return render(request, "audits/programme.html", {
+        "year": year,
+        "first_day": first,
+        "last_day": last,
+        "rows": rows,
+        "visible_audits": visible,
+        "audits": audits,
+        "counts": {status: sum(1 for row in rows if row["status"] == status) for status in ("done", "planned", "none")},
+        "can_plan": _may_plan(user),
+        "is_current_year": year == fiscal_year_of(timezone.localdate()),
+    })
+
+
+@login_required
+def audit_list(request: HttpRequest) -> HttpResponse:
+    if not _sees_audits(request.user):
+        raise Http404
+    filterset = AuditListFilter(_filter_data(request), queryset=selectors.audit_list(user=request.user),
+                                request=request)
+    page = _paginate(request, filterset.qs)
+    return render(request, "audits/audit_list.html", {
+        "filter": filterset, "page": page, "query": _filter_data(request).urlencode(),
+        "can_plan": _may_plan(request.user),
+    })
+
+
+# ---------------------------------------------------------------------------
+# Planning
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def audit_plan(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not _may_plan(user):
+        return _refused(request, NotPermitted(
+            _("Only the audit lead plans audits (a department head may plan its own operational check).")
+        ))
+    form = AuditForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            audit = _as_form_error(lambda: services.audit_plan(by=user, **form.cleaned_data))
+        except ValidationError as error:
+            _add_model_errors(form, error)
+        else:
+            messages.success(request, _("Audit %(reference)s was planned.") % {"reference": audit.reference})
+            return redirect("audit_detail", audit.pk)
+    status = 400 if form.is_bound else 200
+    return render(request, "audits/audit_form.html", {"form": form}, status=status)
+
+
+def _check_replan(audit: Audit, user) -> None:
+    if audit.state != AuditState.PLANNED:
+        raise RecordClosed(_("Only a planned audit can be re-planned."))
+    if not services.audit_can_plan(user, kind=audit.kind, departments=list(audit.departments.all())):
+        raise NotPermitted(_("Only the audit lead plans audits (a department head may plan its own operational check)."))
+
+
+def _can_replan(audit: Audit, user) -> bool:
+    try:
+        _check_replan(audit, user)
+    except (RecordClosed, NotPermitted):
+        return False
+    return True
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def audit_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    audit = get_object_or_404(Audit.objects.visible_to(request.user), pk=pk)
+    return incident_views._edit(
+        request, audit, form_class=AuditForm, check=_check_replan,
+        update=lambda **data: _as_form_error(lambda: services.audit_update(audit=audit, **data)),
+        template="audits/audit_form.html", context={"audit": audit},
+    )
+
+
+# ---------------------------------------------------------------------------
+# Audit detail and its checklist
+
+
+def _audit_page(request: HttpRequest, audit: Audit, *, bound_form: ChecklistItemForm | None = None,
+                status: int = 200) -> HttpResponse:
+    user = request.user
+    items = list(audit.checklist.select_related("requirement", "recorded_by").order_by("position", "id"))
+    departments = list(audit.departments.all())
+    findings = list(
+        selectors.finding_list(user=user).filter(audit=audit).order_by("reference")
+    )
+    finding_of_item = {
+        finding.checklist_item_id: finding
+        for finding in Finding.objects.filter(audit=audit, checklist_item__isnull=False).only(
+            "pk", "reference", "grade", "checklist_item_id"
+        )
+    }
+    visible_findings = {finding.pk for finding in findings}
+    team = services.audit_team_ids(audit)
+    fills_in = audit.state == AuditState.FIELDWORK and user.pk in team
+    rows = []
+    for item in items:
+        finding = finding_of_item.get(item.pk)
+        form = None
+        if fills_in:
+            if bound_form is not None and bound_form.instance.pk == item.pk:
+                form = bound_form
+            else:
+                form = ChecklistItemForm(instance=item, prefix=f"item-{item.pk}", has_finding=finding is not None,
+                                         departments=departments)
+        rows.append({"item": item, "finding": finding, "form": form,
+                     "finding_visible": finding is not None and finding.pk in visible_findings})
+    done = sum(1 for item in items if item.result)
+    return render(request, "audits/audit_detail.html", {
+        "audit": audit,
+        "departments": list(audit.departments.all()),
+        "team": audit.team(),
+        "checklist": rows,
+        "checklist_done": done,
+        "fills_in": fills_in,
+        "findings": findings,
+        "trail": _trail_rows(audit),
+        "transitions": _transition_panels(audit, user),
+        "can_edit": _can_replan(audit, user),
+    }, status=status)
+
+
+@login_required
+def audit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    audit = get_object_or_404(selectors.audit_list(user=request.user), pk=pk)
+    return _audit_page(request, audit)
+
+
+@login_required
+@require_POST
+def checklist_record(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    """Record one checklist item's result (and raise its finding) during fieldwork."""
+    audit = get_object_or_404(selectors.audit_list(user=request.user), pk=pk)
+    item = get_object_or_404(audit.checklist.select_related("requirement"), pk=item_pk)
+    item.audit = audit
+    has_finding = Finding.objects.filter(checklist_item=item).exists()
+    form = ChecklistItemForm(request.POST, instance=item, prefix=f"item-{item.pk}", has_finding=has_finding,
+                             departments=list(audit.departments.all()))
+    if form.is_valid():
+        try:
+            services.checklist_record(item=item, by=request.user, **form.record_data())
+        except ValidationError as error:
+            _add_model_errors(form, error)
+        except NotPermitted as error:
+            return _refused(request, error, audit)
+        except RecordClosed as error:
+            messages.error(request, error.message)
+            return redirect("audit_detail", audit.pk)
+        else:
+            finding = Finding.objects.filter(checklist_item=item).first()
+            if finding is not None and not has_finding:
+                messages.success(request, _("Recorded %(clause)s; finding %(reference)s was raised.")
+                                 % {"clause": item.requirement.clause, "reference": finding.reference})
+            else:
+                messages.success(request, _("Recorded %(clause)s.") % {"clause": item.requirement.clause})
+            return redirect(reverse("audit_detail", args=[audit.pk]) + f"#item-{item.pk}")
+    audit = Audit.objects.get(pk=audit.pk)
+    return _audit_page(request, audit, bound_form=form, status=400)
+
+
+# ---------------------------------------------------------------------------
+# Findings
+
+
+@login_required
+def finding_list(request: HttpRequest) -> HttpResponse:
+    if not _sees_audits(request.user):
+        raise Http404
+    filterset = FindingListFilter(_filter_data(request), queryset=selectors.finding_list(user=request.user),
+                                  request=request)
+    page = _paginate(request, filterset.qs)
+    return render(request, "audits/finding_list.html", {
+        "filter": filterset, "page": page, "query": _filter_data(request).urlencode(),
+        "heads_department": bool(headed_department_ids(request.user)),
+    })
+
+
+@login_required
+def finding_mine(request: HttpRequest) -> HttpResponse:
+    """Findings awaiting my department's response, and those whose actions it is carrying out."""
+    user = request.user
+    departments = headed_department_ids(user)
+    if not departments:
+        raise Http404
+    findings = selectors.finding_list(user=user)
+    return render(request, "audits/finding_mine.html", {
+        "awaiting": list(findings.awaiting_response_from(user).order_by("created_at", "id")),
+        "in_progress": list(
+            findings.filter(department_id__in=departments,
+                            state__in=[FindingState.RESPONDED, FindingState.ACCEPTED, FindingState.VERIFYING])
+            .order_by("created_at", "id")
+        ),
+    })
+
+
+def _takes_actions(finding: Finding) -> bool:
+    return finding.state in (FindingState.OPEN, FindingState.RESPONDED, FindingState.ACCEPTED)
+
+
+def _may_add_action(finding: Finding, user) -> bool:
+    return services.finding_can_respond(finding, user) or has_role(user, Role.PMS_MANAGER)
+
+
+def _finding_page(request: HttpRequest, finding: Finding, *, action_form: FindingActionForm | None = None,
+                  status: int = 200) -> HttpResponse:
+    user = request.user
+    actions = list(
+        finding.actions.select_related("owner", "verifier", "department", "incident").order_by("due_date", "id")
+    )
+    incidents = list(finding.incidents.select_related("department").order_by("reference"))
+    visible_incidents = set(
+        Incident.objects.visible_to(user).filter(pk__in=[i.pk for i in incidents]).values_list("pk", flat=True)
+    )
+    visible_actions = set(
+        Action.objects.visible_to(user).filter(pk__in=[a.pk for a in actions]).values_list("pk", flat=True)
+    )
+    can_add_action = _takes_actions(finding) and _may_add_action(finding, user)
+    if can_add_action and action_form is None:
+        action_form = FindingActionForm(finding=finding, user=user, prefix="action")
+    live_actions = [a for a in actions if a.state != "cancelled"]
+    return render(request, "audits/finding_detail.html", {
+        "finding": finding,
+        "audit": finding.audit,
+        "actions": actions,
+        "visible_actions": visible_actions,
+        "incidents": incidents,
+        "visible_incidents": visible_incidents,
+        "audit_visible": Audit.objects.visible_to(user).filter(pk=finding.audit_id).exists(),
+        "can_add_action": can_add_action,
+        "action_form": action_form if can_add_action else None,
+        "needs_action": (finding.grade in NONCONFORMITIES and finding.state == FindingState.OPEN
+                         and not live_actions),
+        "trail": _trail_rows(finding),
+        "transitions": _transition_panels(finding, user),
+    }, status=status)
+
+
+@login_required
+def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    finding = get_object_or_404(selectors.finding_list(user=request.user), pk=pk)
+    return _finding_page(request, finding)
+
+
+@login_required
+@require_POST
+def finding_action_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """The department head plans a corrective action for the finding."""
+    finding = get_object_or_404(selectors.finding_list(user=request.user), pk=pk)
+    if not _may_add_action(finding, request.user):
+        return _refused(request, NotPermitted(_("Only the head of the audited department may plan its actions.")),
+                        finding)
+    if not _takes_actions(finding):
+        messages.error(request, _("Actions are added while the finding is open or its plan is being agreed."))
+        return redirect("finding_detail", finding.pk)
+    form = FindingActionForm(request.POST, finding=finding, user=request.user, prefix="action")
+    if form.is_valid():
+        try:
+            action = services.finding_add_action(finding=finding, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _add_model_errors(form, error)
+        except NotPermitted as error:
+            return _refused(request, error, finding)
+        except RecordClosed as error:
+            messages.error(request, error.message)
+            return redirect("finding_detail", finding.pk)
+        else:
+            messages.success(request, _("Action %(reference)s was created.") % {"reference": action.reference})
+            return redirect(reverse("finding_detail", args=[finding.pk]) + "#actions")
+    return _finding_page(request, finding, action_form=form, status=400)

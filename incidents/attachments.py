@@ -1,0 +1,342 @@
+"""Evidence files: what may be uploaded, who may add and see them, and the two services.
+
+Validation (issue 4, "Evidence files"):
+- the size is at most settings.ATTACHMENT_MAX_BYTES (20 MB unless configured);
+- the type is read from the CONTENT, never from the extension or the browser's
+  Content-Type; the allowed types are PDF, PNG, JPEG, GIF, Office Open XML (docx, xlsx,
+  pptx: a ZIP whose entries include [Content_Types].xml) and plain text or CSV (valid
+  UTF-8 or Shift_JIS, without NUL bytes);
+- the extension must be one of the detected type's: an executable, an HTML page or a
+  script renamed `evidence.pdf` is refused, and so is any HTML page or script.
+
+The detection is a handful of plain magic-byte checks rather than a package (`filetype`,
+`python-magic`): the allow-list is short, the two checks that matter most cannot be done
+by magic bytes alone anyway (an Office file is a ZIP that must be opened to find
+[Content_Types].xml; text has no magic at all and needs a decoding check), and libmagic
+would be a system library that every machine must install. Anything not positively
+recognised as an allowed type is refused, so there is no list of dangerous types to keep
+up to date.
+
+Which records take attachments is a registry (`register`), so that audits can attach
+files to its audits and findings while incidents never imports audits: each record type
+registers who may see its records (a queryset per user) and who may add files to one.
+Incidents register themselves below; audits registers Audit and Finding in
+audits/attachments.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import Http404
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from .exceptions import NotPermitted, RecordClosed
+from .models import Attachment, Incident
+from .roles import Role, has_role
+
+# ---------------------------------------------------------------------------
+# Types
+
+
+@dataclass(frozen=True)
+class FileType:
+    key: str
+    mime_type: str
+    extensions: tuple[str, ...]
+
+
+PDF = FileType("pdf", "application/pdf", (".pdf",))
+PNG = FileType("png", "image/png", (".png",))
+JPEG = FileType("jpeg", "image/jpeg", (".jpg", ".jpeg"))
+GIF = FileType("gif", "image/gif", (".gif",))
+DOCX = FileType("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", (".docx",))
+XLSX = FileType("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (".xlsx",))
+PPTX = FileType("pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation", (".pptx",))
+TEXT = FileType("text", "text/plain", (".txt", ".log"))
+CSV = FileType("csv", "text/csv", (".csv",))
+
+ALLOWED_TYPES = (PDF, PNG, JPEG, GIF, DOCX, XLSX, PPTX, TEXT, CSV)
+ALLOWED_EXTENSIONS = tuple(ext for file_type in ALLOWED_TYPES for ext in file_type.extensions)
+
+# The main part of each Office Open XML document type.
+OOXML_PARTS = (("word/", DOCX), ("xl/", XLSX), ("ppt/", PPTX))
+
+# What browsers treat as an HTML page whatever it is called (the WHATWG MIME sniffing
+# patterns), plus XML and SVG, which can carry scripts too.
+_MARKUP = re.compile(
+    rb"^\s*<(?:!doctype\s+html|html|head|body|script|iframe|h1|div|font|table|a|style|title|b|br|p|svg|\?xml|!--)"
+    rb"(?:[\s>/]|$)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Detected:
+    file_type: FileType
+    charset: str = ""
+
+    @property
+    def mime_type(self) -> str:
+        return f"{self.file_type.mime_type}; charset={self.charset}" if self.charset else self.file_type.mime_type
+
+
+def max_size_mb() -> str:
+    """The limit in MB as people write it: 20, 0.5."""
+    return f"{settings.ATTACHMENT_MAX_BYTES / (1024 * 1024):.1f}".removesuffix(".0")
+
+
+def _allowed_list() -> str:
+    return "PDF, PNG, JPEG, GIF, Word (.docx), Excel (.xlsx), PowerPoint (.pptx), " + _("text") + " (.txt, .csv)"
+
+
+def _text_charset(data: bytes) -> str | None:
+    """'utf-8' or 'shift_jis' when the bytes are text in one of them, else None."""
+    if b"\x00" in data:
+        return None
+    # Other control characters than tab, line feed, form feed and carriage return (and the
+    # old end-of-file mark 0x1A some Windows tools append) are binary, not text.
+    if re.search(rb"[\x01-\x08\x0b\x0e-\x19\x1b-\x1f\x7f]", data):
+        return None
+    for charset, codec in (("utf-8", "utf-8-sig"), ("shift_jis", "cp932")):
+        try:
+            data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        return charset
+    return None
+
+
+def _ooxml_type(file) -> FileType | None:
+    """DOCX, XLSX or PPTX when the ZIP holds [Content_Types].xml and that kind's main part."""
+    try:
+        with zipfile.ZipFile(file) as archive:
+            names = archive.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return None
+    if "[Content_Types].xml" not in names:
+        return None
+    if any(name.lower().endswith("vbaproject.bin") for name in names):
+        return None  # macros: a .docm/.xlsm renamed to .docx
+    for prefix, file_type in OOXML_PARTS:
+        if any(name.startswith(prefix) for name in names):
+            return file_type
+    return None
+
+
+def detect_type(file) -> Detected | None:
+    """The allowed type the file's bytes are, or None. Reads the file; leaves it at 0."""
+    file.seek(0)
+    head = file.read(2048)
+    file.seek(0)
+    try:
+        if head.startswith(b"%PDF-"):
+            return Detected(PDF)
+        if head.startswith(b"\x89PNG\r\n\x1a\n"):
+            return Detected(PNG)
+        if head.startswith(b"\xff\xd8\xff"):
+            return Detected(JPEG)
+        if head.startswith((b"GIF87a", b"GIF89a")):
+            return Detected(GIF)
+        if head.startswith(b"PK\x03\x04"):
+            file_type = _ooxml_type(file)
+            return Detected(file_type) if file_type else None
+        if not head or _MARKUP.match(head.removeprefix(b"\xef\xbb\xbf")) or head.startswith(b"#!"):
+            return None  # empty, an HTML/XML page, or a script
+        data = file.read()
+        charset = _text_charset(data)
+        return Detected(TEXT, charset) if charset else None
+    finally:
+        file.seek(0)
+
+
+def validate_upload(file) -> Detected:
+    """The detected type of an upload, or a ValidationError {"file": [the reason]}."""
+    limit = settings.ATTACHMENT_MAX_BYTES
+    size = file.size
+    if size is None:
+        raise ValidationError({"file": [_("The file could not be read.")]})
+    if size > limit:
+        raise ValidationError({"file": [
+            _("The file is too large (%(size)s MB). The limit is %(limit)s MB per file.") % {
+                # Rounded up, so that a file just over the limit never reads as within it.
+                "size": f"{math.ceil(size * 10 / (1024 * 1024)) / 10:.1f}", "limit": max_size_mb(),
+            }
+        ]})
+    if size == 0:
+        raise ValidationError({"file": [_("The file is empty.")]})
+    name = os.path.basename(file.name or "")
+    extension = os.path.splitext(name)[1].lower()
+    detected = detect_type(file)
+    if detected is None:
+        raise ValidationError({"file": [
+            _("This type of file is not accepted: its content is none of the allowed types (%(allowed)s).")
+            % {"allowed": _allowed_list()}
+        ]})
+    file_type = detected.file_type
+    extensions = (*TEXT.extensions, *CSV.extensions) if file_type is TEXT else file_type.extensions
+    if extension not in extensions:
+        raise ValidationError({"file": [
+            _("The file's name (%(extension)s) does not match its content (%(type)s): rename it or choose "
+              "the right file.") % {"extension": extension or _("no extension"), "type": file_type.key.upper()}
+        ]})
+    if extension in CSV.extensions:
+        detected = Detected(CSV, detected.charset)
+    return detected
+
+
+def clean_name(name: str) -> str:
+    """The original name without any folder, control characters or excess length."""
+    name = os.path.basename((name or "").replace("\\", "/"))
+    name = re.sub(r"[\x00-\x1f\x7f]", "", name).strip() or "file"
+    stem, extension = os.path.splitext(name)
+    return stem[: 255 - len(extension)] + extension
+
+
+# ---------------------------------------------------------------------------
+# Which records take attachments
+
+
+@dataclass(frozen=True)
+class RecordRules:
+    # The records of this type a user may see (and so download their attachments).
+    visible_to: Callable[..., QuerySet]
+    # check_add(record, user) raises NotPermitted or RecordClosed, with the reason, unless
+    # the user may attach a file to the record now.
+    check_add: Callable[..., None]
+    # The record's page, where the upload form and the list are.
+    detail_url: Callable[..., str]
+
+
+_REGISTRY: dict[type, RecordRules] = {}
+
+
+def register(model: type, *, visible_to, check_add, detail_url) -> None:
+    """Let `model`'s records take attachments (idempotent)."""
+    _REGISTRY[model] = RecordRules(visible_to=visible_to, check_add=check_add, detail_url=detail_url)
+
+
+def registered_models() -> list[type]:
+    return list(_REGISTRY)
+
+
+def rules_for(model: type) -> RecordRules:
+    try:
+        return _REGISTRY[model]
+    except KeyError:
+        raise LookupError(f"{model.__name__} records do not take attachments (incidents.attachments.register)") \
+            from None
+
+
+def record_key(model_or_record) -> str:
+    """"incidents.incident": how URLs name a record type."""
+    return model_or_record._meta.label_lower
+
+
+def model_for_key(key: str) -> type | None:
+    return next((model for model in _REGISTRY if record_key(model) == key), None)
+
+
+def upload_url(record) -> str:
+    return reverse("attachment_upload", args=[record_key(record), record.pk])
+
+
+def can_see(record, user) -> bool:
+    return rules_for(type(record)).visible_to(user).filter(pk=record.pk).exists()
+
+
+def can_add(record, user) -> bool:
+    try:
+        rules_for(type(record)).check_add(record, user)
+    except (NotPermitted, RecordClosed):
+        return False
+    return True
+
+
+def attachments_of(record) -> QuerySet[Attachment]:
+    return Attachment.objects.filter(
+        content_type=ContentType.objects.get_for_model(type(record)), object_id=record.pk
+    ).select_related("uploaded_by")
+
+
+# ---------------------------------------------------------------------------
+# Services
+
+
+def attachment_add(*, record, by, file, description: str = "") -> Attachment:
+    """Store an evidence file for `record`, uploaded by `by`.
+
+    Raises NotPermitted (403) or RecordClosed (409) when `by` may not add a file to the
+    record now, ValidationError {"file": …} (400) when the file is too large or not an
+    allowed type; nothing is stored then.
+    """
+    rules = rules_for(type(record))
+    if not rules.visible_to(by).filter(pk=record.pk).exists():
+        raise NotPermitted(_("You may only attach files to records you can see."))
+    rules.check_add(record, by)
+    detected = validate_upload(file)
+    digest = hashlib.sha256()
+    for chunk in file.chunks():
+        digest.update(chunk)
+    file.seek(0)
+    attachment = Attachment(
+        content_type=ContentType.objects.get_for_model(type(record)),
+        object_id=record.pk,
+        original_name=clean_name(file.name),
+        mime_type=detected.mime_type,
+        size=file.size,
+        sha256=digest.hexdigest(),
+        description=description.strip()[:500],
+        uploaded_by=by,
+    )
+    attachment.file.save("upload", file, save=False)
+    try:
+        with transaction.atomic():
+            attachment.full_clean()
+            attachment.save()
+    except BaseException:
+        attachment.file.storage.delete(attachment.file.name)
+        raise
+    return attachment
+
+
+def attachment_for_download(*, pk: int, user) -> Attachment:
+    """The attachment, if `user` may see the record it belongs to; otherwise Http404."""
+    attachment = Attachment.objects.select_related("content_type").filter(pk=pk).first()
+    if attachment is None:
+        raise Http404
+    model = attachment.content_type.model_class()
+    if model not in _REGISTRY or not _REGISTRY[model].visible_to(user).filter(pk=attachment.object_id).exists():
+        raise Http404
+    return attachment
+
+
+# ---------------------------------------------------------------------------
+# Incidents
+
+
+def _incident_check_add(incident: Incident, user) -> None:
+    """Anyone who can see the incident may add evidence while it is open; the PMS manager always."""
+    if incident.is_open or has_role(user, Role.PMS_MANAGER):
+        return
+    raise RecordClosed(_("Files can no longer be added: the incident is closed or dismissed."))
+
+
+register(
+    Incident,
+    visible_to=lambda user: Incident.objects.visible_to(user),
+    check_add=_incident_check_add,
+    detail_url=lambda incident: reverse("incident_detail", args=[incident.pk]),
+)

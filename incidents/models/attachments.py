@@ -1,0 +1,71 @@
+"""Evidence files (添付資料) of incidents, audits and findings: one generic model.
+
+The record an attachment belongs to is a generic relation (content type + object id), so
+the audits app attaches files to its audits and findings without incidents importing
+audits. Which records take attachments, and who may see and add them, is registered in
+incidents.attachments.
+
+The file itself is stored through Django's storage API (default_storage) under an
+unguessable name, `attachments/<uuid4>`, with no extension and nothing of the original
+name. It is never served from a URL of the storage (MEDIA_URL is not routed): it is
+downloaded through the view `/attachments/<pk>/`, which checks that the user may see the
+record first. The model keeps the original name, the type detected from the content, the
+size and the SHA-256 of the bytes stored.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+ATTACHMENT_DIRECTORY = "attachments"
+
+
+def attachment_storage_name(instance, filename: str) -> str:
+    """attachments/<uuid4>: the original name (kept on the row) never reaches the storage."""
+    return f"{ATTACHMENT_DIRECTORY}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    # The record the file is evidence for (an incident, an audit, a finding).
+    content_type = models.ForeignKey(
+        ContentType, verbose_name=_("record type"), on_delete=models.PROTECT, related_name="+"
+    )
+    object_id = models.PositiveBigIntegerField(_("record id"))
+    record = GenericForeignKey("content_type", "object_id")
+
+    file = models.FileField(_("file"), upload_to=attachment_storage_name, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=255)
+    # Detected from the bytes (incidents.attachments.detect_type), never taken from the
+    # browser or the extension; sent back as the download's Content-Type.
+    mime_type = models.CharField(_("type"), max_length=120)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    description = models.CharField(_("description"), max_length=500, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        indexes = [models.Index(fields=["content_type", "object_id"], name="attachment_record")]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def size_display(self) -> str:
+        """1.2 MB, 34 KB, 512 B."""
+        if self.size >= 1024 * 1024:
+            return f"{self.size / (1024 * 1024):.1f} MB"
+        if self.size >= 1024:
+            return f"{self.size / 1024:.0f} KB"
+        return f"{self.size} B"

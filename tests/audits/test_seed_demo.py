@@ -1,0 +1,221 @@
+"""`manage.py seed_demo` with the audits app: a fiscal year of audits in every state, findings
+of every grade in every state with their actions, one department left unaudited; idempotent."""
+
+import datetime as dt
+import re
+from collections import defaultdict
+from io import StringIO
+
+import pytest
+import time_machine
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.utils import timezone, translation
+from django_fsm_log.models import StateLog
+
+from audits.fiscal import fiscal_year_bounds, fiscal_year_of
+from audits.management.commands.seed_demo import Command as AuditsSeedCommand
+from audits.models import (
+    NONCONFORMITIES,
+    Audit,
+    AuditKind,
+    AuditState,
+    ChecklistItem,
+    Finding,
+    FindingState,
+    Grade,
+)
+from audits.selectors import programme
+from incidents.clocks import JAPAN
+from incidents.management.commands.seed_demo import Command as IncidentsSeedCommand
+from incidents.models import Action, ActionState, ReferenceCounter, department_of
+from incidents.roles import Role, has_role
+from incidents.selectors import trail
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "demo-pass-2026"
+
+
+def seed() -> str:
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def snapshot() -> dict:
+    return {
+        "audits": sorted(Audit.objects.values_list("reference", "title", "state", "planned_start", "updated_at")),
+        "findings": sorted(Finding.objects.values_list("reference", "grade", "state", "updated_at")),
+        "checklist": sorted(ChecklistItem.objects.values_list("audit__reference", "requirement__clause", "result")),
+        "actions": sorted(Action.objects.values_list("reference", "state", "updated_at")),
+        "trail": StateLog.objects.count(),
+        "counters": sorted(ReferenceCounter.objects.values_list("prefix", "year", "last_number")),
+        "users": sorted(get_user_model().objects.values_list("username", "password")),
+    }
+
+
+@pytest.fixture
+def seeded(db):
+    return seed()
+
+
+def this_year() -> int:
+    return fiscal_year_of(timezone.localdate())
+
+
+def test_the_command_extends_the_incidents_one():
+    assert issubclass(AuditsSeedCommand, IncidentsSeedCommand)
+    assert [demo.username for demo in AuditsSeedCommand.demo_users][-1] == "auditor2"
+
+
+def test_seeding_twice_changes_nothing(seeded):
+    before = snapshot()
+    with translation.override("en"):
+        output = seed()
+    assert snapshot() == before
+    assert "created in this run: 0, with 0 findings." in output
+
+
+def test_a_fiscal_year_of_audits_in_every_state_and_findings_of_every_grade(seeded):
+    year = this_year()
+    audits = Audit.objects.filter(fiscal_year=year)
+    assert set(audits.values_list("state", flat=True)) == set(AuditState.values)
+    assert set(audits.values_list("kind", flat=True)) == set(AuditKind.values)
+    findings = Finding.objects.filter(audit__fiscal_year=year)
+    assert set(findings.values_list("grade", flat=True)) == set(Grade.values)
+    assert set(findings.values_list("state", flat=True)) == set(FindingState.values)
+    # Several grades are in several states.
+    states_by_grade = defaultdict(set)
+    for grade, state in findings.values_list("grade", "state"):
+        states_by_grade[grade].add(state)
+    assert all(len(states) >= 2 for states in states_by_grade.values())
+    assert StateLog.objects.filter(transition="reject", content_type__model="finding").exists()
+    first, last = fiscal_year_bounds(year)
+    for audit in audits:
+        assert first <= audit.planned_start <= audit.planned_end <= last
+
+
+def test_one_department_is_left_unaudited(seeded):
+    statuses = {row["department"].code: row["status"] for row in programme(year=this_year())}
+    assert statuses == {"SALES": "done", "CS": "done", "HR": "done", "IT": "done", "PMS": "done", "GA": "none"}
+    # Its only audit of the year was cancelled.
+    assert set(Audit.objects.filter(departments__code="GA").values_list("state", flat=True)) == {"cancelled"}
+
+
+def test_checklists_are_filled_in_as_the_state_implies(seeded):
+    for audit in Audit.objects.all():
+        results = list(audit.checklist.values_list("result", flat=True))
+        assert results, audit
+        if audit.state in (AuditState.REPORTED, AuditState.CLOSED):
+            assert all(results), audit
+            assert audit.conclusion.strip()
+        elif audit.state == AuditState.FIELDWORK:
+            assert any(results) and not all(results), audit
+        else:
+            assert not any(results), audit
+        if audit.state == AuditState.CANCELLED:
+            assert audit.cancel_reason.strip()
+    # A nonconforming result always has its finding.
+    for item in ChecklistItem.objects.filter(result="nonconforming"):
+        assert Finding.objects.filter(checklist_item=item, grade__in=NONCONFORMITIES).exists(), item
+
+
+def test_independence_is_respected(seeded):
+    User = get_user_model()
+    for audit in Audit.objects.prefetch_related("departments", "auditors"):
+        assert not audit.independence_problems(), audit
+        if audit.kind == AuditKind.INTERNAL:
+            scope = set(audit.departments.values_list("pk", flat=True))
+            for member in audit.team():
+                assert department_of(member).pk not in scope, (audit, member)
+    lead = User.objects.get(username="auditlead")
+    assert has_role(lead, Role.AUDIT_LEAD) and not has_role(lead, Role.PMS_MANAGER)
+    assert not User.objects.filter(groups__name=Role.AUDIT_LEAD).filter(groups__name=Role.PMS_MANAGER).exists()
+    auditor2 = User.objects.get(username="auditor2")
+    assert (auditor2.last_name, auditor2.first_name, department_of(auditor2).code) == ("松本", "亮", "IT")
+    assert has_role(auditor2, Role.AUDITOR)
+
+
+def test_findings_carry_their_corrective_actions(seeded):
+    for finding in Finding.objects.all():
+        actions = list(finding.actions.all())
+        if finding.grade in NONCONFORMITIES and finding.state != FindingState.OPEN:
+            assert actions, finding
+        if finding.state == FindingState.CLOSED and finding.grade in NONCONFORMITIES:
+            assert {a.state for a in actions} == {ActionState.EFFECTIVE}, finding
+            closer = trail(finding).get(transition="close").by_id
+            assert closer != finding.responded_by_id
+            assert closer not in finding.implementer_ids()
+        if finding.state == FindingState.VERIFYING:
+            assert {a.state for a in actions} <= {ActionState.IMPLEMENTED, ActionState.EFFECTIVE}
+        if finding.state in (FindingState.RESPONDED, FindingState.ACCEPTED, FindingState.VERIFYING):
+            assert finding.cause.strip() and finding.plan.strip() and finding.responded_by is not None
+        for action in actions:
+            assert action.department == finding.department
+            assert action.owner_id != action.verifier_id
+    assert Finding.objects.filter(state=FindingState.CLOSED).exclude(grade__in=NONCONFORMITIES).exists()
+
+
+def test_every_state_is_reached_through_the_trail_and_dated_in_order(seeded):
+    now = timezone.now()
+    first, _last = fiscal_year_bounds(this_year())
+    for record in [*Audit.objects.all(), *Finding.objects.all()]:
+        entries = list(trail(record))
+        times = [entry.timestamp for entry in entries]
+        assert times == sorted(times), record
+        assert times[0] == record.created_at, record
+        assert times[-1] == record.updated_at <= now, record
+        assert timezone.localdate(times[0]) >= first, record
+        assert entries[0].source_state is None
+        assert entries[-1].state == record.state, record
+        for before, after in zip(entries, entries[1:], strict=False):
+            assert after.source_state == before.state, record
+    for audit in Audit.objects.exclude(state__in=["planned", "cancelled"]):
+        assert audit.started_at == trail(audit).get(transition="start").timestamp
+    for item in ChecklistItem.objects.exclude(result=""):
+        assert item.audit.started_at <= item.recorded_at <= now
+
+
+def test_references_are_in_date_order_without_gaps(seeded):
+    for model, prefix, width in ((Audit, "AUD", 2), (Finding, "FND", 4), (Action, "ACT", 4)):
+        numbers = defaultdict(list)
+        references = list(model.objects.order_by("created_at", "pk").values_list("reference", flat=True))
+        for reference in references:
+            _prefix, year, number = reference.split("-")
+            assert _prefix == prefix and len(number) == width, reference
+            numbers[int(year)].append(int(number))
+        for year, taken in numbers.items():
+            assert taken == list(range(1, len(taken) + 1)), (prefix, year)
+            assert ReferenceCounter.objects.get(prefix=prefix, year=year).last_number == len(taken)
+
+
+def test_the_summary_and_the_second_auditor_in_the_logins_table(db, client):
+    with translation.override("en"):
+        output = seed()
+    assert re.search(rf"^\s+auditor2\s+{PASSWORD}\s", output, re.MULTILINE)
+    assert re.search(r"^Departments not audited in fiscal year \d{4}: 総務部$", output, re.MULTILINE)
+    assert re.search(r"^Audits by state: Planned 1, Fieldwork 1, Reported 1, Closed 2, Cancelled 1$", output,
+                     re.MULTILINE)
+    assert client.login(username="auditor2", password=PASSWORD)
+
+
+@pytest.mark.parametrize("moment", [
+    dt.datetime(2027, 4, 1, 0, 30, tzinfo=JAPAN),  # the first minutes of a fiscal year
+    dt.datetime(2027, 4, 3, 8, 0, tzinfo=JAPAN),  # two days in
+    dt.datetime(2027, 3, 31, 23, 50, tzinfo=JAPAN),  # the last minutes of one
+])
+def test_it_can_be_seeded_on_any_day_of_the_fiscal_year(db, moment):
+    with time_machine.travel(moment, tick=False):
+        seed()
+        year = fiscal_year_of(timezone.localdate())
+        first, last = fiscal_year_bounds(year)
+        audits = Audit.objects.filter(fiscal_year=year)
+        assert audits.count() == 6
+        assert set(audits.values_list("state", flat=True)) == set(AuditState.values)
+        assert all(first <= a.planned_start <= a.planned_end <= last for a in audits)
+        assert StateLog.objects.filter(timestamp__gt=timezone.now()).count() == 0
+        for record in [*audits, *Finding.objects.all()]:
+            times = [entry.timestamp for entry in trail(record)]
+            assert times == sorted(times), record
+            assert timezone.localdate(times[0]) >= first, record
