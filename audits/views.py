@@ -94,13 +94,10 @@ def programme(request: HttpRequest, year: int | None = None) -> HttpResponse:
 def audit_list(request: HttpRequest) -> HttpResponse:
     if not _sees_audits(request.user):
         raise Http404
-    filterset = AuditListFilter(_filter_data(request), queryset=selectors.audit_list(user=request.user),
-                                request=request)
-    page = _paginate(request, filterset.qs)
-    return render(request, "audits/audit_list.html", {
-        "filter": filterset, "page": page, "query": _filter_data(request).urlencode(),
-        "can_plan": _may_plan(request.user),
-    })
+    return incident_views.filtered_list(
+        request, filter_class=AuditListFilter, queryset=selectors.audit_list(user=request.user),
+        template="audits/audit_list.html", can_plan=_may_plan(request.user),
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -248,13 +245,10 @@ def checklist_record(request: HttpRequest, pk: int, item_pk: int) -> HttpRespons
 def finding_list(request: HttpRequest) -> HttpResponse:
     if not _sees_audits(request.user):
         raise Http404
-    filterset = FindingListFilter(_filter_data(request), queryset=selectors.finding_list(user=request.user),
-                                  request=request)
-    page = _paginate(request, filterset.qs)
-    return render(request, "audits/finding_list.html", {
-        "filter": filterset, "page": page, "query": _filter_data(request).urlencode(),
-        "heads_department": bool(headed_department_ids(request.user)),
-    })
+    return incident_views.filtered_list(
+        request, filter_class=FindingListFilter, queryset=selectors.finding_list(user=request.user),
+        template="audits/finding_list.html", heads_department=bool(headed_department_ids(request.user)),
+    )
 
 
 @login_required

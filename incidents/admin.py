@@ -101,6 +101,25 @@ class PMSOfficeAccessMixin:
         return super().has_change_permission(request, obj) or _is_pms_office(request)
 
 
+class PMSOfficeReadOnlyMixin:
+    """Records the system writes: the PMS office may look; nobody adds, changes or deletes."""
+
+    def has_module_permission(self, request):
+        return super().has_module_permission(request) or _is_pms_office(request)
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) or _is_pms_office(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 # ---------------------------------------------------------------------------
 # Organisation and users
 
@@ -737,7 +756,7 @@ class TrackClockFilter(admin.SimpleListFilter):
 
 
 @admin.register(ReportingTrack)
-class ReportingTrackAdmin(TrackDisplayMixin, TransitionAdminMixin, admin.ModelAdmin):
+class ReportingTrackAdmin(PMSOfficeReadOnlyMixin, TrackDisplayMixin, TransitionAdminMixin, admin.ModelAdmin):
     """Read-only: a report changes only by its transitions (file, not required), through the
     services like everywhere else; the system withdraws and reinstates reports when the
     incident's classification changes."""
@@ -766,20 +785,6 @@ class ReportingTrackAdmin(TrackDisplayMixin, TransitionAdminMixin, admin.ModelAd
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user)
 
-    def has_module_permission(self, request):
-        return super().has_module_permission(request) or _is_pms_office(request)
-
-    def has_view_permission(self, request, obj=None):
-        return super().has_view_permission(request, obj) or _is_pms_office(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def transition_summary(self, record) -> str:
         return gettext("Target %(target)s, limit %(limit)s (Japan time): %(left)s.") % {
@@ -788,7 +793,7 @@ class ReportingTrackAdmin(TrackDisplayMixin, TransitionAdminMixin, admin.ModelAd
 
 
 @admin.register(SentReminder)
-class SentReminderAdmin(admin.ModelAdmin):
+class SentReminderAdmin(PMSOfficeReadOnlyMixin, admin.ModelAdmin):
     """The log of `send_reminders`: what was sent, to whom, when. Written by the command only."""
 
     list_display = ["sent_at", "recipient", "subject"]
@@ -799,17 +804,3 @@ class SentReminderAdmin(admin.ModelAdmin):
     fields = ["sent_at", "recipient", "subject", "key"]
     readonly_fields = fields
 
-    def has_module_permission(self, request):
-        return super().has_module_permission(request) or _is_pms_office(request)
-
-    def has_view_permission(self, request, obj=None):
-        return super().has_view_permission(request, obj) or _is_pms_office(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -240,13 +240,19 @@ def home(request: HttpRequest) -> HttpResponse:
 # Incidents
 
 
+def filtered_list(request: HttpRequest, *, filter_class, queryset, template: str, **context) -> HttpResponse:
+    """A list page: the filter bar, one page of the filtered rows, links that keep the filters."""
+    data = _filter_data(request)
+    filterset = filter_class(data, queryset=queryset, request=request)
+    return render(request, template, {
+        "filter": filterset, "page": _paginate(request, filterset.qs), "query": data.urlencode(), **context,
+    })
+
+
 @login_required
 def incident_list(request: HttpRequest) -> HttpResponse:
-    filterset = IncidentListFilter(_filter_data(request), queryset=selectors.incident_list(user=request.user))
-    page = _paginate(request, filterset.qs)
-    return render(request, "incidents/incident_list.html", {
-        "filter": filterset, "page": page, "query": _filter_data(request).urlencode(),
-    })
+    return filtered_list(request, filter_class=IncidentListFilter, queryset=selectors.incident_list(user=request.user),
+                         template="incidents/incident_list.html")
 
 
 @login_required
@@ -363,11 +369,8 @@ def _edit(request: HttpRequest, record, *, form_class, check, update, template: 
 
 @login_required
 def action_list(request: HttpRequest) -> HttpResponse:
-    filterset = ActionListFilter(_filter_data(request), queryset=selectors.action_list(user=request.user))
-    page = _paginate(request, filterset.qs)
-    return render(request, "incidents/action_list.html", {
-        "filter": filterset, "page": page, "query": _filter_data(request).urlencode(),
-    })
+    return filtered_list(request, filter_class=ActionListFilter, queryset=selectors.action_list(user=request.user),
+                         template="incidents/action_list.html")
 
 
 @login_required
