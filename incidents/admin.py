@@ -49,6 +49,7 @@ from .exceptions import ConcurrentChange, ConditionsNotMet, NotPermitted, Unknow
 from .models import (
     Action,
     ActionState,
+    Attachment,
     CauseCategory,
     Department,
     EventClass,
@@ -804,3 +805,21 @@ class SentReminderAdmin(PMSOfficeReadOnlyMixin, admin.ModelAdmin):
     fields = ["sent_at", "recipient", "subject", "key"]
     readonly_fields = fields
 
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(PMSOfficeReadOnlyMixin, admin.ModelAdmin):
+    """Evidence files, to look up; uploads go through the record's page. The stored file is
+    never linked directly: downloads go through the view that checks who may see the record."""
+
+    list_display = ["uploaded_at", "original_name", "content_type", "object_id", "mime_type", "size", "uploaded_by"]
+    list_select_related = ["uploaded_by", "content_type"]
+    list_filter = ["content_type", "mime_type"]
+    search_fields = ["original_name", "description", "sha256"]
+    fields = ["original_name", "download", "content_type", "object_id", "mime_type", "size", "sha256",
+              "description", "uploaded_by", "uploaded_at"]
+    readonly_fields = fields
+
+    @admin.display(description=_("download"))
+    def download(self, obj):
+        return format_html('<a href="{}">{}</a>', reverse("attachment_download", args=[obj.pk]), obj.original_name)

@@ -109,6 +109,12 @@ def test_every_admin_page_loads_for_a_superuser(admin_client, superuser, inciden
     ActionFactory(incident=incident, department=sales, owner=head, verifier=manager, created_by=manager)
     Token.objects.create(user=superuser)
     SentReminder.objects.create(key="track:1:overdue:1", recipient=manager, subject="【期限超過】")
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from incidents.attachments import attachment_add
+    from incidents.models import Attachment
+
+    attachment_add(record=incident, by=manager, file=SimpleUploadedFile("memo.txt", "確認メモ".encode()))
     client = admin_client(superuser)
     assert client.get(reverse("admin:index")).status_code == 200
     for model, model_admin in admin.site._registry.items():
@@ -118,8 +124,8 @@ def test_every_admin_page_loads_for_a_superuser(admin_client, superuser, inciden
         response = client.get(reverse("admin:{}_{}_changelist".format(*info)))
         assert response.status_code == 200, model
         response = client.get(reverse("admin:{}_{}_add".format(*info)))
-        # Reporting tracks and sent reminders are written by the system only.
-        assert response.status_code == (200 if model not in (ReportingTrack, SentReminder) else 403), model
+        # Reporting tracks, sent reminders and evidence files are not added in the admin.
+        assert response.status_code == (200 if model not in (ReportingTrack, SentReminder, Attachment) else 403), model
         record = model_admin.get_queryset(response.wsgi_request).first()
         assert record is not None, f"no {model.__name__} to open"
         response = client.get(reverse("admin:{}_{}_change".format(*info), args=[record.pk]))

@@ -406,3 +406,21 @@ def test_the_upload_view_hides_what_the_user_may_not_see(client, other_staff, in
     assert client.post(f"/attachments/upload/auth.user/{other_staff.pk}/",
                        {"file": upload("a.pdf", pdf_bytes())}).status_code == 404
     assert client.get(url).status_code == 405
+
+
+def test_the_admin_lists_attachments_without_linking_the_stored_file(client, manager, staff):
+    from django.urls import reverse
+
+    from incidents import attachments
+    from tests.incidents.factories import reported_incident
+
+    manager.is_staff = True
+    manager.save()
+    incident = reported_incident(staff)
+    upload = SimpleUploadedFile("証跡.pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n")
+    attachment = attachments.attachment_add(record=incident, by=staff, file=upload)
+    client.force_login(manager)
+    assert client.get(reverse("admin:incidents_attachment_changelist")).status_code == 200
+    page = client.get(reverse("admin:incidents_attachment_change", args=[attachment.pk])).content.decode()
+    assert reverse("attachment_download", args=[attachment.pk]) in page
+    assert attachment.file.name not in page
