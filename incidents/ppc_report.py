@@ -115,6 +115,7 @@ def _prevention(incident: Incident) -> tuple[str, bool]:
 def build_ppc_report(incident: Incident) -> PPCReport:
     tracks = {track.kind: track for track in incident.tracks.all()}
     prevention, prevention_empty = _prevention(incident)
+    subject_response = _subject_response(incident, tracks)
     items = [
         ReportItem(1, "overview", "概要", _overview(incident), not incident.description.strip()),
         ReportItem(2, "data_items", "漏えい等が発生し、又は発生したおそれがある個人データの項目",
@@ -124,8 +125,8 @@ def build_ppc_report(incident: Incident) -> PPCReport:
         ReportItem(4, "cause", "原因", _cause(incident), not incident.root_cause.strip()),
         ReportItem(5, "secondary_harm", "二次被害又はそのおそれの有無及びその内容",
                    _or_missing(incident.secondary_harm), not incident.secondary_harm.strip()),
-        ReportItem(6, "subject_response", "本人への対応の実施状況", _subject_response(incident, tracks),
-                   _subject_response(incident, tracks) == NOT_ENTERED),
+        ReportItem(6, "subject_response", "本人への対応の実施状況", subject_response,
+                   subject_response == NOT_ENTERED),
         ReportItem(7, "publication", "公表の実施状況", _or_missing(incident.publication),
                    not incident.publication.strip()),
         ReportItem(8, "recurrence_prevention", "再発防止のための措置", prevention, prevention_empty),
