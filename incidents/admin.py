@@ -555,7 +555,7 @@ class IncidentAdmin(StateMachineAdmin):
     list_filter = ["state", "kind", "severity", "reportable", "department", "event_class", "cause"]
     search_fields = ["reference", "title", "description"]
     date_hierarchy = "discovered_at"
-    readonly_fields = ("reporter", "reportable", "reportable_reasons_display", "rule_set", "closed_at")
+    readonly_fields = ("reporter", "reportable", "reportable_reasons_display", "rule_set", "contained_at", "closed_at")
     transition_only_fields = ("dismissal_reason",)
     inlines = [ReportingTrackInline]
 
@@ -590,7 +590,7 @@ class IncidentAdmin(StateMachineAdmin):
                 "description": _("The items of the report that the classification and the response above do "
                                  "not already hold. The reports owed and their clocks are listed below."),
             }),
-            (_("Trail"), {"fields": ["created_at", "updated_at", "closed_at", "trail_display"]}),
+            (_("Trail"), {"fields": ["created_at", "updated_at", "contained_at", "closed_at", "trail_display"]}),
         ]
 
     def get_inline_instances(self, request, obj=None):

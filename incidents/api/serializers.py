@@ -286,7 +286,7 @@ class IncidentSerializer(ModelSerializer):
             "data_in_collection", "strongly_encrypted", "entrusted_by", "reportable", "reportable_reasons",
             "rule_set", "tracks", "root_cause", "containment_summary", "correction_taken", "secondary_harm",
             "subject_response", "publication", "recurrence_prevention", "other_information", "dismissal_reason",
-            "created_at", "updated_at", "closed_at",
+            "created_at", "updated_at", "contained_at", "closed_at",
         ]
         read_only_fields = fields
 

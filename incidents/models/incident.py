@@ -238,6 +238,7 @@ class Incident(StateMachineRecord):
     )
     created_at = models.DateTimeField(_("reported at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    contained_at = models.DateTimeField(_("contained at"), null=True, blank=True, editable=False)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
 
     objects = IncidentQuerySet.as_manager()
@@ -325,6 +326,7 @@ class Incident(StateMachineRecord):
                 conditions=[condition(_has_containment)], permission=permission(_runs_response))
     def contain(self, by=None, description=None):
         """The spread of harm has been stopped."""
+        self.contained_at = timezone.now()
 
     @fsm_log_by
     @fsm_log_description

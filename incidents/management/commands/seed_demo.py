@@ -876,7 +876,7 @@ class Command(BaseCommand):
             raise CommandError(f"Demo data error in “{story.title if story else record}”, step {name}: "
                                + " ".join(map(str, error.problems))) from None
         dates = {
-            "close": {"closed_at": when}, "dismiss": {"closed_at": when},
+            "contain": {"contained_at": when}, "close": {"closed_at": when}, "dismiss": {"closed_at": when},
             "implement": {"implemented_at": when}, "verify_effective": {"verified_at": when},
         }.get(name)
         if dates:
