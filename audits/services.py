@@ -10,14 +10,28 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from incidents import services as incident_services
-from incidents.exceptions import NotPermitted, RecordClosed
-from incidents.models import Action, headed_department_ids
+from incidents.exceptions import ConditionsNotMet, NotPermitted, RecordClosed, TransitionNotAvailable
+from incidents.models import Action, ActionKind, department_of, headed_department_ids
 from incidents.roles import Role, has_role
-from incidents.services import TransitionSpec, log_creation, next_reference
+from incidents.services import TransitionSpec, action_insert, log_creation, next_reference, transition_record
 
 from . import attachments  # noqa: F401  (registers audits and findings for evidence files)
+from .fiscal import fiscal_year_bounds, fiscal_year_of
 from .independence import independence_problems
-from .models import Audit, AuditKind, AuditState, ChecklistItem, ChecklistResult, Finding, FindingState, Grade
+from .models import (
+    Audit,
+    AuditKind,
+    AuditState,
+    ChecklistItem,
+    ChecklistResult,
+    Finding,
+    FindingState,
+    Grade,
+    Review,
+    ReviewDecision,
+    ReviewState,
+)
+from .models.review import TEXT_INPUTS, _approves_independently
 
 AUDIT_TRANSITIONS = {
     spec.name: spec
@@ -40,9 +54,22 @@ FINDING_TRANSITIONS = {
     ]
 }
 
+REVIEW_TRANSITIONS = {
+    spec.name: spec
+    for spec in [
+        TransitionSpec("submit", _("Submit to top management")),
+        TransitionSpec("return_for_revision", _("Return for revision"), comment_required=True, danger=True),
+        # Its decisions come with it: take it through review_approve.
+        TransitionSpec("approve", _("Approve with decisions"), ("conclusion", "held_on", "attendees")),
+    ]
+}
+
 incident_services.TRANSITIONS[Audit] = AUDIT_TRANSITIONS
 incident_services.TRANSITIONS[Finding] = FINDING_TRANSITIONS
-incident_services.SYSTEM_TRAIL_LABELS.update({"plan": _("Audit planned"), "raise": _("Finding raised")})
+incident_services.TRANSITIONS[Review] = REVIEW_TRANSITIONS
+incident_services.SYSTEM_TRAIL_LABELS.update({
+    "plan": _("Audit planned"), "raise": _("Finding raised"), "prepare": _("Review prepared"),
+})
 
 AUDIT_FIELDS = frozenset({"title", "kind", "planned_start", "planned_end", "lead_auditor"})
 FINDING_FIELDS = frozenset({"requirement", "department", "grade", "description", "evidence"})
@@ -204,3 +231,129 @@ def finding_add_action(*, finding: Finding, by, **action_data) -> Action:
         action = incident_services.action_create(by=by, **action_data)
         finding.actions.add(action)
     return action
+
+
+# ---------------------------------------------------------------------------
+# Management reviews
+
+REVIEW_FIELDS = frozenset({"period_start", "period_end", "held_on", "attendees", *TEXT_INPUTS, "improvement_notes"})
+
+
+def review_can_prepare(user) -> bool:
+    return has_role(user, Role.PMS_MANAGER)
+
+
+def _review_reference(period_start, *, exclude_pk=None) -> str:
+    """MR-FY2026 for the review of fiscal year 2026; MR-FY2026-2 for a second one."""
+    base = f"MR-FY{fiscal_year_of(period_start)}"
+    taken = set(Review.objects.filter(reference__startswith=base).exclude(pk=exclude_pk)
+                .values_list("reference", flat=True))
+    if base not in taken:
+        return base
+    number = 2
+    while f"{base}-{number}" in taken:
+        number += 1
+    return f"{base}-{number}"
+
+
+def review_create(*, by, **data) -> Review:
+    """The PMS manager opens the review of a period (by default the current fiscal year)."""
+    unknown = set(data) - REVIEW_FIELDS
+    if unknown:
+        raise ValueError(f"review_create does not set {sorted(unknown)}")
+    if not review_can_prepare(by):
+        raise NotPermitted(_("Only the PMS manager prepares the review."))
+    # By default the fiscal year of today, or of the first day given.
+    first, last = fiscal_year_bounds(fiscal_year_of(data.get("period_start") or timezone.localdate()))
+    data["period_start"] = data.get("period_start") or first
+    data["period_end"] = data.get("period_end") or last
+    with transaction.atomic():
+        review = Review(created_by=by, **data)
+        review.reference = _review_reference(review.period_start)
+        review.full_clean()
+        review.save()
+        log_creation(review, by=by, transition_name="prepare")
+    return review
+
+
+def review_update(*, review: Review, by, **data) -> Review:
+    """The PMS manager writes the inputs only people know, while the review is a draft."""
+    unknown = set(data) - REVIEW_FIELDS
+    if unknown:
+        raise ValueError(f"review_update does not change {sorted(unknown)}")
+    if review.state != ReviewState.DRAFT:
+        raise RecordClosed(_("Only a draft review can be edited: ask top management to return it for revision."))
+    if not review_can_prepare(by):
+        raise NotPermitted(_("Only the PMS manager prepares the review."))
+    with transaction.atomic():
+        for name, value in data.items():
+            setattr(review, name, value)
+        if "period_start" in data:
+            review.reference = _review_reference(review.period_start, exclude_pk=review.pk)
+        review.full_clean()
+        review.save()
+    return review
+
+
+DECISION_FIELDS = frozenset({"kind", "title", "detail", "owner", "department", "due_date", "verifier"})
+
+
+def _decision_problems(number: int, data: dict, *, by) -> list[str]:
+    """What is wrong with one decision, each message naming the decision's number."""
+    problems = []
+    owner, verifier = data.get("owner"), data.get("verifier") or by
+    if not (data.get("title") or "").strip():
+        problems.append(_("Write what was decided."))
+    if owner is None or not owner.is_active:
+        problems.append(_("Name an active user as the owner."))
+    elif owner.pk == verifier.pk:
+        problems.append(_("The owner cannot verify their own action: name another verifier."))
+    elif data.get("department") is None and department_of(owner) is None:
+        problems.append(_("Name the department: the owner belongs to none."))
+    if data.get("due_date") is None:
+        problems.append(_("Set the due date."))
+    elif data["due_date"] < timezone.localdate():
+        problems.append(_("The due date cannot be in the past."))
+    return [_("Decision %(number)d: %(problem)s") % {"number": number, "problem": p} for p in problems]
+
+
+def review_approve(*, review: Review, by, decisions: list[dict], conclusion: str, held_on=None,
+                   attendees: str | None = None, comment: str = "") -> Review:
+    """Top management approves the submitted review and records its decisions.
+
+    Each decision (what, owner, due date; optionally kind, detail, department, verifier)
+    becomes an improvement action that the next review reports on as input (a). The
+    approving executive verifies its effectiveness unless another verifier is named.
+    The decisions, the approval, its trail entry and the actions commit together.
+    """
+    if review.state != ReviewState.SUBMITTED:
+        raise TransitionNotAvailable()
+    problem = _approves_independently(review, by)
+    if problem:
+        raise NotPermitted(problem)
+    for data in decisions:
+        unknown = set(data) - DECISION_FIELDS
+        if unknown:
+            raise ValueError(f"a decision does not take {sorted(unknown)}")
+    problems = [p for number, data in enumerate(decisions, start=1) for p in _decision_problems(number, data, by=by)]
+    if problems:
+        raise ConditionsNotMet(problems=problems)
+    changes = {"conclusion": conclusion, "held_on": held_on or timezone.localdate()}
+    if attendees is not None:
+        changes["attendees"] = attendees
+    with transaction.atomic():
+        for number, data in enumerate(decisions, start=1):
+            ReviewDecision.objects.create(
+                review=review, position=number, kind=data.get("kind") or ReviewDecision.kind.field.default,
+                title=data["title"].strip(), detail=(data.get("detail") or "").strip(), owner=data["owner"],
+                department=data.get("department") or department_of(data["owner"]), due_date=data["due_date"],
+            )
+        review = transition_record(review, "approve", by=by, comment=comment, changes=changes)
+        for decision, data in zip(review.decisions.order_by("position"), decisions, strict=True):
+            decision.action = action_insert(
+                by=by, kind=ActionKind.IMPROVEMENT, title=decision.title,
+                description=decision.detail, department=decision.department, owner=decision.owner,
+                verifier=data.get("verifier") or by, due_date=decision.due_date,
+            )
+            decision.save(update_fields=["action"])
+    return review

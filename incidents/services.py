@@ -325,6 +325,15 @@ def action_create(*, by, **data) -> Action:
     if unknown:
         raise ValueError(f"action_create does not set {sorted(unknown)}")
     _check_action_target(by, department=data.get("department"), incident=data.get("incident"))
+    return action_insert(by=by, **data)
+
+
+def action_insert(*, by, **data) -> Action:
+    """Number, validate and save a new action with its first trail entry.
+
+    For callers that have checked their own rules: action_create (the PMS office or a
+    department head), an approved management review (top management's decisions).
+    """
     with transaction.atomic():
         action = Action(created_by=by, **data)
         action.reference = next_reference("ACT", 4)

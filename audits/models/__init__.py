@@ -3,8 +3,10 @@
 from .audit import Audit, AuditKind, AuditQuerySet, AuditState, ChecklistItem, ChecklistResult
 from .catalogue import Requirement, Standard
 from .finding import NONCONFORMITIES, Finding, FindingQuerySet, FindingState, Grade
+from .review import DecisionKind, Review, ReviewDecision, ReviewQuerySet, ReviewState
 
 __all__ = [
     "NONCONFORMITIES", "Audit", "AuditKind", "AuditQuerySet", "AuditState", "ChecklistItem", "ChecklistResult",
-    "Finding", "FindingQuerySet", "FindingState", "Grade", "Requirement", "Standard",
+    "DecisionKind", "Finding", "FindingQuerySet", "FindingState", "Grade", "Requirement", "Review", "ReviewDecision",
+    "ReviewQuerySet", "ReviewState", "Standard",
 ]

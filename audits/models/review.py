@@ -1,0 +1,229 @@
+"""Management reviews (マネジメントレビュー) and the decisions top management takes in them.
+
+A review covers a period, usually a fiscal year. Its inputs (ISO/IEC 27001 9.3.2 a–g,
+domain.md §2.4 and §3) come from the records, except the few that only people know (the
+text fields below). Submitting freezes the inputs as a snapshot, so what executives approve
+and what the PDF shows cannot change under them; approving records their decisions, each of
+which becomes an improvement action (audits.services.review_approve).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+from django_fsm import FSMField, transition
+from django_fsm_log.decorators import fsm_log_by, fsm_log_description
+
+from incidents.models import Department, StateMachineRecord
+from incidents.roles import Role, has_role, sees_everything
+from incidents.workflow import condition, permission
+
+
+class ReviewState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", pgettext_lazy("review state", "Submitted")
+    APPROVED = "approved", _("Approved")
+
+
+class ReviewQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ReviewQuerySet:
+        """The review is the PMS office's and top management's document; auditors read it too."""
+        if not user.is_authenticated or not user.is_active or not sees_everything(user):
+            return self.none()
+        return self
+
+
+# The inputs only people know, with what each one answers (ISO/IEC 27001 9.3.2 and the
+# older JIS Q 15001 list, which asks for law, social, technical and business changes).
+TEXT_INPUTS = ("issues_changes", "interested_parties", "feedback", "risk_status")
+
+
+def _prepares(review: Review, user) -> str | None:
+    return None if has_role(user, Role.PMS_MANAGER) else _("Only the PMS manager prepares the review.")
+
+
+def _top_management(review: Review, user) -> str | None:
+    if not has_role(user, Role.EXECUTIVE):
+        return _("Only top management may do this.")
+    return None
+
+
+def _approves_independently(review: Review, user) -> str | None:
+    problem = _top_management(review, user)
+    if problem:
+        return problem
+    if user.pk == review.submitted_by_id:
+        return _("The review must be approved by someone other than the person who submitted it.")
+    return None
+
+
+def _text_inputs_written(review: Review) -> str | None:
+    missing = [str(review._meta.get_field(name).verbose_name) for name in TEXT_INPUTS
+               if not getattr(review, name).strip()]
+    if missing:
+        return _("Write these inputs (write “none” where there is nothing to report): %(inputs)s.") % {
+            "inputs": " / ".join(missing)
+        }
+    return None
+
+
+def _has_conclusion(review: Review) -> str | None:
+    return None if review.conclusion.strip() else _("Write top management's conclusion.")
+
+
+def _has_decisions(review: Review) -> str | None:
+    return None if review.decisions.exists() else _("Record at least one decision.")
+
+
+class Review(StateMachineRecord):
+    reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
+    period_start = models.DateField(_("period from"))
+    period_end = models.DateField(_("period to"))
+    held_on = models.DateField(_("meeting date"), null=True, blank=True)
+    attendees = models.TextField(_("attendees"), blank=True)
+    # (b) and the JIS list's law, social, technical and business changes
+    issues_changes = models.TextField(
+        _("changes in internal and external issues"), blank=True,
+        help_text=_("Law and guideline changes, changes in society, technology and the business."),
+    )
+    # (c)
+    interested_parties = models.TextField(
+        _("changes in interested parties' needs"), blank=True,
+        help_text=_("Data subjects, customers, entrusting businesses, the PrivacyMark body, regulators."),
+    )
+    # (e)
+    feedback = models.TextField(
+        _("feedback from interested parties"), blank=True,
+        help_text=_("Complaints and enquiries, disclosure requests, opinions from outside."),
+    )
+    # (f)
+    risk_status = models.TextField(
+        _("risk assessment and treatment"), blank=True,
+        help_text=_("Results of the risk assessment and the status of the treatment plan."),
+    )
+    # (g), besides the findings graded as opportunities for improvement
+    improvement_notes = models.TextField(_("other opportunities for improvement"), blank=True)
+    conclusion = models.TextField(
+        _("top management's conclusion"), blank=True,
+        help_text=_("Is the management system still suitable, adequate and effective?"),
+    )
+    snapshot = models.JSONField(_("inputs as submitted"), null=True, blank=True, editable=False)
+    state = FSMField(_("state"), default=ReviewState.DRAFT, choices=ReviewState.choices, protected=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("prepared by"), on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("submitted by"), on_delete=models.PROTECT, null=True,
+        blank=True, related_name="+", editable=False,
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True, editable=False)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("approved by"), on_delete=models.PROTECT, null=True,
+        blank=True, related_name="+", editable=False,
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = ReviewQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-period_start", "-id"]
+        verbose_name = _("management review")
+        verbose_name_plural = _("management reviews")
+        constraints = [
+            models.CheckConstraint(condition=Q(period_end__gte=models.F("period_start")),
+                                   name="review_period_ends_after_it_starts"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    def clean(self) -> None:
+        if self.period_start and self.period_end and self.period_end < self.period_start:
+            raise ValidationError({"period_end": _("The period cannot end before it starts.")})
+
+    @property
+    def is_draft(self) -> bool:
+        return self.state == ReviewState.DRAFT
+
+    def inputs(self) -> dict:
+        """What the review reads: the frozen snapshot once submitted, the records while a draft."""
+        if self.snapshot is not None:
+            return self.snapshot
+        from ..review_inputs import assemble
+
+        return assemble(self)
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=ReviewState.DRAFT, target=ReviewState.SUBMITTED,
+                conditions=[condition(_text_inputs_written)], permission=permission(_prepares))
+    def submit(self, by=None, description=None):
+        """Freeze the inputs and hand the review to top management."""
+        from ..review_inputs import assemble
+
+        self.snapshot = assemble(self)
+        self.submitted_by = by
+        self.submitted_at = timezone.now()
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=ReviewState.SUBMITTED, target=ReviewState.DRAFT,
+                permission=permission(_top_management))
+    def return_for_revision(self, by=None, description=None):
+        """Back to the PMS manager (with the reason); the inputs follow the records again."""
+        self.snapshot = None
+        self.submitted_by = None
+        self.submitted_at = None
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=ReviewState.SUBMITTED, target=ReviewState.APPROVED,
+                conditions=[condition(_has_conclusion), condition(_has_decisions)],
+                permission=permission(_approves_independently))
+    def approve(self, by=None, description=None):
+        """Top management approves the review with its decisions."""
+        self.approved_by = by
+        self.approved_at = timezone.now()
+
+
+class DecisionKind(models.TextChoices):
+    """The outputs ISO/IEC 27001 9.3.3 asks for; JIS Q 15001 adds resources."""
+
+    IMPROVEMENT = "improvement", _("Improvement")
+    SYSTEM_CHANGE = "system_change", _("Change to the management system")
+    RESOURCES = "resources", _("Resources")
+
+
+class ReviewDecision(models.Model):
+    review = models.ForeignKey(Review, verbose_name=_("management review"), on_delete=models.CASCADE,
+                               related_name="decisions")
+    position = models.PositiveSmallIntegerField(_("number"))
+    kind = models.CharField(_("kind"), max_length=20, choices=DecisionKind.choices,
+                            default=DecisionKind.IMPROVEMENT)
+    title = models.CharField(_("decision"), max_length=200)
+    detail = models.TextField(_("detail"), blank=True)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT,
+                              related_name="+")
+    department = models.ForeignKey(Department, verbose_name=_("department"), on_delete=models.PROTECT,
+                                   related_name="+")
+    due_date = models.DateField(_("due date"))
+    action = models.OneToOneField(
+        "incidents.Action", verbose_name=_("improvement action"), on_delete=models.PROTECT, null=True,
+        blank=True, related_name="review_decision", editable=False,
+    )
+
+    class Meta:
+        ordering = ["review", "position"]
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
+        constraints = [models.UniqueConstraint(fields=["review", "position"], name="one_decision_per_number")]
+
+    def __str__(self) -> str:
+        return f"{self.review.reference}-{self.position} {self.title}"
