@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install migrate lint check messages clean
+.PHONY: run test install migrate lint check messages bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ lint: install
 check: install
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
+
+# Management review at scale: 10,000 incidents, 20,000 actions, 500 findings (prints figures).
+bench: install
+	$(BIN)/python bench/review_scale.py
 
 # Regenerate the message catalogues after changing user-facing strings, then translate
 # locale/ja/LC_MESSAGES/django.po and run `make messages` again to compile.

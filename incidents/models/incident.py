@@ -247,6 +247,12 @@ class Incident(StateMachineRecord):
         ordering = ["-created_at", "-id"]
         verbose_name = _("incident")
         verbose_name_plural = _("incidents")
+        indexes = [
+            # The management review counts by period and looks for recurrences (the same
+            # cause in the same department within twelve months).
+            models.Index(fields=["discovered_at"], name="incident_discovered"),
+            models.Index(fields=["department", "cause", "discovered_at"], name="incident_recurrence"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(occurred_at__isnull=True) | Q(occurred_at__lte=models.F("discovered_at")),

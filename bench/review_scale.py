@@ -1,0 +1,256 @@
+"""How the management review scales: queries, time and memory with years of records.
+
+    .venv/bin/python bench/review_scale.py                       # a new SQLite file in a temp dir
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/pms_bench .venv/bin/python bench/review_scale.py
+
+Builds a fiscal year with 100 records, assembles the review's inputs and counts the queries;
+grows it to 10,000 incidents, 20,000 actions and 500 findings (plus reports, audits and
+failed effectiveness checks) and counts again; then renders the review PDF in a fresh
+process, in Japanese and in English, and prints its median time and the peak memory (maximum
+resident set size) of that whole process, Django included. Prints figures, asserts nothing:
+the README quotes them. The PostgreSQL database named in DATABASE_URL is dropped and created.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("DEBUG", "1")
+
+PERIOD = (dt.date(2025, 4, 1), dt.date(2026, 3, 31))
+FULL = {"incidents": 10_000, "actions": 20_000, "findings": 500}
+SMALL = {"incidents": 100, "actions": 200, "findings": 20}
+
+
+def setup_database() -> None:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp(prefix='pms-bench-')}/bench.sqlite3"
+    elif url.startswith("postgres"):
+        import psycopg
+
+        base, name = url.rsplit("/", 1)
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            connection.execute(f'CREATE DATABASE "{name}"')
+
+
+def django_setup() -> None:
+    import django
+
+    django.setup()
+
+
+def build(counts: dict, *, start: dict, rng: random.Random) -> None:
+    """Add records to the period until it holds `counts` (bulk inserts: this is test data)."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.contenttypes.models import ContentType
+    from django_fsm_log.models import StateLog
+
+    from audits.models import Audit, AuditKind, AuditState, Finding, Grade, Requirement
+    from incidents.clocks import JAPAN
+    from incidents.models import (
+        Action,
+        ActionKind,
+        ActionState,
+        CauseCategory,
+        Department,
+        Incident,
+        IncidentKind,
+        IncidentState,
+        ReportingTrack,
+        Severity,
+        TrackKind,
+        TrackState,
+    )
+
+    User = get_user_model()
+    departments = list(Department.objects.all())
+    users = list(User.objects.all())
+    causes = list(CauseCategory.objects.all())
+    clauses = list(Requirement.objects.all()[:40])
+    days = (PERIOD[1] - PERIOD[0]).days + 1
+
+    def moment(day_offset: int) -> dt.datetime:
+        day = PERIOD[0] + dt.timedelta(days=day_offset)
+        return dt.datetime.combine(day, dt.time(9, rng.randrange(60)), tzinfo=JAPAN)
+
+    new_incidents = []
+    for n in range(start["incidents"], counts["incidents"]):
+        discovered = moment(rng.randrange(days))
+        state = rng.choice([IncidentState.CLOSED] * 6 + [IncidentState.CORRECTING, IncidentState.DISMISSED])
+        contained = discovered + dt.timedelta(hours=rng.randrange(1, 120))
+        new_incidents.append(Incident(
+            reference=f"INC-B-{n:06d}", title=f"事案 {n}", description="ベンチマーク用", reporter=rng.choice(users),
+            department=rng.choice(departments), kind=rng.choice(IncidentKind.values),
+            severity=rng.choice(Severity.values), cause=rng.choice(causes), discovered_at=discovered,
+            contained_at=contained, state=state,
+            closed_at=contained + dt.timedelta(days=rng.randrange(5, 90)) if state == IncidentState.CLOSED else None,
+        ))
+    Incident.objects.bulk_create(new_incidents, batch_size=1000)
+    reportable = Incident.objects.filter(reference__in=[i.reference for i in new_incidents[::5]])
+    ReportingTrack.objects.bulk_create([
+        ReportingTrack(incident=incident, kind=kind, due_at=incident.discovered_at + dt.timedelta(days=3),
+                       limit_at=incident.discovered_at + dt.timedelta(days=5),
+                       state=rng.choice([TrackState.FILED] * 4 + [TrackState.PENDING, TrackState.NOT_REQUIRED]),
+                       filed_at=incident.discovered_at + dt.timedelta(days=rng.randrange(1, 8)))
+        for incident in reportable for kind in (TrackKind.PPC_PRELIMINARY, TrackKind.PPC_FINAL)
+    ], batch_size=1000)
+
+    new_actions = []
+    for n in range(start["actions"], counts["actions"]):
+        owner, verifier = rng.sample(users, 2)
+        due = PERIOD[0] + dt.timedelta(days=rng.randrange(days))
+        state = rng.choice(ActionState.values)
+        done = state in (ActionState.IMPLEMENTED, ActionState.EFFECTIVE)
+        new_actions.append(Action(
+            reference=f"ACT-B-{n:06d}", kind=rng.choice(ActionKind.values), title=f"処置 {n}",
+            department=rng.choice(departments), owner=owner, verifier=verifier, created_by=owner, due_date=due,
+            state=state,
+            implemented_at=dt.datetime.combine(due + dt.timedelta(days=rng.randrange(-20, 10)), dt.time(12),
+                                               tzinfo=JAPAN) if done else None,
+        ))
+    Action.objects.bulk_create(new_actions, batch_size=1000)
+    action_type = ContentType.objects.get_for_model(Action)
+    failed = Action.objects.filter(reference__in=[a.reference for a in new_actions[::40]]).values_list("pk", flat=True)
+    StateLog.objects.bulk_create([
+        StateLog(content_type=action_type, object_id=pk, transition="verify_ineffective",
+                 source_state="implemented", state="in_progress") for pk in failed
+    ], batch_size=1000)
+
+    audits = []
+    for n, department in enumerate(departments):
+        planned = PERIOD[0] + dt.timedelta(days=30 + 20 * n)
+        audit = Audit.objects.create(
+            reference=f"AUD-B-{start['findings']}-{n}", title=f"{department.name} 内部監査", kind=AuditKind.INTERNAL,
+            lead_auditor=rng.choice(users), created_by=rng.choice(users), planned_start=planned,
+            planned_end=planned + dt.timedelta(days=2), state=rng.choice([AuditState.CLOSED, AuditState.REPORTED]),
+        )
+        audit.departments.set([department])
+        audits.append(audit)
+    Finding.objects.bulk_create([
+        Finding(reference=f"FND-B-{n:05d}", audit=(audit := rng.choice(audits)), requirement=rng.choice(clauses),
+                department=audit.departments.all()[0], grade=rng.choice(Grade.values),
+                description=f"指摘事項 {n}", raised_by=audit.lead_auditor,
+                state=rng.choice(["open", "responded", "accepted", "verifying", "closed"]))
+        for n in range(start["findings"], counts["findings"])
+    ], batch_size=500)
+
+
+def count_queries(review) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from audits.review_inputs import assemble
+
+    with CaptureQueriesContext(connection) as queries:
+        assemble(review)
+    return len(queries.captured_queries)
+
+
+def median_seconds(call, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - began)
+    return statistics.median(times)
+
+
+def render_child(review_pk: int, language: str, runs: int) -> None:
+    """In a fresh process: render the PDF `runs` times, print the median and the peak memory."""
+    django_setup()
+    from audits.models import Review
+    from audits.pdf.review_report import render_review_report
+
+    review = Review.objects.get(pk=review_pk)
+    began = time.perf_counter()
+    first = render_review_report(review, language=language)
+    first_seconds = time.perf_counter() - began
+    median = median_seconds(lambda: render_review_report(Review.objects.get(pk=review_pk), language=language), runs)
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    pages = len(PdfReader(BytesIO(first)).pages)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
+    print(f"{first_seconds:.2f} {median:.2f} {peak_mb:.0f} {len(first)} {pages}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="renders and assemblies to take the median of")
+    parser.add_argument("--render-child", nargs=3, metavar=("REVIEW", "LANG", "RUNS"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.render_child:
+        render_child(int(args.render_child[0]), args.render_child[1], int(args.render_child[2]))
+        return
+
+    setup_database()
+    django_setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from audits import services
+    from audits.models.review import TEXT_INPUTS
+    from audits.review_inputs import assemble
+    from incidents.services import transition_record
+
+    call_command("migrate", verbosity=0)
+    call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115 (departments, people, pick-lists)
+    from django.contrib.auth import get_user_model
+
+    manager = get_user_model().objects.get(username="manager")
+    rng = random.Random(2026)
+    print(f"database: {connection.vendor}, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
+
+    build(SMALL, start={key: 0 for key in SMALL}, rng=rng)
+    review = services.review_create(by=manager, period_start=PERIOD[0], period_end=PERIOD[1],
+                                    **{name: "ベンチマーク用の記述。" for name in TEXT_INPUTS})
+    small_queries = count_queries(review)
+    small_seconds = median_seconds(lambda: assemble(review), args.runs)
+
+    began = time.perf_counter()
+    build(FULL, start=SMALL, rng=rng)
+    print(f"built 10,000 incidents, 20,000 actions, 500 findings in {time.perf_counter() - began:.0f} s")
+    full_queries = count_queries(review)
+    full_seconds = median_seconds(lambda: assemble(review), args.runs)
+    inputs = assemble(review)
+    states = {row["state"]: row["count"] for row in inputs["actions"]["by_state"]}
+    print(f"period holds: {inputs['incidents']['total'] + inputs['incidents']['dismissed']} incidents, "
+          f"{sum(states.values())} actions due, {inputs['audits']['findings_total']} "
+          f"findings, {inputs['tracks']['totals']['total']} reports")
+    print(f"assemble inputs: {small_queries} queries with 100 incidents, {full_queries} with 10,000; "
+          f"median {small_seconds * 1000:.0f} ms → {full_seconds * 1000:.0f} ms")
+
+    def render(label: str, language: str) -> None:
+        output = subprocess.run(
+            [sys.executable, __file__, "--render-child", str(review.pk), language, str(args.runs)],
+            capture_output=True, text=True, check=True, env=os.environ,
+        ).stdout.split()
+        first, median, peak, size, pages = output
+        print(f"review PDF, {label} ({language}): {pages} pages, {int(size) // 1024} KB; first render {first} s, "
+              f"median of {args.runs} {median} s; peak memory of the whole process {peak} MB")
+
+    # A draft assembles its inputs from the records at every render; a submitted review
+    # (what executives read) prints its snapshot.
+    render("draft, inputs assembled live", "ja")
+    review = transition_record(review, "submit", by=manager)
+    for language in ("ja", "en"):
+        render("submitted snapshot", language)
+
+if __name__ == "__main__":
+    main()
