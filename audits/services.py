@@ -338,7 +338,7 @@ def review_approve(*, review: Review, by, decisions: list[dict], conclusion: str
     problems = [p for number, data in enumerate(decisions, start=1) for p in _decision_problems(number, data, by=by)]
     if problems:
         raise ConditionsNotMet(problems=problems)
-    changes = {"conclusion": conclusion, "held_on": held_on or timezone.localdate()}
+    changes = {"conclusion": conclusion, "held_on": held_on or review.held_on or timezone.localdate()}
     if attendees is not None:
         changes["attendees"] = attendees
     with transaction.atomic():

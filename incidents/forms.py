@@ -109,6 +109,10 @@ class ActionListFilter(ActionFilter):
 
 
 def _prepare_filter_widgets(filterset, *, choices, yes_no, ticks) -> None:
+    # The filters are copies of the class's; a form field that anything built on the class
+    # (the API schema does) is cached on them and would ignore the widgets set below.
+    for list_filter in filterset.filters.values():
+        list_filter.__dict__.pop("_field", None)
     for name in choices:
         filterset.filters[name].extra["widget"] = FilterSelect
         filterset.filters[name].field.empty_label = _("All")
