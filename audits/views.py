@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from incidents import views as incident_views
 from incidents.exceptions import NotPermitted, RecordClosed
@@ -26,6 +26,8 @@ from . import selectors, services
 from .fiscal import fiscal_year_bounds, fiscal_year_of
 from .forms import AuditForm, AuditListFilter, ChecklistItemForm, FindingActionForm, FindingListFilter
 from .models import NONCONFORMITIES, Audit, AuditState, Finding, FindingState
+from .pdf.audit_report import render_audit_report, report_filename
+from .pdf.base import pdf_language, pdf_response
 
 incident_views.register_detail_view(Audit, "audit_detail")
 incident_views.register_detail_view(Finding, "finding_detail")
@@ -203,6 +205,21 @@ def _audit_page(request: HttpRequest, audit: Audit, *, bound_form: ChecklistItem
 def audit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     audit = get_object_or_404(selectors.audit_list(user=request.user), pk=pk)
     return _audit_page(request, audit)
+
+
+@login_required
+@require_GET
+def audit_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The audit report as a PDF download, `?lang=ja|en` (default: the page's language), to
+    whoever may see the audit; it lists the findings they may see, as the page does."""
+    audit = get_object_or_404(selectors.audit_list(user=request.user), pk=pk)
+    try:
+        language = pdf_language(request.GET.get("lang"))
+    except ValueError as error:
+        return render(request, "incidents/error.html",
+                      {"message": str(error), "back_url": reverse("audit_detail", args=[audit.pk])}, status=400)
+    pdf = render_audit_report(audit, language=language, user=request.user)
+    return pdf_response(pdf, report_filename(audit, language))
 
 
 @login_required

@@ -9,10 +9,12 @@ may not see is a 404 everywhere; writes go through audits.services.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import status, viewsets
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import renderers, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
@@ -24,6 +26,8 @@ from incidents.api.views import ERROR_RESPONSES, RecordViewSet, transition_docs
 from .. import selectors, services  # services registers the audits' transitions
 from ..filters import AuditFilter, FindingFilter, RequirementFilter
 from ..models import Audit, ChecklistItem, Finding, Requirement
+from ..pdf.audit_report import render_audit_report, report_filename
+from ..pdf.base import pdf_language, pdf_response
 from .serializers import (
     AuditDetailSerializer,
     AuditInputSerializer,
@@ -40,6 +44,50 @@ from .serializers import (
 
 def _errors(*codes: int) -> dict:
     return {code: ERROR_RESPONSES[code] for code in codes}
+
+
+class PDFRenderer(renderers.BaseRenderer):
+    """Lets a client ask for `Accept: application/pdf` (Swagger UI does) on the PDF
+    endpoints, which answer with the PDF itself; their errors still go out as JSON."""
+
+    media_type = "application/pdf"
+    format = "pdf"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, bytes):
+            return data
+        response = (renderer_context or {}).get("response")
+        if response is not None:
+            response["Content-Type"] = "application/json"
+        return renderers.JSONRenderer().render(data, "application/json", renderer_context)
+
+
+def pdf_docs(summary, description) -> dict:
+    """The schema of a PDF endpoint: `?lang=`, the PDF, or JSON errors."""
+    return {
+        "summary": summary,
+        "description": description,
+        "parameters": [OpenApiParameter(
+            "lang", str, OpenApiParameter.QUERY, required=False, enum=[code for code, _name in settings.LANGUAGES],
+            description=_("The language of the document; by default the language of the request, else Japanese."),
+        )],
+        "responses": {
+            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description=_("The PDF, as a download.")),
+            (400, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT,
+                                                       description=_("Unknown language: `{\"lang\": [...]}`.")),
+            (404, "application/json"): ERROR_RESPONSES[404],
+        },
+    }
+
+
+def pdf_language_or_400(request) -> str:
+    """The language asked for with `?lang=` (else the request's), or a 400 naming the choices."""
+    try:
+        return pdf_language(request.query_params.get("lang"))
+    except ValueError as error:
+        raise serializers.ValidationError({"lang": [str(error)]}) from None
 
 
 # ---------------------------------------------------------------------------
@@ -166,6 +214,20 @@ class AuditViewSet(AttachmentActionsMixin, RecordViewSet):
     )
     def partial_update(self, request, pk=None):
         return self.update(request, pk, partial=True)
+
+    @extend_schema(**pdf_docs(
+        _("The audit report as a PDF"),
+        _("The internal audit report (内部監査報告書) for top management: scope, team, checklist results, "
+          "findings with their actions, conclusion and sign-off boxes, in Japanese or English. It lists "
+          "the findings you may see. Whoever may see the audit may download it; anyone else gets 404."),
+    ))
+    @action(detail=True, methods=["get"], url_path="pdf", url_name="pdf", pagination_class=None, filter_backends=[],
+            renderer_classes=[renderers.JSONRenderer, PDFRenderer])
+    def pdf(self, request, pk=None):
+        audit = self.get_object()
+        language = pdf_language_or_400(request)
+        pdf = render_audit_report(audit, language=language, user=request.user)
+        return pdf_response(pdf, report_filename(audit, language))
 
     @extend_schema(
         summary=_("Record a checklist result"),
