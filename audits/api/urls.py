@@ -5,6 +5,7 @@ A SimpleRouter: the API root view at /api/ is the incidents router's.
 
 from rest_framework.routers import SimpleRouter
 
+from .reviews import ReviewViewSet
 from .views import AuditViewSet, FindingViewSet, RequirementViewSet
 
 app_name = "audits_api"
@@ -13,5 +14,6 @@ router = SimpleRouter()
 router.register("clauses", RequirementViewSet, basename="clause")
 router.register("audits", AuditViewSet, basename="audit")
 router.register("findings", FindingViewSet, basename="finding")
+router.register("reviews", ReviewViewSet, basename="review")
 
 urlpatterns = router.urls
