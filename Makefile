@@ -21,7 +21,7 @@ migrate: install
 
 run: migrate
 	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	COMPANY_NAME="$${COMPANY_NAME:-株式会社INE}" $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 test: install
 	$(BIN)/python -m pytest

@@ -157,6 +157,9 @@ ATTACHMENT_MAX_BYTES = envint("ATTACHMENT_MAX_BYTES", str(20 * 1024 * 1024))
 # The fiscal year of the audit programme starts in this month (April in most Japanese companies).
 FISCAL_YEAR_START_MONTH = envint("FISCAL_YEAR_START_MONTH", "4")
 
+# Printed on the cover of the review and audit PDFs (left off when empty).
+COMPANY_NAME = os.getenv("COMPANY_NAME", "")
+
 EMAIL_BACKEND = os.getenv("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.getenv("EMAIL_HOST", "localhost")
 EMAIL_PORT = envint("EMAIL_PORT", "25")
