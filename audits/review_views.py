@@ -1,0 +1,474 @@
+"""Web pages of the management review (マネジメントレビュー).
+
+Thin views on top of the incidents UI: reviews are fetched through
+Review.objects.visible_to(user) (404 for everyone else, on every page), submit and
+return for revision go through the generic transition view, every write through
+audits.services (review_create, review_update, review_approve).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.forms.utils import ErrorDict
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.http import content_disposition_header
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from incidents import views as incident_views
+from incidents.exceptions import (
+    ConcurrentChange,
+    ConditionsNotMet,
+    NotPermitted,
+    RecordClosed,
+    TransitionNotAvailable,
+)
+from incidents.models import Action, ActionKind, ActionState, IncidentKind, Severity, TrackKind
+from incidents.roles import sees_everything
+
+from . import services
+from .models import DecisionKind, Finding, FindingState, Grade, Review, ReviewState, Standard
+from .models.review import TEXT_INPUTS, _approves_independently
+from .review_forms import DecisionFormSet, ReviewApproveForm, ReviewForm
+
+incident_views.register_detail_view(Review, "review_detail")
+
+_refused = incident_views._refused
+_add_model_errors = incident_views._add_model_errors
+_trail_rows = incident_views._trail_rows
+_transition_panels = incident_views._transition_panels
+
+DASH = "—"
+# The languages the review PDF is written in.
+PDF_LANGUAGES = ("ja", "en")
+DECISIONS_PREFIX = "decisions"
+
+
+def _reviews(user):
+    return Review.objects.visible_to(user).select_related("created_by", "submitted_by", "approved_by")
+
+
+def _review_or_404(user, pk: int) -> Review:
+    return get_object_or_404(_reviews(user), pk=pk)
+
+
+# ---------------------------------------------------------------------------
+# List
+
+
+@login_required
+@require_GET
+def review_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not sees_everything(user):
+        # Like the audit pages: nothing here for staff and department heads.
+        raise Http404
+    page = incident_views._paginate(request, _reviews(user).order_by("-period_start", "-id"))
+    return render(request, "audits/review_list.html", {
+        "page": page,
+        "can_prepare": services.review_can_prepare(user),
+        "approvable": {review.pk for review in page.object_list
+                       if review.state == ReviewState.SUBMITTED and _approves_independently(review, user) is None},
+    })
+
+
+# ---------------------------------------------------------------------------
+# Prepare and edit (PMS manager, draft only)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def review_create(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not sees_everything(user):
+        raise Http404
+    if not services.review_can_prepare(user):
+        return _refused(request, NotPermitted(_("Only the PMS manager prepares the review.")))
+    form = ReviewForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            review = services.review_create(by=user, **form.cleaned_data)
+        except ValidationError as error:
+            _add_model_errors(form, error)
+        except NotPermitted as error:
+            return _refused(request, error)
+        else:
+            messages.success(request, _("Management review %(reference)s was created.")
+                             % {"reference": review.reference})
+            return redirect("review_detail", review.pk)
+    status = 400 if form.is_bound else 200
+    return render(request, "audits/review_form.html", {"form": form}, status=status)
+
+
+def _check_edit(review: Review, user) -> None:
+    if review.state != ReviewState.DRAFT:
+        raise RecordClosed(_("Only a draft review can be edited: ask top management to return it for revision."))
+    if not services.review_can_prepare(user):
+        raise NotPermitted(_("Only the PMS manager prepares the review."))
+
+
+def _can_edit(review: Review, user) -> bool:
+    try:
+        _check_edit(review, user)
+    except (RecordClosed, NotPermitted):
+        return False
+    return True
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def review_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    review = _review_or_404(request.user, pk)
+    return incident_views._edit(
+        request, review, form_class=ReviewForm, check=_check_edit,
+        update=lambda **data: services.review_update(review=review, **data),
+        template="audits/review_form.html", context={"review": review},
+    )
+
+
+# ---------------------------------------------------------------------------
+# Detail
+
+
+@login_required
+@require_GET
+def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    review = _review_or_404(user, pk)
+    panels = _transition_panels(review, user)
+    decisions = list(
+        review.decisions.select_related("owner", "department", "action").order_by("position")
+    )
+    visible_actions = set(
+        Action.objects.visible_to(user).filter(pk__in=[d.action_id for d in decisions if d.action_id])
+        .values_list("pk", flat=True)
+    )
+    inputs = readable_inputs(review.inputs())
+    # The opportunities the user may open (the snapshot keeps their references only).
+    findings = dict(Finding.objects.visible_to(user).filter(
+        reference__in=[row["reference"] for row in inputs["opportunities"]]
+    ).values_list("reference", "pk"))
+    for row in inputs["opportunities"]:
+        row["finding_pk"] = findings.get(row["reference"])
+    return render(request, "audits/review_detail.html", {
+        "review": review,
+        "inputs": inputs,
+        "frozen": review.snapshot is not None,
+        "decisions": decisions,
+        "visible_actions": visible_actions,
+        # Approving takes the decisions with it: it has a page of its own.
+        "transitions": [panel for panel in panels if panel["option"].name != "approve"],
+        "can_approve": any(panel["option"].name == "approve" for panel in panels),
+        "can_edit": _can_edit(review, user),
+        "trail": _trail_rows(review),
+        "pdf_languages": [("ja", "日本語"), ("en", "English")],
+        "help_texts": {name: Review._meta.get_field(name).help_text for name in TEXT_INPUTS},
+    })
+
+
+@login_required
+def review_transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
+    """Submit and return for revision, through the generic transition view; approving has its page."""
+    if name == "approve":
+        review = _review_or_404(request.user, pk)
+        return redirect("review_approve", review.pk)
+    return incident_views.transition(request, model=Review, pk=pk, name=name)
+
+
+# ---------------------------------------------------------------------------
+# Approve with decisions (top management)
+
+
+def _quiet(*forms_) -> None:
+    """Show what was typed without validating it (the page was re-drawn for another row)."""
+    for form in forms_:
+        form._errors = ErrorDict()
+
+
+def _with_another_row(data):
+    data = data.copy()
+    total_key = f"{DECISIONS_PREFIX}-TOTAL_FORMS"
+    try:
+        total = int(data.get(total_key, 0))
+    except ValueError:
+        total = 0
+    data[total_key] = str(min(max(total, 0) + 1, DecisionFormSet.max_num))
+    return data
+
+
+def _attach_problems(error: ConditionsNotMet, form, filled: list) -> None:
+    """The service's problems onto the form: "Decision 2: …" onto the second filled-in row."""
+    form.add_error(None, error.message)
+    for problem in error.problems:
+        for number, row in enumerate(filled, start=1):
+            before, _sep, after = (_("Decision %(number)d: %(problem)s") % {"number": number, "problem": "\x00"}
+                                   ).partition("\x00")
+            if problem.startswith(before) and problem.endswith(after) and len(problem) > len(before) + len(after):
+                row.add_error(None, problem[len(before):len(problem) - len(after)])
+                break
+        else:
+            form.add_error(None, problem)
+
+
+def _submission_mark(review: Review) -> str:
+    return review.submitted_at.isoformat() if review.submitted_at else ""
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def review_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    review = _review_or_404(user, pk)
+    if review.state != ReviewState.SUBMITTED:
+        messages.error(request, _("Only a review submitted to top management can be approved."))
+        return redirect("review_detail", review.pk)
+    problem = _approves_independently(review, user)
+    if problem:
+        return _refused(request, NotPermitted(problem), review)
+
+    data = request.POST if request.method == "POST" else None
+    status = 200
+    if data is not None and data.get("submission") != _submission_mark(review):
+        # The review was returned and submitted again since the page was read.
+        messages.error(request, ConcurrentChange.default_message)
+        return redirect("review_detail", review.pk)
+    if data is not None and "add_decision" in data:
+        data = _with_another_row(data)
+        form = ReviewApproveForm(data, review=review)
+        formset = DecisionFormSet(data, prefix=DECISIONS_PREFIX)
+        _quiet(form, *formset.forms)
+        formset._errors, formset._non_form_errors = [ErrorDict() for _form in formset.forms], formset.error_class()
+    else:
+        form = ReviewApproveForm(data, review=review)
+        formset = DecisionFormSet(data, prefix=DECISIONS_PREFIX)
+        if data is not None:
+            form_valid, formset_valid = form.is_valid(), formset.is_valid()
+            if form_valid and formset_valid:
+                response = _approve(request, review, form, formset)
+                if response is not None:
+                    return response
+            status = 400
+    return render(request, "audits/review_approve.html", {
+        "review": review,
+        "form": form,
+        "formset": formset,
+        "submission": _submission_mark(review),
+    }, status=status)
+
+
+def _approve(request: HttpRequest, review: Review, form: ReviewApproveForm, formset) -> HttpResponse | None:
+    """Approve through the service; None when the page has to be shown again with its reasons."""
+    filled = formset.filled_forms()
+    try:
+        review = services.review_approve(
+            review=review, by=request.user, decisions=[row.decision() for row in filled],
+            conclusion=form.cleaned_data["conclusion"], held_on=form.cleaned_data["held_on"],
+            attendees=form.cleaned_data["attendees"], comment=form.cleaned_data["comment"],
+        )
+    except ConditionsNotMet as error:
+        _attach_problems(error, form, filled)
+        return None
+    except ValidationError as error:
+        _add_model_errors(form, error)
+        return None
+    except NotPermitted as error:
+        return _refused(request, error, review)
+    except (TransitionNotAvailable, ConcurrentChange) as error:
+        messages.error(request, error.message)
+        return redirect("review_detail", review.pk)
+    actions = [d.action.reference for d in review.decisions.select_related("action").order_by("position")
+               if d.action_id]
+    messages.success(request, _("%(reference)s was approved. Improvement actions created: %(actions)s.")
+                     % {"reference": review.reference, "actions": _(", ").join(actions)})
+    return redirect("review_detail", review.pk)
+
+
+# ---------------------------------------------------------------------------
+# PDF
+
+
+@login_required
+@require_GET
+def review_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The review report, in Japanese or English (?lang=ja|en; by default the page's language)."""
+    review = _review_or_404(request.user, pk)
+    language = request.GET.get("lang")
+    if language not in PDF_LANGUAGES:
+        language = (get_language() or "").split("-")[0]
+    if language not in PDF_LANGUAGES:
+        language = PDF_LANGUAGES[0]
+    from .pdf.review_report import render_review_report
+
+    pdf = render_review_report(review, language=language)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=f"{review.reference}-{language}.pdf"
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# ---------------------------------------------------------------------------
+# The inputs, readable: codes turned into labels, None into a dash
+
+
+def _label(choices, code) -> str:
+    if code in (None, ""):
+        return DASH
+    try:
+        return str(choices(code).label)
+    except ValueError:
+        return str(code)
+
+
+def _number(value) -> str:
+    if value is None:
+        return DASH
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    return str(value)
+
+
+def _percent(value) -> str:
+    return DASH if value is None else f"{value:.1f}%"
+
+
+def _date(value: str | None) -> str:
+    """An ISO date or date-time of the snapshot as the pages show dates (Japan time)."""
+    if not value:
+        return DASH
+    moment = parse_datetime(value)
+    if moment is not None:
+        if timezone.is_aware(moment):
+            moment = timezone.localtime(moment)
+        return moment.strftime("%Y-%m-%d %H:%M")
+    day = parse_date(value)
+    return day.isoformat() if isinstance(day, dt.date) else value
+
+
+def _bars(rows: list[dict], key: str = "count") -> list[dict]:
+    """Each row with the width (0–100) of its bar, relative to the largest."""
+    largest = max((row.get(key) or 0 for row in rows), default=0)
+    return [{**row, "bar": round(100 * (row.get(key) or 0) / largest) if largest else 0} for row in rows]
+
+
+def _localized(row: dict, stem: str) -> str:
+    english = (get_language() or "ja").startswith("en")
+    return row.get(f"{stem}_en" if english else f"{stem}_ja") or row.get(f"{stem}_ja") or row.get(f"{stem}_en") or ""
+
+
+def readable_inputs(inputs: dict) -> dict:
+    """review.inputs() for the detail page: labels from the model choices, "—" for None."""
+    incidents = inputs.get("incidents") or {}
+    tracks = inputs.get("tracks") or {}
+    actions = inputs.get("actions") or {}
+    audits = inputs.get("audits") or {}
+    coverage = audits.get("coverage") or {}
+    previous = inputs.get("previous_review")
+    recurrence = incidents.get("recurrence") or {}
+    containment = incidents.get("containment_hours") or {}
+    closing = incidents.get("close_days") or {}
+    action_totals = actions.get("totals") or {}
+    audit_counts = audits.get("audits") or {}
+
+    key_figures = [
+        {"label": _("Incidents"), "value": _number(incidents.get("total")),
+         "note": _("%(accidents)s accidents, %(near_misses)s near misses")
+         % {"accidents": _number(incidents.get("accidents")), "near_misses": _number(incidents.get("near_misses"))}},
+        {"label": _("Still open"), "value": _number(incidents.get("open")), "note": _("incidents")},
+        {"label": _("Reports on time"), "value": _percent(tracks.get("on_time_rate")),
+         "note": _("to regulators and others")},
+        {"label": _("Actions on time"), "value": _percent(actions.get("on_time_rate")),
+         "note": _("%(overdue)s overdue") % {"overdue": _number(action_totals.get("overdue"))}},
+        {"label": _("Actions effective"), "value": _percent(actions.get("effective_rate")),
+         "note": _("of those checked")},
+        {"label": _("Audit findings"), "value": _number(audits.get("findings_total")),
+         "note": _("%(open)s still open") % {"open": _number(audits.get("findings_open"))}},
+        {"label": _("Audit coverage"), "value": _percent(coverage.get("rate")),
+         "note": _("%(covered)s of %(departments)s departments")
+         % {"covered": _number(coverage.get("covered")), "departments": _number(coverage.get("departments"))}},
+        {"label": _("Recurrence"), "value": _percent(recurrence.get("rate")),
+         "note": _("%(recurring)s of %(analysed)s analysed")
+         % {"recurring": _number(recurrence.get("recurring")), "analysed": _number(recurrence.get("analysed"))}},
+    ]
+
+    previous_rows = None
+    if previous is not None:
+        previous_rows = {
+            "reference": previous.get("reference", ""),
+            "period": previous.get("period") or {},
+            "approved_at": _date(previous.get("approved_at")),
+            "summary": previous.get("summary") or {},
+            "decisions": [
+                {**row, "kind_label": _label(DecisionKind, row.get("kind")),
+                 "state_label": _label(ActionState, row.get("state")) if row.get("state") else DASH,
+                 "due_date": _date(row.get("due_date"))}
+                for row in previous.get("decisions") or []
+            ],
+        }
+
+    return {
+        "reference": inputs.get("reference", ""),
+        "assembled_at": _date(inputs.get("assembled_at")),
+        "period": inputs.get("period") or {},
+        "previous": previous_rows,
+        "texts": inputs.get("texts") or {},
+        "key_figures": key_figures,
+        "incidents": {
+            "total": incidents.get("total", 0),
+            "dismissed": _number(incidents.get("dismissed")),
+            "by_kind": [{**row, "label": _label(IncidentKind, row["kind"])} for row in _bars(incidents.get("by_kind") or [])],
+            "by_severity": [
+                {**row, "label": _label(Severity, row["severity"]) if row["severity"] else _("Not classified yet")}
+                for row in _bars(incidents.get("by_severity") or [])
+            ],
+            "by_department": _bars(incidents.get("by_department") or []),
+            "by_month": _bars(incidents.get("by_month") or []),
+            "containment": {key: _number(containment.get(key)) for key in ("count", "median", "p90")},
+            "closing": {key: _number(closing.get(key)) for key in ("count", "median", "p90")},
+            "recurrence": {
+                "analysed": _number(recurrence.get("analysed")), "recurring": _number(recurrence.get("recurring")),
+                "rate": _percent(recurrence.get("rate")),
+                "pairs": [{**row, "cause": _localized(row, "cause")} for row in recurrence.get("pairs") or []],
+            },
+        },
+        "tracks": {
+            "by_kind": [{**row, "label": _label(TrackKind, row["kind"])} for row in tracks.get("by_kind") or []],
+            "totals": tracks.get("totals") or {},
+            "on_time_rate": _percent(tracks.get("on_time_rate")),
+        },
+        "actions": {
+            "by_kind": [{**row, "label": _label(ActionKind, row["kind"])} for row in actions.get("by_kind") or []],
+            "totals": action_totals,
+            "by_state": [{**row, "label": _label(ActionState, row["state"])} for row in actions.get("by_state") or []],
+            "on_time_rate": _percent(actions.get("on_time_rate")),
+            "effective_rate": _percent(actions.get("effective_rate")),
+        },
+        "audits": {
+            "counts": audit_counts,
+            "by_grade": [{**row, "label": _label(Grade, row["grade"])} for row in audits.get("by_grade") or []],
+            "findings_total": _number(audits.get("findings_total")),
+            "findings_open": _number(audits.get("findings_open")),
+            "by_clause": [
+                {**row, "standard_label": _label(Standard, row.get("standard")), "title": _localized(row, "title")}
+                for row in audits.get("by_clause") or []
+            ],
+            "by_department": audits.get("by_department") or [],
+            "coverage": {
+                "departments": _number(coverage.get("departments")), "covered": _number(coverage.get("covered")),
+                "rate": _percent(coverage.get("rate")), "not_covered": coverage.get("not_covered") or [],
+            },
+        },
+        "opportunities": [
+            {**row, "state_label": _label(FindingState, row.get("state"))} for row in inputs.get("opportunities") or []
+        ],
+    }
+
