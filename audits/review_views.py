@@ -36,7 +36,7 @@ from incidents.roles import sees_everything
 
 from . import services
 from .models import DecisionKind, Finding, FindingState, Grade, Review, ReviewState, Standard
-from .models.review import TEXT_INPUTS, _approves_independently
+from .models.review import TEXT_INPUTS, approval_problem
 from .review_forms import DecisionFormSet, ReviewApproveForm, ReviewForm
 
 incident_views.register_detail_view(Review, "review_detail")
@@ -76,7 +76,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "can_prepare": services.review_can_prepare(user),
         "approvable": {review.pk for review in page.object_list
-                       if review.state == ReviewState.SUBMITTED and _approves_independently(review, user) is None},
+                       if review.state == ReviewState.SUBMITTED and approval_problem(review, user) is None},
     })
 
 
@@ -205,17 +205,16 @@ def _with_another_row(data):
 
 
 def _attach_problems(error: ConditionsNotMet, form, filled: list) -> None:
-    """The service's problems onto the form: "Decision 2: …" onto the second filled-in row."""
+    """The service's objections onto the form: a decision's onto its own row."""
     form.add_error(None, error.message)
-    for problem in error.problems:
-        for number, row in enumerate(filled, start=1):
-            before, _sep, after = (_("Decision %(number)d: %(problem)s") % {"number": number, "problem": "\x00"}
-                                   ).partition("\x00")
-            if problem.startswith(before) and problem.endswith(after) and len(problem) > len(before) + len(after):
-                row.add_error(None, problem[len(before):len(problem) - len(after)])
-                break
-        else:
+    by_decision = getattr(error, "by_decision", None)
+    if by_decision is None:
+        for problem in error.problems:
             form.add_error(None, problem)
+        return
+    for number, problems in by_decision.items():
+        for problem in problems:
+            filled[number - 1].add_error(None, problem)
 
 
 def _submission_mark(review: Review) -> str:
@@ -230,7 +229,7 @@ def review_approve(request: HttpRequest, pk: int) -> HttpResponse:
     if review.state != ReviewState.SUBMITTED:
         messages.error(request, _("Only a review submitted to top management can be approved."))
         return redirect("review_detail", review.pk)
-    problem = _approves_independently(review, user)
+    problem = approval_problem(review, user)
     if problem:
         return _refused(request, NotPermitted(problem), review)
 

@@ -31,7 +31,7 @@ from .models import (
     ReviewDecision,
     ReviewState,
 )
-from .models.review import TEXT_INPUTS, _approves_independently
+from .models.review import TEXT_INPUTS, approval_problem
 
 AUDIT_TRANSITIONS = {
     spec.name: spec
@@ -298,8 +298,20 @@ def review_update(*, review: Review, by, **data) -> Review:
 DECISION_FIELDS = frozenset({"kind", "title", "detail", "owner", "department", "due_date", "verifier"})
 
 
-def _decision_problems(number: int, data: dict, *, by) -> list[str]:
-    """What is wrong with one decision, each message naming the decision's number."""
+class DecisionsInvalid(ConditionsNotMet):
+    """Some decisions cannot become actions. `problems` names each decision by its number
+    (for the API); `by_decision` keeps the bare messages per number (for a form's rows)."""
+
+    def __init__(self, by_decision: dict[int, list[str]]):
+        self.by_decision = by_decision
+        super().__init__(problems=[
+            _("Decision %(number)d: %(problem)s") % {"number": number, "problem": problem}
+            for number, problems in by_decision.items() for problem in problems
+        ])
+
+
+def _decision_problems(data: dict, *, by) -> list[str]:
+    """What is wrong with one decision."""
     problems = []
     owner, verifier = data.get("owner"), data.get("verifier") or by
     if not (data.get("title") or "").strip():
@@ -314,7 +326,7 @@ def _decision_problems(number: int, data: dict, *, by) -> list[str]:
         problems.append(_("Set the due date."))
     elif data["due_date"] < timezone.localdate():
         problems.append(_("The due date cannot be in the past."))
-    return [_("Decision %(number)d: %(problem)s") % {"number": number, "problem": p} for p in problems]
+    return problems
 
 
 def review_approve(*, review: Review, by, decisions: list[dict], conclusion: str, held_on=None,
@@ -328,16 +340,17 @@ def review_approve(*, review: Review, by, decisions: list[dict], conclusion: str
     """
     if review.state != ReviewState.SUBMITTED:
         raise TransitionNotAvailable()
-    problem = _approves_independently(review, by)
+    problem = approval_problem(review, by)
     if problem:
         raise NotPermitted(problem)
     for data in decisions:
         unknown = set(data) - DECISION_FIELDS
         if unknown:
             raise ValueError(f"a decision does not take {sorted(unknown)}")
-    problems = [p for number, data in enumerate(decisions, start=1) for p in _decision_problems(number, data, by=by)]
-    if problems:
-        raise ConditionsNotMet(problems=problems)
+    by_decision = {number: problems for number, data in enumerate(decisions, start=1)
+                   if (problems := _decision_problems(data, by=by))}
+    if by_decision:
+        raise DecisionsInvalid(by_decision)
     changes = {"conclusion": conclusion, "held_on": held_on or review.held_on or timezone.localdate()}
     if attendees is not None:
         changes["attendees"] = attendees

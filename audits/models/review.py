@@ -53,7 +53,8 @@ def _top_management(review: Review, user) -> str | None:
     return None
 
 
-def _approves_independently(review: Review, user) -> str | None:
+def approval_problem(review: Review, user) -> str | None:
+    """Why `user` may not approve `review` (None when they may): top management, not the submitter."""
     problem = _top_management(review, user)
     if problem:
         return problem
@@ -186,7 +187,7 @@ class Review(StateMachineRecord):
     @fsm_log_description
     @transition(field=state, source=ReviewState.SUBMITTED, target=ReviewState.APPROVED,
                 conditions=[condition(_has_conclusion), condition(_has_decisions)],
-                permission=permission(_approves_independently))
+                permission=permission(approval_problem))
     def approve(self, by=None, description=None):
         """Top management approves the review with its decisions."""
         self.approved_by = by
