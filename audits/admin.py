@@ -10,6 +10,12 @@
   TransitionAdminMixin of incidents/admin.py). Nothing is deleted: they are evidence.
 - The checklist of an audit is shown read-only: results are recorded during fieldwork
   on the audit's page (audits.services.checklist_record), by the audit team.
+- Management reviews: the PMS manager opens one and writes the inputs only people know
+  while it is a draft (services.review_create / review_update); submitted and approved
+  reviews, their snapshot and their decisions (an inline) are read-only. Submit and return
+  for revision use the shared transition page; approval is not offered here, because it
+  records top management's decisions (services.review_approve): it is on the review's web
+  page. Top management (with is_staff) may look at reviews and return one for revision.
 
 The audit lead (role `audit_lead`, with `is_staff`) uses these pages without Django model
 permissions, as the PMS office does for the incidents' pages; the services still decide
@@ -19,10 +25,19 @@ would refuse to change is shown read-only to the audit lead too).
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.utils.html import format_html_join
+from django.http import HttpResponseRedirect
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from incidents.admin import PMSOfficeAccessMixin, StateMachineAdmin
@@ -30,8 +45,19 @@ from incidents.models import person_name
 from incidents.roles import Role, has_role
 
 from . import services
+from .fiscal import fiscal_year_bounds, fiscal_year_of
 from .independence import independence_problems
-from .models import Audit, AuditState, ChecklistItem, Finding, Requirement
+from .models import (
+    Audit,
+    AuditState,
+    ChecklistItem,
+    Finding,
+    Requirement,
+    Review,
+    ReviewDecision,
+    ReviewState,
+)
+from .models.review import TEXT_INPUTS
 
 
 def _is_audit_lead(request) -> bool:
@@ -244,3 +270,218 @@ class FindingAdmin(StateMachineAdmin, AuditLeadAccessMixin):
             ((a.reference, a.title, person_name(a.owner) or a.owner.get_username(), a.get_state_display())
              for a in actions),
         ) or "-"
+
+
+# ---------------------------------------------------------------------------
+# Management reviews
+
+
+# Taken on the review's web page only: approving records top management's decisions with
+# it (services.review_approve), which the admin's one-form transition page cannot carry.
+WEB_ONLY_TRANSITIONS = frozenset({"approve"})
+
+
+def _is_executive(request) -> bool:
+    return has_role(request.user, Role.EXECUTIVE)
+
+
+def _approve_url(review) -> str | None:
+    """The web page where top management approves the review, if it is installed."""
+    try:
+        return reverse("review_approve", args=[review.pk])
+    except NoReverseMatch:
+        return None
+
+
+class ReviewAccessMixin(PMSOfficeAccessMixin):
+    """The PMS office prepares the review (view, add, change through the services); top
+    management (with is_staff) may look at it and take its own step, the return for revision."""
+
+    def has_module_permission(self, request):
+        return super().has_module_permission(request) or _is_executive(request)
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) or _is_executive(request)
+
+
+class FiscalYearFilter(admin.SimpleListFilter):
+    title = _("fiscal year")
+    parameter_name = "fiscal_year"
+
+    def lookups(self, request, model_admin):
+        starts = model_admin.get_queryset(request).order_by().values_list("period_start", flat=True).distinct()
+        years = sorted({fiscal_year_of(day) for day in starts}, reverse=True)
+        return [(str(year), str(year)) for year in years]
+
+    def queryset(self, request, queryset):
+        if self.value() and self.value().isdigit():
+            first, last = fiscal_year_bounds(int(self.value()))
+            return queryset.filter(period_start__gte=first, period_start__lte=last)
+        return queryset
+
+
+class ReviewDecisionInline(admin.TabularInline):
+    """Top management's decisions, read-only: recorded with the approval on the review's web
+    page (services.review_approve); each became an improvement action, followed in the actions."""
+
+    model = ReviewDecision
+    extra = 0
+    can_delete = False
+    fields = ["position", "kind", "title", "owner", "department", "due_date", "action_display"]
+    readonly_fields = fields
+    ordering = ["position"]
+    verbose_name_plural = _("decisions (recorded with the approval; each is an improvement action)")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("owner", "department", "action")
+
+    @admin.display(description=_("improvement action"))
+    def action_display(self, obj):
+        action = obj.action
+        if action is None:
+            return "-"
+        return format_html(
+            '<a href="{}">{}</a> {}',
+            reverse("admin:incidents_action_change", args=[action.pk]), action.reference,
+            action.get_state_display(),
+        )
+
+    def has_view_permission(self, request, obj=None):
+        return True  # shown on the pages of reviews the user may already see
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Review)
+class ReviewAdmin(StateMachineAdmin, ReviewAccessMixin):
+    """The PMS manager opens a review and writes the inputs only people know while it is a
+    draft (services.review_create / review_update); the rest comes from the records. Submit
+    and return for revision go through the shared transition page; approval, which records
+    the decisions, is on the review's web page. Submitted and approved reviews are read-only."""
+
+    list_display = ["reference", "period_start", "period_end", "state", "held_on", "submitted_at", "approved_at",
+                    "decision_count"]
+    list_display_links = ["reference"]
+    list_filter = ["state", FiscalYearFilter]
+    search_fields = ["reference", "attendees", "conclusion", "issues_changes", "interested_parties", "feedback",
+                     "risk_status", "improvement_notes", "decisions__title"]
+    readonly_fields = ("created_by", "submitted_by", "submitted_at", "approved_by", "approved_at",
+                       "approval_display", "snapshot_display")
+    # Top management's conclusion is written with the approval, on the web page.
+    transition_only_fields = ("conclusion",)
+    inlines = [ReviewDecisionInline]
+
+    plan_fields = ["period_start", "period_end", "held_on", "attendees"]
+    input_fields = [*TEXT_INPUTS, "improvement_notes"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(decision_count=Count("decisions", distinct=True))
+
+    def get_fieldsets(self, request, obj=None):
+        inputs = (_("Inputs only people know"), {
+            "fields": self.input_fields,
+            "description": _("Everything else the review reads (incidents, reports, actions, audits, findings) "
+                             "is assembled from the records, and frozen when the review is submitted."),
+        })
+        if obj is None:
+            return [(None, {"fields": self.plan_fields}), inputs]
+        return [
+            (None, {"fields": ["reference", "state", *self.plan_fields]}),
+            inputs,
+            (_("Top management"), {"fields": ["conclusion", "approval_display"]}),
+            (_("Inputs as submitted"), {"fields": ["snapshot_display"]}),
+            (_("Trail"), {"fields": ["created_by", "created_at", "submitted_by", "submitted_at", "approved_by",
+                                     "approved_at", "updated_at", "trail_display"]}),
+        ]
+
+    def get_inline_instances(self, request, obj=None):
+        return super().get_inline_instances(request, obj) if obj is not None else []
+
+    def get_changeform_initial_data(self, request):
+        # The current fiscal year, as review_create would choose.
+        first, last = fiscal_year_bounds(fiscal_year_of(timezone.localdate()))
+        return {"period_start": first, "period_end": last, **super().get_changeform_initial_data(request)}
+
+    def service_can_edit(self, obj, user) -> bool:
+        return obj.state == ReviewState.DRAFT and services.review_can_prepare(user)
+
+    def service_create(self, user, data):
+        return services.review_create(by=user, **data)
+
+    def service_update(self, record, user, data):
+        return services.review_update(review=record, by=user, **data)
+
+    # --- transitions: submit and return for revision here, approve on the web page
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        response = super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+        if obj is not None:
+            response.context_data["transitions"] = [
+                option for option in response.context_data.get("transitions", [])
+                if option.name not in WEB_ONLY_TRANSITIONS
+            ]
+        return response
+
+    def transition_view(self, request, object_id, name):
+        if name not in WEB_ONLY_TRANSITIONS:
+            return super().transition_view(request, object_id, name)
+        record = self.get_object(request, unquote(object_id))
+        if record is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_permission(request, record):
+            raise PermissionDenied
+        self.message_user(
+            request, gettext("Top management approves the review with its decisions on the review's web page, "
+                             "not in the admin."), messages.WARNING,
+        )
+        return HttpResponseRedirect(reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[record.pk],
+            current_app=self.admin_site.name,
+        ))
+
+    # --- read-only displays
+
+    @admin.display(description=_("decisions"), ordering="decision_count")
+    def decision_count(self, obj) -> int:
+        return obj.decision_count
+
+    @admin.display(description=_("approval"))
+    def approval_display(self, obj):
+        if obj is None or obj.pk is None:
+            return "-"
+        if obj.state == ReviewState.APPROVED:
+            return gettext("Approved with %(count)d decisions (listed below).") % {"count": obj.decisions.count()}
+        if obj.state == ReviewState.DRAFT:
+            return gettext("Submit the review first. Top management then approves it with its decisions on "
+                           "the review's web page.")
+        url = _approve_url(obj)
+        text = gettext("Top management approves the review with its decisions on the review's web page")
+        if url is None:
+            return f"{text}."
+        return format_html('{} (<a href="{}">{}</a>).', text, url, gettext("approve"))
+
+    @admin.display(description=_("inputs as submitted"))
+    def snapshot_display(self, obj):
+        if obj is None or obj.snapshot is None:
+            return gettext("Not frozen yet: until the review is submitted its inputs follow the records.")
+        assembled = obj.snapshot.get("assembled_at") or ""
+        return format_html(
+            "{}<details><summary>{}</summary><pre style=\"white-space: pre-wrap\">{}</pre></details>",
+            gettext("Frozen at submission (assembled %(moment)s).") % {"moment": _iso_moment(assembled)},
+            gettext("Show the frozen inputs (JSON)"),
+            json.dumps(obj.snapshot, ensure_ascii=False, indent=1),
+        )
+
+
+def _iso_moment(value: str) -> str:
+    try:
+        return timezone.localtime(dt.datetime.fromisoformat(value)).strftime("%Y-%m-%d %H:%M")
+    except (TypeError, ValueError):
+        return value or "-"

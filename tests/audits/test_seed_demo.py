@@ -24,13 +24,24 @@ from audits.models import (
     Finding,
     FindingState,
     Grade,
+    Review,
+    ReviewDecision,
+    ReviewState,
 )
 from audits.selectors import programme
 from incidents.clocks import JAPAN
 from incidents.management.commands.seed_demo import Command as IncidentsSeedCommand
-from incidents.models import Action, ActionState, ReferenceCounter, department_of
+from incidents.models import (
+    ACTION_WORK_STATES,
+    Action,
+    ActionKind,
+    ActionState,
+    ReferenceCounter,
+    department_of,
+)
 from incidents.roles import Role, has_role
 from incidents.selectors import trail
+from incidents.services import transitions_for
 
 pytestmark = pytest.mark.django_db
 
@@ -49,6 +60,8 @@ def snapshot() -> dict:
         "findings": sorted(Finding.objects.values_list("reference", "grade", "state", "updated_at")),
         "checklist": sorted(ChecklistItem.objects.values_list("audit__reference", "requirement__clause", "result")),
         "actions": sorted(Action.objects.values_list("reference", "state", "updated_at")),
+        "reviews": sorted(Review.objects.values_list("reference", "state", "updated_at", "snapshot")),
+        "decisions": sorted(ReviewDecision.objects.values_list("review__reference", "position", "action__reference")),
         "trail": StateLog.objects.count(),
         "counters": sorted(ReferenceCounter.objects.values_list("prefix", "year", "last_number")),
         "users": sorted(get_user_model().objects.values_list("username", "password")),
@@ -75,6 +88,7 @@ def test_seeding_twice_changes_nothing(seeded):
         output = seed()
     assert snapshot() == before
     assert "created in this run: 0, with 0 findings." in output
+    assert "Management reviews created in this run: 0." in output
 
 
 def test_a_fiscal_year_of_audits_in_every_state_and_findings_of_every_grade(seeded):
@@ -100,7 +114,8 @@ def test_one_department_is_left_unaudited(seeded):
     statuses = {row["department"].code: row["status"] for row in programme(year=this_year())}
     assert statuses == {"SALES": "done", "CS": "done", "HR": "done", "IT": "done", "PMS": "done", "GA": "none"}
     # Its only audit of the year was cancelled.
-    assert set(Audit.objects.filter(departments__code="GA").values_list("state", flat=True)) == {"cancelled"}
+    assert set(Audit.objects.filter(departments__code="GA", fiscal_year=this_year())
+               .values_list("state", flat=True)) == {"cancelled"}
 
 
 def test_checklists_are_filled_in_as_the_state_implies(seeded):
@@ -159,13 +174,14 @@ def test_findings_carry_their_corrective_actions(seeded):
 
 def test_every_state_is_reached_through_the_trail_and_dated_in_order(seeded):
     now = timezone.now()
-    first, _last = fiscal_year_bounds(this_year())
-    for record in [*Audit.objects.all(), *Finding.objects.all()]:
+    for record in [*Audit.objects.all(), *Finding.objects.select_related("audit")]:
         entries = list(trail(record))
         times = [entry.timestamp for entry in entries]
         assert times == sorted(times), record
         assert times[0] == record.created_at, record
         assert times[-1] == record.updated_at <= now, record
+        # Planned in its fiscal year (the previous year's audits in theirs).
+        first, _last = fiscal_year_bounds(getattr(record, "audit", record).fiscal_year)
         assert timezone.localdate(times[0]) >= first, record
         assert entries[0].source_state is None
         assert entries[-1].state == record.state, record
@@ -197,6 +213,11 @@ def test_the_summary_and_the_second_auditor_in_the_logins_table(db, client):
     assert re.search(r"^Departments not audited in fiscal year \d{4}: 総務部$", output, re.MULTILINE)
     assert re.search(r"^Audits by state: Planned 1, Fieldwork 1, Reported 1, Closed 2, Cancelled 1$", output,
                      re.MULTILINE)
+    year = this_year()
+    assert re.search(rf"^Audits of fiscal year {year - 1} created in this run: 2, with 4 findings\.$", output,
+                     re.MULTILINE)
+    assert re.search(rf"^Management reviews: MR-FY{year - 1} Approved \(3 decisions\), MR-FY{year} Draft$", output,
+                     re.MULTILINE)
     assert client.login(username="auditor2", password=PASSWORD)
 
 
@@ -215,7 +236,101 @@ def test_it_can_be_seeded_on_any_day_of_the_fiscal_year(db, moment):
         assert set(audits.values_list("state", flat=True)) == set(AuditState.values)
         assert all(first <= a.planned_start <= a.planned_end <= last for a in audits)
         assert StateLog.objects.filter(timestamp__gt=timezone.now()).count() == 0
-        for record in [*audits, *Finding.objects.all()]:
+        for record in [*Audit.objects.all(), *Finding.objects.select_related("audit")]:
             times = [entry.timestamp for entry in trail(record)]
             assert times == sorted(times), record
-            assert timezone.localdate(times[0]) >= first, record
+            record_first, record_last = fiscal_year_bounds(getattr(record, "audit", record).fiscal_year)
+            assert record_first <= timezone.localdate(times[0]) <= record_last, record
+        # Last year's audits, last year's review approved with its decisions, this year's a draft.
+        assert Audit.objects.filter(fiscal_year=year - 1, state=AuditState.CLOSED).count() == 2
+        previous = Review.objects.get(period_start=fiscal_year_bounds(year - 1)[0])
+        assert previous.state == ReviewState.APPROVED and previous.decisions.count() == 3
+        assert Review.objects.get(period_start=first).state == ReviewState.DRAFT
+        for review in Review.objects.all():
+            assert all(entry.timestamp <= timezone.now() for entry in trail(review))
+
+
+# ---------------------------------------------------------------------------
+# The previous fiscal year and the management reviews
+
+
+def test_last_year_has_records_for_its_review(seeded):
+    """Last year's audits cover every department, with findings of three grades; its incidents
+    include a near miss and a recurrence."""
+    year = this_year() - 1
+    audits = Audit.objects.filter(fiscal_year=year)
+    assert audits.count() == 2
+    assert set(audits.values_list("state", flat=True)) == {AuditState.CLOSED}
+    assert set(audits.values_list("departments__code", flat=True)) == {"SALES", "CS", "HR", "IT", "GA", "PMS"}
+    findings = Finding.objects.filter(audit__fiscal_year=year)
+    assert {Grade.MINOR, Grade.OBSERVATION, Grade.OPPORTUNITY} <= set(findings.values_list("grade", flat=True))
+    minor = findings.get(grade=Grade.MINOR)
+    assert minor.state == FindingState.CLOSED
+    assert [action.state for action in minor.actions.all()] == [ActionState.EFFECTIVE]
+    inputs = Review.objects.get(reference=f"MR-FY{year}").inputs()
+    assert inputs["incidents"]["near_misses"] >= 1
+    assert inputs["incidents"]["recurrence"]["recurring"] >= 1
+    assert inputs["audits"]["coverage"]["rate"] == 100.0
+    assert inputs["opportunities"]
+
+
+def test_last_years_review_is_approved_with_decisions_under_way(seeded):
+    User = get_user_model()
+    manager, executive = User.objects.get(username="manager"), User.objects.get(username="executive")
+    year = this_year() - 1
+    review = Review.objects.get(reference=f"MR-FY{year}")
+    assert review.state == ReviewState.APPROVED
+    assert (review.period_start, review.period_end) == fiscal_year_bounds(year)
+    assert (review.created_by, review.submitted_by, review.approved_by) == (manager, manager, executive)
+    assert review.conclusion.strip() and review.attendees.strip()
+    assert all(review.inputs()["texts"][name].strip() for name in
+               ("issues_changes", "interested_parties", "feedback", "risk_status", "improvement_notes"))
+    # The frozen inputs, dated when it was submitted.
+    assert review.snapshot is not None and review.snapshot["reference"] == review.reference
+    assert dt.datetime.fromisoformat(review.snapshot["assembled_at"]) == review.submitted_at
+    assert review.snapshot["incidents"]["total"] >= 5
+    # The trail, in the story's order, in this fiscal year, all in the past.
+    entries = list(trail(review))
+    assert [(e.transition, e.by) for e in entries] == [("prepare", manager), ("submit", manager),
+                                                       ("approve", executive)]
+    assert [e.timestamp for e in entries] == [review.created_at, review.submitted_at, review.approved_at]
+    assert review.updated_at == review.approved_at < timezone.now()
+    assert timezone.localdate(review.created_at) >= fiscal_year_bounds(this_year())[0]
+    assert review.held_on == timezone.localdate(review.approved_at)
+    # Decisions, each an improvement action of its owner; the actions are under way.
+    decisions = list(review.decisions.select_related("action", "owner"))
+    assert len(decisions) >= 2
+    states = []
+    for decision in decisions:
+        action = decision.action
+        assert action is not None and action.kind == ActionKind.IMPROVEMENT
+        assert (action.title, action.owner, action.due_date) == (decision.title, decision.owner, decision.due_date)
+        assert action.owner_id != action.verifier_id
+        assert action.created_at == review.approved_at
+        assert action.due_date >= timezone.localdate(review.approved_at)
+        action_trail = list(trail(action))
+        assert (action_trail[0].transition, action_trail[0].by) == ("create", executive)
+        assert all(entry.by == action.owner for entry in action_trail[1:])
+        assert action.updated_at == action_trail[-1].timestamp <= timezone.now()
+        states.append(action.state)
+    assert ActionState.IN_PROGRESS in states
+    assert all(state in [*ACTION_WORK_STATES, ActionState.IMPLEMENTED] for state in states)
+    # Some still ahead of today.
+    assert any(decision.due_date > timezone.localdate() for decision in decisions)
+
+
+def test_this_years_review_is_a_draft_with_inputs_still_to_write(seeded):
+    year = this_year()
+    review = Review.objects.get(reference=f"MR-FY{year}")
+    assert review.state == ReviewState.DRAFT and review.snapshot is None
+    assert (review.period_start, review.period_end) == fiscal_year_bounds(year)
+    assert review.issues_changes.strip() and not review.feedback.strip()
+    manager = get_user_model().objects.get(username="manager")
+    [submit] = transitions_for(review, manager)
+    assert submit.name == "submit" and submit.unmet_conditions
+    # Its input (a): last year's decisions and where their actions stand.
+    previous = review.inputs()["previous_review"]
+    assert previous["reference"] == f"MR-FY{year - 1}"
+    assert previous["summary"]["open"] >= 1
+    assert [entry.transition for entry in trail(review)] == ["prepare"]
+    assert review.created_at == trail(review).get().timestamp <= review.updated_at < timezone.now()
