@@ -462,10 +462,8 @@ class ReviewAdmin(StateMachineAdmin, ReviewAccessMixin):
             return gettext("Submit the review first. Top management then approves it with its decisions on "
                            "the review's web page.")
         url = _approve_url(obj)
-        text = gettext("Top management approves the review with its decisions on the review's web page")
-        if url is None:
-            return f"{text}."
-        return format_html('{} (<a href="{}">{}</a>).', text, url, gettext("approve"))
+        text = gettext("Top management approves the review with its decisions on the review's web page.")
+        return text if url is None else format_html('<a href="{}">{}</a>', url, text)
 
     @admin.display(description=_("inputs as submitted"))
     def snapshot_display(self, obj):

@@ -344,6 +344,8 @@ def _date(value: str | None) -> str:
     """An ISO date or date-time of the snapshot as the pages show dates (Japan time)."""
     if not value:
         return DASH
+    if len(value) == 10:  # a date (parse_datetime would read it as midnight)
+        return value
     moment = parse_datetime(value)
     if moment is not None:
         if timezone.is_aware(moment):

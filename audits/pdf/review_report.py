@@ -610,7 +610,7 @@ class _ReviewReport:
                                "%(effective)s of those checked.") % {
                 "on_time": percent(actions.get("on_time_rate")), "effective": percent(actions.get("effective_rate"))})),
             self.table(
-                [gettext("Kind"), gettext("Due"), gettext("Completed"), gettext("On time"), gettext("Late"),
+                [gettext("Kind"), gettext("Due in the period"), gettext("Completed"), gettext("On time"), gettext("Late"),
                  gettext("Overdue"), gettext("Effective"), gettext("Checked")],
                 rows, (0.24, 0.1, 0.11, 0.11, 0.1, 0.11, 0.12, 0.11)),
             Spacer(1, 3 * mm),

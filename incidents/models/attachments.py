@@ -1,4 +1,4 @@
-"""Evidence files (添付資料) of incidents, audits and findings: one generic model.
+"""Evidence files (証跡ファイル) of incidents, audits and findings: one generic model.
 
 The record an attachment belongs to is a generic relation (content type + object id), so
 the audits app attaches files to its audits and findings without incidents importing

@@ -230,7 +230,7 @@ def test_charts_with_nothing_or_zeros_to_show():
     ]
     with translation.override("en"):
         text = "".join(page_texts(build(drawings)))
-    assert text.count("No data") == 2
+    assert text.count("データなし") == 2
 
 
 def test_chart_axes_count_in_whole_steps():

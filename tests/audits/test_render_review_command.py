@@ -39,31 +39,31 @@ def test_writes_the_pdf_and_says_where(review, tmp_path, key):
     assert content.startswith(b"%PDF-")
     assert "MR-FY2024" in reader.pages[0].extract_text()
     assert str(target.resolve()) in output
-    assert f"{len(content):,} bytes" in output
-    assert f"{len(reader.pages)} pages" in output
+    assert f"{len(content):,} バイト" in output
+    assert f"{len(reader.pages)} ページ" in output
     assert page_count(content) == len(reader.pages)
 
 
 def test_english(review, tmp_path):
     target = tmp_path / "review-en.pdf"
     output = run(review.reference, str(target), "--lang", "en")
-    assert "(MR-FY2024, en)" in output
+    assert "（MR-FY2024、en）" in output
     assert "Management review report" in PdfReader(str(target)).pages[0].extract_text()
 
 
 def test_an_unknown_review_is_an_error(review, tmp_path):
     target = tmp_path / "none.pdf"
-    with pytest.raises(CommandError, match="No management review with the id or reference “MR-FY1999”"):
+    with pytest.raises(CommandError, match="IDまたは管理番号が「MR-FY1999」のマネジメントレビューはありません"):
         run("MR-FY1999", str(target))
-    with pytest.raises(CommandError, match="No management review"):
+    with pytest.raises(CommandError, match="のマネジメントレビューはありません"):
         run(str(review.pk + 100), str(target))
     assert not target.exists()
 
 
 def test_an_unwritable_path_is_an_error(review, tmp_path):
-    with pytest.raises(CommandError, match="there is no folder"):
+    with pytest.raises(CommandError, match="がありません"):
         run(review.reference, str(tmp_path / "missing" / "review.pdf"))
-    with pytest.raises(CommandError, match="is a directory"):
+    with pytest.raises(CommandError, match="はディレクトリです"):
         run(review.reference, str(tmp_path))
 
     locked = tmp_path / "locked"
@@ -74,7 +74,7 @@ def test_an_unwritable_path_is_an_error(review, tmp_path):
         target = Path("/proc/self/review.pdf") if _writable(locked) else locked / "review.pdf"
         if not target.parent.is_dir():
             pytest.skip("no read-only folder to try")
-        with pytest.raises(CommandError, match="Cannot write"):
+        with pytest.raises(CommandError, match="に書き込めません"):
             run(review.reference, str(target))
         assert not target.exists()
     finally:

@@ -82,7 +82,7 @@ def test_submitting_needs_the_inputs_only_people_know(manager):
         transition_record(review, "submit", by=manager)
 
     message = " ".join(map(str, error.value.problems))
-    assert "interested parties" in message and "feedback" in message and "risk" in message
+    assert "利害関係者のニーズ" in message and "フィードバック" in message and "リスクアセスメント" in message
     review.refresh_from_db()
     assert (review.state, review.snapshot) == (ReviewState.DRAFT, None)
 
@@ -178,9 +178,9 @@ def test_each_bad_decision_is_named(submitted, executive, head):
 
     problems = [str(p) for p in error.value.problems]
     assert problems == [
-        "Decision 2: The due date cannot be in the past.",
-        "Decision 3: Write what was decided.",
-        "Decision 3: The owner cannot verify their own action: name another verifier.",
+        "決定事項 2：期限に過去の日付は指定できません。",
+        "決定事項 3：決定した内容を記入してください。",
+        "決定事項 3：担当者は自分の処置の有効性を確認できません。別の有効性確認者を指定してください。",
     ]
     assert not Action.objects.exists() and not ReviewDecision.objects.exists()
 
@@ -202,7 +202,7 @@ def test_only_top_management_approves_and_never_the_submitter(submitted, manager
     review = transition_record(review, "submit", by=both)
     with pytest.raises(NotPermitted) as error:
         services.review_approve(review=review, by=both, conclusion="有効", decisions=[decision(head)])
-    assert "other than the person who submitted" in str(error.value)
+    assert "提出した人以外" in str(error.value)
 
 
 def test_a_draft_cannot_be_approved(draft, executive, head):
