@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.forms.utils import ErrorDict
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.http import content_disposition_header
@@ -35,11 +36,25 @@ from incidents.models import Action, ActionKind, ActionState, IncidentKind, Seve
 from incidents.roles import sees_everything
 
 from . import services
-from .models import DecisionKind, Finding, FindingState, Grade, Review, ReviewState, Standard
+from .models import DecisionKind, Finding, FindingState, Grade, Review, ReviewDecision, ReviewState, Standard
 from .models.review import TEXT_INPUTS, approval_problem
 from .review_forms import DecisionFormSet, ReviewApproveForm, ReviewForm
 
 incident_views.register_detail_view(Review, "review_detail")
+
+
+def _review_origins(action, user) -> list[tuple[str, str | None]]:
+    """The management-review decision an improvement action carries out."""
+    decision = ReviewDecision.objects.filter(action=action).select_related("review").first()
+    if decision is None:
+        return []
+    label = _("Decision %(number)d of management review %(reference)s") % {
+        "number": decision.position, "reference": decision.review.reference}
+    visible = Review.objects.visible_to(user).filter(pk=decision.review_id).exists()
+    return [(label, reverse("review_detail", args=[decision.review_id]) if visible else None)]
+
+
+incident_views.register_action_origins(_review_origins)
 
 _refused = incident_views._refused
 _add_model_errors = incident_views._add_model_errors

@@ -32,6 +32,19 @@ from .pdf.base import pdf_language, pdf_response
 incident_views.register_detail_view(Audit, "audit_detail")
 incident_views.register_detail_view(Finding, "finding_detail")
 
+
+def _finding_origins(action, user) -> list[tuple[str, str | None]]:
+    """The findings an action answers, linked for those who may open them."""
+    visible = set(Finding.objects.visible_to(user).filter(actions=action).values_list("pk", flat=True))
+    return [
+        (_("Audit finding %(reference)s") % {"reference": reference},
+         reverse("finding_detail", args=[pk]) if pk in visible else None)
+        for pk, reference in Finding.objects.filter(actions=action).values_list("pk", "reference")
+    ]
+
+
+incident_views.register_action_origins(_finding_origins)
+
 # Generic pieces of the incidents UI.
 transition = incident_views.transition
 _refused = incident_views._refused

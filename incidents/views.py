@@ -65,6 +65,16 @@ def register_detail_view(model: type, url_name: str) -> None:
     DETAIL_VIEWS[model] = url_name
 
 
+# Where an action comes from besides an incident (an audit finding, a review decision).
+# The apps that create such actions register a function (action, user) -> [(label, url or
+# None)], the url None when the user may not open the record.
+ACTION_ORIGINS: list = []
+
+
+def register_action_origins(origins) -> None:
+    ACTION_ORIGINS.append(origins)
+
+
 # Trail entries written when a record is created rather than by a transition.
 # Trail entries the system writes without a change of state.
 
@@ -382,6 +392,7 @@ def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "incidents/action_detail.html", {
         "action": action,
         "incident_visible": incident_visible,
+        "origins": [origin for origins in ACTION_ORIGINS for origin in origins(action, request.user)],
         "trail": _trail_rows(action),
         "transitions": _transition_panels(action, request.user),
         "can_edit": services.action_can_edit(action, request.user),

@@ -68,6 +68,7 @@ from incidents.management.commands import seed_demo as incidents_seed
 from incidents.management.commands.seed_demo import USERS, DemoUser
 from incidents.management.commands.seed_demo import Command as IncidentsSeedCommand
 from incidents.models import Action
+from incidents.models.incident import list_separator
 
 # A second internal auditor, so that every department can be audited by someone from outside it.
 AUDITOR2 = DemoUser("auditor2", "松本", "亮", "IT", ("staff", "auditor"), "情報システム部（内部監査員）")
@@ -862,16 +863,16 @@ class Command(IncidentsSeedCommand):
         write(_("Audits of fiscal year %(year)d created in this run: %(audits)d, with %(findings)d findings.")
               % {"year": year, "audits": self.created["audits"], "findings": self.created["findings"]})
         audit_counts = dict(audits.values_list("state").annotate(n=Count("pk")))
-        write(_("Audits by state: %(counts)s") % {"counts": ", ".join(
+        write(_("Audits by state: %(counts)s") % {"counts": list_separator().join(
             f"{label} {audit_counts.get(value, 0)}" for value, label in AuditState.choices
         )})
         findings = Finding.objects.filter(audit__fiscal_year=year)
         grade_counts = dict(findings.values_list("grade").annotate(n=Count("pk")))
         state_counts = dict(findings.values_list("state").annotate(n=Count("pk")))
-        write(_("Findings by grade: %(counts)s") % {"counts": ", ".join(
+        write(_("Findings by grade: %(counts)s") % {"counts": list_separator().join(
             f"{label} {grade_counts.get(value, 0)}" for value, label in Grade.choices
         )})
-        write(_("Findings by state: %(counts)s") % {"counts": ", ".join(
+        write(_("Findings by state: %(counts)s") % {"counts": list_separator().join(
             f"{label} {state_counts.get(value, 0)}" for value, label in FindingState.choices
         )})
         gaps = [row["department"].name for row in programme(year=year) if row["status"] == "none"]
@@ -879,7 +880,7 @@ class Command(IncidentsSeedCommand):
               % {"year": year, "departments": "、".join(gaps) or "-"})
         reviews = Review.objects.annotate(decision_count=Count("decisions")).order_by("period_start", "reference")
         write(_("Management reviews created in this run: %(count)d.") % {"count": self.created["reviews"]})
-        write(_("Management reviews: %(reviews)s") % {"reviews": ", ".join(
+        write(_("Management reviews: %(reviews)s") % {"reviews": list_separator().join(
             (_("%(reference)s %(state)s (%(count)d decisions)") if review.decision_count
              else _("%(reference)s %(state)s")) % {
                 "reference": review.reference, "state": review.get_state_display(), "count": review.decision_count,

@@ -54,6 +54,7 @@ from incidents.models import (
     TrackState,
     UserProfile,
 )
+from incidents.models.incident import list_separator
 from incidents.roles import Role
 from incidents.selectors import trail
 
@@ -992,15 +993,15 @@ class Command(BaseCommand):
                 "%(actions)d actions.") % self.created)
         incident_counts = dict(Incident.objects.values_list("state").annotate(n=Count("pk")))
         action_counts = dict(Action.objects.values_list("state").annotate(n=Count("pk")))
-        write(_("Incidents by state: %(counts)s") % {"counts": ", ".join(
+        write(_("Incidents by state: %(counts)s") % {"counts": list_separator().join(
             f"{label} {incident_counts.get(value, 0)}" for value, label in IncidentState.choices
         )})
-        write(_("Actions by state: %(counts)s") % {"counts": ", ".join(
+        write(_("Actions by state: %(counts)s") % {"counts": list_separator().join(
             f"{label} {action_counts.get(value, 0)}" for value, label in ActionState.choices
         )})
         track_counts = dict(ReportingTrack.objects.values_list("state").annotate(n=Count("pk")))
         write(_("Reports by state: %(counts)s (overdue %(overdue)d, due within 24 hours %(due_soon)d)") % {
-            "counts": ", ".join(f"{label} {track_counts.get(value, 0)}" for value, label in TrackState.choices),
+            "counts": list_separator().join(f"{label} {track_counts.get(value, 0)}" for value, label in TrackState.choices),
             "overdue": ReportingTrack.objects.overdue().count(),
             "due_soon": ReportingTrack.objects.due_soon().count(),
         })
