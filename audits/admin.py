@@ -40,7 +40,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from incidents.admin import PMSOfficeAccessMixin, StateMachineAdmin
+from incidents.admin import PMSOfficeAccessMixin, ReadOnlyInlineMixin, StateMachineAdmin
 from incidents.models import person_name
 from incidents.roles import Role, has_role
 
@@ -101,7 +101,7 @@ class RequirementAdmin(AuditLeadAccessMixin, admin.ModelAdmin):
 # Audits
 
 
-class ChecklistItemInline(admin.TabularInline):
+class ChecklistItemInline(ReadOnlyInlineMixin, admin.TabularInline):
     """The audit's checklist, read-only: filled in during fieldwork through the services."""
 
     model = ChecklistItem
@@ -115,17 +115,6 @@ class ChecklistItemInline(admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("requirement", "recorded_by")
 
-    def has_view_permission(self, request, obj=None):
-        return True  # shown on the pages of audits the user may already see
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class AuditAdminForm(forms.ModelForm):
@@ -320,7 +309,7 @@ class FiscalYearFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ReviewDecisionInline(admin.TabularInline):
+class ReviewDecisionInline(ReadOnlyInlineMixin, admin.TabularInline):
     """Top management's decisions, read-only: recorded with the approval on the review's web
     page (services.review_approve); each became an improvement action, followed in the actions."""
 
@@ -346,17 +335,6 @@ class ReviewDecisionInline(admin.TabularInline):
             action.get_state_display(),
         )
 
-    def has_view_permission(self, request, obj=None):
-        return True  # shown on the pages of reviews the user may already see
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Review)

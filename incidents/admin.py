@@ -121,6 +121,23 @@ class PMSOfficeReadOnlyMixin:
         return False
 
 
+class ReadOnlyInlineMixin:
+    """Rows shown on the page of a record the user may already see, and changed only through
+    that record's own steps: nobody adds, changes or deletes them here."""
+
+    def has_view_permission(self, request, obj=None):
+        return True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 # ---------------------------------------------------------------------------
 # Organisation and users
 
@@ -518,7 +535,7 @@ class TrackDisplayMixin:
         return obj.late
 
 
-class ReportingTrackInline(TrackDisplayMixin, admin.TabularInline):
+class ReportingTrackInline(ReadOnlyInlineMixin, TrackDisplayMixin, admin.TabularInline):
     """The incident's reports and their clocks, read-only: they change only by their transitions."""
 
     model = ReportingTrack
@@ -529,19 +546,6 @@ class ReportingTrackInline(TrackDisplayMixin, admin.TabularInline):
               "recipient_reference", "late_display"]
     readonly_fields = fields
     verbose_name_plural = _("reporting clocks (open a report to record it as filed or not required)")
-
-    def has_view_permission(self, request, obj=None):
-        # Shown on the pages of incidents the user may already see.
-        return True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Incident)
