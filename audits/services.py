@@ -5,12 +5,19 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransition
 
 from incidents import services as incident_services
-from incidents.exceptions import ConditionsNotMet, NotPermitted, RecordClosed, TransitionNotAvailable
+from incidents.exceptions import (
+    ConcurrentChange,
+    ConditionsNotMet,
+    NotPermitted,
+    RecordClosed,
+    TransitionNotAvailable,
+)
 from incidents.models import Action, ActionKind, department_of, headed_department_ids
 from incidents.roles import Role, has_role
 from incidents.services import TransitionSpec, action_insert, log_creation, next_reference, transition_record
@@ -267,12 +274,15 @@ def review_create(*, by, **data) -> Review:
     first, last = fiscal_year_bounds(fiscal_year_of(data.get("period_start") or timezone.localdate()))
     data["period_start"] = data.get("period_start") or first
     data["period_end"] = data.get("period_end") or last
-    with transaction.atomic():
-        review = Review(created_by=by, **data)
-        review.reference = _review_reference(review.period_start)
-        review.full_clean()
-        review.save()
-        log_creation(review, by=by, transition_name="prepare")
+    try:
+        with transaction.atomic():
+            review = Review(created_by=by, **data)
+            review.reference = _review_reference(review.period_start)
+            review.full_clean()
+            review.save()
+            log_creation(review, by=by, transition_name="prepare")
+    except IntegrityError:  # someone took the same reference a moment before
+        raise ConcurrentChange() from None
     return review
 
 
@@ -285,13 +295,17 @@ def review_update(*, review: Review, by, **data) -> Review:
         raise RecordClosed(_("Only a draft review can be edited: ask top management to return it for revision."))
     if not review_can_prepare(by):
         raise NotPermitted(_("Only the PMS manager prepares the review."))
-    with transaction.atomic():
-        for name, value in data.items():
-            setattr(review, name, value)
-        if "period_start" in data:
-            review.reference = _review_reference(review.period_start, exclude_pk=review.pk)
-        review.full_clean()
-        review.save()
+    try:
+        with transaction.atomic():
+            for name, value in data.items():
+                setattr(review, name, value)
+            if "period_start" in data:
+                review.reference = _review_reference(review.period_start, exclude_pk=review.pk)
+            review.full_clean()
+            review.save()
+    # Someone took the same reference a moment before, or moved the review on (submitted it).
+    except (IntegrityError, ConcurrentTransition):
+        raise ConcurrentChange() from None
     return review
 
 

@@ -13,7 +13,13 @@ from audits import services
 from audits.models import Review, ReviewDecision
 from audits.models.review import DecisionKind, ReviewState
 from incidents.clocks import JAPAN
-from incidents.exceptions import ConditionsNotMet, NotPermitted, RecordClosed, TransitionNotAvailable
+from incidents.exceptions import (
+    ConcurrentChange,
+    ConditionsNotMet,
+    NotPermitted,
+    RecordClosed,
+    TransitionNotAvailable,
+)
 from incidents.models import Action, ActionKind, ActionState
 from incidents.services import transition_record
 from tests.incidents.factories import IncidentFactory, UserFactory
@@ -251,3 +257,22 @@ def test_two_executives_approving_at_once_record_one_set_of_decisions(manager, e
     assert sum(isinstance(o, Review) for o in outcomes) == 1, outcomes
     assert ReviewDecision.objects.filter(review=review).count() == 1
     assert Action.objects.filter(kind=ActionKind.IMPROVEMENT).count() == 1
+
+
+def test_a_reference_taken_at_the_same_moment_is_a_conflict_not_a_crash(draft, manager):
+    # Both requests passed validation before either saved: the database refuses the second.
+    with mock.patch.object(services, "_review_reference", return_value=draft.reference), \
+            mock.patch.object(Review, "validate_unique"), pytest.raises(ConcurrentChange):
+        services.review_create(by=manager)
+    assert Review.objects.count() == 1
+
+
+def test_editing_a_review_submitted_meanwhile_is_a_conflict(draft, manager):
+    stale = Review.objects.get(pk=draft.pk)
+    transition_record(draft, "submit", by=manager)
+
+    with pytest.raises((ConcurrentChange, RecordClosed)):
+        services.review_update(review=stale, by=manager, feedback="書き換え")
+
+    draft.refresh_from_db()
+    assert draft.feedback == TEXTS["feedback"]
