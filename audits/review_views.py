@@ -38,6 +38,7 @@ from incidents.roles import sees_everything
 from . import services
 from .models import DecisionKind, Finding, FindingState, Grade, Review, ReviewDecision, ReviewState, Standard
 from .models.review import TEXT_INPUTS, approval_problem
+from .review_format import DASH, label, localized, number, percent
 from .review_forms import DecisionFormSet, ReviewApproveForm, ReviewForm
 
 incident_views.register_detail_view(Review, "review_detail")
@@ -61,7 +62,6 @@ _add_model_errors = incident_views._add_model_errors
 _trail_rows = incident_views._trail_rows
 _transition_panels = incident_views._transition_panels
 
-DASH = "—"
 # The languages the review PDF is written in.
 PDF_LANGUAGES = ("ja", "en")
 DECISIONS_PREFIX = "decisions"
@@ -227,9 +227,9 @@ def _attach_problems(error: ConditionsNotMet, form, filled: list) -> None:
         for problem in error.problems:
             form.add_error(None, problem)
         return
-    for number, problems in by_decision.items():
+    for position, problems in by_decision.items():
         for problem in problems:
-            filled[number - 1].add_error(None, problem)
+            filled[position - 1].add_error(None, problem)
 
 
 def _submission_mark(review: Review) -> str:
@@ -334,27 +334,6 @@ def review_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 # The inputs, readable: codes turned into labels, None into a dash
 
 
-def _label(choices, code) -> str:
-    if code in (None, ""):
-        return DASH
-    try:
-        return str(choices(code).label)
-    except ValueError:
-        return str(code)
-
-
-def _number(value) -> str:
-    if value is None:
-        return DASH
-    if isinstance(value, float):
-        return f"{value:.1f}"
-    return str(value)
-
-
-def _percent(value) -> str:
-    return DASH if value is None else f"{value:.1f}%"
-
-
 def _date(value: str | None) -> str:
     """An ISO date or date-time of the snapshot as the pages show dates (Japan time)."""
     if not value:
@@ -376,11 +355,6 @@ def _bars(rows: list[dict], key: str = "count") -> list[dict]:
     return [{**row, "bar": round(100 * (row.get(key) or 0) / largest) if largest else 0} for row in rows]
 
 
-def _localized(row: dict, stem: str) -> str:
-    english = (get_language() or "ja").startswith("en")
-    return row.get(f"{stem}_en" if english else f"{stem}_ja") or row.get(f"{stem}_ja") or row.get(f"{stem}_en") or ""
-
-
 def readable_inputs(inputs: dict) -> dict:
     """review.inputs() for the detail page: labels from the model choices, "—" for None."""
     incidents = inputs.get("incidents") or {}
@@ -396,24 +370,24 @@ def readable_inputs(inputs: dict) -> dict:
     audit_counts = audits.get("audits") or {}
 
     key_figures = [
-        {"label": _("Incidents"), "value": _number(incidents.get("total")),
+        {"label": _("Incidents"), "value": number(incidents.get("total")),
          "note": _("%(accidents)s accidents, %(near_misses)s near misses")
-         % {"accidents": _number(incidents.get("accidents")), "near_misses": _number(incidents.get("near_misses"))}},
-        {"label": _("Still open"), "value": _number(incidents.get("open")), "note": _("incidents")},
-        {"label": _("Reports on time"), "value": _percent(tracks.get("on_time_rate")),
+         % {"accidents": number(incidents.get("accidents")), "near_misses": number(incidents.get("near_misses"))}},
+        {"label": _("Still open"), "value": number(incidents.get("open")), "note": _("incidents")},
+        {"label": _("Reports on time"), "value": percent(tracks.get("on_time_rate")),
          "note": _("to regulators and others")},
-        {"label": _("Actions on time"), "value": _percent(actions.get("on_time_rate")),
-         "note": _("%(overdue)s overdue") % {"overdue": _number(action_totals.get("overdue"))}},
-        {"label": _("Actions effective"), "value": _percent(actions.get("effective_rate")),
+        {"label": _("Actions on time"), "value": percent(actions.get("on_time_rate")),
+         "note": _("%(overdue)s overdue") % {"overdue": number(action_totals.get("overdue"))}},
+        {"label": _("Actions effective"), "value": percent(actions.get("effective_rate")),
          "note": _("of those checked")},
-        {"label": _("Audit findings"), "value": _number(audits.get("findings_total")),
-         "note": _("%(open)s still open") % {"open": _number(audits.get("findings_open"))}},
-        {"label": _("Audit coverage"), "value": _percent(coverage.get("rate")),
+        {"label": _("Audit findings"), "value": number(audits.get("findings_total")),
+         "note": _("%(open)s still open") % {"open": number(audits.get("findings_open"))}},
+        {"label": _("Audit coverage"), "value": percent(coverage.get("rate")),
          "note": _("%(covered)s of %(departments)s departments")
-         % {"covered": _number(coverage.get("covered")), "departments": _number(coverage.get("departments"))}},
-        {"label": _("Recurrence"), "value": _percent(recurrence.get("rate")),
+         % {"covered": number(coverage.get("covered")), "departments": number(coverage.get("departments"))}},
+        {"label": _("Recurrence"), "value": percent(recurrence.get("rate")),
          "note": _("%(recurring)s of %(analysed)s analysed")
-         % {"recurring": _number(recurrence.get("recurring")), "analysed": _number(recurrence.get("analysed"))}},
+         % {"recurring": number(recurrence.get("recurring")), "analysed": number(recurrence.get("analysed"))}},
     ]
 
     previous_rows = None
@@ -424,8 +398,8 @@ def readable_inputs(inputs: dict) -> dict:
             "approved_at": _date(previous.get("approved_at")),
             "summary": previous.get("summary") or {},
             "decisions": [
-                {**row, "kind_label": _label(DecisionKind, row.get("kind")),
-                 "state_label": _label(ActionState, row.get("state")) if row.get("state") else DASH,
+                {**row, "kind_label": label(DecisionKind, row.get("kind")),
+                 "state_label": label(ActionState, row.get("state")) if row.get("state") else DASH,
                  "due_date": _date(row.get("due_date"))}
                 for row in previous.get("decisions") or []
             ],
@@ -440,51 +414,51 @@ def readable_inputs(inputs: dict) -> dict:
         "key_figures": key_figures,
         "incidents": {
             "total": incidents.get("total", 0),
-            "dismissed": _number(incidents.get("dismissed")),
-            "by_kind": [{**row, "label": _label(IncidentKind, row["kind"])} for row in _bars(incidents.get("by_kind") or [])],
+            "dismissed": number(incidents.get("dismissed")),
+            "by_kind": [{**row, "label": label(IncidentKind, row["kind"])} for row in _bars(incidents.get("by_kind") or [])],
             "by_severity": [
-                {**row, "label": _label(Severity, row["severity"]) if row["severity"] else _("Not classified yet")}
+                {**row, "label": label(Severity, row["severity"]) if row["severity"] else _("Not classified yet")}
                 for row in _bars(incidents.get("by_severity") or [])
             ],
             "by_department": _bars(incidents.get("by_department") or []),
             "by_month": _bars(incidents.get("by_month") or []),
-            "containment": {key: _number(containment.get(key)) for key in ("count", "median", "p90")},
-            "closing": {key: _number(closing.get(key)) for key in ("count", "median", "p90")},
+            "containment": {key: number(containment.get(key)) for key in ("count", "median", "p90")},
+            "closing": {key: number(closing.get(key)) for key in ("count", "median", "p90")},
             "recurrence": {
-                "analysed": _number(recurrence.get("analysed")), "recurring": _number(recurrence.get("recurring")),
-                "rate": _percent(recurrence.get("rate")),
-                "pairs": [{**row, "cause": _localized(row, "cause")} for row in recurrence.get("pairs") or []],
+                "analysed": number(recurrence.get("analysed")), "recurring": number(recurrence.get("recurring")),
+                "rate": percent(recurrence.get("rate")),
+                "pairs": [{**row, "cause": localized(row, "cause")} for row in recurrence.get("pairs") or []],
             },
         },
         "tracks": {
-            "by_kind": [{**row, "label": _label(TrackKind, row["kind"])} for row in tracks.get("by_kind") or []],
+            "by_kind": [{**row, "label": label(TrackKind, row["kind"])} for row in tracks.get("by_kind") or []],
             "totals": tracks.get("totals") or {},
-            "on_time_rate": _percent(tracks.get("on_time_rate")),
+            "on_time_rate": percent(tracks.get("on_time_rate")),
         },
         "actions": {
-            "by_kind": [{**row, "label": _label(ActionKind, row["kind"])} for row in actions.get("by_kind") or []],
+            "by_kind": [{**row, "label": label(ActionKind, row["kind"])} for row in actions.get("by_kind") or []],
             "totals": action_totals,
-            "by_state": [{**row, "label": _label(ActionState, row["state"])} for row in actions.get("by_state") or []],
-            "on_time_rate": _percent(actions.get("on_time_rate")),
-            "effective_rate": _percent(actions.get("effective_rate")),
+            "by_state": [{**row, "label": label(ActionState, row["state"])} for row in actions.get("by_state") or []],
+            "on_time_rate": percent(actions.get("on_time_rate")),
+            "effective_rate": percent(actions.get("effective_rate")),
         },
         "audits": {
             "counts": audit_counts,
-            "by_grade": [{**row, "label": _label(Grade, row["grade"])} for row in audits.get("by_grade") or []],
-            "findings_total": _number(audits.get("findings_total")),
-            "findings_open": _number(audits.get("findings_open")),
+            "by_grade": [{**row, "label": label(Grade, row["grade"])} for row in audits.get("by_grade") or []],
+            "findings_total": number(audits.get("findings_total")),
+            "findings_open": number(audits.get("findings_open")),
             "by_clause": [
-                {**row, "standard_label": _label(Standard, row.get("standard")), "title": _localized(row, "title")}
+                {**row, "standard_label": label(Standard, row.get("standard")), "title": localized(row, "title")}
                 for row in audits.get("by_clause") or []
             ],
             "by_department": audits.get("by_department") or [],
             "coverage": {
-                "departments": _number(coverage.get("departments")), "covered": _number(coverage.get("covered")),
-                "rate": _percent(coverage.get("rate")), "not_covered": coverage.get("not_covered") or [],
+                "departments": number(coverage.get("departments")), "covered": number(coverage.get("covered")),
+                "rate": percent(coverage.get("rate")), "not_covered": coverage.get("not_covered") or [],
             },
         },
         "opportunities": [
-            {**row, "state_label": _label(FindingState, row.get("state"))} for row in inputs.get("opportunities") or []
+            {**row, "state_label": label(FindingState, row.get("state"))} for row in inputs.get("opportunities") or []
         ],
     }
 

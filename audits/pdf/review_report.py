@@ -23,8 +23,7 @@ from collections.abc import Sequence
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import TextChoices
-from django.utils import dateformat, formats, timezone
+from django.utils import dateformat, timezone
 from django.utils.translation import get_language, gettext, ngettext, override, pgettext
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle, StyleSheet1
@@ -46,6 +45,7 @@ from incidents.models import ActionKind, ActionState, IncidentKind, Severity, Tr
 from ..models import Grade
 from ..models.catalogue import Standard
 from ..models.review import DecisionKind, Review, ReviewDecision, ReviewState
+from ..review_format import DASH, label, localized, number, percent
 from . import charts
 from .base import (
     ACCENT,
@@ -64,8 +64,6 @@ from .base import (
     table_of_contents,
     widths,
 )
-
-DASH = "—"
 
 # Long tables are cut here with a line saying how many rows were left out; the
 # opportunities for improvement (g) are always listed in full.
@@ -113,30 +111,6 @@ def format_datetime(value: dt.datetime | str | None) -> str:
 def format_period(start: dt.date | str | None, end: dt.date | str | None) -> str:
     separator = "〜" if _japanese() else " – "
     return f"{format_date(start)}{separator}{format_date(end)}"
-
-
-def number(value: float | int | None, decimals: int = 1) -> str:
-    """A figure with `decimals` places, "—" when there is no data."""
-    if value is None:
-        return DASH
-    if isinstance(value, int) and not isinstance(value, bool):
-        return formats.number_format(value, force_grouping=True)
-    return formats.number_format(value, decimal_pos=decimals, force_grouping=True)
-
-
-def percent(value: float | None) -> str:
-    return DASH if value is None else f"{number(value)}%"
-
-
-def label(choices: type[TextChoices], code: str | None) -> str:
-    """The label of `code` in the active language; the code itself if it is not (or no
-    longer) one of the choices, so an old snapshot still renders."""
-    if not code:
-        return DASH
-    try:
-        return str(choices(code).label)
-    except ValueError:
-        return str(code)
 
 
 def severity_label(code: str) -> str:
@@ -561,10 +535,9 @@ class _ReviewReport:
                 "analysed": number(recurrence.get("analysed", 0))})),
         ]
         if pairs:
-            cause_key = "cause_ja" if _japanese() else "cause_en"
             recurring.append(self.table(
                 [gettext("Department"), gettext("Cause"), gettext("Recurrences")],
-                [(row.get("department") or DASH, row.get(cause_key) or row.get("cause_ja") or DASH,
+                [(row.get("department") or DASH, localized(row, "cause") or DASH,
                   row.get("count", 0)) for row in pairs[:MAX_RECURRENCE_ROWS]],
                 (0.35, 0.47, 0.18)))
             recurring.append(self.more_rows(len(pairs) - MAX_RECURRENCE_ROWS))
@@ -638,12 +611,11 @@ class _ReviewReport:
             ),
         )]
         clauses = audits.get("by_clause") or []
-        title_key = "title_ja" if _japanese() else "title_en"
         flowables.append(self.block(
             self.h2(gettext("Findings by clause")),
             self.table(
                 [gettext("Clause"), gettext("Title"), gettext("Findings"), gettext("Nonconformities")],
-                [(clause_name(row), row.get(title_key) or row.get("title_ja") or "", row.get("count", 0),
+                [(clause_name(row), localized(row, "title"), row.get("count", 0),
                   row.get("nonconformities", 0)) for row in clauses[:MAX_CLAUSE_ROWS]],
                 (0.24, 0.46, 0.13, 0.17)) if clauses else self.none(),
             self.more_rows(len(clauses) - MAX_CLAUSE_ROWS),
