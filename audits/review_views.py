@@ -19,8 +19,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
-from django.utils.http import content_disposition_header
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -38,6 +36,8 @@ from incidents.roles import sees_everything
 from . import services
 from .models import DecisionKind, Finding, FindingState, Grade, Review, ReviewDecision, ReviewState, Standard
 from .models.review import TEXT_INPUTS, approval_problem
+from .pdf.base import pdf_language, pdf_response
+from .pdf.review_report import render_review_report, report_filename
 from .review_format import DASH, label, localized, number, percent
 from .review_forms import DecisionFormSet, ReviewApproveForm, ReviewForm
 
@@ -62,8 +62,6 @@ _add_model_errors = incident_views._add_model_errors
 _trail_rows = incident_views._trail_rows
 _transition_panels = incident_views._transition_panels
 
-# The languages the review PDF is written in.
-PDF_LANGUAGES = ("ja", "en")
 DECISIONS_PREFIX = "decisions"
 
 
@@ -314,20 +312,12 @@ def _approve(request: HttpRequest, review: Review, form: ReviewApproveForm, form
 def review_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The review report, in Japanese or English (?lang=ja|en; by default the page's language)."""
     review = _review_or_404(request.user, pk)
-    language = request.GET.get("lang")
-    if language not in PDF_LANGUAGES:
-        language = (get_language() or "").split("-")[0]
-    if language not in PDF_LANGUAGES:
-        language = PDF_LANGUAGES[0]
-    from .pdf.review_report import render_review_report
-
-    pdf = render_review_report(review, language=language)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=f"{review.reference}-{language}.pdf"
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    try:
+        language = pdf_language(request.GET.get("lang"))
+    except ValueError as error:
+        return render(request, "incidents/error.html",
+                      {"message": str(error), "back_url": reverse("review_detail", args=[review.pk])}, status=400)
+    return pdf_response(render_review_report(review, language=language), report_filename(review, language))
 
 
 # ---------------------------------------------------------------------------

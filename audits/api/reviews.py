@@ -40,6 +40,7 @@ from ..fiscal import fiscal_year_bounds, fiscal_year_of
 from ..models import DecisionKind, Review, ReviewDecision, ReviewState
 from ..models.review import TEXT_INPUTS
 from ..pdf.base import pdf_response
+from ..pdf.review_report import render_review_report, report_filename
 from .serializers import DepartmentRefSerializer
 from .views import PDFRenderer, pdf_docs, pdf_language_or_400
 
@@ -411,6 +412,4 @@ class ReviewViewSet(RecordViewSet):
     def pdf(self, request, pk=None):
         review = self.get_object()
         language = pdf_language_or_400(request)
-        from ..pdf.review_report import render_review_report
-
-        return pdf_response(render_review_report(review, language=language), f"{review.reference}_{language}.pdf")
+        return pdf_response(render_review_report(review, language=language), report_filename(review, language))

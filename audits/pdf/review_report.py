@@ -82,6 +82,11 @@ def render_review_report(review: Review, *, language: str = "ja") -> bytes:
 # Formatting (in the active language)
 
 
+def report_filename(review: Review, language: str) -> str:
+    """E.g. MR-FY2025_ja.pdf."""
+    return f"{review.reference}_{language}.pdf"
+
+
 def _japanese() -> bool:
     return (get_language() or settings.LANGUAGE_CODE).startswith("ja")
 

@@ -457,9 +457,18 @@ def test_the_pdf_link_downloads_the_report(client, executive, submitted):
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
     assert "attachment" in response["Content-Disposition"]
-    assert f"{submitted.reference}-en.pdf" in response["Content-Disposition"]
+    assert f"{submitted.reference}_en.pdf" in response["Content-Disposition"]
     # Without ?lang= the report is in the language of the page (Japanese by default).
-    assert f"{submitted.reference}-ja.pdf" in client.get(url)["Content-Disposition"]
+    assert f"{submitted.reference}_ja.pdf" in client.get(url)["Content-Disposition"]
+
+
+def test_a_pdf_in_an_unknown_language_is_refused_like_the_audit_report(client, executive, submitted):
+    client.force_login(executive)
+
+    response = client.get(reverse("review_pdf", args=[submitted.pk]) + "?lang=fr")
+
+    assert response.status_code == 400
+    assert "fr" in response.content.decode()
 
 
 # ---------------------------------------------------------------------------
