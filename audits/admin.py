@@ -388,7 +388,7 @@ class ReviewAdmin(StateMachineAdmin, ReviewAccessMixin):
         return {"period_start": first, "period_end": last, **super().get_changeform_initial_data(request)}
 
     def service_can_edit(self, obj, user) -> bool:
-        return obj.state == ReviewState.DRAFT and services.review_can_prepare(user)
+        return services.review_can_edit(obj, user)
 
     def service_create(self, user, data):
         return services.review_create(by=user, **data)

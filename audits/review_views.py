@@ -27,7 +27,6 @@ from incidents.exceptions import (
     ConcurrentChange,
     ConditionsNotMet,
     NotPermitted,
-    RecordClosed,
     TransitionNotAvailable,
 )
 from incidents.models import Action, ActionKind, ActionState, IncidentKind, Severity, TrackKind
@@ -121,27 +120,12 @@ def review_create(request: HttpRequest) -> HttpResponse:
     return render(request, "audits/review_form.html", {"form": form}, status=status)
 
 
-def _check_edit(review: Review, user) -> None:
-    if review.state != ReviewState.DRAFT:
-        raise RecordClosed(_("Only a draft review can be edited: ask top management to return it for revision."))
-    if not services.review_can_prepare(user):
-        raise NotPermitted(_("Only the PMS manager prepares the review."))
-
-
-def _can_edit(review: Review, user) -> bool:
-    try:
-        _check_edit(review, user)
-    except (RecordClosed, NotPermitted):
-        return False
-    return True
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def review_edit(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review_or_404(request.user, pk)
     return incident_views._edit(
-        request, review, form_class=ReviewForm, check=_check_edit,
+        request, review, form_class=ReviewForm, check=services.review_check_edit,
         update=lambda **data: services.review_update(review=review, **data),
         template="audits/review_form.html", context={"review": review},
     )
@@ -180,7 +164,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
         # Approving takes the decisions with it: it has a page of its own.
         "transitions": [panel for panel in panels if panel["option"].name != "approve"],
         "can_approve": any(panel["option"].name == "approve" for panel in panels),
-        "can_edit": _can_edit(review, user),
+        "can_edit": services.review_can_edit(review, user),
         "trail": _trail_rows(review),
         "pdf_languages": [("ja", "日本語"), ("en", "English")],
         "help_texts": {name: Review._meta.get_field(name).help_text for name in TEXT_INPUTS},

@@ -286,15 +286,28 @@ def review_create(*, by, **data) -> Review:
     return review
 
 
+def review_check_edit(review: Review, user) -> None:
+    """Raise RecordClosed or NotPermitted unless `user` may edit the review now."""
+    if review.state != ReviewState.DRAFT:
+        raise RecordClosed(_("Only a draft review can be edited: ask top management to return it for revision."))
+    if not review_can_prepare(user):
+        raise NotPermitted(_("Only the PMS manager prepares the review."))
+
+
+def review_can_edit(review: Review, user) -> bool:
+    try:
+        review_check_edit(review, user)
+    except (RecordClosed, NotPermitted):
+        return False
+    return True
+
+
 def review_update(*, review: Review, by, **data) -> Review:
     """The PMS manager writes the inputs only people know, while the review is a draft."""
     unknown = set(data) - REVIEW_FIELDS
     if unknown:
         raise ValueError(f"review_update does not change {sorted(unknown)}")
-    if review.state != ReviewState.DRAFT:
-        raise RecordClosed(_("Only a draft review can be edited: ask top management to return it for revision."))
-    if not review_can_prepare(by):
-        raise NotPermitted(_("Only the PMS manager prepares the review."))
+    review_check_edit(review, by)
     try:
         with transaction.atomic():
             for name, value in data.items():
