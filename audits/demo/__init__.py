@@ -1,0 +1,45 @@
+"""The demo company's internal audits and management reviews, which `python manage.py
+seed_demo` adds to the incidents app's demo (incidents/demo/).
+
+The internal-audit programme of the current fiscal year (April to March unless
+FISCAL_YEAR_START_MONTH says otherwise):
+
+- six audits, one in every state: two closed, one reported, one in fieldwork (an
+  operational check, 運用の確認, by the IT department itself), one planned after today,
+  and one cancelled: 総務部's, which leaves that department unaudited, the gap the
+  programme page shows;
+- checklists filled in as the state implies (complete once reported; half done in
+  fieldwork; untouched when planned or cancelled);
+- nine findings of every grade (major, minor, observation, opportunity) in every state
+  (open, responded, accepted, verifying, closed), one of them rejected once before its
+  second answer, with their corrective actions (incidents' Action, linked) in the states
+  their finding implies.
+
+Then the previous fiscal year, for its management review: two more incidents of that winter
+(a near miss, and a mis-sending in 営業部 that recurs with the same cause as December's),
+and that year's two internal audits, closed, covering every department, with a minor
+nonconformity closed on an effective action, two observations and an opportunity for
+improvement. Last, the management reviews: last year's (MR-FY2025 when seeded in fiscal
+2026), prepared and submitted by the PMS manager (its inputs frozen; the snapshot's
+`assembled_at` is dated with the story's submission), approved by top management in May
+with three decisions through services.review_approve, whose improvement actions are under
+way: one in progress, one implemented, one not started yet (due next year). Due dates are
+never before the day of seeding, which the service requires. And this year's review, a
+draft with two of the four required inputs still to write.
+
+Independence holds: nobody audits their own department (小林 of 人事部 and 松本 of
+情報システム部, added here as `auditor2`, share the audits), and the audit lead 加藤 is not
+a PMS manager.
+
+By module:
+
+- people.py: the second internal auditor;
+- story.py: how an audit story is written (`AuditStory` and its steps) and how its days
+  map to dates;
+- audits.py: this fiscal year's audits;
+- previous_year.py: the previous fiscal year's incidents and audits;
+- reviews.py: the two management reviews;
+- seeder.py: `AuditSeeder`, which turns them into records.
+
+The command (audits/management/commands/seed_demo.py) runs it and prints the summary.
+"""

@@ -1,0 +1,212 @@
+"""This fiscal year's internal audits and operational checks, one in every state, with their
+checklists, findings and the corrective actions planned for them.
+"""
+
+from __future__ import annotations
+
+from ..models import Grade
+from .story import AuditStory, act, action, cancel, check, close_audit, finding, report, start, step
+
+AUDITS = [
+    AuditStory(
+        title="営業部・カスタマーサポート部 内部監査（上期）",
+        kind="internal", departments=("SALES", "CS"), clauses=("5.2", "6.1", "7", "8", "9.1"),
+        planned_by="auditlead", lead="auditor", auditors=("auditor2",), planned_at=20, start=40, end=42,
+        steps=[
+            start("auditor", 40, "開始会議で監査の範囲と日程を確認した。"),
+            check("5.2", "auditor", 40.2, "conforming", "個人情報保護方針の掲示（執務室入口）と社員の認知をヒアリングで確認。"),
+            finding("ledger", "auditor", 40.4, clause="6.1", department="SALES", grade=Grade.MAJOR, item=True,
+                    description="個人情報管理台帳が2025年10月以降更新されておらず、新規に取得した展示会来場者名簿"
+                                "（約800件）と顧客アンケートの回答データが台帳に記載されていない。"
+                                "リスク分析の前提となる個人情報の特定が機能していない。",
+                    evidence="個人情報管理台帳（最終更新 2025-10-02）、展示会来場者名簿の保管フォルダ"),
+            check("6.1", "auditor", 40.5, "nonconforming", "個人情報管理台帳（最終更新 2025-10-02）",
+                  "台帳の未更新。展示会来場者名簿とアンケート回答が未記載。"),
+            check("7", "auditor2", 40.7, "conforming", "教育受講記録（営業部・CS部とも受講率100%）。"),
+            finding("clear_desk", "auditor2", 41.3, clause="8", department="CS", grade=Grade.MINOR, item=True,
+                    description="退社後の執務室で、問合せ対応記録（氏名・電話番号を含む）を印刷した書類が"
+                                "2名の机上に放置され、キャビネット1台が施錠されていなかった（クリアデスク違反）。",
+                    evidence="19時の巡回時の写真3枚、キャビネット施錠点検表（記入なし）"),
+            check("8", "auditor2", 41.4, "nonconforming", "19時の巡回、キャビネット施錠点検表",
+                  "クリアデスク違反、キャビネット未施錠。"),
+            check("9.1", "auditor", 41.6, "observation", "運用の確認の記録（四半期ごと）。",
+                  "点検項目は規程どおり。問合せ記録の保管期限の扱いに改善の余地あり。"),
+            finding("retention", "auditor", 41.7, clause="9.1", department="CS", grade=Grade.OPPORTUNITY, item=True,
+                    description="問合せ対応記録の保管期限が担当者ごとに異なる理解で運用されている。"
+                                "記録の種類ごとの保管期限を一覧にし、運用の確認の点検項目に加えるとよい。",
+                    evidence="担当者3名へのヒアリング"),
+            report("auditor", 47, "営業部で重大な不適合1件（個人情報管理台帳の未更新）、カスタマーサポート部で"
+                                  "軽微な不適合1件（クリアデスク違反）と改善の機会1件を検出した。"
+                                  "その他の項目は規程どおり運用されている。",
+                   "監査報告書をトップマネジメントに提出した。"),
+            action("clear_desk", "clear_desk_check", "head_cs", 48, kind="correction",
+                   title="退社時のクリアデスク・キャビネット施錠点検の実施",
+                   description="退社時に当番が机上とキャビネットの施錠を確認し、点検表に記録する。",
+                   owner="head_cs", verifier="office", due=70),
+            step("clear_desk", "respond", "head_cs", 49,
+                 cause="繁忙期に退社時の片付けが個人任せになり、施錠点検表の運用が止まっていた。",
+                 plan="退社時の当番による点検を再開し、点検表を部長が週次で確認する。"),
+            action("ledger", "ledger_update", "head_sales", 50, kind="corrective",
+                   title="個人情報管理台帳の全件見直しと更新",
+                   description="部内の全フォルダと業務システムを棚卸しし、未記載の個人情報を台帳に追加する。",
+                   owner="head_sales", verifier="manager", due=80),
+            action("ledger", "ledger_review", "head_sales", 50.2, kind="preventive",
+                   title="台帳の四半期見直しを運用の確認の点検項目に追加",
+                   description="新たな個人情報の取得時に台帳を更新する手順と、四半期ごとの見直しを定める。",
+                   owner="staff", verifier="head_sales", due=95),
+            step("clear_desk", "accept", "auditor", 51, "回答を承認する。"),
+            act("clear_desk_check", "start", "head_cs", 51.5),
+            step("ledger", "respond", "head_sales", 52,
+                 cause="台帳の更新が年1回の見直し時だけに行われ、新たに個人情報を取得した時点で"
+                       "台帳を更新する手順がなかった。",
+                 plan="台帳を全件見直して更新し、取得時の更新手順と四半期ごとの見直しを定める。"),
+            close_audit("auditlead", 55, "監査報告を承認。指摘事項は各部門の是正処置で追跡する。"),
+            step("ledger", "accept", "auditor", 55.3, "原因と計画を承認する。"),
+            act("ledger_update", "start", "head_sales", 56),
+            act("ledger_review", "start", "staff", 56.5),
+            step("retention", "close", "auditor2", 60, "次回の運用の確認で保管期限の一覧化を検討することを確認した。"),
+            act("clear_desk_check", "implement", "head_cs", 65,
+                implementation_note="当番表と点検表を整備し、4週間分の点検記録を作成した。"),
+            step("clear_desk", "submit_for_verification", "head_cs", 66, "点検の運用を開始した。"),
+            act("ledger_update", "implement", "head_sales", 75,
+                implementation_note="部内の全フォルダと営業支援システムを棚卸しし、展示会来場者名簿など"
+                                    "5件を台帳に追加した。"),
+            act("clear_desk_check", "verify_effective", "office", 80,
+                effectiveness_note="抜き打ちの夜間巡回を2回実施し、机上放置・未施錠ともにゼロを確認した。"),
+            step("clear_desk", "close", "auditor", 82, "夜間巡回の結果を確認し、完了とする。"),
+            act("ledger_review", "implement", "staff", 90,
+                implementation_note="取得時の台帳更新手順を営業部の手順書に追加し、四半期見直しを点検項目に加えた。"),
+            step("ledger", "submit_for_verification", "head_sales", 92, "是正処置2件を実施した。"),
+            act("ledger_update", "verify_effective", "manager", 110,
+                effectiveness_note="更新後の台帳と保管フォルダを突き合わせ、未記載がないことを確認した。"),
+            act("ledger_review", "verify_effective", "head_sales", 112,
+                effectiveness_note="第2四半期の見直し記録を確認した。新規取得2件が取得当日に台帳へ記載されていた。"),
+            step("ledger", "close", "auditor2", 115, "台帳の更新と見直しの運用を確認し、完了とする。"),
+        ],
+    ),
+    AuditStory(
+        title="情報システム部・個人情報保護推進室 内部監査",
+        kind="internal", departments=("IT", "PMS"), clauses=("6.1", "6.2", "8", "9.1", "10"),
+        planned_by="auditlead", lead="auditlead", auditors=("auditor",), planned_at=60, start=95, end=97,
+        steps=[
+            start("auditlead", 95),
+            check("6.1", "auditor", 95.2, "conforming", "個人情報管理台帳（情報システム部・推進室とも2026年4月更新）。"),
+            finding("risk_approval", "auditor", 95.5, clause="6.2", department="PMS", grade=Grade.OBSERVATION,
+                    item=True,
+                    description="リスクアセスメントの見直し記録に承認日の記載がなく、承認の時期が記録から確認できない。",
+                    evidence="リスク分析表（2026年度版）"),
+            check("6.2", "auditor", 95.6, "observation", "リスク分析表（2026年度版）", "承認日の記載なし。"),
+            finding("entry_log", "auditor", 96, clause="8", department="IT", grade=Grade.MINOR, item=True,
+                    description="サーバールームの入退室記録に記入漏れがあった（9月分で5件。入退室管理システムの"
+                                "ログと紙の記録簿が一致しない）。入室目的の欄も空欄が多い。",
+                    evidence="入退室管理簿（9月分）、入退室管理システムのログ"),
+            check("8", "auditor", 96.1, "nonconforming", "入退室管理簿と入退室管理システムのログの突合",
+                  "入退室記録の不備。"),
+            check("9.1", "auditlead", 96.3, "conforming", "運用の確認の記録（第1四半期）。"),
+            check("10", "auditlead", 96.4, "conforming", "是正処置の記録（前年度の監査指摘3件はすべて完了）。"),
+            finding("log_alerts", "auditlead", 96.6, clause="6.2", department="IT", grade=Grade.OPPORTUNITY,
+                    description="サーバーのアクセスログ監視のアラート基準が担当者の経験に依存している。"
+                                "基準を文書化すると担当交代時にも監視の水準を保てる。",
+                    evidence="ログ監視担当者へのヒアリング"),
+            action("entry_log", "entry_card", "head_it", 100, kind="corrective",
+                   title="サーバールームの入退室をICカード認証に切替え、記録を自動化",
+                   description="紙の記録簿を廃止し、入退室管理システムのログを正とする。入室目的は申請システムで記録する。",
+                   owner="head_it", verifier="office", due=150),
+            step("entry_log", "respond", "head_it", 101,
+                 cause="入退室の記録を紙の記録簿に手書きしており、同行者の記入や退室時刻の記入が漏れやすかった。",
+                 plan="ICカード認証による入退室管理に切り替え、記録を自動化する。"),
+            report("auditlead", 103, "情報システム部で軽微な不適合1件（入退室記録の不備）と改善の機会1件、"
+                                     "個人情報保護推進室で観察事項1件を検出した。",
+                   "監査報告書をトップマネジメントに提出した。"),
+            step("entry_log", "accept", "auditlead", 104, "計画を承認する。"),
+            act("entry_card", "start", "head_it", 105),
+            close_audit("auditlead", 110, "監査報告を承認。"),
+            step("risk_approval", "close", "auditlead", 115, "リスク分析表の様式に承認日欄が追加されたことを確認した。"),
+            act("entry_card", "implement", "head_it", 140,
+                implementation_note="ICカード認証の入退室管理を導入し、紙の記録簿を廃止した。入室目的は申請システムで記録している。"),
+            step("entry_log", "submit_for_verification", "head_it", 142, "導入後1か月分のログを添えて提出する。"),
+        ],
+    ),
+    AuditStory(
+        title="総務部 内部監査",
+        kind="internal", departments=("GA",), clauses=("6.1", "7", "8"),
+        planned_by="auditlead", lead="auditor", auditors=("auditor2",), planned_at=60.5, start=150, end=151,
+        steps=[
+            cancel("auditlead", 140, "総務部のオフィス移転作業と日程が重なるため中止する。"
+                                     "再計画の日程は未定（移転完了後に調整する）。"),
+        ],
+    ),
+    AuditStory(
+        title="人事部 内部監査",
+        kind="internal", departments=("HR",), clauses=("6.1", "7", "8", "9.1"),
+        planned_by="auditlead", lead="auditor2", auditors=("auditlead",), planned_at=120, start=175, end=176,
+        steps=[
+            start("auditor2", 175),
+            finding("disposal_forms", "auditlead", 175.3, clause="6.1", department="HR", grade=Grade.OBSERVATION,
+                    item=True,
+                    description="退職者の個人情報（履歴書等）の廃棄記録の様式が担当者ごとに異なり、"
+                                "廃棄方法の記載がない記録がある。",
+                    evidence="廃棄記録（2026年4月〜9月）"),
+            check("6.1", "auditlead", 175.4, "observation", "個人情報管理台帳、廃棄記録（2026年4月〜9月）",
+                  "廃棄記録の様式が統一されていない。"),
+            finding("training", "auditor2", 175.6, clause="7", department="HR", grade=Grade.MINOR, item=True,
+                    description="2026年度の個人情報保護教育を受講していない社員が3名いた（いずれも7月以降の中途入社者）。"
+                                "入社時教育の対象に中途入社者が含まれていない（教育未受講者）。",
+                    evidence="教育受講記録、入社者一覧"),
+            check("7", "auditor2", 175.7, "nonconforming", "教育受講記録と入社者一覧の突合", "教育未受講者3名。"),
+            finding("contractor", "auditlead", 176, clause="8", department="HR", grade=Grade.MAJOR, item=True,
+                    description="給与計算の委託先について、規程で年1回と定めた委託先評価が2年間実施されていない"
+                                "（委託先評価の未実施）。委託契約の安全管理措置の条項も見直されていない。",
+                    evidence="委託先一覧、委託先評価表（最終実施 2024年5月）、業務委託契約書"),
+            check("8", "auditlead", 176.1, "nonconforming", "委託先一覧、委託先評価表、業務委託契約書",
+                  "委託先評価の未実施。"),
+            check("9.1", "auditor2", 176.3, "conforming", "運用の確認の記録（第1・第2四半期）。"),
+            report("auditor2", 183, "人事部で重大な不適合1件（委託先評価の未実施）、軽微な不適合1件（教育未受講者）、"
+                                    "観察事項1件を検出した。委託先の管理は全社的な確認が必要である。",
+                   "監査報告書をトップマネジメントに提出した。"),
+            action("training", "training_makeup", "head_hr", 185, kind="corrective",
+                   title="未受講者3名への個別受講と中途入社者の入社時教育の手順化",
+                   description="未受講者3名にeラーニングを受講させ、入社手続のチェックリストに教育受講を加える。",
+                   owner="head_hr", verifier="manager", due=240),
+            step("training", "respond", "head_hr", 186,
+                 cause="入社時教育が4月の新卒入社者向けの集合研修だけで、中途入社者を対象とする手順がなかった。",
+                 plan="未受講者に個別に受講させ、入社手続のチェックリストに教育受講を加える。"),
+            action("contractor", "contractor_review", "head_hr", 188, kind="corrective",
+                   title="給与計算委託先の評価の実施と契約内容の確認",
+                   description="委託先評価表で評価を実施し、契約書の安全管理措置の条項を最新の規程と照合する。",
+                   owner="head_hr", verifier="office", due=260),
+            step("contractor", "respond", "head_hr", 189,
+                 cause="担当者が評価の時期を失念していた。",
+                 plan="委託先評価を直ちに実施する。"),
+            step("training", "accept", "auditor2", 190, "計画を承認する。"),
+            act("training_makeup", "start", "head_hr", 192),
+            step("contractor", "reject", "auditor2", 193,
+                 "原因が担当者の失念にとどまり、評価の期限を管理する仕組みがない点に触れていない。"
+                 "再発を防ぐ処置も含めて回答してください。"),
+            action("contractor", "contractor_register", "head_hr", 197, kind="preventive",
+                   title="委託先一覧への評価期限の追加と期限管理",
+                   description="委託先一覧に評価期限の列を設け、期限の1か月前に推進室が担当部門に通知する。",
+                   owner="office", verifier="head_hr", due=270),
+            step("contractor", "respond", "head_hr", 198,
+                 cause="委託先評価の期限を管理する仕組みがなく、評価の実施が担当者の記憶に依存していた。"
+                       "担当者の異動で引継ぎも行われなかった。",
+                 plan="給与計算委託先の評価を実施し契約を確認する（是正処置）。あわせて委託先一覧に評価期限を加え、"
+                      "推進室が期限前に通知する運用とする（予防処置）。"),
+        ],
+    ),
+    AuditStory(
+        title="情報システム部 運用の確認（第3四半期）",
+        kind="operational_check", departments=("IT",), clauses=("6.1", "8", "9.1"),
+        planned_by="head_it", lead="head_it", auditors=(), planned_at=200, start=225, end=229,
+        steps=[
+            start("head_it", 225, "四半期の点検を開始。"),
+            check("6.1", "head_it", 226, "conforming", "個人情報管理台帳（10月更新）と保管場所の現物を照合。"),
+            check("8", "head_it", 226.5, "conforming", "ICカード認証の入退室ログ（10月分）、アクセス権限の棚卸し結果。"),
+        ],
+    ),
+    AuditStory(
+        title="営業部 内部監査（下期・フォローアップ）",
+        kind="internal", departments=("SALES",), clauses=("6.1", "8"),
+        planned_by="auditlead", lead="auditor", auditors=("auditor2",), planned_at=205, start=None, end=None,
+    ),
+]

@@ -1,0 +1,273 @@
+"""The inputs of the management review, one section each in ISO/IEC 27001 9.3.2 order:
+(a) where the previous review's decisions stand; (b), (c), (e), (f) the texts people wrote;
+(d) the performance of the management system (incidents, regulatory reports, actions,
+audits), computed from the records; (g) the opportunities for improvement.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext, pgettext
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, Spacer
+
+from incidents.models import ActionKind, ActionState, IncidentKind, TrackKind
+
+from ...models import Grade
+from ...review_format import DASH, label, localized, number, percent
+from .. import charts
+from ..base import CONTENT_WIDTH, esc
+from .formatting import clause_name, format_date, format_period, severity_label
+from .layout import ReportLayout
+
+# Long tables are cut here with a line saying how many rows were left out; the
+# opportunities for improvement (g) are always listed in full.
+MAX_CLAUSE_ROWS = 40
+MAX_RECURRENCE_ROWS = 20
+MAX_DEPARTMENT_ROWS = 60
+
+
+class InputSections(ReportLayout):
+    """The sections (a) to (g), from the review's inputs."""
+
+    # -- (a) -------------------------------------------------------------------------
+
+    def previous_decisions(self) -> list[Flowable]:
+        flowables = self.section(gettext("(a) Status of the previous review's decisions"),
+                                 gettext("follow-up of earlier management reviews"))
+        previous = self.inputs.get("previous_review")
+        if not previous:
+            flowables.append(self.p(esc(gettext("There is no earlier approved management review.")), "muted"))
+            return flowables
+        period = previous.get("period") or {}
+        flowables.append(self.p(esc(gettext("%(reference)s (%(period)s), approved %(when)s") % {
+            "reference": previous.get("reference", ""),
+            "period": format_period(period.get("start"), period.get("end")),
+            "when": format_date(previous.get("approved_at")),
+        })))
+        rows = [
+            (decision.get("position"), decision.get("title", ""), decision.get("owner", ""),
+             format_date(decision.get("due_date")), decision.get("action") or DASH,
+             label(ActionState, decision.get("state")),
+             gettext("Overdue") if decision.get("overdue") else "")
+            for decision in previous.get("decisions") or []
+        ]
+        if rows:
+            flowables.append(self.table(
+                [gettext("No."), gettext("Decision"), gettext("Owner"), gettext("Due"), gettext("Action"),
+                 gettext("State"), gettext("Overdue")],
+                rows, (0.05, 0.29, 0.11, 0.17, 0.16, 0.12, 0.10)))
+        else:
+            flowables.append(self.p(esc(gettext("That review recorded no decisions.")), "muted"))
+        return flowables
+
+    # -- (b), (c), (e), (f) ----------------------------------------------------------
+
+    def text_section(self, title: str, jis_items: str | None, name: str) -> list[Flowable]:
+        texts = self.inputs.get("texts") or {}
+        return [*self.section(title, jis_items), self.user_text(texts.get(name))]
+
+    # -- (d) -------------------------------------------------------------------------
+
+    def performance(self) -> list[Flowable]:
+        return [
+            *self.section(gettext("(d) Performance of the management system"),
+                          gettext("results of audits and reports on operation")),
+            *self.incident_performance(),
+            *self.report_performance(),
+            *self.action_performance(),
+            *self.audit_performance(),
+        ]
+
+    def incident_performance(self) -> list[Flowable]:
+        incidents = self.inputs.get("incidents") or {}
+        flowables: list[Flowable] = [self.block(
+            self.h2(gettext("Incidents and near misses")),
+            self.p(esc(gettext("In the period: %(total)s (accidents %(accidents)s, near misses %(near_misses)s); "
+                               "still open %(open)s; reports dismissed as not incidents %(dismissed)s.") % {
+                key: number(incidents.get(key, 0))
+                for key in ("total", "accidents", "near_misses", "open", "dismissed")})),
+            self.monthly_chart(58 * mm),
+        ), Spacer(1, 4 * mm)]
+        by_kind = incidents.get("by_kind") or []
+        flowables.append(charts.horizontal_bar_chart(
+            [label(IncidentKind, row.get("kind")) for row in by_kind], [row.get("count", 0) for row in by_kind],
+            width=CONTENT_WIDTH, title=gettext("Incidents by kind"),
+        ))
+        flowables.append(Spacer(1, 3 * mm))
+
+        severity = self.table(
+            [gettext("Severity"), gettext("Incidents")],
+            [(severity_label(row.get("severity")), row.get("count", 0)) for row in incidents.get("by_severity") or []],
+            (0.3, 0.14),
+        )
+        flowables.append(self.block(self.h2(gettext("Incidents by severity")), severity))
+
+        departments = incidents.get("by_department") or []
+        flowables.append(self.block(
+            self.h2(gettext("Incidents by department")),
+            self.table(
+                [gettext("Department"), gettext("Incidents"), gettext("of which near misses")],
+                [(row.get("name") or row.get("code") or DASH, row.get("count", 0), row.get("near_misses", 0))
+                 for row in departments[:MAX_DEPARTMENT_ROWS]],
+                (0.5, 0.25, 0.25)) if departments else self.none(),
+            self.more_rows(len(departments) - MAX_DEPARTMENT_ROWS),
+        ))
+
+        containment = incidents.get("containment_hours") or {}
+        closing = incidents.get("close_days") or {}
+        flowables.append(self.block(
+            self.h2(gettext("Time to contain and to close")),
+            self.table(
+                [gettext("Measure"), gettext("Incidents"), gettext("Median"), gettext("90th percentile")],
+                [(gettext("Discovery to containment (hours)"), containment.get("count", 0),
+                  self.figure(number(containment.get("median"))), self.figure(number(containment.get("p90")))),
+                 (gettext("Discovery to close (days)"), closing.get("count", 0),
+                  self.figure(number(closing.get("median"))), self.figure(number(closing.get("p90"))))],
+                (0.46, 0.18, 0.18, 0.18)),
+        ))
+
+        recurrence = incidents.get("recurrence") or {}
+        pairs = recurrence.get("pairs") or []
+        recurring: list[Flowable | None] = [
+            self.h2(gettext("Recurrence")),
+            self.p(esc(gettext("Recurrence rate %(rate)s: %(recurring)s of %(analysed)s incidents with an analysed "
+                               "cause had an earlier incident of the same cause in the same department within "
+                               "twelve months.") % {
+                "rate": percent(recurrence.get("rate")), "recurring": number(recurrence.get("recurring", 0)),
+                "analysed": number(recurrence.get("analysed", 0))})),
+        ]
+        if pairs:
+            recurring.append(self.table(
+                [gettext("Department"), gettext("Cause"), gettext("Recurrences")],
+                [(row.get("department") or DASH, localized(row, "cause") or DASH,
+                  row.get("count", 0)) for row in pairs[:MAX_RECURRENCE_ROWS]],
+                (0.35, 0.47, 0.18)))
+            recurring.append(self.more_rows(len(pairs) - MAX_RECURRENCE_ROWS))
+        flowables.append(self.block(*recurring))
+        return flowables
+
+    def report_performance(self) -> list[Flowable]:
+        tracks = self.inputs.get("tracks") or {}
+        keys = ("total", "on_time", "late", "overdue", "pending", "not_required")
+        rows = [(label(TrackKind, row.get("kind")), *(row.get(key, 0) for key in keys))
+                for row in tracks.get("by_kind") or []]
+        totals = tracks.get("totals") or {}
+        flowables: list[Flowable] = [
+            self.h2(gettext("Regulatory reports")),
+            self.p(esc(gettext("Filed on time: %(rate)s of the reports whose limit has passed or that were "
+                               "filed.") % {"rate": percent(tracks.get("on_time_rate"))})),
+        ]
+        if rows:
+            rows.append((self.total_cell(gettext("Total")), *(totals.get(key, 0) for key in keys)))
+            flowables.append(self.table(
+                [gettext("Report"), gettext("Owed"), gettext("On time"), gettext("Late"), gettext("Overdue"),
+                 gettext("Not yet due"), gettext("Not required")],
+                rows, (0.34, 0.11, 0.11, 0.11, 0.11, 0.11, 0.11)))
+        else:
+            flowables.append(self.none())
+        return [self.block(*flowables)]
+
+    def action_performance(self) -> list[Flowable]:
+        actions = self.inputs.get("actions") or {}
+        totals = actions.get("totals") or {}
+
+        def row_of(name, row: dict) -> tuple:
+            return (name, row.get("total", 0), row.get("completed", 0), row.get("on_time", 0),
+                    (row.get("completed") or 0) - (row.get("on_time") or 0), row.get("overdue", 0),
+                    row.get("effective", 0), row.get("checked", 0))
+
+        rows = [row_of(label(ActionKind, row.get("kind")), row) for row in actions.get("by_kind") or []]
+        rows.append(row_of(self.total_cell(gettext("Total")), totals))
+        by_state = actions.get("by_state") or []
+        return [self.block(
+            self.h2(gettext("Corrective and other actions")),
+            self.p(esc(gettext("Actions due in the period. Completed on time: %(on_time)s; found effective: "
+                               "%(effective)s of those checked.") % {
+                "on_time": percent(actions.get("on_time_rate")), "effective": percent(actions.get("effective_rate"))})),
+            self.table(
+                [gettext("Kind"), gettext("Due in the period"), gettext("Completed"), gettext("On time"), gettext("Late"),
+                 gettext("Overdue"), gettext("Effective"), gettext("Checked")],
+                rows, (0.24, 0.1, 0.11, 0.11, 0.1, 0.11, 0.12, 0.11)),
+            Spacer(1, 3 * mm),
+            charts.status_bar([(label(ActionState, row.get("state")), row.get("count", 0)) for row in by_state],
+                              width=CONTENT_WIDTH, title=gettext("Where the actions due in the period stand")),
+        )]
+
+    def audit_performance(self) -> list[Flowable]:
+        audits = self.inputs.get("audits") or {}
+        counts = audits.get("audits") or {}
+        grades = audits.get("by_grade") or []
+        flowables: list[Flowable] = [self.block(
+            self.h2(gettext("Audit results")),
+            self.p(esc(gettext("Audits in the period: %(total)s (internal audits %(internal)s, operational checks "
+                               "%(checks)s), reported %(reported)s. Findings: %(findings)s, still open %(open)s.") % {
+                "total": number(counts.get("total", 0)), "internal": number(counts.get("internal", 0)),
+                "checks": number(counts.get("operational_checks", 0)), "reported": number(counts.get("reported", 0)),
+                "findings": number(audits.get("findings_total", 0)), "open": number(audits.get("findings_open", 0)),
+            })),
+            charts.bar_chart(
+                [label(Grade, row.get("grade")) for row in grades],
+                [(gettext("This period"), [row.get("count", 0) for row in grades]),
+                 (gettext("Previous year"), [row.get("previous", 0) for row in grades])],
+                width=CONTENT_WIDTH, height=55 * mm, title=gettext("Findings by grade"),
+            ),
+        )]
+        clauses = audits.get("by_clause") or []
+        flowables.append(self.block(
+            self.h2(gettext("Findings by clause")),
+            self.table(
+                [gettext("Clause"), gettext("Title"), gettext("Findings"), gettext("Nonconformities")],
+                [(clause_name(row), localized(row, "title"), row.get("count", 0),
+                  row.get("nonconformities", 0)) for row in clauses[:MAX_CLAUSE_ROWS]],
+                (0.24, 0.46, 0.13, 0.17)) if clauses else self.none(),
+            self.more_rows(len(clauses) - MAX_CLAUSE_ROWS),
+        ))
+
+        departments = audits.get("by_department") or []
+        flowables.append(self.block(
+            self.h2(gettext("Findings by department")),
+            self.table(
+                [gettext("Department"), gettext("Findings"), gettext("Nonconformities"), gettext("Still open")],
+                [(row.get("name") or row.get("code") or DASH, row.get("count", 0), row.get("nonconformities", 0),
+                  row.get("open", 0)) for row in departments[:MAX_DEPARTMENT_ROWS]],
+                (0.46, 0.18, 0.18, 0.18)) if departments else self.none(),
+            self.more_rows(len(departments) - MAX_DEPARTMENT_ROWS),
+        ))
+
+        coverage = audits.get("coverage") or {}
+        not_covered = coverage.get("not_covered") or []
+        covering: list[Flowable] = [
+            self.h2(gettext("Audit programme coverage")),
+            self.p(esc(gettext("%(covered)s of %(departments)s departments were covered by a reported internal "
+                               "audit in the period (%(rate)s).") % {
+                "covered": number(coverage.get("covered", 0)), "departments": number(coverage.get("departments", 0)),
+                "rate": percent(coverage.get("rate"))})),
+        ]
+        if not_covered:
+            names = [
+                (gettext("%(name)s (planned)") if row.get("planned") else "%(name)s") % {
+                    "name": row.get("name") or row.get("code") or DASH}
+                for row in not_covered
+            ]
+            covering.append(self.p(esc(gettext("Not covered: %(departments)s") % {
+                "departments": pgettext("list separator", ", ").join(names)})))
+        flowables.append(self.block(*covering))
+        return flowables
+
+    # -- (g) -------------------------------------------------------------------------
+
+    def opportunities(self) -> list[Flowable]:
+        flowables = self.section(gettext("(g) Opportunities for improvement"),
+                                 gettext("proposals for improvement"))
+        found = self.inputs.get("opportunities") or []
+        flowables.append(self.block(
+            self.h2(gettext("Audit findings graded as opportunities for improvement")),
+            self.table(
+                [gettext("Reference"), gettext("Clause"), gettext("Department"), gettext("Description")],
+                [(row.get("reference", ""), row.get("clause") or DASH, row.get("department") or DASH,
+                  row.get("description", "")) for row in found],
+                (0.16, 0.08, 0.22, 0.54)) if found else self.none(),
+        ))
+        flowables.append(self.block(self.h2(gettext("Other opportunities")),
+                                    self.user_text((self.inputs.get("texts") or {}).get("improvement_notes"))))
+        return flowables

@@ -1,0 +1,57 @@
+"""How an incident story of the demo is written: a `Story` (the incident as reported) and
+its steps, tuples the builders below make and DemoSeeder.seed_story plays in order.
+
+Times are in days: `days_ago` dates the discovery; every step's `at` counts from the
+discovery. Pick-list values are codes; users are usernames.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Story:
+    title: str
+    reporter: str
+    department: str
+    kind: str
+    days_ago: float
+    description: str
+    report: dict = field(default_factory=dict)
+    occurred: float | None = None  # days before the discovery
+    reported: float = 0.02  # days after the discovery
+    steps: list[tuple] = field(default_factory=list)
+    # The discovery this many hours before the seed runs, to the minute, instead of
+    # `days_ago` at 10:30: for clocks that must be "due within 24 hours" whenever it runs.
+    hours_ago: float | None = None
+
+
+def step(name, by, at, comment="", **changes):
+    """An incident transition."""
+    return ("incident", name, by, at, comment, changes)
+
+
+def plan(key, by, at, **fields):
+    """An action created for the story's incident; `due` counts days from the discovery."""
+    return ("plan", key, by, at, fields)
+
+
+def act(key, name, by, at, comment="", **changes):
+    """A transition of one of the story's actions."""
+    return ("action", key, name, by, at, comment, changes)
+
+
+def edit(by, at, **fields):
+    """The PMS office completes the incident (services.incident_update), e.g. the PPC report items."""
+    return ("edit", by, at, fields)
+
+
+def file(kind, by, at, comment="", **changes):
+    """A report recorded as filed at `at` (its filed_at), with the recipient's reference."""
+    return ("track", kind, "file", by, at, comment, changes)
+
+
+def not_required(kind, by, at, reason, comment=""):
+    """A person decided that a report is not owed, and why."""
+    return ("track", kind, "not_required", by, at, comment, {"not_required_reason": reason})
