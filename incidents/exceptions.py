@@ -47,3 +47,31 @@ class NotPermitted(WorkflowError):
 class ConditionsNotMet(WorkflowError):
     status_code = 400
     default_message = _("The conditions for this step are not met.")
+
+
+class StaleEdit(ConcurrentChange):
+    """An edit made from a version that is no longer the record's current one.
+
+    `changes` lists the fields that changed meanwhile (workflow.versions.FieldChange),
+    `record` is the record as it is now, so that the editor can compare and decide.
+    """
+
+    default_message = _("Someone else changed this record after you opened it. Nothing was saved: "
+                        "compare your changes with the current values and save again.")
+
+    def __init__(self, message=None, *, record=None, seen_version=None, changes=None):
+        super().__init__(message)
+        self.record = record
+        self.seen_version = seen_version
+        self.changes = changes or []
+
+
+class FieldsNotWritable(WorkflowError):
+    """Fields this user may not write (unknown, read-only, written by a step, not theirs)."""
+
+    status_code = 400
+    default_message = _("Some fields cannot be written.")
+
+    def __init__(self, fields: dict[str, str], message=None):
+        super().__init__(message)
+        self.fields = fields

@@ -28,7 +28,7 @@ from .models import (
     person_name,
 )
 from .roles import Role, has_role
-from .services import REPORT_FIELDS, TransitionSpec
+from .workflow.forms import TransitionForm, VersionedForm, transition_form_class  # noqa: F401
 
 # ---------------------------------------------------------------------------
 # Widgets
@@ -190,29 +190,25 @@ class IncidentReportForm(forms.ModelForm):
         return any(name in self.errors for name in self.detail_fields)
 
 
-class IncidentEditForm(forms.ModelForm):
-    """All classification fields for the PMS manager, the report fields for the reporter."""
+class IncidentEditForm(VersionedForm):
+    """The fields of Incident.edit_policy this user may write now: all of them for the PMS
+    office, the report for its reporter until the response starts."""
 
     class Meta:
         model = Incident
-        fields = [
-            *QUICK_REPORT_FIELDS, "occurred_at", "data_items", "affected_count", "affected_count_estimated",
-            *CLASSIFICATION_FIELDS, *APPI_TRIGGER_FIELDS, "entrusted_by", *RESPONSE_FIELDS, *PPC_FIELDS,
-        ]
+        fields = list(Incident.edit_policy.fields)
         widgets = INCIDENT_WIDGETS
         help_texts = PPC_HELP_TEXTS
 
     def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = IncidentKind.choices
-        self.fields["affected_count"].widget.attrs["min"] = 0
-        if has_role(user, Role.PMS_MANAGER):
-            _limit_picklist(self.fields["event_class"], self.instance.event_class_id)
-            _limit_picklist(self.fields["cause"], self.instance.cause_id)
-        else:
-            for name in list(self.fields):
-                if name not in REPORT_FIELDS:
-                    del self.fields[name]
+        super().__init__(*args, user=user, **kwargs)
+        if "kind" in self.fields:
+            self.fields["kind"].choices = IncidentKind.choices
+        if "affected_count" in self.fields:
+            self.fields["affected_count"].widget.attrs["min"] = 0
+        for name in ("event_class", "cause"):
+            if name in self.fields:
+                _limit_picklist(self.fields[name], getattr(self.instance, f"{name}_id"))
 
     def groups(self) -> list[tuple[str, str, list[forms.BoundField]]]:
         """(title, note, fields): the fields of the form in the sections of the detail page."""
@@ -245,7 +241,7 @@ class UserChoiceField(forms.ModelChoiceField):
         return f"{name} ({user.username})" if name else user.username
 
 
-class ActionForm(forms.ModelForm):
+class ActionForm(VersionedForm):
     """Plan or change a corrective, preventive, correction or improvement action."""
 
     owner = UserChoiceField(queryset=get_user_model().objects.none(), label=capfirst(_("owner")))
@@ -256,7 +252,7 @@ class ActionForm(forms.ModelForm):
 
     class Meta:
         model = Action
-        fields = ["incident", "kind", "title", "description", "department", "owner", "verifier", "due_date"]
+        fields = list(Action.edit_policy.fields)
         widgets = {
             "incident": forms.HiddenInput,
             "description": _textarea(4),
@@ -264,7 +260,7 @@ class ActionForm(forms.ModelForm):
         }
 
     def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, user=user, **kwargs)
         users = get_user_model().objects.filter(
             Q(is_active=True) | Q(pk__in=[self.instance.owner_id or 0, self.instance.verifier_id or 0])
         ).order_by("last_name", "first_name", "username")
@@ -273,7 +269,7 @@ class ActionForm(forms.ModelForm):
         if not has_role(user, Role.PMS_MANAGER):
             self.fields["department"].queryset = Department.objects.filter(pk__in=headed_department_ids(user))
         if self.instance.pk:
-            del self.fields["incident"]
+            self.fields.pop("incident", None)  # an action stays with its incident
         else:
             # Only open incidents the user can see can be given actions.
             self.fields["incident"].queryset = Incident.objects.visible_to(user).open()
@@ -281,39 +277,6 @@ class ActionForm(forms.ModelForm):
 
 # ---------------------------------------------------------------------------
 # Transitions
-
-
-class TransitionForm(forms.ModelForm):
-    """The fields a transition asks for (its TransitionSpec.fields) and a comment.
-
-    `expected_state` carries the state the user saw, so that a step taken on a stale page
-    is refused instead of being applied to a record that has moved on.
-    """
-
-    comment = forms.CharField(label=_("Comment"), required=False, widget=_textarea(2))
-    expected_state = forms.CharField(widget=forms.HiddenInput)
-
-    def __init__(self, *args, spec: TransitionSpec, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.spec = spec
-        self.initial.setdefault("expected_state", self.instance.state)
-        if spec.comment_required:
-            # The service insists on the comment too; this lets the browser ask first.
-            self.fields["comment"].widget.attrs["required"] = True
-            self.fields["comment"].label = _("Comment (required)")
-        for name, field in self.fields.items():
-            if isinstance(field.widget, forms.Textarea) and name != "comment":
-                field.widget.attrs["rows"] = 3
-        if "event_class" in self.fields:
-            _limit_picklist(self.fields["event_class"], self.instance.event_class_id)
-        if "cause" in self.fields and isinstance(self.instance, Incident):
-            # The incident's cause category; other records' "cause" is free text.
-            _limit_picklist(self.fields["cause"], self.instance.cause_id)
-        if "kind" in self.fields and isinstance(self.instance, Incident):
-            self.fields["kind"].choices = IncidentKind.choices
-
-    def changes(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self.spec.fields}
 
 
 # How a report may be made: to the PPC, the assessment body or the 委託元, and to the data
@@ -385,18 +348,8 @@ class TrackNotRequiredForm(TrackTransitionForm):
         )
 
 
+# The transition forms with more to say than the generic one (registered in IncidentsConfig.ready).
 TRANSITION_FORMS: dict[tuple[type, str], type[TransitionForm]] = {
     (ReportingTrack, "file"): TrackFilingForm,
     (ReportingTrack, "not_required"): TrackNotRequiredForm,
 }
-
-_transition_forms: dict[tuple[type, str], type[TransitionForm]] = {}
-
-
-def transition_form_class(model: type, spec: TransitionSpec) -> type[TransitionForm]:
-    key = (model, spec.name)
-    if key not in _transition_forms:
-        base = TRANSITION_FORMS.get(key, TransitionForm)
-        _transition_forms[key] = forms.modelform_factory(model, form=base, fields=list(spec.fields))
-    return _transition_forms[key]
-

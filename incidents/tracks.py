@@ -15,15 +15,13 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django_fsm_log.models import StateLog
 
 from . import clocks
 from .models import Incident, IncidentKind, IncidentState, ReportingTrack, TrackKind, TrackState
+from .models.incident import TRACKS_UPDATED
 
 # Trail entry written on the incident when its tracks change (not a state transition).
-TRACKS_UPDATED = "update_tracks"
-TRACKS_UPDATED_LABEL = gettext_lazy("Reporting duties updated")
 
 PPC_DUTIES = (TrackKind.PPC_PRELIMINARY, TrackKind.PPC_FINAL, TrackKind.DATA_SUBJECTS)
 
@@ -138,10 +136,12 @@ def _sync_tracks(incident: Incident, *, by) -> list[str]:
                 changes.append(_("%(track)s: limit moved from %(old)s to %(new)s.") % {
                     "track": label, "old": _when(track.limit_at), "new": _when(clock.limit_at)})
             track.due_at, track.limit_at = clock.due_at, clock.limit_at
+            track._history_user = by
             track.save()
         elif track is not None and track.state == TrackState.PENDING:
             track.not_required_reason = reasons[kind]
             track.withdraw(by=by, description=reasons[kind])
+            track._history_user = by
             track.save()
             changes.append(_("%(track)s: no longer required. %(reason)s") % {"track": label, "reason": reasons[kind]})
     if changes:

@@ -12,7 +12,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,23 +21,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_fsm_log.models import StateLog
 
-from . import attachments, selectors, services
+from . import action_origins, attachments, selectors, services
 from .exceptions import (
-    ConcurrentChange,
-    ConditionsNotMet,
     NotPermitted,
     RecordClosed,
-    TransitionNotAvailable,
-    UnknownTransition,
 )
-from .forms import (
-    ActionForm,
-    ActionListFilter,
-    IncidentEditForm,
-    IncidentListFilter,
-    IncidentReportForm,
-    transition_form_class,
-)
+from .forms import ActionForm, ActionListFilter, IncidentEditForm, IncidentListFilter, IncidentReportForm
 from .models import (
     ACTION_WORK_STATES,
     Action,
@@ -51,32 +39,23 @@ from .models import (
 from .ppc_report import NOT_ENTERED, build_ppc_report
 from .roles import Role, has_role
 from .templatetags.pms import urgency
-from .tracks import TRACKS_UPDATED
+from .workflow.web import (
+    add_model_errors,
+    edit_view,
+    filtered_list,
+    refused,
+    trail_row,
+    trail_rows,
+    transition_panels,
+    transition_view,
+    visible_or_404,
+)
 
-PAGE_SIZE = 50
+# The transition page of the incidents app's records (one view for every record type).
+transition = transition_view
 
-# The detail page of each record type (the URL name, called with the record's pk): where the
-# generic transition and edit views go back to. Apps built on this one add theirs with
-# register_detail_view (incidents never imports them).
-DETAIL_VIEWS = {Incident: "incident_detail", Action: "action_detail"}
-
-
-def register_detail_view(model: type, url_name: str) -> None:
-    DETAIL_VIEWS[model] = url_name
-
-
-# Where an action comes from besides an incident (an audit finding, a review decision).
-# The apps that create such actions register a function (action, user) -> [(label, url or
-# None)], the url None when the user may not open the record.
-ACTION_ORIGINS: list = []
-
-
-def register_action_origins(origins) -> None:
-    ACTION_ORIGINS.append(origins)
-
-
-# Trail entries written when a record is created rather than by a transition.
-# Trail entries the system writes without a change of state.
+# Where an action comes from besides an incident (an audit finding, a review decision):
+# incidents.action_origins, filled by the apps that create such actions.
 
 # "My items" lists the user's actions due within this many days (and those overdue).
 ACTIONS_DUE_SOON_DAYS = 7
@@ -97,52 +76,6 @@ PPC_ITEM_FIELDS = {
 }
 
 
-def _visible_or_404(model, user, pk: int):
-    return get_object_or_404(model.objects.visible_to(user), pk=pk)
-
-
-def _refused(request: HttpRequest, error, record=None) -> HttpResponse:
-    """The page shown when the user may not do what they asked (403)."""
-    context = {"message": error.message, "record": record}
-    if record is not None:
-        context["back_url"] = _detail_url(record)
-    return render(request, "incidents/error.html", context, status=error.status_code)
-
-
-def _add_model_errors(form, error: ValidationError) -> None:
-    """A service's ValidationError onto the form: on its field when the form has it."""
-    for name, messages_ in services.validation_messages(error).items():
-        form.add_error(name if name in form.fields else None, messages_)
-
-
-def _detail_url(record) -> str:
-    if isinstance(record, ReportingTrack):
-        # A report has no page of its own: it lives in its incident's reporting panel.
-        return reverse("incident_detail", args=[record.incident_id])
-    return reverse(DETAIL_VIEWS[type(record)], args=[record.pk])
-
-
-def _trail_row(entry, model: type, subject=None) -> dict:
-    states = dict(model._meta.get_field("state").flatchoices)
-    return {
-        "entry": entry,
-        "label": services.trail_label(model, entry.transition),
-        "subject": subject,
-        "creation": entry.source_state is None,
-        "note": entry.transition == TRACKS_UPDATED,
-        "source": states.get(entry.source_state, entry.source_state),
-        "target": states.get(entry.state, entry.state),
-    }
-
-
-def _trail_rows(record) -> list[dict]:
-    rows = [_trail_row(entry, type(record)) for entry in selectors.trail(record)]
-    if isinstance(record, Incident):
-        rows.extend(_track_trail_rows(record))
-        rows.sort(key=lambda row: (row["entry"].timestamp, row["entry"].pk))
-    return rows
-
-
 def _track_trail_rows(incident: Incident) -> list[dict]:
     """The people's steps on the incident's reports (filed, not required), for its trail.
 
@@ -155,11 +88,11 @@ def _track_trail_rows(incident: Incident) -> list[dict]:
     entries = (
         StateLog.objects.filter(
             content_type=ContentType.objects.get_for_model(ReportingTrack), object_id__in=list(kinds),
-            transition__in=list(services.TRACK_TRANSITIONS),
+            transition__in=list(ReportingTrack.transition_specs),
         )
         .select_related("by")
     )
-    return [_trail_row(entry, ReportingTrack, subject=TrackKind(kinds[entry.object_id]).label) for entry in entries]
+    return [trail_row(entry, ReportingTrack, subject=TrackKind(kinds[entry.object_id]).label) for entry in entries]
 
 
 def _track_rows(incident: Incident, user) -> list[dict]:
@@ -167,31 +100,8 @@ def _track_rows(incident: Incident, user) -> list[dict]:
     rows = []
     for track in incident.tracks.select_related("filed_by").order_by("limit_at", "due_at", "id"):
         track.incident = incident
-        rows.append({"track": track, "transitions": _transition_panels(track, user)})
+        rows.append({"track": track, "transitions": transition_panels(track, user)})
     return rows
-
-
-def _transition_panels(record, user) -> list[dict]:
-    """One form per transition the user may take now, for the detail page."""
-    panels = []
-    for option in services.transitions_for(record, user):
-        form_class = transition_form_class(type(record), option.spec)
-        panels.append({
-            "option": option,
-            "form": form_class(instance=record, spec=option.spec, prefix=option.name),
-        })
-    return panels
-
-
-def _filter_data(request: HttpRequest):
-    """The query string without the page number (kept separately for pagination links)."""
-    data = request.GET.copy()
-    data.pop("page", None)
-    return data
-
-
-def _paginate(request: HttpRequest, queryset):
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 # ---------------------------------------------------------------------------
@@ -250,15 +160,6 @@ def home(request: HttpRequest) -> HttpResponse:
 # Incidents
 
 
-def filtered_list(request: HttpRequest, *, filter_class, queryset, template: str, **context) -> HttpResponse:
-    """A list page: the filter bar, one page of the filtered rows, links that keep the filters."""
-    data = _filter_data(request)
-    filterset = filter_class(data, queryset=queryset, request=request)
-    return render(request, template, {
-        "filter": filterset, "page": _paginate(request, filterset.qs), "query": data.urlencode(), **context,
-    })
-
-
 @login_required
 def incident_list(request: HttpRequest) -> HttpResponse:
     return filtered_list(request, filter_class=IncidentListFilter, queryset=selectors.incident_list(user=request.user),
@@ -273,7 +174,7 @@ def incident_report(request: HttpRequest) -> HttpResponse:
         try:
             incident = services.incident_report(reporter=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _add_model_errors(form, error)
+            add_model_errors(form, error)
         else:
             messages.success(request, _("Thank you. Your report was registered as %(reference)s.")
                              % {"reference": incident.reference})
@@ -296,8 +197,8 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "visible_actions": visible_actions,
         "tracks": _track_rows(incident, user),
         "show_ppc_report": incident.reportable or has_role(user, Role.PMS_MANAGER),
-        "trail": _trail_rows(incident),
-        "transitions": _transition_panels(incident, user),
+        "trail": trail_rows(incident, extra=_track_trail_rows(incident)),
+        "transitions": transition_panels(incident, user),
         "can_edit": services.incident_can_edit(incident, user),
         "can_add_action": incident.is_open and services.action_can_create(user, department=incident.department),
     })
@@ -340,37 +241,10 @@ def _text_rows(text: str) -> int:
 @login_required
 @require_http_methods(["GET", "POST"])
 def incident_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    incident = _visible_or_404(Incident, request.user, pk)
-    return _edit(request, incident, form_class=IncidentEditForm, check=services.incident_check_edit,
+    incident = visible_or_404(Incident, request.user, pk)
+    return edit_view(request, incident, form_class=IncidentEditForm, check=services.incident_check_edit,
                  update=lambda **data: services.incident_update(incident=incident, **data),
                  template="incidents/incident_edit.html", context={"incident": incident})
-
-
-def _edit(request: HttpRequest, record, *, form_class, check, update, template: str, context: dict) -> HttpResponse:
-    """The edit page of an incident or an action: the service decides, the form shows why."""
-    try:
-        check(record, request.user)
-    except RecordClosed as error:
-        messages.error(request, error.message)
-        return redirect(_detail_url(record))
-    except NotPermitted as error:
-        return _refused(request, error, record)
-    form = form_class(request.POST or None, instance=record, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            update(by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            _add_model_errors(form, error)
-        except NotPermitted as error:
-            return _refused(request, error, record)
-        except (RecordClosed, ConcurrentChange) as error:
-            messages.error(request, error.message)
-            return redirect(_detail_url(record))
-        else:
-            messages.success(request, _("%(reference)s was updated.") % {"reference": record.reference})
-            return redirect(_detail_url(record))
-    status = 400 if form.is_bound else 200
-    return render(request, template, {"form": form, **context}, status=status)
 
 
 # ---------------------------------------------------------------------------
@@ -392,9 +266,9 @@ def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "incidents/action_detail.html", {
         "action": action,
         "incident_visible": incident_visible,
-        "origins": [origin for origins in ACTION_ORIGINS for origin in origins(action, request.user)],
-        "trail": _trail_rows(action),
-        "transitions": _transition_panels(action, request.user),
+        "origins": action_origins.origins_of(action, request.user),
+        "trail": trail_rows(action),
+        "transitions": transition_panels(action, request.user),
         "can_edit": services.action_can_edit(action, request.user),
     })
 
@@ -408,13 +282,13 @@ def action_create(request: HttpRequest) -> HttpResponse:
     if incident_pk:
         if not str(incident_pk).isdigit():
             raise Http404
-        incident = _visible_or_404(Incident, user, int(incident_pk))
+        incident = visible_or_404(Incident, user, int(incident_pk))
         if not incident.is_open:
             messages.error(request, _("Actions cannot be added to a closed or dismissed incident."))
             return redirect("incident_detail", incident.pk)
     department = incident.department if incident else getattr(getattr(user, "profile", None), "department", None)
     if not (has_role(user, Role.PMS_MANAGER) or headed_department_ids(user)):
-        return _refused(request, NotPermitted(_("Only the PMS manager or the department's head may plan actions.")),
+        return refused(request, NotPermitted(_("Only the PMS manager or the department's head may plan actions.")),
                         incident)
     initial = {"incident": incident.pk if incident else None, "department": department.pk if department else None}
     form = ActionForm(request.POST or None, initial=initial, user=user)
@@ -422,9 +296,9 @@ def action_create(request: HttpRequest) -> HttpResponse:
         try:
             action = services.action_create(by=user, **form.cleaned_data)
         except ValidationError as error:
-            _add_model_errors(form, error)
+            add_model_errors(form, error)
         except NotPermitted as error:
-            return _refused(request, error, incident)
+            return refused(request, error, incident)
         except RecordClosed as error:
             messages.error(request, error.message)
             return redirect("incident_detail", incident.pk) if incident else redirect("action_list")
@@ -438,78 +312,14 @@ def action_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def action_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    action = _visible_or_404(Action, request.user, pk)
-    return _edit(request, action, form_class=ActionForm, check=services.action_check_edit,
+    action = visible_or_404(Action, request.user, pk)
+    return edit_view(request, action, form_class=ActionForm, check=services.action_check_edit,
                  update=lambda **data: services.action_update(action=action, **data),
                  template="incidents/action_form.html", context={"action": action})
 
 
 # ---------------------------------------------------------------------------
 # Transitions (one view for incidents, actions and reporting tracks)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def transition(request: HttpRequest, model: type, pk: int, name: str) -> HttpResponse:
-    record = _visible_or_404(model, request.user, pk)
-    try:
-        spec = services.transition_spec(model, name)
-    except UnknownTransition:
-        raise Http404 from None
-    form_class = transition_form_class(model, spec)
-    offered = {option.name: option for option in services.transitions_for(record, request.user)}
-    status = 200
-
-    if request.method == "POST":
-        if request.POST.get(f"{name}-expected_state") != record.state:
-            # The page was read before someone else moved the record on.
-            messages.error(request, ConcurrentChange.default_message)
-            return redirect(_detail_url(record))
-        form = form_class(request.POST, instance=record, spec=spec, prefix=name)
-        valid = form.is_valid()
-        if valid or name not in offered:
-            # A step not offered to this user goes to the service without the form's changes:
-            # it answers with the authoritative refusal (403 or 409) and changes nothing.
-            changes = form.changes() if valid else None
-            comment = form.cleaned_data.get("comment", "") if valid else ""
-            try:
-                services.transition_record(record, name, by=request.user, comment=comment, changes=changes)
-            except ConditionsNotMet as error:
-                form.add_error(None, error.message)
-                for problem in error.problems:
-                    form.add_error(None, problem)
-            except ValidationError as error:
-                _add_model_errors(form, error)
-            except NotPermitted as error:
-                return _refused(request, error, record)
-            except (TransitionNotAvailable, ConcurrentChange) as error:
-                messages.error(request, error.message)
-                return redirect(_detail_url(record))
-            else:
-                step = f"{record.get_kind_display()}: {spec.label}" if isinstance(record, ReportingTrack) else spec.label
-                messages.success(request, _("Done: %(step)s.") % {"step": step})
-                return redirect(_detail_url(record))
-        status = 400
-    else:
-        if name not in offered:
-            messages.error(request, _("This step is not available to you now."))
-            return redirect(_detail_url(record))
-        form = form_class(instance=record, spec=spec, prefix=name)
-
-    # Re-read the record for the page: the form may have applied unsaved values to it.
-    fresh = model.objects.get(pk=record.pk)
-    track = fresh if isinstance(fresh, ReportingTrack) else None
-    return render(request, "incidents/transition_form.html", {
-        "record": fresh,
-        "track": track,
-        "reference": track.incident.reference if track else fresh.reference,
-        "crumb": track.incident if track else fresh,
-        "spec": spec,
-        "option": offered.get(name),
-        "form": form,
-        "action_url": request.path,
-        "back_url": _detail_url(fresh),
-    }, status=status)
 
 
 # ---------------------------------------------------------------------------

@@ -1,7 +1,9 @@
 """Every error the API can meet becomes a clear answer in the user's language, never a 500.
 
 - domain errors (incidents.exceptions.WorkflowError): their own status code, with
-  `{"detail": …, "code": …}` plus `unmet_conditions` when conditions are missing;
+  `{"detail": …, "code": …}` plus `unmet_conditions` when conditions are missing; a
+  stale edit (409) also says what changed since and shows the record now; fields the
+  user may not write are a 400 naming each;
 - django ValidationError (model `clean()` rules, run by the services): 400 per field;
 - IntegrityError (a database constraint the validation did not catch, or lost a race): 409;
 - everything DRF knows (invalid JSON, 401, 403, 404, 405, field errors): DRF's answer,
@@ -24,8 +26,8 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from ..exceptions import WorkflowError
-from ..services import validation_messages
+from ..exceptions import FieldsNotWritable, StaleEdit, WorkflowError
+from ..workflow.service import validation_messages
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +54,16 @@ def workflow_error_data(exc: WorkflowError) -> dict:
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, WorkflowError):
+    if isinstance(exc, FieldsNotWritable):
+        # The same shape as any invalid input: messages per field.
+        exc = exceptions.ValidationError({name: [message] for name, message in exc.fields.items()})
+    elif isinstance(exc, StaleEdit):
+        set_rollback()
+        view = context.get("view")
+        if hasattr(view, "conflict_data"):
+            return Response(view.conflict_data(exc), status=exc.status_code)
+        return Response(workflow_error_data(exc), status=exc.status_code)
+    elif isinstance(exc, WorkflowError):
         set_rollback()
         return Response(workflow_error_data(exc), status=exc.status_code)
     if isinstance(exc, DjangoValidationError):

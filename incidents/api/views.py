@@ -10,8 +10,8 @@ from __future__ import annotations
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import serializers, status
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -20,142 +20,32 @@ from .. import selectors, services
 from ..filters import ActionFilter, IncidentFilter
 from ..models import Action, Incident, ReportingTrack, department_of
 from ..ppc_report import build_ppc_report
+from ..workflow.api import ERROR_RESPONSES, RecordViewSet, errors, transition_docs
 from .attachments import AttachmentActionsMixin
 from .filters import TrackFilter
 from .serializers import (
     ActionInputSerializer,
     ActionSerializer,
-    ErrorSerializer,
-    HistoryEntrySerializer,
     IncidentDetailSerializer,
     IncidentInputSerializer,
     IncidentSerializer,
     PPCReportSerializer,
     TokenSerializer,
     TrackDetailSerializer,
-    TransitionOptionSerializer,
-    transition_input_serializer,
 )
 
-ERROR_RESPONSES = {
-    400: OpenApiResponse(OpenApiTypes.OBJECT, description=_("Invalid input: a list of messages per field.")),
-    403: OpenApiResponse(ErrorSerializer, description=_("Not permitted, with the reason.")),
-    404: OpenApiResponse(ErrorSerializer, description=_("No such record visible to you.")),
-    409: OpenApiResponse(ErrorSerializer, description=_("The record is closed or was changed concurrently.")),
-}
+# What the apps built on this one import from here.
+__all__ = ["ERROR_RESPONSES", "RecordViewSet", "errors", "transition_docs"]
+
+_errors = errors
 
 
-def _errors(*codes: int) -> dict:
-    return {code: ERROR_RESPONSES[code] for code in codes}
-
-
-def transition_docs(model: type, record_serializer: type[serializers.Serializer]) -> dict:
-    """Schema of the transition endpoints of one record type, which answer with `record_serializer`."""
-    specs = services.TRANSITIONS[model]
-    asks = "; ".join(f"`{spec.name}`: {', '.join(spec.fields) or '-'}" for spec in specs.values())
-    return {
-        "transitions": extend_schema(
-            summary=_("Transitions you may take now"),
-            responses={200: TransitionOptionSerializer(many=True), **_errors(404)},
-        ),
-        "transition": extend_schema(
-            summary=_("Take a transition"),
-            description=f"Fields each step takes besides `comment`: {asks}.",
-            parameters=[OpenApiParameter("name", str, OpenApiParameter.PATH, enum=list(specs))],
-            request=transition_input_serializer(model),
-            responses={
-                200: record_serializer,
-                400: OpenApiResponse(
-                    OpenApiTypes.OBJECT,
-                    description=_("Invalid payload (messages per field), or unmet conditions: "
-                                  "`{\"detail\": …, \"unmet_conditions\": […]}`."),
-                ),
-                **_errors(403, 404),
-                409: OpenApiResponse(
-                    ErrorSerializer,
-                    description=_("Not available from the current state, or changed concurrently."),
-                ),
-            },
-        ),
-        "history": extend_schema(
-            summary=_("The transition trail"), responses={200: HistoryEntrySerializer(many=True), **_errors(404)}
-        ),
-    }
-
-
-class RecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """List, detail and the transition pattern of one record type; subclasses add create and
-    update where people create the records."""
-
-    model: type
-    list_serializer_class: type[serializers.Serializer]
-    detail_serializer_class: type[serializers.Serializer]
-    input_serializer_class: type[serializers.Serializer] | None = None
-
-    def get_serializer_class(self):
-        if self.action == "list":
-            return self.list_serializer_class
-        if self.action in ("create", "update", "partial_update"):
-            return self.input_serializer_class
-        if self.action == "transitions":
-            return TransitionOptionSerializer
-        if self.action == "transition":
-            return transition_input_serializer(self.model)
-        if self.action == "history":
-            return HistoryEntrySerializer
-        return self.detail_serializer_class
-
-    def get_serializer_context(self):
-        return {**super().get_serializer_context(), "model": self.model}
-
-    def detail_response(self, record, status_code=status.HTTP_200_OK) -> Response:
-        """The record as the detail endpoint shows it, read again with its related rows."""
-        try:
-            record = self.detail_queryset().get(pk=record.pk)
-        except self.model.DoesNotExist:  # no longer visible: answer with what we have
-            pass
-        data = self.detail_serializer_class(record, context=self.get_serializer_context()).data
-        return Response(data, status=status_code)
-
-    def detail_queryset(self):
-        return self.get_queryset()
-
-    def validated_input(self, instance=None, *, partial=False) -> dict:
-        serializer = self.input_serializer_class(
-            instance, data=self.request.data, partial=partial, context=self.get_serializer_context()
-        )
-        serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
-
-    @staticmethod
-    def changed(record, data: dict) -> dict:
-        """Only the values that differ, so that a full PUT does not count as changing everything."""
-        return {name: value for name, value in data.items() if getattr(record, name) != value}
-
-    @action(detail=True, methods=["get"], url_path="transitions", pagination_class=None, filter_backends=[])
-    def transitions(self, request, pk=None):
-        record = self.get_object()
-        options = services.transitions_for(record, request.user)
-        return Response(self.get_serializer(options, many=True).data)
-
-    @action(detail=True, methods=["post"], url_path=r"transitions/(?P<name>[^/.]+)",
-            pagination_class=None, filter_backends=[])
-    def transition(self, request, pk=None, name=None):
-        record = self.get_object()
-        services.transition_spec(self.model, name)  # unknown name: 404
-        serializer = transition_input_serializer(self.model, name)(
-            data=request.data, context=self.get_serializer_context()
-        )
-        serializer.is_valid(raise_exception=True)
-        changes = dict(serializer.validated_data)
-        comment = changes.pop("comment", "")
-        record = services.transition_record(record, name, by=request.user, comment=comment, changes=changes)
-        return self.detail_response(record)
-
-    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
-    def history(self, request, pk=None):
-        record = self.get_object()
-        return Response(self.get_serializer(selectors.trail(record), many=True).data)
+EDIT_CONTRACT = _(
+    "Send the `version` you read with the record. If the record changed since, nothing is saved and the "
+    "answer is 409 with `changed_fields` (each field changed since your version: its value then and now, who "
+    "changed it and when) and `current` (the record now). A field you may not write in the record's current "
+    "state is a 400 naming it; a value sent unchanged writes nothing."
+)
 
 
 def with_tracks(incidents):
@@ -246,22 +136,25 @@ class IncidentViewSet(AttachmentActionsMixin, RecordViewSet):
 
     @extend_schema(
         summary=_("Edit an incident"),
+        description=EDIT_CONTRACT,
         request=IncidentInputSerializer,
         responses={200: IncidentDetailSerializer, **_errors(400, 403, 404, 409)},
     )
     def update(self, request, pk=None, partial=False):
-        incident = self.get_object()
-        data = self.validated_input(incident, partial=partial)
-        incident = services.incident_update(incident=incident, by=request.user, **self.changed(incident, data))
-        return self.detail_response(incident)
+        return super().update(request, pk, partial)
 
     @extend_schema(
         summary=_("Edit some fields of an incident"),
+        description=EDIT_CONTRACT,
         request=IncidentInputSerializer,
         responses={200: IncidentDetailSerializer, **_errors(400, 403, 404, 409)},
     )
     def partial_update(self, request, pk=None):
-        return self.update(request, pk, partial=True)
+        return super().partial_update(request, pk)
+
+    @staticmethod
+    def edit_service(record, *, by, version, data):
+        return services.incident_update(incident=record, by=by, version=version, **data)
 
 
 @extend_schema_view(
@@ -302,22 +195,25 @@ class ActionViewSet(RecordViewSet):
 
     @extend_schema(
         summary=_("Edit an action"),
+        description=EDIT_CONTRACT,
         request=ActionInputSerializer,
         responses={200: ActionSerializer, **_errors(400, 403, 404, 409)},
     )
     def update(self, request, pk=None, partial=False):
-        record = self.get_object()
-        data = self.validated_input(record, partial=partial)
-        record = services.action_update(action=record, by=request.user, **self.changed(record, data))
-        return self.detail_response(record)
+        return super().update(request, pk, partial)
 
     @extend_schema(
         summary=_("Edit some fields of an action"),
+        description=EDIT_CONTRACT,
         request=ActionInputSerializer,
         responses={200: ActionSerializer, **_errors(400, 403, 404, 409)},
     )
     def partial_update(self, request, pk=None):
-        return self.update(request, pk, partial=True)
+        return super().partial_update(request, pk)
+
+    @staticmethod
+    def edit_service(record, *, by, version, data):
+        return services.action_update(action=record, by=by, version=version, **data)
 
 
 @extend_schema_view(
@@ -343,6 +239,8 @@ class TrackViewSet(RecordViewSet):
     search_fields = ["incident__reference", "incident__title", "recipient_reference"]
     ordering_fields = ["limit_at", "due_at", "filed_at", "kind", "state", "incident__reference", "updated_at"]
     ordering = ["limit_at", "id"]
+    # Nothing of a report is edited (ReportingTrack.edit_policy): no PUT, no PATCH.
+    http_method_names = ["get", "post", "head", "options"]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

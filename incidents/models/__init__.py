@@ -2,7 +2,7 @@
 
 from .action import ACTION_WORK_STATES, Action, ActionKind, ActionQuerySet, ActionState, implemented_by
 from .attachments import Attachment
-from .base import StateMachineRecord
+from .base import StateMachineRecord, VersionedRecord
 from .incident import Incident, IncidentKind, IncidentQuerySet, IncidentState, Severity
 from .organisation import (
     CauseCategory,
@@ -21,7 +21,7 @@ from .reporting import FilingMethod, ReportingTrack, RuleSet, TrackKind, TrackQu
 __all__ = [
     "ACTION_WORK_STATES", "Action", "ActionKind", "ActionQuerySet", "ActionState", "Attachment", "CauseCategory",
     "Department", "EventClass", "Incident", "IncidentKind", "IncidentQuerySet", "IncidentState", "PickList",
-    "ReferenceCounter", "Severity", "StateMachineRecord", "UserProfile", "department_of",
+    "ReferenceCounter", "Severity", "StateMachineRecord", "VersionedRecord", "UserProfile", "department_of",
     "headed_department_ids", "implemented_by", "person_name", "FilingMethod", "ReportingTrack", "RuleSet", "TrackKind",
     "TrackQuerySet", "TrackState", "SentReminder",
 ]

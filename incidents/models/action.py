@@ -6,13 +6,16 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
+from simple_history.models import HistoricalRecords
 
 from ..roles import Role, has_role, sees_everything
-from ..workflow import condition, permission
+from ..workflow import Editable, EditPolicy, TransitionSpec, condition, permission, specs
 from .base import StateMachineRecord
 from .organisation import Department, headed_department_ids
 
@@ -101,7 +104,47 @@ def _has_cancel_reason(action: Action) -> str | None:
     return None if action.cancel_reason.strip() else _("Give the reason for cancelling the action.")
 
 
+def _plans_actions(action: Action | None, user) -> str | None:
+    """The PMS manager, or the head of the action's department (of some department, for a new one)."""
+    if has_role(user, Role.PMS_MANAGER):
+        return None
+    departments = headed_department_ids(user)
+    if action is None or action.department_id is None:
+        return None if departments else _("Only the PMS manager or the department's head may plan actions.")
+    if action.department_id in departments:
+        return None
+    return _("Only the PMS manager or the department's head may change an action.")
+
+
+def _action_open(action: Action) -> str | None:
+    return None if action.is_open else _("This record is closed and can no longer be edited.")
+
+
+ACTION_TRANSITIONS = specs(
+    TransitionSpec("start", _("Start work")),
+    TransitionSpec("implement", _("Mark implemented"), ("implementation_note",)),
+    TransitionSpec("verify_effective", _("Verified effective"), ("effectiveness_note",)),
+    TransitionSpec("verify_ineffective", _("Not effective: back to work"), ("effectiveness_note",), danger=True),
+    TransitionSpec("cancel", pgettext_lazy("action transition", "Cancel"), ("cancel_reason",), danger=True),
+)
+
+# The plan of an action; what was done and whether it worked are written by its steps.
+ACTION_PLAN_FIELDS = ("kind", "title", "description", "incident", "department", "owner", "verifier", "due_date")
+
+
 class Action(StateMachineRecord):
+    transition_specs = ACTION_TRANSITIONS
+    edit_policy = EditPolicy(
+        Editable(ACTION_PLAN_FIELDS, who=_plans_actions),
+        editable=_action_open,
+        by_transition={
+            "implementation_note": ACTION_TRANSITIONS["implement"].label,
+            "effectiveness_note": ACTION_TRANSITIONS["verify_effective"].label,
+            "cancel_reason": ACTION_TRANSITIONS["cancel"].label,
+        },
+    )
+    system_trail_labels = {"create": _("Action planned")}
+
     reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
     kind = models.CharField(_("kind"), max_length=20, choices=ActionKind.choices)
     title = models.CharField(_("title"), max_length=200)
@@ -135,6 +178,7 @@ class Action(StateMachineRecord):
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True, editable=False)
 
     objects = ActionQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["due_date", "id"]
@@ -146,6 +190,9 @@ class Action(StateMachineRecord):
 
     def __str__(self) -> str:
         return f"{self.reference} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("action_detail", args=[self.pk])
 
     def clean(self) -> None:
         if self.owner_id and self.owner_id == self.verifier_id:

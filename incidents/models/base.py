@@ -1,10 +1,61 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin
 
+from ..exceptions import ConcurrentChange
 
-class StateMachineRecord(ConcurrentTransitionMixin, models.Model):
+
+class VersionedRecord(models.Model):
+    """A record whose every save carries the version it was read at.
+
+    `version` starts at 1 and goes up by one with every save. The UPDATE is made
+    conditional on the version the instance was read at, so a save from a stale copy
+    changes nothing and raises ConcurrentChange, whichever code path it comes from
+    (a service, the admin, a script). The services lock the row and compare the
+    version the editor saw before they get that far, and answer with what changed.
+    """
+
+    version = models.PositiveIntegerField(
+        _("version"), default=1, editable=False,
+        help_text=_("Goes up by one with every change. An edit must carry the version its editor saw."),
+    )
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding and self.pk is not None:
+            self._read_version = self.version
+            self.version = self.version + 1
+            if kwargs.get("update_fields") is not None:
+                # A save of some fields still moves the version and the "updated at" stamp.
+                stamped = {f.name for f in self._meta.concrete_fields if getattr(f, "auto_now", False)}
+                kwargs["update_fields"] = {*kwargs["update_fields"], "version", *stamped}
+        try:
+            super().save(*args, **kwargs)
+        except BaseException:
+            if getattr(self, "_read_version", None) is not None:
+                self.version = self._read_version
+            raise
+        finally:
+            self._read_version = None
+
+    def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update, *args, **kwargs):
+        read_version = getattr(self, "_read_version", None)
+        if read_version is not None and base_qs.model is type(self)._meta.concrete_model:
+            base_qs = base_qs.filter(version=read_version)
+            updated = super()._do_update(base_qs, using, pk_val, values, update_fields, forced_update,
+                                         *args, **kwargs)
+            if not updated:
+                # The row exists (the save is an update) but no longer at the version read.
+                raise ConcurrentChange()
+            return updated
+        return super()._do_update(base_qs, using, pk_val, values, update_fields, forced_update, *args, **kwargs)
+
+
+class StateMachineRecord(ConcurrentTransitionMixin, VersionedRecord):
     """Base of every record with a protected `state` field.
 
     Model validation assigns each field back to itself, which a protected FSM field

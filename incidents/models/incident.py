@@ -7,14 +7,16 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
+from simple_history.models import HistoricalRecords
 
 from .. import reportability
 from ..roles import Role, has_role, sees_everything
-from ..workflow import condition, permission
+from ..workflow import Editable, EditPolicy, TransitionSpec, condition, permission, specs
 from .action import ActionKind, ActionState, implemented_by
 from .base import StateMachineRecord
 from .organisation import CauseCategory, Department, EventClass, headed_department_ids
@@ -152,7 +154,72 @@ def _has_dismissal_reason(incident: Incident) -> str | None:
     return None if incident.dismissal_reason.strip() else _("Give the reason for dismissing the report.")
 
 
+# The trail entry the system writes when it recomputes an incident's reports (tracks.py).
+TRACKS_UPDATED = "update_tracks"
+TRACKS_UPDATED_LABEL = _("Reporting duties updated")
+
+
+def _incident_open(incident: Incident) -> str | None:
+    return None if incident.is_open else _("This record is closed and can no longer be edited.")
+
+
+def _reporter_until_triage(incident: Incident | None, user) -> str | None:
+    """The PMS office, or the reporter until the office starts the response."""
+    if has_role(user, Role.PMS_MANAGER):
+        return None
+    if incident is None or incident.pk is None:  # a new report: anyone reports
+        return None
+    if incident.reporter_id == user.pk and incident.state == IncidentState.REPORTED:
+        return None
+    return _("Only the PMS manager may edit an incident once the response has started.")
+
+
+def _assesses(incident: Incident | None, user) -> str | None:
+    if has_role(user, Role.PMS_MANAGER):
+        return None
+    return _("Only the PMS manager may fill in the assessment of an incident.")
+
+
+INCIDENT_TRANSITIONS = specs(
+    TransitionSpec("triage", _("Start the response"), ("severity", "kind", "event_class")),
+    TransitionSpec("contain", _("Mark contained"), ("containment_summary", "correction_taken")),
+    TransitionSpec("analyse", _("Record the root cause"), ("root_cause", "cause")),
+    TransitionSpec("plan_actions", _("Start corrective actions")),
+    TransitionSpec("verify", _("Start the effectiveness check")),
+    TransitionSpec("close", _("Close as verified")),
+    TransitionSpec("dismiss", _("Dismiss"), ("dismissal_reason",), danger=True),
+    TransitionSpec("reopen", _("Reopen"), comment_required=True, danger=True),
+)
+
+# What a reporter fills in, and may correct until the PMS office starts the response.
+REPORT_FIELDS = (
+    "title", "description", "department", "kind", "occurred_at", "discovered_at", "data_items",
+    "affected_count", "affected_count_estimated", "involves_sensitive_data", "risk_of_financial_damage",
+    "suspected_unauthorized_purpose", "data_in_collection", "strongly_encrypted", "entrusted_by",
+)
+# The PMS office's assessment, and what the PPC report asks for (rule art. 8(1)).
+ASSESSMENT_FIELDS = (
+    "severity", "event_class", "cause", "root_cause", "containment_summary", "correction_taken",
+    "discovery_route", "secondary_harm", "subject_response", "publication", "recurrence_prevention",
+    "other_information",
+)
+
+
 class Incident(StateMachineRecord):
+    transition_specs = INCIDENT_TRANSITIONS
+    # The dismissal reason, the reporter and everything the system records itself
+    # (reference, reportable, rule set, times) change only through their steps.
+    edit_policy = EditPolicy(
+        Editable(REPORT_FIELDS, who=_reporter_until_triage),
+        Editable(ASSESSMENT_FIELDS, who=_assesses),
+        editable=_incident_open,
+        by_transition={"dismissal_reason": INCIDENT_TRANSITIONS["dismiss"].label},
+    )
+    system_trail_labels = {
+        "report": _("Report submitted"),
+        TRACKS_UPDATED: TRACKS_UPDATED_LABEL,
+    }
+
     reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("what happened"))
@@ -242,6 +309,7 @@ class Incident(StateMachineRecord):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
 
     objects = IncidentQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -262,6 +330,15 @@ class Incident(StateMachineRecord):
 
     def __str__(self) -> str:
         return f"{self.reference} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("incident_detail", args=[self.pk])
+
+    def after_transition(self, *, by) -> None:
+        """A dismissal withdraws the reports; a reopened incident owes them again."""
+        from ..tracks import sync_tracks
+
+        sync_tracks(self, by=by)
 
     def save(self, *args, **kwargs) -> None:
         # Always the rule set in force on the day of discovery: a new version therefore

@@ -13,13 +13,15 @@ import datetime as dt
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
+from simple_history.models import HistoricalRecords
 
 from ..roles import Role, has_role
-from ..workflow import condition, permission
+from ..workflow import EditPolicy, TransitionSpec, condition, permission, specs
 from .base import StateMachineRecord
 
 
@@ -174,8 +176,33 @@ def _the_system(track: ReportingTrack, user) -> str | None:
     return _("This step is taken by the system when the classification changes.")
 
 
+def _changes_only_through_its_steps(track: ReportingTrack) -> str | None:
+    return _("A report changes only through its steps: record it as filed, or as not required.")
+
+
+TRACK_TRANSITIONS = specs(
+    TransitionSpec("file", _("Record as filed"), ("filed_at", "recipient_reference", "method", "filing_note")),
+    TransitionSpec("not_required", _("Not required"), ("not_required_reason",), danger=True),
+)
+
+
 class ReportingTrack(StateMachineRecord):
     """One report the incident owes (to the PPC, the assessment body, the 委託元, the data subjects)."""
+
+    transition_specs = TRACK_TRANSITIONS
+    # Nothing of a report is edited: the system sets its clock, people file it.
+    edit_policy = EditPolicy(
+        editable=_changes_only_through_its_steps,
+        by_transition={
+            **{name: TRACK_TRANSITIONS["file"].label for name in TRACK_TRANSITIONS["file"].fields},
+            "not_required_reason": TRACK_TRANSITIONS["not_required"].label,
+        },
+    )
+    # What the system does to a report when the classification changes.
+    system_trail_labels = {
+        "withdraw": _("No longer required (decided by the system)"),
+        "reinstate": _("Required again (decided by the system)"),
+    }
 
     incident = models.ForeignKey(
         "incidents.Incident", verbose_name=_("incident"), on_delete=models.CASCADE, related_name="tracks"
@@ -200,6 +227,7 @@ class ReportingTrack(StateMachineRecord):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = TrackQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["limit_at", "id"]
@@ -209,6 +237,21 @@ class ReportingTrack(StateMachineRecord):
 
     def __str__(self) -> str:
         return f"{self.incident.reference} {self.get_kind_display()}"
+
+    def get_absolute_url(self) -> str:
+        # A report has no page of its own: it lives in its incident's reporting panel.
+        return reverse("incident_detail", args=[self.incident_id])
+
+    @property
+    def part_of(self):
+        """The record on whose page this one is shown (its steps are named after it)."""
+        return self.incident
+
+    def after_transition(self, *, by) -> None:
+        """A filed 委託元 notice releases the incident's own reports (APPI art. 26(1) proviso)."""
+        from ..tracks import sync_tracks
+
+        sync_tracks(self.incident, by=by)
 
     @property
     def overdue(self) -> bool:

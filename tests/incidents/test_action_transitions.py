@@ -138,19 +138,19 @@ def test_no_actions_on_a_closed_incident(manager, head, sales, staff):
 def test_closed_actions_cannot_be_edited(head, manager):
     action = ActionFactory(owner=head, verifier=manager, state="effective")
     with pytest.raises(RecordClosed):
-        services.action_update(action=action, by=manager, title="変更")
+        action = services.action_update(action=action, version=action.version, by=manager, title="変更")
 
 
 def test_a_role_without_duties_cannot_edit_actions(head, manager):
     action = ActionFactory(owner=head, verifier=manager)
     with pytest.raises(NotPermitted):
-        services.action_update(action=action, by=UserFactory(roles=["executive"]), title="変更")
+        action = services.action_update(action=action, version=action.version, by=UserFactory(roles=["executive"]), title="変更")
 
 
 def test_a_head_cannot_move_an_action_out_of_their_department(head, manager, sales, it_dept):
     action = ActionFactory(owner=head, verifier=manager, department=sales)
     with pytest.raises(NotPermitted):
-        services.action_update(action=action, by=head, department=it_dept)
+        action = services.action_update(action=action, version=action.version, by=head, department=it_dept)
     action.refresh_from_db()
     assert action.department == sales
 
@@ -159,7 +159,7 @@ def test_an_action_cannot_be_moved_onto_a_dismissed_incident(head, manager, sale
     action = ActionFactory(owner=head, verifier=manager, department=sales)
     dismissed = IncidentFactory(reporter=staff, department=sales, state="dismissed")
     with pytest.raises(RecordClosed):
-        services.action_update(action=action, by=manager, incident=dismissed)
+        action = services.action_update(action=action, version=action.version, by=manager, incident=dismissed)
 
 
 def test_a_head_cannot_attach_an_action_to_an_incident_they_cannot_see(head, manager, sales, other_staff, it_dept):

@@ -20,7 +20,7 @@ def patch_title(api_as, manager, staff):
 
     def send(error):
         with mock.patch("incidents.api.views.services.incident_update", side_effect=error):
-            return api_as(manager).patch(reverse("api:incident-detail", args=[incident.pk]), {"title": "新"},
+            return api_as(manager).patch(reverse("api:incident-detail", args=[incident.pk]), {"version": incident.version, "title": "新"},
                                          format="json", HTTP_ACCEPT_LANGUAGE="en")
 
     return send

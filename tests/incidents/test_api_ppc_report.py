@@ -40,7 +40,7 @@ def leak(clock, staff, manager):
         data_items="氏名、住所",
     )
     return services.incident_update(
-        incident=incident, by=manager, root_cause="管理画面のパスワードが推測可能だった。",
+        incident=incident, version=incident.version, by=manager, root_cause="管理画面のパスワードが推測可能だった。",
         cause=CauseCategory.objects.get(code="weak_password"), discovery_route="監視システムの検知",
     )
 
@@ -73,7 +73,7 @@ def test_it_returns_the_nine_items_and_names_the_empty_ones(api_as, manager, lea
 
 
 def test_the_notice_to_data_subjects_uses_items_1_2_4_5_and_9(api_as, manager, leak):
-    services.incident_update(incident=leak, by=manager, secondary_harm="フィッシングメールのおそれがある。",
+    services.incident_update(incident=leak, version=leak.version, by=manager, secondary_harm="フィッシングメールのおそれがある。",
                              other_information="専用の問合せ窓口を設置した。")
 
     notice = api_as(manager).get(report_url(leak)).json()["subject_notice"]
@@ -89,7 +89,7 @@ def test_the_notice_to_data_subjects_uses_items_1_2_4_5_and_9(api_as, manager, l
 
 def test_what_the_pms_office_fills_in_empties_the_missing_list(api_as, manager, head, leak):
     client = api_as(manager)
-    patch = client.patch(reverse("api:incident-detail", args=[leak.pk]), {
+    patch = client.patch(reverse("api:incident-detail", args=[leak.pk]), {"version": leak.version, 
         "secondary_harm": "現時点で二次被害は確認されていない。", "publication": "当社ウェブサイトで公表した。",
         "other_information": "警察に相談済み。",
     }, format="json")

@@ -38,7 +38,7 @@ INCIDENTS_URL = reverse("api:incident-list")
 
 TRACK_FIELDS = {
     "id", "kind", "kind_display", "state", "state_display", "due_at", "limit_at", "filed_at", "filed_by",
-    "recipient_reference", "method", "filing_note", "not_required_reason", "overdue", "late",
+    "recipient_reference", "method", "filing_note", "not_required_reason", "overdue", "late", "version",
 }
 # In the order of the lists: by limit, then in the order the system created them.
 REPORTABLE_KINDS = ["ppc_preliminary", "pmark_preliminary", "ppc_final", "pmark_final", "data_subjects"]
@@ -170,7 +170,7 @@ def test_a_classification_change_updates_the_tracks_and_the_trail(api_as, clock,
     incident = leak(staff, involves_sensitive_data=False)
     client = api_as(manager)
 
-    response = client.patch(incident_url(incident), {"affected_count": 1500}, format="json",
+    response = client.patch(incident_url(incident), {"version": incident.version, "affected_count": 1500}, format="json",
                             HTTP_ACCEPT_LANGUAGE="en")
 
     assert response.status_code == 200, response.content
@@ -190,7 +190,7 @@ def test_the_system_withdraws_and_reinstates_tracks_when_the_classification_chan
     client = api_as(manager)
     track = track_of(incident, TrackKind.PPC_FINAL)
 
-    encrypted = client.patch(incident_url(incident), {"strongly_encrypted": True}, format="json",
+    encrypted = client.patch(incident_url(incident), {"version": incident.version, "strongly_encrypted": True}, format="json",
                              HTTP_ACCEPT_LANGUAGE="en")
     assert encrypted.status_code == 200, encrypted.content
     states = {t["kind"]: t["state"] for t in encrypted.json()["tracks"]}
@@ -202,7 +202,9 @@ def test_the_system_withdraws_and_reinstates_tracks_when_the_classification_chan
     assert client.get(transitions_url(track)).json() == []  # nobody reinstates by hand
 
     clock.move_to(at(days=1))
-    restored = client.patch(incident_url(incident), {"strongly_encrypted": False}, format="json")
+    # The next edit carries the version the last answer showed.
+    restored = client.patch(incident_url(incident), {"version": encrypted.json()["version"],
+                                                     "strongly_encrypted": False}, format="json")
     assert {t["kind"]: t["state"] for t in restored.json()["tracks"]} == dict.fromkeys(REPORTABLE_KINDS, "pending")
 
     history = client.get(history_url(track), HTTP_ACCEPT_LANGUAGE="en").json()
@@ -218,7 +220,7 @@ def test_the_system_withdraws_and_reinstates_tracks_when_the_classification_chan
 def test_the_tracks_and_the_rule_set_are_read_only_on_the_incident(api_as, clock, staff, manager, field):
     incident = leak(staff)
 
-    response = api_as(manager).patch(incident_url(incident), {field: []}, format="json")
+    response = api_as(manager).patch(incident_url(incident), {"version": incident.version, field: []}, format="json")
 
     assert response.status_code == 400
     assert set(response.json()) == {field}
@@ -240,7 +242,7 @@ PPC_ITEMS = {
 def test_the_pms_manager_fills_in_the_ppc_report_items(api_as, clock, staff, manager):
     incident = services.transition_record(leak(staff), "triage", by=manager, changes={"severity": "L3"})
 
-    response = api_as(manager).patch(incident_url(incident), PPC_ITEMS, format="json")
+    response = api_as(manager).patch(incident_url(incident), {"version": incident.version, **PPC_ITEMS}, format="json")
 
     assert response.status_code == 200, response.content
     assert {key: response.json()[key] for key in PPC_ITEMS} == PPC_ITEMS
@@ -252,9 +254,11 @@ def test_the_pms_manager_fills_in_the_ppc_report_items(api_as, clock, staff, man
 def test_the_reporter_may_not_fill_in_the_ppc_report_items(api_as, clock, staff, field):
     incident = leak(staff)
 
-    response = api_as(staff).patch(incident_url(incident), {field: PPC_ITEMS[field]}, format="json")
+    response = api_as(staff).patch(incident_url(incident), {"version": incident.version, field: PPC_ITEMS[field]},
+                                   format="json")
 
-    assert response.status_code == 403
+    assert response.status_code == 400
+    assert list(response.json()) == [field]
     assert Incident.objects.filter(pk=incident.pk).values_list(field, flat=True).get() == ""
 
 
@@ -360,7 +364,7 @@ def test_tracks_are_not_created_edited_or_deleted_by_hand(api_as, clock, staff, 
 
     assert client.post(TRACKS_URL, {"incident": incident.pk, "kind": "ppc_final"}, format="json").status_code == 405
     assert client.patch(detail_url(track), {"state": "filed"}, format="json").status_code == 405
-    assert client.put(detail_url(track), {"recipient_reference": "x"}, format="json").status_code == 405
+    assert client.put(detail_url(track), {"version": track.version, "recipient_reference": "x"}, format="json").status_code == 405
     assert client.delete(detail_url(track)).status_code == 405
     assert ReportingTrack.objects.get(pk=track.pk).state == "pending"
 

@@ -87,7 +87,7 @@ def test_the_pms_office_auditors_and_executives_see_everything(request, api_as, 
 
 
 def test_seeing_is_not_editing_an_executive_gets_403(api_as, executive, others_incident):
-    response = api_as(executive).patch(incident_urls(others_incident.pk)["detail"], {"title": "x"}, format="json")
+    response = api_as(executive).patch(incident_urls(others_incident.pk)["detail"], {"version": others_incident.version, "title": "x"}, format="json")
 
     assert response.status_code == 403
     assert Incident.objects.get(pk=others_incident.pk).title == "他部署の事故"

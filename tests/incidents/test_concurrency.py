@@ -4,37 +4,14 @@ Runs on SQLite and on PostgreSQL (CI runs the suite on both): on PostgreSQL the 
 of select_for_update serialises the two, on SQLite the IMMEDIATE transaction mode does.
 """
 
-import threading
-
 import pytest
-from django.db import connections
 from django_fsm_log.models import StateLog
 
 from incidents import services
 from incidents.exceptions import ConcurrentChange, TransitionNotAvailable
 from incidents.models import Incident
 from tests.incidents.factories import reported_incident
-
-
-def race(*calls):
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
-
-    def run(index, call):
-        try:
-            barrier.wait()
-            outcomes[index] = call()
-        except Exception as exc:
-            outcomes[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
+from tests.threads import race
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -27,7 +27,7 @@ def leak(staff, manager):
             data_items="氏名、住所",
         )
         return services.incident_update(
-            incident=incident, by=manager, root_cause="管理画面のパスワードが推測可能だった。",
+            incident=incident, version=incident.version, by=manager, root_cause="管理画面のパスワードが推測可能だった。",
             cause=CauseCategory.objects.get(code="weak_password"), discovery_route="監視システムの検知",
         )
 

@@ -170,7 +170,7 @@ def test_a_classification_change_after_triage_recomputes_and_is_in_the_trail(sta
     incident = report(staff, affected_count=300)
     incident = services.transition_record(incident, "triage", by=manager, changes={"severity": "L2"})
     assert pending(incident) == ["pmark_final"]
-    services.incident_update(incident=incident, by=manager, suspected_unauthorized_purpose=True)
+    incident = services.incident_update(incident=incident, version=incident.version, by=manager, suspected_unauthorized_purpose=True)
     assert pending(incident) == REPORTABLE
     assert tracks(incident)["pmark_final"].limit_at.date() == dt.date(2025, 5, 30)  # now 60 days
     entry = StateLog.objects.filter(object_id=incident.pk, transition="update_tracks").last()
@@ -178,11 +178,11 @@ def test_a_classification_change_after_triage_recomputes_and_is_in_the_trail(sta
     assert "2025-05-30" in entry.description
 
     # Back to not reportable: the PPC tracks are withdrawn, with the reason, and can come back.
-    services.incident_update(incident=incident, by=manager, suspected_unauthorized_purpose=False)
+    incident = services.incident_update(incident=incident, version=incident.version, by=manager, suspected_unauthorized_purpose=False)
     by_kind = tracks(incident)
     assert by_kind["ppc_final"].state == "not_required"
     assert by_kind["ppc_final"].withdrawn_by_system is True
-    services.incident_update(incident=incident, by=manager, affected_count=5000)
+    incident = services.incident_update(incident=incident, version=incident.version, by=manager, affected_count=5000)
     assert tracks(incident)["ppc_final"].state == "pending"
 
 
@@ -190,7 +190,7 @@ def test_a_person_s_not_required_is_not_undone_by_the_system(staff, manager):
     incident = report(staff, involves_sensitive_data=True)
     notice = tracks(incident)["data_subjects"]
     services.transition_record(notice, "not_required", by=manager, changes={"not_required_reason": "連絡先不明のため公表で代替"})
-    services.incident_update(incident=incident, by=manager, affected_count=2000)
+    incident = services.incident_update(incident=incident, version=incident.version, by=manager, affected_count=2000)
     assert tracks(incident)["data_subjects"].state == "not_required"
 
 
@@ -205,7 +205,7 @@ def test_a_new_rule_set_changes_only_incidents_discovered_after_it(staff, manage
     RuleSet.objects.create(version="2026-01", name="仮の改正", effective_from=dt.date(2025, 4, 2),
                            subject_count_threshold=500, final_days=20)
     frozen.move_to(jst("2025-04-02 12:00"))
-    services.incident_update(incident=old, by=manager, title="変更後も旧ルール")
+    services.incident_update(incident=old, version=old.version, by=manager, title="変更後も旧ルール")
     old.refresh_from_db()
     assert (old.rule_set.version, old.reportable, pending(old)) == ("2024-04", False, ["pmark_final"])
     new = reported_incident(staff, discovered_at=jst("2025-04-02 09:00"), affected_count=600)

@@ -112,7 +112,7 @@ def test_the_manager_edits_an_action(client, manager, head, staff, sales):
     action = ActionFactory(department=sales, owner=staff, verifier=head, created_by=manager)
     client.force_login(manager)
     response = client.post(reverse("action_edit", args=[action.pk]), action_data(
-        department=sales.pk, owner=staff.pk, verifier=manager.pk, title="手順書の改訂",
+        department=sales.pk, owner=staff.pk, verifier=manager.pk, title="手順書の改訂", version=action.version,
     ))
     assert response.status_code == 302
     action.refresh_from_db()
@@ -137,12 +137,13 @@ def test_the_reporter_edits_the_report_fields_only(client, staff, sales):
     response = client.get(reverse("incident_edit", args=[incident.pk]))
     assert response.status_code == 200
     fields = set(response.context["form"].fields)
-    assert fields == set(services.REPORT_FIELDS)  # the assessment is the PMS office's
+    assert fields == {*services.REPORT_FIELDS, "version"}  # the assessment is the PMS office's
     assert "severity" not in fields
     data = {
         "title": "訂正後の件名", "description": incident.description, "department": sales.pk, "kind": "loss",
         "discovered_at": timezone.localtime(incident.discovered_at).strftime("%Y-%m-%dT%H:%M"),
         "severity": "L4",  # not a field for the reporter: ignored
+        "version": incident.version,
     }
     assert client.post(reverse("incident_edit", args=[incident.pk]), data).status_code == 302
     incident.refresh_from_db()
@@ -153,11 +154,11 @@ def test_the_manager_edits_the_classification(client, staff, manager, sales):
     incident = reported_incident(staff)
     client.force_login(manager)
     form = client.get(reverse("incident_edit", args=[incident.pk])).context["form"]
-    assert set(form.fields) == services.REPORT_FIELDS | services.ASSESSMENT_FIELDS
+    assert set(form.fields) == services.REPORT_FIELDS | services.ASSESSMENT_FIELDS | {"version"}
     data = {
         "title": incident.title, "description": incident.description, "department": sales.pk, "kind": "leak",
         "discovered_at": timezone.localtime(incident.discovered_at).strftime("%Y-%m-%dT%H:%M"),
-        "severity": "L3", "involves_sensitive_data": "on",
+        "severity": "L3", "involves_sensitive_data": "on", "version": incident.version,
     }
     assert client.post(reverse("incident_edit", args=[incident.pk]), data).status_code == 302
     incident.refresh_from_db()

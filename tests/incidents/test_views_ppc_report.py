@@ -172,6 +172,6 @@ def test_it_requires_login(client, leak):
 
 
 def test_the_ppc_items_show_on_the_incident_page(client, leak, manager):
-    services.incident_update(incident=leak, by=manager, secondary_harm="フィッシングメールのおそれがある。")
+    services.incident_update(incident=leak, version=leak.version, by=manager, secondary_harm="フィッシングメールのおそれがある。")
     client.force_login(manager)
     assert "フィッシングメールのおそれがある。" in client.get(reverse("incident_detail", args=[leak.pk])).content.decode()

@@ -301,7 +301,7 @@ def test_a_report_filed_after_its_limit_stays_marked_late(client, leak, manager,
 def test_the_trail_shows_the_reporting_duties_updates(client, frozen, staff, manager):
     incident = reported_incident(staff, discovered_at=DISCOVERED, affected_count=300)
     assert list(incident.tracks.values_list("kind", flat=True)) == ["pmark_final"]
-    services.incident_update(incident=incident, by=manager, affected_count=1200)
+    incident = services.incident_update(incident=incident, version=incident.version, by=manager, affected_count=1200)
     client.force_login(manager)
     in_english(client)
     response = detail(client, incident)

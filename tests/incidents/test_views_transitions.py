@@ -99,7 +99,7 @@ def test_the_transition_page_shows_the_fields_it_needs(client, staff, manager):
     response = client.get(reverse("incident_transition", args=[incident.pk, "triage"]))
     assert response.status_code == 200
     form = response.context["form"]
-    assert list(form.fields) == ["severity", "kind", "event_class", "comment", "expected_state"]
+    assert list(form.fields) == ["severity", "kind", "event_class", "comment", "expected_state", "version"]
 
 
 def test_an_unmet_condition_re_renders_the_form_with_the_reason(client, staff, manager):

@@ -1,0 +1,230 @@
+"""The web UI's share of the workflow engine: the pages every record type shares.
+
+One transition page for every state machine, the edit page with its conflict panel, the
+trail, the refusal page and list pages with filters. Records say where their page is
+(`get_absolute_url`); the apps' views fetch what the user may see and call these.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from ..exceptions import (
+    ConcurrentChange,
+    ConditionsNotMet,
+    FieldsNotWritable,
+    NotPermitted,
+    RecordClosed,
+    StaleEdit,
+    TransitionNotAvailable,
+    UnknownTransition,
+)
+from ..selectors import trail
+from .forms import show_conflict, transition_form_class
+from .service import trail_label, transition_record, transition_spec, transitions_for, validation_messages
+
+__all__ = [
+    "PAGE_SIZE", "add_model_errors", "detail_url", "edit_view", "filter_data", "filtered_list", "paginate",
+    "refused", "trail_row", "trail_rows", "transition_panels", "transition_view", "visible_or_404",
+]
+
+PAGE_SIZE = 50
+
+
+def visible_or_404(model, user, pk: int):
+    return get_object_or_404(model.objects.visible_to(user), pk=pk)
+
+
+def refused(request: HttpRequest, error, record=None) -> HttpResponse:
+    """The page shown when the user may not do what they asked (403)."""
+    context = {"message": error.message, "record": record}
+    if record is not None:
+        context["back_url"] = detail_url(record)
+    return render(request, "incidents/error.html", context, status=error.status_code)
+
+
+def add_model_errors(form, error: ValidationError) -> None:
+    """A service's ValidationError onto the form: on its field when the form has it."""
+    for name, messages_ in validation_messages(error).items():
+        form.add_error(name if name in form.fields else None, messages_)
+
+
+def detail_url(record) -> str:
+    return record.get_absolute_url()
+
+
+def trail_row(entry, model: type, subject=None) -> dict:
+    states = dict(model._meta.get_field("state").flatchoices)
+    return {
+        "entry": entry,
+        "label": trail_label(model, entry.transition),
+        "subject": subject,
+        "creation": entry.source_state is None,
+        # A note the system wrote (what it recomputed), not a step someone took.
+        "note": entry.source_state == entry.state,
+        "source": states.get(entry.source_state, entry.source_state),
+        "target": states.get(entry.state, entry.state),
+    }
+
+
+def trail_rows(record, extra=()) -> list[dict]:
+    """The record's trail for its page; `extra` rows (of related records) are merged in by time."""
+    rows = [trail_row(entry, type(record)) for entry in trail(record)]
+    if extra:
+        rows.extend(extra)
+        rows.sort(key=lambda row: (row["entry"].timestamp, row["entry"].pk))
+    return rows
+
+
+def transition_panels(record, user) -> list[dict]:
+    """One form per transition the user may take now, for the detail page."""
+    panels = []
+    for option in transitions_for(record, user):
+        form_class = transition_form_class(type(record), option.spec)
+        panels.append({
+            "option": option,
+            "form": form_class(instance=record, spec=option.spec, prefix=option.name),
+        })
+    return panels
+
+
+def filter_data(request: HttpRequest):
+    """The query string without the page number (kept separately for pagination links)."""
+    data = request.GET.copy()
+    data.pop("page", None)
+    return data
+
+
+def paginate(request: HttpRequest, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def filtered_list(request: HttpRequest, *, filter_class, queryset, template: str, **context) -> HttpResponse:
+    """A list page: the filter bar, one page of the filtered rows, links that keep the filters."""
+    data = filter_data(request)
+    filterset = filter_class(data, queryset=queryset, request=request)
+    return render(request, template, {
+        "filter": filterset, "page": paginate(request, filterset.qs), "query": data.urlencode(), **context,
+    })
+
+
+def edit_view(request: HttpRequest, record, *, form_class, check, update, template: str,
+              context: dict) -> HttpResponse:
+    """The edit page of a record: the service decides, the form shows why.
+
+    `update(by=…, version=…, **values)` is the record type's edit service. A stale version
+    shows the form again with the user's entries, the current values and who changed them
+    (status 409); the next save is then made from the current version.
+    """
+    try:
+        check(record, request.user)
+    except RecordClosed as error:
+        messages.error(request, error.message)
+        return redirect(detail_url(record))
+    except NotPermitted as error:
+        return refused(request, error, record)
+    form = form_class(request.POST or None, instance=record, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            update(by=request.user, version=form.cleaned_data["version"], **form.edits())
+        except StaleEdit as error:
+            show_conflict(form, error)
+            return render(request, template, {"form": form, **context}, status=409)
+        except FieldsNotWritable as error:
+            for name, message in error.fields.items():
+                form.add_error(name if name in form.fields else None, message)
+        except ValidationError as error:
+            add_model_errors(form, error)
+        except NotPermitted as error:
+            return refused(request, error, record)
+        except (RecordClosed, ConcurrentChange) as error:
+            messages.error(request, error.message)
+            return redirect(detail_url(record))
+        else:
+            messages.success(request, _("%(reference)s was updated.") % {"reference": record.reference})
+            return redirect(detail_url(record))
+    status = 400 if form.is_bound else 200
+    return render(request, template, {"form": form, **context}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def transition_view(request: HttpRequest, model: type, pk: int, name: str) -> HttpResponse:
+    """The page of one transition (GET: its form; POST: take it). One view for every record type."""
+    record = visible_or_404(model, request.user, pk)
+    try:
+        spec = transition_spec(model, name)
+    except UnknownTransition:
+        raise Http404 from None
+    form_class = transition_form_class(model, spec)
+    offered = {option.name: option for option in transitions_for(record, request.user)}
+    status = 200
+
+    if request.method == "POST":
+        if request.POST.get(f"{name}-expected_state") != record.state:
+            # The page was read before someone else moved the record on.
+            messages.error(request, ConcurrentChange.default_message)
+            return redirect(detail_url(record))
+        form = form_class(request.POST, instance=record, spec=spec, prefix=name)
+        valid = form.is_valid()
+        if valid or name not in offered:
+            # A step not offered to this user goes to the service without the form's changes:
+            # it answers with the authoritative refusal (403 or 409) and changes nothing.
+            changes = form.changes() if valid else None
+            comment = form.cleaned_data.get("comment", "") if valid else ""
+            # A step that writes fields carries the version the page was read at.
+            version = form.cleaned_data.get("version") if valid and changes else None
+            try:
+                transition_record(record, name, by=request.user, comment=comment, changes=changes, version=version)
+            except StaleEdit as error:
+                show_conflict(form, error)
+                status = 409
+            except ConditionsNotMet as error:
+                form.add_error(None, error.message)
+                for problem in error.problems:
+                    form.add_error(None, problem)
+            except ValidationError as error:
+                add_model_errors(form, error)
+            except NotPermitted as error:
+                return refused(request, error, record)
+            except (TransitionNotAvailable, ConcurrentChange) as error:
+                messages.error(request, error.message)
+                return redirect(detail_url(record))
+            else:
+                part_of = getattr(record, "part_of", None)
+                step = f"{record.get_kind_display()}: {spec.label}" if part_of is not None else spec.label
+                messages.success(request, _("Done: %(step)s.") % {"step": step})
+                return redirect(detail_url(record))
+        if status != 409:
+            status = 400
+    else:
+        if name not in offered:
+            messages.error(request, _("This step is not available to you now."))
+            return redirect(detail_url(record))
+        form = form_class(instance=record, spec=spec, prefix=name)
+
+    # Re-read the record for the page: the form may have applied unsaved values to it.
+    fresh = model.objects.get(pk=record.pk)
+    # A record shown on another's page (a report, on its incident's) is named after it.
+    owner = getattr(fresh, "part_of", None)
+    track = fresh if owner is not None else None
+    return render(request, "incidents/transition_form.html", {
+        "record": fresh,
+        "track": track,
+        "reference": owner.reference if owner is not None else fresh.reference,
+        "crumb": owner if owner is not None else fresh,
+        "spec": spec,
+        "option": offered.get(name),
+        "form": form,
+        "action_url": request.path,
+        "back_url": detail_url(fresh),
+    }, status=status)
+
+
