@@ -2,12 +2,14 @@
 
 - The clause catalogue (Requirement) is data: listed by standard, edition and clause,
   filtered, searched and edited here like the other pick-lists.
-- Audits and findings are records with a protected state machine, so they reuse the
-  incidents admin's StateMachineAdmin: `state` and `reference` are read-only, adding and
-  editing go through the services (audits.services.audit_plan / audit_update /
-  finding_raise), and the transitions have their own page, `<pk>/transition/<name>/`,
-  which calls incidents.services.transition_record with the user's permissions (the
-  TransitionAdminMixin of incidents/admin.py). Nothing is deleted: they are evidence.
+- Audits and findings are records with a protected state machine, so they use the
+  workflow engine's admin (incidents.workflow.admin.StateMachineAdmin): the fields each
+  user may edit are the model's `edit_policy`'s answer, everything else (`state` and
+  `reference` always) is read-only; adding and editing go through the services
+  (audits.services.audit_plan / audit_update / finding_raise / finding_update) from the
+  version the change form was read at, and the transitions have their own page,
+  `<pk>/transition/<name>/`, which calls transition_record with the user's permissions.
+  Nothing is deleted: they are evidence.
 - The checklist of an audit is shown read-only: results are recorded during fieldwork
   on the audit's page (audits.services.checklist_record), by the audit team.
 - Management reviews: the PMS manager opens one and writes the inputs only people know
@@ -18,9 +20,9 @@
   page. Top management (with is_staff) may look at reviews and return one for revision.
 
 The audit lead (role `audit_lead`, with `is_staff`) uses these pages without Django model
-permissions, as the PMS office does for the incidents' pages; the services still decide
-what each may do (StateMachineAdmin comes first in the bases, so a record the services
-would refuse to change is shown read-only to the audit lead too).
+permissions, as the PMS office does for the incidents' pages; the edit policy and the
+services still decide what each may do (StateMachineAdmin comes first in the bases, so a
+record the policy would refuse to let them change is shown read-only to the audit lead too).
 """
 
 from __future__ import annotations
@@ -28,7 +30,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
@@ -40,16 +41,20 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from incidents.admin import PMSOfficeAccessMixin, ReadOnlyInlineMixin, StateMachineAdmin
 from incidents.models import person_name
 from incidents.roles import Role, has_role
+from incidents.workflow.admin import (
+    PMSOfficeAccessMixin,
+    ReadOnlyInlineMixin,
+    StateMachineAdmin,
+    StateMachineAdminForm,
+)
 
 from . import services
 from .fiscal import fiscal_year_bounds, fiscal_year_of
 from .independence import independence_problems
 from .models import (
     Audit,
-    AuditState,
     ChecklistItem,
     Finding,
     Requirement,
@@ -117,16 +122,9 @@ class ChecklistItemInline(ReadOnlyInlineMixin, admin.TabularInline):
 
 
 
-class AuditAdminForm(forms.ModelForm):
+class AuditAdminForm(StateMachineAdminForm):
     """Refuses a team that is not independent of the scope on the field concerned, with the
     reason (audits.independence), before the service would refuse the whole save."""
-
-    user = None  # set by AuditAdmin.get_form
-
-    class Meta:
-        model = Audit
-        fields = ["title", "kind", "departments", "clauses", "lead_auditor", "auditors", "planned_start",
-                  "planned_end"]
 
     def clean(self):
         cleaned = super().clean()
@@ -159,11 +157,11 @@ class AuditAdmin(StateMachineAdmin, AuditLeadAccessMixin):
     date_hierarchy = "planned_start"
     autocomplete_fields = ["lead_auditor"]
     filter_horizontal = ["departments", "clauses", "auditors"]
-    readonly_fields = ("fiscal_year", "created_by", "started_at", "reported_at", "closed_at")
-    # Written by their transitions (report, cancel), through the transition page.
-    transition_only_fields = ("conclusion", "cancel_reason")
     inlines = [ChecklistItemInline]
 
+    # The layout. Which of these fields this user may edit is Audit.edit_policy's answer
+    # (the plan, until fieldwork starts; the conclusion and the cancel reason are written
+    # by their steps).
     plan_fields = ["title", "kind", "departments", "clauses", "lead_auditor", "auditors", "planned_start",
                    "planned_end"]
 
@@ -185,20 +183,11 @@ class AuditAdmin(StateMachineAdmin, AuditLeadAccessMixin):
     def get_inline_instances(self, request, obj=None):
         return super().get_inline_instances(request, obj) if obj is not None else []
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
-        return type(form.__name__, (form,), {"user": request.user})
-
-    def service_can_edit(self, obj, user) -> bool:
-        return obj.state == AuditState.PLANNED and services.audit_can_plan(
-            user, kind=obj.kind, departments=list(obj.departments.all())
-        )
-
     def service_create(self, user, data):
         return services.audit_plan(by=user, **data)
 
-    def service_update(self, record, user, data):
-        return services.audit_update(audit=record, by=user, **data)
+    def service_update(self, record, user, data, version):
+        return services.audit_update(audit=record, by=user, version=version, **data)
 
     @admin.display(description=_("departments audited"))
     def department_list(self, obj) -> str:
@@ -215,7 +204,9 @@ class AuditAdmin(StateMachineAdmin, AuditLeadAccessMixin):
 
 @admin.register(Finding)
 class FindingAdmin(StateMachineAdmin, AuditLeadAccessMixin):
-    """Raised through the service; afterwards only their transitions change them."""
+    """Raised through the service (finding_raise). Afterwards the audit team rewords it and the
+    department's head refines its cause and plan as Finding.edit_policy allows (finding_update);
+    responding, accepting and closing are its transitions."""
 
     list_display = ["reference", "grade", "state", "audit", "department", "requirement", "raised_by", "created_at"]
     list_display_links = ["reference", "grade"]
@@ -225,11 +216,12 @@ class FindingAdmin(StateMachineAdmin, AuditLeadAccessMixin):
     date_hierarchy = "created_at"
     autocomplete_fields = ["audit", "requirement"]
     filter_horizontal = ["incidents"]
-    readonly_fields = ("raised_by", "checklist_item", "responded_by", "responded_at", "closed_at",
-                       "action_list")
-    # The department head's answer, written by the `respond` transition.
-    transition_only_fields = ("cause", "plan")
+    readonly_fields = ("action_list",)
+    # What finding_raise takes besides the finding's own fields: the audit it is raised in
+    # and the incidents it refers to. Asked on the add page only: no edit changes them.
+    create_arguments = ("audit", "incidents")
 
+    # The layout. Which of these fields this user may edit is Finding.edit_policy's answer.
     raise_fields = ["audit", "requirement", "department", "grade", "description", "evidence", "incidents"]
 
     def get_fieldsets(self, request, obj=None):
@@ -241,15 +233,12 @@ class FindingAdmin(StateMachineAdmin, AuditLeadAccessMixin):
             (_("Trail"), {"fields": ["raised_by", "created_at", "updated_at", "closed_at", "trail_display"]}),
         ]
 
-    def service_can_edit(self, obj, user) -> bool:
-        return False  # a raised finding changes only by its transitions
-
     def service_create(self, user, data):
         audit = data.pop("audit")
         return services.finding_raise(audit=audit, by=user, **data)
 
-    def service_update(self, record, user, data):  # pragma: no cover - never editable
-        raise NotImplementedError
+    def service_update(self, record, user, data, version):
+        return services.finding_update(finding=record, by=user, version=version, **data)
 
     @admin.display(description=_("corrective actions"))
     def action_list(self, obj):
@@ -350,12 +339,11 @@ class ReviewAdmin(StateMachineAdmin, ReviewAccessMixin):
     list_filter = ["state", FiscalYearFilter]
     search_fields = ["reference", "attendees", "conclusion", "issues_changes", "interested_parties", "feedback",
                      "risk_status", "improvement_notes", "decisions__title"]
-    readonly_fields = ("created_by", "submitted_by", "submitted_at", "approved_by", "approved_at",
-                       "approval_display", "snapshot_display")
-    # Top management's conclusion is written with the approval, on the web page.
-    transition_only_fields = ("conclusion",)
+    readonly_fields = ("approval_display", "snapshot_display")
     inlines = [ReviewDecisionInline]
 
+    # The layout. Which of these fields this user may edit is Review.edit_policy's answer
+    # (the draft's, by the PMS manager; the conclusion comes with the approval).
     plan_fields = ["period_start", "period_end", "held_on", "attendees"]
     input_fields = [*TEXT_INPUTS, "improvement_notes"]
 
@@ -387,14 +375,11 @@ class ReviewAdmin(StateMachineAdmin, ReviewAccessMixin):
         first, last = fiscal_year_bounds(fiscal_year_of(timezone.localdate()))
         return {"period_start": first, "period_end": last, **super().get_changeform_initial_data(request)}
 
-    def service_can_edit(self, obj, user) -> bool:
-        return services.review_can_edit(obj, user)
-
     def service_create(self, user, data):
         return services.review_create(by=user, **data)
 
-    def service_update(self, record, user, data):
-        return services.review_update(review=record, by=user, **data)
+    def service_update(self, record, user, data, version):
+        return services.review_update(review=record, by=user, version=version, **data)
 
     # --- transitions: submit and return for revision here, approve on the web page
 

@@ -8,7 +8,15 @@ class AuditsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Audits and findings take their steps through the same transition service as
-        # incidents and actions: register their transitions with it (audits depends on
-        # incidents, never the reverse).
-        from . import services  # noqa: F401
+        # Everything the audits app plugs into the incidents app, in one place (audits
+        # depends on incidents, never the reverse). Transitions and edits need nothing:
+        # the models declare them.
+        from incidents import action_origins
+        from incidents import attachments as evidence
+
+        from . import attachments, review_views, views
+
+        action_origins.register(views.finding_origins)
+        action_origins.register(review_views.review_origins)
+        for rules in attachments.ATTACHMENT_RULES:
+            evidence.register(**rules)

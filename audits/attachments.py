@@ -16,10 +16,8 @@ by AuditsConfig.ready()).
 
 from __future__ import annotations
 
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from incidents import attachments
 from incidents.exceptions import NotPermitted, RecordClosed
 from incidents.models import headed_department_ids
 from incidents.roles import Role, has_role
@@ -56,15 +54,10 @@ def _finding_check_add(finding: Finding, user) -> None:
                          "files to a finding."))
 
 
-attachments.register(
-    Audit,
-    visible_to=lambda user: Audit.objects.visible_to(user),
-    check_add=_audit_check_add,
-    detail_url=lambda audit: reverse("audit_detail", args=[audit.pk]),
-)
-attachments.register(
-    Finding,
-    visible_to=lambda user: Finding.objects.visible_to(user),
-    check_add=_finding_check_add,
-    detail_url=lambda finding: reverse("finding_detail", args=[finding.pk]),
-)
+# Registered with the evidence-file machinery by AuditsConfig.ready().
+ATTACHMENT_RULES = [
+    {"model": Audit, "visible_to": lambda user: Audit.objects.visible_to(user), "check_add": _audit_check_add,
+     "detail_url": lambda audit: audit.get_absolute_url()},
+    {"model": Finding, "visible_to": lambda user: Finding.objects.visible_to(user), "check_add": _finding_check_add,
+     "detail_url": lambda finding: finding.get_absolute_url()},
+]

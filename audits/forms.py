@@ -1,5 +1,9 @@
 """Forms of the audits pages. They only validate; the views hand the cleaned data to
 audits.services. The widgets, filter bar and action form are the incidents app's own.
+
+Edit forms are VersionedForms: their fields are the record type's edit policy, those the
+user may not write now are left out, and a hidden `version` carries the version the page
+was read at, so that a save over someone else's change is shown as a conflict instead.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from incidents.forms import ActionForm, DateInput, UserChoiceField, _prepare_filter_widgets
 from incidents.models import ActionKind, Department, headed_department_ids, person_name
 from incidents.roles import Role, has_role
+from incidents.workflow.forms import VersionedForm
 
 from .filters import AuditFilter, FindingFilter
 from .models import (
@@ -75,6 +80,14 @@ class ClauseChoiceField(forms.ModelMultipleChoiceField):
         return f"{requirement.clause} {requirement.title}"
 
 
+class ClauseField(forms.ModelChoiceField):
+    label_from_instance = ClauseChoiceField.label_from_instance
+
+
+class DepartmentField(forms.ModelChoiceField):
+    label_from_instance = DepartmentChoiceField.label_from_instance
+
+
 def _team_candidates(*roles, keep=()):
     """Active users holding one of `roles`, and whoever the audit already names."""
     return (
@@ -86,7 +99,7 @@ def _team_candidates(*roles, keep=()):
     )
 
 
-class AuditForm(forms.ModelForm):
+class AuditForm(VersionedForm):
     """Plan or re-plan an audit: scope (departments, clauses), team and dates.
 
     Whether the team is independent of the scope is the service's decision; its refusal is
@@ -113,12 +126,11 @@ class AuditForm(forms.ModelForm):
 
     class Meta:
         model = Audit
-        fields = ["title", "kind", "departments", "clauses", "lead_auditor", "auditors", "planned_start",
-                  "planned_end"]
+        fields = list(Audit.edit_policy.fields)
         widgets = {"kind": forms.RadioSelect, "planned_start": DateInput(), "planned_end": DateInput()}
 
     def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, user=user, **kwargs)
         audit = self.instance
         self.fields["kind"].choices = AuditKind.choices
         current_team = [audit.lead_auditor_id] + ([a.pk for a in audit.auditors.all()] if audit.pk else [])
@@ -163,8 +175,12 @@ class AuditForm(forms.ModelForm):
 # Checklist
 
 
-class ChecklistItemForm(forms.ModelForm):
-    """One checklist item's result; a nonconformity also gives the finding's grade and text."""
+class ChecklistItemForm(VersionedForm):
+    """One checklist item's result; a nonconformity also gives the finding's grade and text.
+
+    The hidden `version` is the item's as the page showed it: a result saved over a
+    teammate's meanwhile is shown as a conflict.
+    """
 
     grade = forms.ChoiceField(
         label=_("Grade of the finding"), required=False,
@@ -179,7 +195,7 @@ class ChecklistItemForm(forms.ModelForm):
 
     class Meta:
         model = ChecklistItem
-        fields = ["result", "evidence", "note"]
+        fields = list(ChecklistItem.edit_policy.fields)
         widgets = {"result": forms.RadioSelect, "evidence": _textarea(2), "note": _textarea(2)}
 
     department = forms.ModelChoiceField(
@@ -217,7 +233,7 @@ class ChecklistItemForm(forms.ModelForm):
 
     def record_data(self) -> dict:
         """The keyword arguments of services.checklist_record."""
-        data = {name: self.cleaned_data[name] for name in ("result", "evidence", "note")}
+        data = {name: self.cleaned_data[name] for name in ("result", "evidence", "note", "version")}
         if "grade" in self.fields:
             data.update(grade=self.cleaned_data["grade"], description=self.cleaned_data["description"])
         if "department" in self.fields:
@@ -227,6 +243,35 @@ class ChecklistItemForm(forms.ModelForm):
 
 # ---------------------------------------------------------------------------
 # Findings
+
+
+class FindingForm(VersionedForm):
+    """Edit a finding: the audit team its wording while it is open, the department's head
+    the draft cause and plan until the team accepts them (the fields of Finding.edit_policy
+    the user may write now; the others are left out)."""
+
+    requirement = ClauseField(queryset=Requirement.objects.none(), label=capfirst(_("clause")))
+    department = DepartmentField(queryset=Department.objects.none(), label=capfirst(_("department")))
+
+    class Meta:
+        model = Finding
+        fields = list(Finding.edit_policy.fields)
+        widgets = {
+            "description": _textarea(4), "evidence": _textarea(3), "cause": _textarea(4), "plan": _textarea(4),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        finding = self.instance
+        if "grade" in self.fields:
+            self.fields["grade"].choices = Grade.choices
+        if "department" in self.fields:
+            self.fields["department"].queryset = finding.audit.departments.order_by("code")
+        if "requirement" in self.fields:
+            # The audit's clauses, and the one the finding names if it is not among them.
+            self.fields["requirement"].queryset = Requirement.objects.filter(
+                Q(audits=finding.audit) | Q(pk=finding.requirement_id)
+            ).distinct().order_by("standard", "position", "clause")
 
 
 class FindingActionForm(ActionForm):

@@ -1,5 +1,6 @@
 """Forms of the management review pages. They only validate: the views hand the cleaned
-data to audits.services (review_create, review_update, review_approve).
+data to audits.services (review_create, review_update, review_approve). The review's
+form is a VersionedForm: an edit carries the version its page was read at.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from incidents.forms import DateInput, UserChoiceField
 from incidents.models import Department
+from incidents.workflow.forms import VersionedForm
 
 from .fiscal import fiscal_year_bounds, fiscal_year_of
 from .models import DecisionKind, Review, ReviewDecision
@@ -26,12 +28,12 @@ def _textarea(rows: int) -> forms.Textarea:
     return forms.Textarea(attrs={"rows": rows})
 
 
-class ReviewForm(forms.ModelForm):
+class ReviewForm(VersionedForm):
     """The period, the meeting and the inputs only people know (PMS manager, draft only)."""
 
     class Meta:
         model = Review
-        fields = ["period_start", "period_end", "held_on", "attendees", *REVIEW_TEXT_FIELDS]
+        fields = list(Review.edit_policy.fields)
         widgets = {
             "period_start": DateInput(),
             "period_end": DateInput(),
@@ -47,17 +49,18 @@ class ReviewForm(forms.ModelForm):
         }
 
     def __init__(self, *args, user=None, **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, user=user, **kwargs)
         if not self.instance.pk and not self.is_bound:
             # By default the review of the current fiscal year.
             first, last = fiscal_year_bounds(fiscal_year_of(timezone.localdate()))
             self.initial.setdefault("period_start", first)
             self.initial.setdefault("period_end", last)
         for name, letter in INPUT_LETTERS.items():
-            self.fields[name].label = f"({letter}) {self.fields[name].label}"
+            if name in self.fields:
+                self.fields[name].label = f"({letter}) {self.fields[name].label}"
 
     def text_fields(self) -> list[forms.BoundField]:
-        return [self[name] for name in REVIEW_TEXT_FIELDS]
+        return [self[name] for name in REVIEW_TEXT_FIELDS if name in self.fields]
 
 
 class ReviewApproveForm(forms.Form):

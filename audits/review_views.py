@@ -22,7 +22,6 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from incidents import views as incident_views
 from incidents.exceptions import (
     ConcurrentChange,
     ConditionsNotMet,
@@ -31,6 +30,7 @@ from incidents.exceptions import (
 )
 from incidents.models import Action, ActionKind, ActionState, IncidentKind, Severity, TrackKind
 from incidents.roles import sees_everything
+from incidents.workflow import web
 
 from . import services
 from .models import DecisionKind, Finding, FindingState, Grade, Review, ReviewDecision, ReviewState, Standard
@@ -40,10 +40,8 @@ from .pdf.review_report import render_review_report, report_filename
 from .review_format import DASH, label, localized, number, percent
 from .review_forms import DecisionFormSet, ReviewApproveForm, ReviewForm
 
-incident_views.register_detail_view(Review, "review_detail")
 
-
-def _review_origins(action, user) -> list[tuple[str, str | None]]:
+def review_origins(action, user) -> list[tuple[str, str | None]]:
     """The management-review decision an improvement action carries out."""
     decision = ReviewDecision.objects.filter(action=action).select_related("review").first()
     if decision is None:
@@ -54,12 +52,11 @@ def _review_origins(action, user) -> list[tuple[str, str | None]]:
     return [(label, reverse("review_detail", args=[decision.review_id]) if visible else None)]
 
 
-incident_views.register_action_origins(_review_origins)
 
-_refused = incident_views._refused
-_add_model_errors = incident_views._add_model_errors
-_trail_rows = incident_views._trail_rows
-_transition_panels = incident_views._transition_panels
+_refused = web.refused
+_add_model_errors = web.add_model_errors
+_trail_rows = web.trail_rows
+_transition_panels = web.transition_panels
 
 DECISIONS_PREFIX = "decisions"
 
@@ -83,7 +80,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
     if not sees_everything(user):
         # Like the audit pages: nothing here for staff and department heads.
         raise Http404
-    page = incident_views._paginate(request, _reviews(user).order_by("-period_start", "-id"))
+    page = web.paginate(request, _reviews(user).order_by("-period_start", "-id"))
     return render(request, "audits/review_list.html", {
         "page": page,
         "can_prepare": services.review_can_prepare(user),
@@ -124,7 +121,7 @@ def review_create(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def review_edit(request: HttpRequest, pk: int) -> HttpResponse:
     review = _review_or_404(request.user, pk)
-    return incident_views._edit(
+    return web.edit_view(
         request, review, form_class=ReviewForm, check=services.review_check_edit,
         update=lambda **data: services.review_update(review=review, **data),
         template="audits/review_form.html", context={"review": review},
@@ -177,7 +174,7 @@ def review_transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     if name == "approve":
         review = _review_or_404(request.user, pk)
         return redirect("review_approve", review.pk)
-    return incident_views.transition(request, model=Review, pk=pk, name=name)
+    return web.transition_view(request, model=Review, pk=pk, name=name)
 
 
 # ---------------------------------------------------------------------------

@@ -1,5 +1,5 @@
-"""Every write to audits and findings. Transitions go through incidents.services.transition_record
-(one service for every state machine), with the audits' transitions registered below.
+"""Every write to audits, checklists, findings and reviews. Transitions and edits go through
+the workflow engine (incidents.workflow.service), like every other record type.
 """
 
 from __future__ import annotations
@@ -8,21 +8,23 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransition
+from simple_history.utils import bulk_create_with_history
 
 from incidents import services as incident_services
 from incidents.exceptions import (
     ConcurrentChange,
     ConditionsNotMet,
+    FieldsNotWritable,
     NotPermitted,
     RecordClosed,
     TransitionNotAvailable,
 )
 from incidents.models import Action, ActionKind, department_of, headed_department_ids
 from incidents.roles import Role, has_role
-from incidents.services import TransitionSpec, action_insert, log_creation, next_reference, transition_record
+from incidents.services import action_insert
+from incidents.workflow import Editable, EditPolicy
+from incidents.workflow.service import edit_record, log_creation, next_reference, transition_record
 
-from . import attachments  # noqa: F401  (registers audits and findings for evidence files)
 from .fiscal import fiscal_year_bounds, fiscal_year_of
 from .independence import independence_problems
 from .models import (
@@ -38,52 +40,58 @@ from .models import (
     ReviewDecision,
     ReviewState,
 )
-from .models.review import TEXT_INPUTS, approval_problem
+from .models.review import approval_problem
 
-AUDIT_TRANSITIONS = {
-    spec.name: spec
-    for spec in [
-        TransitionSpec("start", _("Start fieldwork")),
-        TransitionSpec("report", _("Submit the audit report"), ("conclusion",)),
-        TransitionSpec("close", _("Close the audit")),
-        TransitionSpec("cancel", _("Cancel the audit"), ("cancel_reason",), danger=True),
-    ]
-}
+AUDIT_TRANSITIONS = Audit.transition_specs
+FINDING_TRANSITIONS = Finding.transition_specs
+REVIEW_TRANSITIONS = Review.transition_specs
 
-FINDING_TRANSITIONS = {
-    spec.name: spec
-    for spec in [
-        TransitionSpec("respond", _("Respond with cause and plan"), ("cause", "plan")),
-        TransitionSpec("accept", _("Accept the response")),
-        TransitionSpec("reject", _("Reject the response"), comment_required=True, danger=True),
-        TransitionSpec("submit_for_verification", _("Submit for verification")),
-        TransitionSpec("close", _("Verify and close")),
-    ]
-}
+# What a decision of top management takes: the decision's own fields (ReviewDecision's edit
+# policy) and the verifier of the improvement action it becomes.
+DECISION_INPUTS = frozenset({*ReviewDecision.edit_policy.fields, "verifier"})
 
-REVIEW_TRANSITIONS = {
-    spec.name: spec
-    for spec in [
-        TransitionSpec("submit", _("Submit to top management")),
-        TransitionSpec("return_for_revision", _("Return for revision"), comment_required=True, danger=True),
-        # Its decisions come with it: take it through review_approve.
-        TransitionSpec("approve", _("Approve with decisions"), ("conclusion", "held_on", "attendees")),
-    ]
-}
 
-incident_services.TRANSITIONS[Audit] = AUDIT_TRANSITIONS
-incident_services.TRANSITIONS[Finding] = FINDING_TRANSITIONS
-incident_services.TRANSITIONS[Review] = REVIEW_TRANSITIONS
-incident_services.SYSTEM_TRAIL_LABELS.update({
-    "plan": _("Audit planned"), "raise": _("Finding raised"), "prepare": _("Review prepared"),
-})
+def _refuse_unknown(model, data: dict, *, by) -> None:
+    """A 400 naming each field a new record of `model` does not take from people (read-only,
+    written by a step, or not a field at all). Who may create it is each service's question."""
+    policy = model.edit_policy
+    unknown = [name for name in data if name not in policy.create_fields]
+    if unknown:
+        raise FieldsNotWritable(policy.field_problems(None, by, unknown, creating=True))
 
-AUDIT_FIELDS = frozenset({"title", "kind", "planned_start", "planned_end", "lead_auditor"})
-FINDING_FIELDS = frozenset({"requirement", "department", "grade", "description", "evidence"})
+
+def _stamping(policy: EditPolicy, *names: str) -> EditPolicy:
+    """`policy`, with fields the service writes itself along with an edit (who recorded a
+    result and when, a reference that follows the period) allowed wherever the first group is."""
+    first, *others = policy.groups
+    stamped = Editable((*first.fields, *names), who=first.who, when=first.when, on_create=first.on_create)
+    return EditPolicy(stamped, *others, editable=policy.editable, who_may_edit=policy.who_may_edit,
+                      by_transition=policy.by_transition)
+
+
+def _check_edit(record, user) -> None:
+    """RecordClosed or NotPermitted unless `user` may edit some field of `record` now."""
+    policy = type(record).edit_policy
+    closed = policy.closed_problem(record)
+    if closed:
+        raise RecordClosed(closed)
+    refused = policy.user_problem(record, user)
+    if refused:
+        raise NotPermitted(refused)
+
+
+def _allowed(check, record, user) -> bool:
+    try:
+        check(record, user)
+    except (RecordClosed, NotPermitted):
+        return False
+    return True
 
 
 # ---------------------------------------------------------------------------
 # Audits
+
+PLANS_AUDITS = _("Only the audit lead plans audits (a department head may plan its own operational check).")
 
 
 def audit_can_plan(user, *, kind: str = AuditKind.INTERNAL, departments=()) -> bool:
@@ -106,94 +114,128 @@ def audit_plan(*, by, departments, clauses, auditors=(), **data) -> Audit:
 
     Raises NotPermitted, with the reason, when the team is not independent of the scope.
     """
-    unknown = set(data) - AUDIT_FIELDS
-    if unknown:
-        raise ValueError(f"audit_plan does not set {sorted(unknown)}")
+    _refuse_unknown(Audit, data, by=by)
     kind = data.get("kind", AuditKind.INTERNAL)
     if not audit_can_plan(by, kind=kind, departments=departments):
-        raise NotPermitted(_("Only the audit lead plans audits (a department head may plan its own operational check)."))
+        raise NotPermitted(PLANS_AUDITS)
     auditors = [a for a in auditors if a.pk != data["lead_auditor"].pk]
     _check_team(kind=kind, departments=departments, lead=data["lead_auditor"], auditors=auditors)
     with transaction.atomic():
         audit = Audit(created_by=by, **data)
         audit.reference = next_reference("AUD", 2)
         audit.full_clean()
+        audit._history_user = by
         audit.save()
         audit.departments.set(departments)
         audit.auditors.set(auditors)
         audit.clauses.set(clauses)
-        _build_checklist(audit)
+        _build_checklist(audit, by=by)
         log_creation(audit, by=by, transition_name="plan")
     return audit
 
 
-def audit_update(*, audit: Audit, by, departments=None, clauses=None, auditors=None, **data) -> Audit:
-    """Re-plan an audit before its fieldwork starts (scope, team, dates)."""
-    unknown = set(data) - AUDIT_FIELDS
-    if unknown:
-        raise ValueError(f"audit_update does not change {sorted(unknown)}")
-    if audit.state != AuditState.PLANNED:
-        raise RecordClosed(_("Only a planned audit can be re-planned."))
-    departments = list(departments if departments is not None else audit.departments.all())
-    if not audit_can_plan(by, kind=data.get("kind", audit.kind), departments=departments):
-        raise NotPermitted(_("Only the audit lead plans audits (a department head may plan its own operational check)."))
+def audit_check_edit(audit: Audit, user) -> None:
+    """Raise RecordClosed or NotPermitted unless `user` may re-plan the audit now."""
+    _check_edit(audit, user)
+
+
+def audit_can_edit(audit: Audit, user) -> bool:
+    return _allowed(audit_check_edit, audit, user)
+
+
+def audit_update(*, audit: Audit, by, version: int | None, departments=None, clauses=None, auditors=None,
+                 **data) -> Audit:
+    """Re-plan an audit before its fieldwork starts (scope, team, dates), from `version`.
+
+    The scope and the team are compared as sets: sending them back unchanged writes
+    nothing. A change to them alone still makes a new version of the audit. The plan must
+    pass the checks of planning it (who plans it, the team's independence); the checklist
+    follows the clauses.
+    """
+    changes = dict(data)
     lead = data.get("lead_auditor", audit.lead_auditor)
-    auditors = [a for a in (auditors if auditors is not None else audit.auditors.all()) if a.pk != lead.pk]
-    _check_team(kind=data.get("kind", audit.kind), departments=departments, lead=lead, auditors=auditors)
-    with transaction.atomic():
-        for name, value in data.items():
-            setattr(audit, name, value)
-        audit.full_clean()
-        audit.save()
-        audit.departments.set(departments)
-        audit.auditors.set(auditors)
-        if clauses is not None:
-            audit.clauses.set(clauses)
-            _build_checklist(audit)
-    return audit
+    if departments is not None:
+        changes["departments"] = set(departments)
+    if clauses is not None:
+        changes["clauses"] = set(clauses)
+    if auditors is not None:
+        # The lead auditor is on the team anyway; naming them again changes nothing.
+        changes["auditors"] = {a for a in auditors if a.pk != lead.pk}
+
+    def planned_team(current: Audit, changed: dict) -> tuple[set, set]:
+        scope = changed["departments"] if "departments" in changed else set(current.departments.all())
+        team = changed["auditors"] if "auditors" in changed else set(current.auditors.all())
+        return scope, {a for a in team if a.pk != current.lead_auditor_id}
+
+    def validate(current: Audit, changed: dict) -> None:
+        if not changed:
+            return
+        scope, team = planned_team(current, changed)
+        if not audit_can_plan(by, kind=current.kind, departments=scope):
+            raise NotPermitted(PLANS_AUDITS)
+        _check_team(kind=current.kind, departments=scope, lead=current.lead_auditor, auditors=team)
+
+    def after(current: Audit, changed: dict) -> None:
+        scope, team = planned_team(current, changed)
+        if "departments" in changed:
+            current.departments.set(scope)
+        if "auditors" in changed or "lead_auditor" in changed:
+            current.auditors.set(team)
+        if "clauses" in changed:
+            current.clauses.set(changed["clauses"])
+            _build_checklist(current, by=by)
+
+    return edit_record(audit, by=by, version=version, changes=changes, validate=validate, after=after)
 
 
-def _build_checklist(audit: Audit) -> None:
-    """One checklist item per chosen clause, in catalogue order; items of removed clauses go."""
+def _build_checklist(audit: Audit, *, by) -> None:
+    """One checklist item per chosen clause, in catalogue order; items of removed clauses go.
+
+    Each new item starts its history (version 1, by `by`), so that a result recorded over
+    another one can say what changed since.
+    """
     clauses = list(audit.clauses.order_by("standard", "position", "clause"))
     audit.checklist.exclude(requirement__in=clauses).delete()
     existing = set(audit.checklist.values_list("requirement_id", flat=True))
-    ChecklistItem.objects.bulk_create([
+    bulk_create_with_history([
         ChecklistItem(audit=audit, requirement=clause, position=position)
         for position, clause in enumerate(clauses, start=1) if clause.pk not in existing
-    ])
+    ], ChecklistItem, default_user=by)
 
 
 def audit_team_ids(audit: Audit) -> set[int]:
     return {audit.lead_auditor_id, *audit.auditors.values_list("pk", flat=True)}
 
 
+# Recording a result also says who recorded it and when.
+CHECKLIST_RECORDING = _stamping(ChecklistItem.edit_policy, "recorded_by", "recorded_at")
+
+
 def checklist_record(*, item: ChecklistItem, by, result: str, evidence: str = "", note: str = "",
-                     grade: str | None = None, description: str = "", department=None) -> ChecklistItem:
-    """Record the result of one checklist item during fieldwork.
+                     grade: str | None = None, description: str = "", department=None,
+                     version: int | None = None) -> ChecklistItem:
+    """Record the result of one checklist item during fieldwork, from `version` of the item.
 
     A nonconforming result raises a finding (grade minor unless given; the description
     defaults to the note) against `department`, which an audit of several departments
-    must name; an observation may raise one when a grade is given.
+    must name; an observation may raise one when a grade is given. A result recorded from
+    an older version of the item than the current one is refused (StaleEdit) and saves
+    nothing; `version` None is for the system's own callers.
     """
-    audit = item.audit
-    if audit.state != AuditState.FIELDWORK:
-        raise RecordClosed(_("Results are recorded during fieldwork only."))
-    if by.pk not in audit_team_ids(audit):
-        raise NotPermitted(_("Only the audit team records results."))
-    with transaction.atomic():
-        item.result, item.evidence, item.note = result, evidence, note
-        item.recorded_by, item.recorded_at = by, timezone.now()
-        item.full_clean()
-        item.save()
+    changes = {"result": result, "evidence": evidence, "note": note, "recorded_by": by,
+               "recorded_at": timezone.now()}
+
+    def after(current: ChecklistItem, changed: dict) -> None:
         raises = result == ChecklistResult.NONCONFORMING or (result == ChecklistResult.OBSERVATION and grade)
-        if raises and not hasattr(item, "finding"):
+        if raises and not Finding.objects.filter(checklist_item=current).exists():
             finding_raise(
-                audit=audit, by=by, checklist_item=item, requirement=item.requirement, department=department,
+                audit=current.audit, by=by, checklist_item=current, requirement=current.requirement,
+                department=department,
                 grade=grade or (Grade.MINOR if result == ChecklistResult.NONCONFORMING else Grade.OBSERVATION),
                 description=description or note or evidence, evidence=evidence,
             )
-    return item
+
+    return edit_record(item, by=by, version=version, changes=changes, after=after, policy=CHECKLIST_RECORDING)
 
 
 # ---------------------------------------------------------------------------
@@ -202,6 +244,7 @@ def checklist_record(*, item: ChecklistItem, by, result: str, evidence: str = ""
 
 def finding_raise(*, audit: Audit, by, department=None, checklist_item=None, incidents=(), **data) -> Finding:
     """An auditor raises a finding against one clause and one department of the audit."""
+    _refuse_unknown(Finding, data, by=by)
     if by.pk not in audit_team_ids(audit) and not has_role(by, Role.AUDIT_LEAD):
         raise NotPermitted(_("Only the audit team raises findings."))
     if audit.state not in (AuditState.FIELDWORK, AuditState.REPORTED):
@@ -217,10 +260,36 @@ def finding_raise(*, audit: Audit, by, department=None, checklist_item=None, inc
         finding = Finding(audit=audit, raised_by=by, department=department, checklist_item=checklist_item, **data)
         finding.reference = next_reference("FND", 4)
         finding.full_clean()
+        finding._history_user = by
         finding.save()
         finding.incidents.set(incidents)
         log_creation(finding, by=by, transition_name="raise")
     return finding
+
+
+def finding_check_edit(finding: Finding, user) -> None:
+    """Raise RecordClosed or NotPermitted unless `user` may edit some of the finding now: the
+    audit team its wording until the department responds, the department's head the draft
+    cause and plan until the team accepts them."""
+    _check_edit(finding, user)
+
+
+def finding_can_edit(finding: Finding, user) -> bool:
+    return _allowed(finding_check_edit, finding, user)
+
+
+def finding_update(*, finding: Finding, by, version: int | None, **data) -> Finding:
+    """Reword a finding (the audit team, while it is open) or refine its draft cause and plan
+    (the department's head, until the team accepts them), from `version`.
+
+    Which of these `by` may write now is Finding.edit_policy's; a finding moved to another
+    department stays within its audit's scope.
+    """
+    def validate(current: Finding, changed: dict) -> None:
+        if "department" in changed and not current.audit.departments.filter(pk=current.department_id).exists():
+            raise ValidationError({"department": _("The finding must be about a department this audit covers.")})
+
+    return edit_record(finding, by=by, version=version, changes=data, validate=validate)
 
 
 def finding_can_respond(finding: Finding, user) -> bool:
@@ -243,8 +312,6 @@ def finding_add_action(*, finding: Finding, by, **action_data) -> Action:
 # ---------------------------------------------------------------------------
 # Management reviews
 
-REVIEW_FIELDS = frozenset({"period_start", "period_end", "held_on", "attendees", *TEXT_INPUTS, "improvement_notes"})
-
 
 def review_can_prepare(user) -> bool:
     return has_role(user, Role.PMS_MANAGER)
@@ -265,9 +332,7 @@ def _review_reference(period_start, *, exclude_pk=None) -> str:
 
 def review_create(*, by, **data) -> Review:
     """The PMS manager opens the review of a period (by default the current fiscal year)."""
-    unknown = set(data) - REVIEW_FIELDS
-    if unknown:
-        raise ValueError(f"review_create does not set {sorted(unknown)}")
+    _refuse_unknown(Review, data, by=by)
     if not review_can_prepare(by):
         raise NotPermitted(_("Only the PMS manager prepares the review."))
     # By default the fiscal year of today, or of the first day given.
@@ -279,6 +344,7 @@ def review_create(*, by, **data) -> Review:
             review = Review(created_by=by, **data)
             review.reference = _review_reference(review.period_start)
             review.full_clean()
+            review._history_user = by
             review.save()
             log_creation(review, by=by, transition_name="prepare")
     except IntegrityError:  # someone took the same reference a moment before
@@ -288,41 +354,27 @@ def review_create(*, by, **data) -> Review:
 
 def review_check_edit(review: Review, user) -> None:
     """Raise RecordClosed or NotPermitted unless `user` may edit the review now."""
-    if review.state != ReviewState.DRAFT:
-        raise RecordClosed(_("Only a draft review can be edited: ask top management to return it for revision."))
-    if not review_can_prepare(user):
-        raise NotPermitted(_("Only the PMS manager prepares the review."))
+    _check_edit(review, user)
 
 
 def review_can_edit(review: Review, user) -> bool:
-    try:
-        review_check_edit(review, user)
-    except (RecordClosed, NotPermitted):
-        return False
-    return True
+    return _allowed(review_check_edit, review, user)
 
 
-def review_update(*, review: Review, by, **data) -> Review:
-    """The PMS manager writes the inputs only people know, while the review is a draft."""
-    unknown = set(data) - REVIEW_FIELDS
-    if unknown:
-        raise ValueError(f"review_update does not change {sorted(unknown)}")
-    review_check_edit(review, by)
+# The reference follows the period: MR-FY2025 once the period starts in fiscal year 2025.
+REVIEW_EDITING = _stamping(Review.edit_policy, "reference")
+
+
+def review_update(*, review: Review, by, version: int | None, **data) -> Review:
+    """The PMS manager writes the inputs only people know while the review is a draft, from
+    `version`. Moving the period to another fiscal year renames the review."""
+    changes = dict(data)
+    if "period_start" in data and data["period_start"] != review.period_start:
+        changes["reference"] = _review_reference(data["period_start"], exclude_pk=review.pk)
     try:
-        with transaction.atomic():
-            for name, value in data.items():
-                setattr(review, name, value)
-            if "period_start" in data:
-                review.reference = _review_reference(review.period_start, exclude_pk=review.pk)
-            review.full_clean()
-            review.save()
-    # Someone took the same reference a moment before, or moved the review on (submitted it).
-    except (IntegrityError, ConcurrentTransition):
+        return edit_record(review, by=by, version=version, changes=changes, policy=REVIEW_EDITING)
+    except IntegrityError:  # someone took the same reference a moment before
         raise ConcurrentChange() from None
-    return review
-
-
-DECISION_FIELDS = frozenset({"kind", "title", "detail", "owner", "department", "due_date", "verifier"})
 
 
 class DecisionsInvalid(ConditionsNotMet):
@@ -371,7 +423,7 @@ def review_approve(*, review: Review, by, decisions: list[dict], conclusion: str
     if problem:
         raise NotPermitted(problem)
     for data in decisions:
-        unknown = set(data) - DECISION_FIELDS
+        unknown = set(data) - DECISION_INPUTS
         if unknown:
             raise ValueError(f"a decision does not take {sorted(unknown)}")
     by_decision = {number: problems for number, data in enumerate(decisions, start=1)

@@ -18,6 +18,7 @@ urlpatterns = [
     path("findings/", views.finding_list, name="finding_list"),
     path("findings/mine/", views.finding_mine, name="finding_mine"),
     path("findings/<int:pk>/", views.finding_detail, name="finding_detail"),
+    path("findings/<int:pk>/edit/", views.finding_edit, name="finding_edit"),
     path("findings/<int:pk>/actions/new/", views.finding_action_create, name="finding_action_create"),
     path("findings/<int:pk>/transitions/<slug:name>/", views.transition, {"model": Finding},
          name="finding_transition"),

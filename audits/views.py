@@ -17,23 +17,28 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from incidents import views as incident_views
-from incidents.exceptions import NotPermitted, RecordClosed
+from incidents.exceptions import FieldsNotWritable, NotPermitted, RecordClosed, StaleEdit
 from incidents.models import Action, Incident, headed_department_ids
 from incidents.roles import Role, has_role, sees_everything
+from incidents.workflow import web
+from incidents.workflow.forms import show_conflict
 
 from . import selectors, services
 from .fiscal import fiscal_year_bounds, fiscal_year_of
-from .forms import AuditForm, AuditListFilter, ChecklistItemForm, FindingActionForm, FindingListFilter
+from .forms import (
+    AuditForm,
+    AuditListFilter,
+    ChecklistItemForm,
+    FindingActionForm,
+    FindingForm,
+    FindingListFilter,
+)
 from .models import NONCONFORMITIES, Audit, AuditState, Finding, FindingState
 from .pdf.audit_report import render_audit_report, report_filename
 from .pdf.base import pdf_language, pdf_response
 
-incident_views.register_detail_view(Audit, "audit_detail")
-incident_views.register_detail_view(Finding, "finding_detail")
 
-
-def _finding_origins(action, user) -> list[tuple[str, str | None]]:
+def finding_origins(action, user) -> list[tuple[str, str | None]]:
     """The findings an action answers, linked for those who may open them."""
     visible = set(Finding.objects.visible_to(user).filter(actions=action).values_list("pk", flat=True))
     return [
@@ -43,16 +48,15 @@ def _finding_origins(action, user) -> list[tuple[str, str | None]]:
     ]
 
 
-incident_views.register_action_origins(_finding_origins)
 
 # Generic pieces of the incidents UI.
-transition = incident_views.transition
-_refused = incident_views._refused
-_add_model_errors = incident_views._add_model_errors
-_filter_data = incident_views._filter_data
-_paginate = incident_views._paginate
-_trail_rows = incident_views._trail_rows
-_transition_panels = incident_views._transition_panels
+transition = web.transition_view
+_refused = web.refused
+_add_model_errors = web.add_model_errors
+_filter_data = web.filter_data
+_paginate = web.paginate
+_trail_rows = web.trail_rows
+_transition_panels = web.transition_panels
 
 
 def _sees_audits(user) -> bool:
@@ -109,7 +113,7 @@ def programme(request: HttpRequest, year: int | None = None) -> HttpResponse:
 def audit_list(request: HttpRequest) -> HttpResponse:
     if not _sees_audits(request.user):
         raise Http404
-    return incident_views.filtered_list(
+    return web.filtered_list(
         request, filter_class=AuditListFilter, queryset=selectors.audit_list(user=request.user),
         template="audits/audit_list.html", can_plan=_may_plan(request.user),
     )
@@ -140,27 +144,14 @@ def audit_plan(request: HttpRequest) -> HttpResponse:
     return render(request, "audits/audit_form.html", {"form": form}, status=status)
 
 
-def _check_replan(audit: Audit, user) -> None:
-    if audit.state != AuditState.PLANNED:
-        raise RecordClosed(_("Only a planned audit can be re-planned."))
-    if not services.audit_can_plan(user, kind=audit.kind, departments=list(audit.departments.all())):
-        raise NotPermitted(_("Only the audit lead plans audits (a department head may plan its own operational check)."))
-
-
-def _can_replan(audit: Audit, user) -> bool:
-    try:
-        _check_replan(audit, user)
-    except (RecordClosed, NotPermitted):
-        return False
-    return True
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def audit_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Re-plan a planned audit, from the version the page was read at (a stale one: 409, the
+    conflict shown on the form with what was typed)."""
     audit = get_object_or_404(Audit.objects.visible_to(request.user), pk=pk)
-    return incident_views._edit(
-        request, audit, form_class=AuditForm, check=_check_replan,
+    return web.edit_view(
+        request, audit, form_class=AuditForm, check=services.audit_check_edit,
         update=lambda **data: _as_form_error(lambda: services.audit_update(audit=audit, **data)),
         template="audits/audit_form.html", context={"audit": audit},
     )
@@ -210,7 +201,7 @@ def _audit_page(request: HttpRequest, audit: Audit, *, bound_form: ChecklistItem
         "findings": findings,
         "trail": _trail_rows(audit),
         "transitions": _transition_panels(audit, user),
-        "can_edit": _can_replan(audit, user),
+        "can_edit": services.audit_can_edit(audit, user),
     }, status=status)
 
 
@@ -245,9 +236,18 @@ def checklist_record(request: HttpRequest, pk: int, item_pk: int) -> HttpRespons
     has_finding = Finding.objects.filter(checklist_item=item).exists()
     form = ChecklistItemForm(request.POST, instance=item, prefix=f"item-{item.pk}", has_finding=has_finding,
                              departments=list(audit.departments.all()))
+    status = 400
     if form.is_valid():
         try:
             services.checklist_record(item=item, by=request.user, **form.record_data())
+        except StaleEdit as error:
+            # A teammate recorded this item since the page was read: their result is shown
+            # next to what was typed, and saving again is a decision taken knowingly.
+            show_conflict(form, error)
+            status = 409
+        except FieldsNotWritable as error:
+            for name, message in error.fields.items():
+                form.add_error(name if name in form.fields else None, message)
         except ValidationError as error:
             _add_model_errors(form, error)
         except NotPermitted as error:
@@ -264,7 +264,7 @@ def checklist_record(request: HttpRequest, pk: int, item_pk: int) -> HttpRespons
                 messages.success(request, _("Recorded %(clause)s.") % {"clause": item.requirement.clause})
             return redirect(reverse("audit_detail", args=[audit.pk]) + f"#item-{item.pk}")
     audit = Audit.objects.get(pk=audit.pk)
-    return _audit_page(request, audit, bound_form=form, status=400)
+    return _audit_page(request, audit, bound_form=form, status=status)
 
 
 # ---------------------------------------------------------------------------
@@ -275,7 +275,7 @@ def checklist_record(request: HttpRequest, pk: int, item_pk: int) -> HttpRespons
 def finding_list(request: HttpRequest) -> HttpResponse:
     if not _sees_audits(request.user):
         raise Http404
-    return incident_views.filtered_list(
+    return web.filtered_list(
         request, filter_class=FindingListFilter, queryset=selectors.finding_list(user=request.user),
         template="audits/finding_list.html", heads_department=bool(headed_department_ids(request.user)),
     )
@@ -338,6 +338,7 @@ def _finding_page(request: HttpRequest, finding: Finding, *, action_form: Findin
                          and not live_actions),
         "trail": _trail_rows(finding),
         "transitions": _transition_panels(finding, user),
+        "can_edit": services.finding_can_edit(finding, user),
     }, status=status)
 
 
@@ -345,6 +346,20 @@ def _finding_page(request: HttpRequest, finding: Finding, *, action_form: Findin
 def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
     finding = get_object_or_404(selectors.finding_list(user=request.user), pk=pk)
     return _finding_page(request, finding)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def finding_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit a finding: the audit team rewords it while it is open, the department's head
+    drafts the cause and the plan until the team accepts them. From the version the page
+    was read at (a stale one: 409, the conflict shown on the form with what was typed)."""
+    finding = get_object_or_404(selectors.finding_list(user=request.user), pk=pk)
+    return web.edit_view(
+        request, finding, form_class=FindingForm, check=services.finding_check_edit,
+        update=lambda **data: services.finding_update(finding=finding, **data),
+        template="audits/finding_form.html", context={"finding": finding, "audit": finding.audit},
+    )
 
 
 @login_required

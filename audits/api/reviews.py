@@ -13,6 +13,7 @@ from __future__ import annotations
 import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -30,9 +31,10 @@ from incidents.api.serializers import (
     ModelSerializer,
     RejectUnexpectedFieldsMixin,
     UserRefSerializer,
+    edit_input_serializer,
     named_choice_field,
 )
-from incidents.api.views import ERROR_RESPONSES, RecordViewSet, transition_docs
+from incidents.api.views import EDIT_CONTRACT, ERROR_RESPONSES, RecordViewSet, transition_docs
 from incidents.models import Action, Department
 
 from .. import services  # registers the review's transitions
@@ -93,6 +95,7 @@ class ReviewSerializer(ModelSerializer):
         fields = [
             "id", "reference", "state", "state_display", "fiscal_year", "period_start", "period_end", "held_on",
             "created_by", "submitted_by", "submitted_at", "approved_by", "approved_at", "created_at", "updated_at",
+            "version",
         ]
         read_only_fields = fields
 
@@ -130,18 +133,16 @@ class ReviewDetailSerializer(ReviewSerializer):
         return review.snapshot is not None
 
 
-REVIEW_WRITABLE = ["period_start", "period_end", "held_on", "attendees", *TEXT_INPUTS, "improvement_notes"]
+class ReviewInputBase(RejectUnexpectedFieldsMixin, ModelSerializer):
+    """Open a review or write its inputs while it is a draft (an edit carries `version`).
+    Without a period, the current fiscal year; with only `period_start`, the fiscal year it
+    falls in."""
 
-
-class ReviewInputSerializer(RejectUnexpectedFieldsMixin, ModelSerializer):
-    """Open a review or write its inputs while it is a draft. Without a period, the current
-    fiscal year; with only `period_start`, the fiscal year it falls in."""
-
-    read_only_names = frozenset(ReviewDetailSerializer.Meta.fields) - set(REVIEW_WRITABLE) | {"snapshot"}
+    read_only_names = frozenset(ReviewDetailSerializer.Meta.fields) - set(Review.edit_policy.fields) | {"snapshot"}
 
     class Meta:
         model = Review
-        fields = REVIEW_WRITABLE
+        fields = list(Review.edit_policy.fields)
         extra_kwargs = {"period_start": {"required": False}, "period_end": {"required": False}}
 
     def validate(self, attrs):
@@ -150,6 +151,9 @@ class ReviewInputSerializer(RejectUnexpectedFieldsMixin, ModelSerializer):
         if start and end and end < start:
             raise serializers.ValidationError({"period_end": [_("The period cannot end before it starts.")]})
         return attrs
+
+
+ReviewInputSerializer = edit_input_serializer(Review, ReviewInputBase)
 
 
 class DecisionInputSerializer(RejectUnexpectedFieldsMixin, serializers.Serializer):
@@ -251,6 +255,10 @@ def with_decisions(queryset):
 
 
 _TRANSITION_DOCS = transition_docs(Review, ReviewDetailSerializer)
+REVIEW_EDIT_RULES = _(
+    "The PMS manager, only while the review is a draft (409 afterwards). Moving `period_start` to another "
+    "fiscal year renames the review."
+)
 _GENERIC_TRANSITIONS = [name for name in services.REVIEW_TRANSITIONS if name != "approve"]
 
 
@@ -331,24 +339,25 @@ class ReviewViewSet(RecordViewSet):
 
     @extend_schema(
         summary=_("Edit a management review"),
-        description=_("The PMS manager, only while the review is a draft (409 afterwards)."),
+        description=format_lazy("{} {}", REVIEW_EDIT_RULES, EDIT_CONTRACT),
         request=ReviewInputSerializer,
         responses={200: ReviewDetailSerializer, **_errors(400, 403, 404, 409)},
     )
     def update(self, request, pk=None, partial=False):
-        review = self.get_object()
-        data = self.validated_input(review, partial=partial)
-        review = services.review_update(review=review, by=request.user, **self.changed(review, data))
-        return self.detail_response(review)
+        return super().update(request, pk, partial)
 
     @extend_schema(
         summary=_("Edit some fields of a management review"),
-        description=_("The PMS manager, only while the review is a draft (409 afterwards)."),
+        description=format_lazy("{} {}", REVIEW_EDIT_RULES, EDIT_CONTRACT),
         request=ReviewInputSerializer,
         responses={200: ReviewDetailSerializer, **_errors(400, 403, 404, 409)},
     )
     def partial_update(self, request, pk=None):
-        return self.update(request, pk, partial=True)
+        return super().partial_update(request, pk)
+
+    @staticmethod
+    def edit_service(record, *, by, version, data):
+        return services.review_update(review=record, by=by, version=version, **data)
 
     # Redeclared as an action (an override loses the route); approve has its own endpoint below,
     # which this one also answers for.

@@ -1,8 +1,9 @@
 """What the audits API reads and writes, built on the incidents API's pieces.
 
-As there: output serializers describe records, input serializers take only the fields a
-client may write and refuse anything else (`state` above all); none saves, the views hand
-validated data to audits.services.
+As there: output serializers describe records, with the `version` an edit must send back;
+input serializers take only the fields of the record type's edit policy
+(`Model.edit_policy`) and refuse anything else (`state` above all); none saves, the views
+hand validated data to audits.services, which decide who may write which field now.
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ from incidents.api.serializers import (
     ModelSerializer,
     RejectUnexpectedFieldsMixin,
     UserRefSerializer,
+    edit_input_serializer,
     named_choice_field,
 )
 from incidents.models import Action, Department, Incident
+from incidents.workflow.api import VERSION_HELP
 
 from ..models import NONCONFORMITIES, Audit, ChecklistItem, ChecklistResult, Finding, Grade, Requirement
 
@@ -109,7 +112,7 @@ class ChecklistItemSerializer(AuditsModelSerializer):
         model = ChecklistItem
         fields = [
             "id", "position", "requirement", "result", "result_display", "evidence", "note", "recorded_by",
-            "recorded_at", "finding",
+            "recorded_at", "finding", "version",
         ]
         read_only_fields = fields
 
@@ -135,7 +138,7 @@ class AuditSerializer(AuditsModelSerializer):
         fields = [
             "id", "reference", "title", "kind", "kind_display", "fiscal_year", "state", "state_display",
             "departments", "clauses", "lead_auditor", "auditors", "planned_start", "planned_end",
-            "created_at", "updated_at",
+            "created_at", "updated_at", "version",
         ]
         read_only_fields = fields
 
@@ -172,20 +175,15 @@ class AuditDetailSerializer(AuditSerializer):
         return FindingRefSerializer(self._visible_findings(audit), many=True, context=self.context).data
 
 
-AUDIT_WRITABLE = [
-    "title", "kind", "departments", "clauses", "lead_auditor", "auditors", "planned_start", "planned_end",
-]
-
-
-class AuditInputSerializer(RejectUnexpectedFieldsMixin, AuditsModelSerializer):
+class AuditInputBase(RejectUnexpectedFieldsMixin, AuditsModelSerializer):
     """Plan an audit or re-plan it before fieldwork: scope (department and clause ids), team
-    (user ids) and dates. The checklist follows the clauses."""
+    (user ids) and dates. The checklist follows the clauses; a re-plan carries `version`."""
 
-    read_only_names = frozenset(AuditDetailSerializer.Meta.fields) - set(AUDIT_WRITABLE)
+    read_only_names = frozenset(AuditDetailSerializer.Meta.fields) - set(Audit.edit_policy.fields)
 
     class Meta:
         model = Audit
-        fields = AUDIT_WRITABLE
+        fields = list(Audit.edit_policy.fields)
         extra_kwargs = {
             "lead_auditor": {"queryset": User.objects.filter(is_active=True)},
             "auditors": {"queryset": User.objects.filter(is_active=True)},
@@ -193,10 +191,15 @@ class AuditInputSerializer(RejectUnexpectedFieldsMixin, AuditsModelSerializer):
         }
 
 
+AuditInputSerializer = edit_input_serializer(Audit, AuditInputBase)
+
+
 class ChecklistRecordSerializer(RejectUnexpectedFieldsMixin, AuditsModelSerializer):
     """The result of one checklist item. A nonconforming result raises a finding (a minor
     nonconformity unless `grade` says major); an observation raises one when `grade` is given
-    (observation or opportunity). `description` is the finding's, by default the note."""
+    (observation or opportunity). `description` is the finding's, by default the note.
+    `version` is the item's as you read it: a result recorded on an item changed since is
+    refused with 409 and what changed."""
 
     grade = named_choice_field("FindingGradeEnum")(
         choices=Grade.choices, required=False, help_text=_("Grade of the finding the result raises."),
@@ -209,9 +212,11 @@ class ChecklistRecordSerializer(RejectUnexpectedFieldsMixin, AuditsModelSerializ
         help_text=_("The department the finding is about; required when the audit covers several."),
     )
 
+    version = serializers.IntegerField(required=False, min_value=1, write_only=True, help_text=VERSION_HELP)
+
     class Meta:
         model = ChecklistItem
-        fields = ["result", "evidence", "note", "grade", "description", "department"]
+        fields = ["result", "evidence", "note", "grade", "description", "department", "version"]
         extra_kwargs = {"result": {"required": True, "allow_blank": False}}
 
     def validate(self, attrs):
@@ -255,7 +260,7 @@ class FindingSerializer(AuditsModelSerializer):
         model = Finding
         fields = [
             "id", "reference", "audit", "requirement", "department", "grade", "grade_display", "state",
-            "state_display", "description", "raised_by", "created_at", "updated_at", "closed_at",
+            "state_display", "description", "raised_by", "created_at", "updated_at", "closed_at", "version",
         ]
         read_only_fields = fields
 
@@ -275,7 +280,9 @@ class FindingDetailSerializer(FindingSerializer):
         read_only_fields = fields
 
 
-FINDING_WRITABLE = ["audit", "requirement", "department", "grade", "description", "evidence", "incidents"]
+# Raising a finding: its audit, what Finding.edit_policy lets the team give at creation,
+# and the incidents it relates to.
+FINDING_RAISE_FIELDS = ["audit", *Finding.edit_policy.create_fields, "incidents"]
 
 
 class FindingInputSerializer(RejectUnexpectedFieldsMixin, AuditsModelSerializer):
@@ -283,11 +290,11 @@ class FindingInputSerializer(RejectUnexpectedFieldsMixin, AuditsModelSerializer)
     audit's; the first by default), the grade, the description and evidence, and the ids
     of the incidents it relates to."""
 
-    read_only_names = frozenset(FindingDetailSerializer.Meta.fields) - set(FINDING_WRITABLE)
+    read_only_names = frozenset(FindingDetailSerializer.Meta.fields) - set(FINDING_RAISE_FIELDS)
 
     class Meta:
         model = Finding
-        fields = FINDING_WRITABLE
+        fields = FINDING_RAISE_FIELDS
         extra_kwargs = {"department": {"required": False, "allow_null": True}}
 
     def __init__(self, *args, **kwargs):
@@ -305,6 +312,22 @@ class FindingInputSerializer(RejectUnexpectedFieldsMixin, AuditsModelSerializer)
                 {"department": [_("The department is not in the audit's scope.")]}
             )
         return attrs
+
+
+class FindingEditBase(RejectUnexpectedFieldsMixin, AuditsModelSerializer):
+    """Edit a finding, with the `version` you read: the audit team rewords it (clause,
+    department, grade, description, evidence) while it is open; the head of its department
+    drafts and refines the cause and the plan until the team accepts them. A field you may
+    not write now is a 400 naming it."""
+
+    read_only_names = frozenset(FindingDetailSerializer.Meta.fields) - set(Finding.edit_policy.fields)
+
+    class Meta:
+        model = Finding
+        fields = list(Finding.edit_policy.fields)
+
+
+FindingEditSerializer = edit_input_serializer(Finding, FindingEditBase)
 
 
 FINDING_ACTION_WRITABLE = ["kind", "title", "description", "owner", "verifier", "due_date"]

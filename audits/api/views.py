@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db.models import Prefetch
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -21,7 +22,9 @@ from rest_framework.response import Response
 
 from incidents.api.attachments import AttachmentActionsMixin
 from incidents.api.serializers import ActionSerializer
-from incidents.api.views import ERROR_RESPONSES, RecordViewSet, transition_docs
+from incidents.api.views import EDIT_CONTRACT, ERROR_RESPONSES, RecordViewSet, transition_docs
+from incidents.exceptions import StaleEdit
+from incidents.workflow.api import stale_edit_data
 
 from .. import selectors, services  # services registers the audits' transitions
 from ..filters import AuditFilter, FindingFilter, RequirementFilter
@@ -36,6 +39,7 @@ from .serializers import (
     ChecklistRecordSerializer,
     FindingActionInputSerializer,
     FindingDetailSerializer,
+    FindingEditSerializer,
     FindingInputSerializer,
     FindingSerializer,
     RequirementSerializer,
@@ -177,6 +181,20 @@ class AuditViewSet(AttachmentActionsMixin, RecordViewSet):
     def _scope_and_team(data: dict) -> dict:
         return {name: data.pop(name) for name in ("departments", "clauses", "auditors") if name in data}
 
+    @staticmethod
+    def edit_service(record, *, by, version, data):
+        return services.audit_update(audit=record, by=by, version=version, **data)
+
+    def conflict_data(self, error: StaleEdit) -> dict:
+        """A stale checklist result answers with the item as it is now; a stale re-plan with the audit."""
+        if not isinstance(error.record, ChecklistItem):
+            return super().conflict_data(error)
+        item = ChecklistItem.objects.select_related("requirement", "recorded_by", "finding").get(pk=error.record.pk)
+        visible = set(Finding.objects.visible_to(self.request.user).filter(checklist_item=item)
+                      .values_list("pk", flat=True))
+        context = {**self.get_serializer_context(), "visible_findings": visible}
+        return stale_edit_data(error, ChecklistItemSerializer(item, context=context).data)
+
     @extend_schema(
         summary=_("Plan an audit"),
         description=_(
@@ -196,24 +214,27 @@ class AuditViewSet(AttachmentActionsMixin, RecordViewSet):
 
     @extend_schema(
         summary=_("Re-plan an audit"),
-        description=_("Only while the audit is planned (409 afterwards); the same rules as planning it."),
+        description=format_lazy(
+            "{} {}", _("Only while the audit is planned (409 afterwards); the same rules as planning it. "
+                       "Departments, clauses and auditors compare as sets."), EDIT_CONTRACT,
+        ),
         request=AuditInputSerializer,
         responses={200: AuditDetailSerializer, **_errors(400, 403, 404, 409)},
     )
     def update(self, request, pk=None, partial=False):
-        audit = self.get_object()
-        data = self.validated_input(audit, partial=partial)
-        scope = self._scope_and_team(data)
-        audit = services.audit_update(audit=audit, by=request.user, **scope, **self.changed(audit, data))
-        return self.detail_response(audit)
+        return super().update(request, pk, partial)
 
     @extend_schema(
         summary=_("Re-plan some fields of an audit"),
+        description=format_lazy(
+            "{} {}", _("Only while the audit is planned (409 afterwards); the same rules as planning it. "
+                       "Departments, clauses and auditors compare as sets."), EDIT_CONTRACT,
+        ),
         request=AuditInputSerializer,
         responses={200: AuditDetailSerializer, **_errors(400, 403, 404, 409)},
     )
     def partial_update(self, request, pk=None):
-        return self.update(request, pk, partial=True)
+        return super().partial_update(request, pk)
 
     @extend_schema(**pdf_docs(
         _("The audit report as a PDF"),
@@ -234,7 +255,9 @@ class AuditViewSet(AttachmentActionsMixin, RecordViewSet):
         description=_(
             "During fieldwork, by the audit team. A nonconforming result raises a finding (a minor "
             "nonconformity unless `grade` says major); an observation raises one when `grade` is given. "
-            "The answer is the item, with the finding it raised."
+            "Send the item's `version` as you read it: if the item changed since, nothing is saved and the "
+            "answer is 409 with `changed_fields` (what changed, who changed it) and `current` (the item "
+            "now). The answer is the item, with the finding it raised."
         ),
         parameters=[OpenApiParameter("item_id", int, OpenApiParameter.PATH, description=_("The checklist item."))],
         request=ChecklistRecordSerializer,
@@ -257,6 +280,13 @@ class AuditViewSet(AttachmentActionsMixin, RecordViewSet):
 # Findings
 
 
+FINDING_EDIT_RULES = _(
+    "The audit team (or the audit lead) rewords the finding — clause, department, grade, description, "
+    "evidence — while it is open; the head of its department drafts and refines the cause and the plan "
+    "until the team accepts them (the `respond` step submits them)."
+)
+
+
 @extend_schema_view(
     list=extend_schema(summary=_("List findings")),
     retrieve=extend_schema(summary=_("A finding with its response and corrective actions"),
@@ -277,7 +307,7 @@ class FindingViewSet(AttachmentActionsMixin, RecordViewSet):
     queryset = Finding.objects.none()  # the real one comes from the selector, per user
     list_serializer_class = FindingSerializer
     detail_serializer_class = FindingDetailSerializer
-    input_serializer_class = FindingInputSerializer
+    input_serializer_class = FindingEditSerializer
     filterset_class = FindingFilter
     search_fields = ["reference", "description", "audit__reference", "requirement__clause"]
     ordering_fields = ["reference", "grade", "state", "department__code", "created_at", "updated_at", "closed_at"]
@@ -285,6 +315,8 @@ class FindingViewSet(AttachmentActionsMixin, RecordViewSet):
     def get_serializer_class(self):
         if self.action == "add_action":
             return FindingActionInputSerializer
+        if self.action == "create":
+            return FindingInputSerializer
         return super().get_serializer_class()
 
     def get_queryset(self):
@@ -305,11 +337,35 @@ class FindingViewSet(AttachmentActionsMixin, RecordViewSet):
         responses={201: FindingDetailSerializer, **_errors(400, 403, 409)},
     )
     def create(self, request):
-        data = self.validated_input()
+        serializer = FindingInputSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
         finding = services.finding_raise(
             audit=data.pop("audit"), by=request.user, incidents=data.pop("incidents", []), **data
         )
         return self.detail_response(finding, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary=_("Edit a finding"),
+        description=format_lazy("{} {}", FINDING_EDIT_RULES, EDIT_CONTRACT),
+        request=FindingEditSerializer,
+        responses={200: FindingDetailSerializer, **_errors(400, 403, 404, 409)},
+    )
+    def update(self, request, pk=None, partial=False):
+        return super().update(request, pk, partial)
+
+    @extend_schema(
+        summary=_("Edit some fields of a finding"),
+        description=format_lazy("{} {}", FINDING_EDIT_RULES, EDIT_CONTRACT),
+        request=FindingEditSerializer,
+        responses={200: FindingDetailSerializer, **_errors(400, 403, 404, 409)},
+    )
+    def partial_update(self, request, pk=None):
+        return super().partial_update(request, pk)
+
+    @staticmethod
+    def edit_service(record, *, by, version, data):
+        return services.finding_update(finding=record, by=by, version=version, **data)
 
     @extend_schema(
         summary=_("Plan a corrective action for the finding"),

@@ -6,15 +6,17 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
+from simple_history.models import HistoricalRecords
 
-from incidents.models import Department, StateMachineRecord, headed_department_ids
+from incidents.models import Department, StateMachineRecord, VersionedRecord, headed_department_ids
 from incidents.roles import Role, has_role, sees_everything
-from incidents.workflow import condition, permission
+from incidents.workflow import Editable, EditPolicy, TransitionSpec, condition, permission, specs
 
 from ..fiscal import fiscal_year_of
 
@@ -81,7 +83,44 @@ def _has_cancel_reason(audit: Audit) -> str | None:
     return None if audit.cancel_reason.strip() else _("Give the reason for cancelling the audit.")
 
 
+def _plans_audits(audit: Audit | None, user) -> str | None:
+    """The audit lead; a department head its own department's operational check."""
+    if has_role(user, Role.AUDIT_LEAD):
+        return None
+    if audit is not None and audit.pk and audit.kind == AuditKind.OPERATIONAL_CHECK:
+        departments = set(audit.departments.values_list("pk", flat=True))
+        if departments and departments <= set(headed_department_ids(user)):
+            return None
+    elif (audit is None or not audit.pk) and headed_department_ids(user):
+        return None
+    return _("Only the audit lead plans audits (a department head may plan its own operational check).")
+
+
+def _still_planned(audit: Audit) -> str | None:
+    return None if audit.state == AuditState.PLANNED else _("Only a planned audit can be re-planned.")
+
+
+AUDIT_TRANSITIONS = specs(
+    TransitionSpec("start", _("Start fieldwork")),
+    TransitionSpec("report", _("Submit the audit report"), ("conclusion",)),
+    TransitionSpec("close", _("Close the audit")),
+    TransitionSpec("cancel", _("Cancel the audit"), ("cancel_reason",), danger=True),
+)
+
+
 class Audit(StateMachineRecord):
+    transition_specs = AUDIT_TRANSITIONS
+    # The plan (scope, team, dates) until fieldwork starts; the conclusion and the reason
+    # for cancelling are written by their steps.
+    edit_policy = EditPolicy(
+        Editable(("title", "kind", "planned_start", "planned_end", "lead_auditor", "departments", "clauses",
+                  "auditors"), who=_plans_audits),
+        editable=_still_planned,
+        by_transition={"conclusion": AUDIT_TRANSITIONS["report"].label,
+                       "cancel_reason": AUDIT_TRANSITIONS["cancel"].label},
+    )
+    system_trail_labels = {"plan": _("Audit planned")}
+
     reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
     title = models.CharField(_("title"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20, choices=AuditKind.choices, default=AuditKind.INTERNAL)
@@ -112,6 +151,7 @@ class Audit(StateMachineRecord):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
 
     objects = AuditQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-planned_start", "-id"]
@@ -124,6 +164,9 @@ class Audit(StateMachineRecord):
 
     def __str__(self) -> str:
         return f"{self.reference} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("audit_detail", args=[self.pk])
 
     def save(self, *args, **kwargs) -> None:
         self.fiscal_year = fiscal_year_of(self.planned_start)
@@ -189,7 +232,25 @@ class ChecklistResult(models.TextChoices):
     NOT_APPLICABLE = "not_applicable", _("Not applicable")
 
 
-class ChecklistItem(models.Model):
+def _on_the_audit_team(item: ChecklistItem | None, user) -> str | None:
+    if item is not None and user.pk in {item.audit.lead_auditor_id,
+                                        *item.audit.auditors.values_list("pk", flat=True)}:
+        return None
+    return _("Only the audit team records results.")
+
+
+def _during_fieldwork(item: ChecklistItem) -> str | None:
+    return None if item.audit.state == AuditState.FIELDWORK else _("Results are recorded during fieldwork only.")
+
+
+class ChecklistItem(VersionedRecord):
+    # Results are recorded by the audit team during fieldwork; the clause and its place
+    # come from the audit's plan.
+    edit_policy = EditPolicy(
+        Editable(("result", "evidence", "note"), who=_on_the_audit_team, on_create=False),
+        editable=_during_fieldwork,
+    )
+
     audit = models.ForeignKey(Audit, verbose_name=_("audit"), on_delete=models.CASCADE, related_name="checklist")
     requirement = models.ForeignKey(
         "audits.Requirement", verbose_name=_("clause"), on_delete=models.PROTECT, related_name="+"
@@ -203,6 +264,8 @@ class ChecklistItem(models.Model):
         related_name="+",
     )
     recorded_at = models.DateTimeField(_("recorded at"), null=True, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["audit", "position", "id"]

@@ -5,11 +5,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
+from simple_history.models import HistoricalRecords
 
 from incidents.models import (
     ActionState,
@@ -19,7 +21,7 @@ from incidents.models import (
     implemented_by,
 )
 from incidents.roles import Role, has_role, sees_everything
-from incidents.workflow import condition, permission
+from incidents.workflow import Editable, EditPolicy, TransitionSpec, condition, permission, specs
 
 
 class Grade(models.TextChoices):
@@ -114,7 +116,53 @@ def _ready_to_close(finding: Finding) -> str | None:
     return None
 
 
+def _finding_open(finding: Finding) -> str | None:
+    return None if finding.state != FindingState.CLOSED else _("This record is closed and can no longer be edited.")
+
+
+def _before_response(finding: Finding) -> str | None:
+    if finding.state == FindingState.OPEN:
+        return None
+    return _("The finding can be reworded only until the department responds.")
+
+
+def _before_acceptance(finding: Finding) -> str | None:
+    if finding.state in (FindingState.OPEN, FindingState.RESPONDED):
+        return None
+    return _("The cause and the plan can be changed only until the audit team accepts them.")
+
+
+def _raises_findings(finding: Finding | None, user) -> str | None:
+    if has_role(user, Role.AUDIT_LEAD):
+        return None
+    if finding is not None and finding.audit_id and user.pk in {
+        finding.audit.lead_auditor_id, *finding.audit.auditors.values_list("pk", flat=True)
+    }:
+        return None
+    return _("Only the audit team raises and rewords findings.")
+
+
+FINDING_TRANSITIONS = specs(
+    TransitionSpec("respond", _("Respond with cause and plan"), ("cause", "plan")),
+    TransitionSpec("accept", _("Accept the response")),
+    TransitionSpec("reject", _("Reject the response"), comment_required=True, danger=True),
+    TransitionSpec("submit_for_verification", _("Submit for verification")),
+    TransitionSpec("close", _("Verify and close")),
+)
+
+
 class Finding(StateMachineRecord):
+    transition_specs = FINDING_TRANSITIONS
+    # The audit team words the finding until the department responds; the department's
+    # head drafts and refines the cause and the plan until the team accepts them.
+    edit_policy = EditPolicy(
+        Editable(("requirement", "department", "grade", "description", "evidence"), who=_raises_findings,
+                 when=_before_response),
+        Editable(("cause", "plan"), who=_heads_the_department, when=_before_acceptance, on_create=False),
+        editable=_finding_open,
+    )
+    system_trail_labels = {"raise": _("Finding raised")}
+
     reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
     audit = models.ForeignKey("audits.Audit", verbose_name=_("audit"), on_delete=models.PROTECT,
                               related_name="findings")
@@ -148,6 +196,7 @@ class Finding(StateMachineRecord):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
 
     objects = FindingQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -156,6 +205,9 @@ class Finding(StateMachineRecord):
 
     def __str__(self) -> str:
         return f"{self.reference} {self.get_grade_display()}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("finding_detail", args=[self.pk])
 
     @property
     def is_nonconformity(self) -> bool:

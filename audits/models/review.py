@@ -13,15 +13,17 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
+from simple_history.models import HistoricalRecords
 
 from incidents.models import Department, StateMachineRecord
 from incidents.roles import Role, has_role, sees_everything
-from incidents.workflow import condition, permission
+from incidents.workflow import Editable, EditPolicy, TransitionSpec, condition, permission, specs
 
 
 class ReviewState(models.TextChoices):
@@ -81,7 +83,32 @@ def _has_decisions(review: Review) -> str | None:
     return None if review.decisions.exists() else _("Record at least one decision.")
 
 
+def _still_draft(review: Review) -> str | None:
+    if review.state == ReviewState.DRAFT:
+        return None
+    return _("Only a draft review can be edited: ask top management to return it for revision.")
+
+
+REVIEW_TRANSITIONS = specs(
+    TransitionSpec("submit", _("Submit to top management")),
+    TransitionSpec("return_for_revision", _("Return for revision"), comment_required=True, danger=True),
+    # Its decisions come with it: take it through review_approve.
+    TransitionSpec("approve", _("Approve with decisions"), ("conclusion", "held_on", "attendees")),
+)
+
+REVIEW_FIELDS = ("period_start", "period_end", "held_on", "attendees", *TEXT_INPUTS, "improvement_notes")
+
+
 class Review(StateMachineRecord):
+    transition_specs = REVIEW_TRANSITIONS
+    # The PMS manager writes the draft; the conclusion is top management's, with the approval.
+    edit_policy = EditPolicy(
+        Editable(REVIEW_FIELDS, who=_prepares),
+        editable=_still_draft,
+        by_transition={"conclusion": REVIEW_TRANSITIONS["approve"].label},
+    )
+    system_trail_labels = {"prepare": _("Review prepared")}
+
     reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
     period_start = models.DateField(_("period from"))
     period_end = models.DateField(_("period to"))
@@ -132,6 +159,7 @@ class Review(StateMachineRecord):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = ReviewQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["snapshot"])
 
     class Meta:
         ordering = ["-period_start", "-id"]
@@ -144,6 +172,9 @@ class Review(StateMachineRecord):
 
     def __str__(self) -> str:
         return self.reference
+
+    def get_absolute_url(self) -> str:
+        return reverse("review_detail", args=[self.pk])
 
     def clean(self) -> None:
         if self.period_start and self.period_end and self.period_end < self.period_start:
@@ -202,7 +233,21 @@ class DecisionKind(models.TextChoices):
     RESOURCES = "resources", _("Resources")
 
 
+def _top_management_may_decide(decision, user) -> str | None:
+    return None if has_role(user, Role.EXECUTIVE) else _("Only top management may do this.")
+
+
+def _decided_with_the_approval(decision) -> str | None:
+    return _("A decision is recorded with the approval and not edited afterwards; its action carries the work.")
+
+
 class ReviewDecision(models.Model):
+    # Written once, by review_approve; the work goes on in its improvement action.
+    edit_policy = EditPolicy(
+        Editable(("kind", "title", "detail", "owner", "department", "due_date"), who=_top_management_may_decide),
+        editable=_decided_with_the_approval,
+    )
+
     review = models.ForeignKey(Review, verbose_name=_("management review"), on_delete=models.CASCADE,
                                related_name="decisions")
     position = models.PositiveSmallIntegerField(_("number"))

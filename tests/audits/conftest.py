@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from audits import services
 from audits.models import Requirement
+from incidents.services import transition_record
 from tests.incidents.factories import DepartmentFactory, UserFactory
 
 
@@ -54,3 +55,21 @@ def plan_audit(audit_lead, lead_auditor, second_auditor, clauses, sales):
         return services.audit_plan(**data)
 
     return plan
+
+
+@pytest.fixture
+def fieldwork(plan_audit, lead_auditor):
+    """A sales audit in fieldwork (lead auditor from GA, auditor2 from IT)."""
+    return transition_record(plan_audit(), "start", by=lead_auditor)
+
+
+@pytest.fixture
+def draft(request, manager):
+    """A draft management review of the current fiscal year, with the texts of the requesting
+    test module (its TEXTS, which its assertions compare with)."""
+    return services.review_create(by=manager, **request.module.TEXTS)
+
+
+@pytest.fixture
+def submitted(draft, manager):
+    return transition_record(draft, "submit", by=manager)

@@ -9,15 +9,15 @@ from django.urls import reverse
 
 from audits import services
 from audits.models import Audit, AuditState, Finding, Grade, Requirement
-from incidents.services import transition_record
+from incidents.services import next_reference, transition_record
 from tests.incidents.factories import ActionFactory
 
 
 def test_an_action_of_a_finding_links_to_the_finding(client, head, sales, lead_auditor, audit_lead):
-    audit = Audit.objects.create(reference="AUD-2026-01", title="監査", lead_auditor=lead_auditor,
+    audit = Audit.objects.create(reference=next_reference("AUD", 2), title="監査", lead_auditor=lead_auditor,
                                  planned_start=dt.date(2026, 10, 1), planned_end=dt.date(2026, 10, 2),
                                  created_by=audit_lead, state=AuditState.FIELDWORK)
-    finding = Finding.objects.create(reference="FND-2026-0001", audit=audit, department=sales, grade=Grade.MINOR,
+    finding = Finding.objects.create(reference=next_reference("FND", 4), audit=audit, department=sales, grade=Grade.MINOR,
                                      requirement=Requirement.objects.first(), description="x", raised_by=lead_auditor)
     action = ActionFactory(department=sales, owner=head)
     finding.actions.add(action)
@@ -25,7 +25,7 @@ def test_an_action_of_a_finding_links_to_the_finding(client, head, sales, lead_a
 
     page = client.get(reverse("action_detail", args=[action.pk])).content.decode()
 
-    assert f'<a href="{reverse("finding_detail", args=[finding.pk])}">監査の指摘事項 FND-2026-0001</a>' in page
+    assert f'<a href="{reverse("finding_detail", args=[finding.pk])}">監査の指摘事項 {finding.reference}</a>' in page
 
 
 def test_an_improvement_action_names_its_review_decision(client, manager, executive, head):

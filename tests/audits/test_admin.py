@@ -1,6 +1,6 @@
 """The audits admin: the clause catalogue as data; audits and findings only through the
-services and the shared transition page; the user admin keeps the audit lead and the PMS
-manager apart."""
+services (the fields their edit policies allow, from the version the page was read at) and
+the shared transition page; the user admin keeps the audit lead and the PMS manager apart."""
 
 import datetime as dt
 
@@ -9,34 +9,18 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django_fsm_log.models import StateLog
 
 from audits import services
 from audits.models import Audit, Finding, Requirement, Review
-from incidents.services import transition_record
 from tests.incidents.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
 CONFLICT = "The audit lead and the PMS manager must be different people: a user cannot hold both roles."
-
-
-@pytest.fixture
-def superuser(db):
-    return UserFactory(username="root", is_staff=True, is_superuser=True)
-
-
-@pytest.fixture
-def admin_client(client):
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-
-    def login(user):
-        client.force_login(user)
-        return client
-
-    return login
 
 
 @pytest.fixture
@@ -47,8 +31,9 @@ def staff_audit_lead(audit_lead):
 
 
 @pytest.fixture
-def started(plan_audit, lead_auditor):
-    return transition_record(plan_audit(), "start", by=lead_auditor)
+def started(fieldwork):
+    """The sales audit in fieldwork (tests/audits/conftest.py), by the name these tests use."""
+    return fieldwork
 
 
 @pytest.fixture
@@ -195,12 +180,47 @@ def test_re_planning_a_planned_audit_goes_through_the_service(admin_client, staf
     audit = plan_audit()
     client = admin_client(staff_audit_lead)
     url = reverse("admin:audits_audit_change", args=[audit.pk])
-    data = form_data(client.get(url))
+    response = client.get(url)
+    assert set(response.context["adminform"].form.fields) == {
+        *Audit.edit_policy.writable(audit, staff_audit_lead), "version",
+    }
+    data = form_data(response)
+    assert data["version"] == str(audit.version)
     data["title"] = "営業部 内部監査（日程変更）"
     response = client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     audit.refresh_from_db()
     assert audit.title == "営業部 内部監査（日程変更）"
+    # The scope and the team sent back unchanged: only the title changed.
+    assert audit.checklist.count() == 3 and audit.departments.count() == 1
+
+
+def test_a_re_plan_from_a_stale_page_names_what_changed_and_keeps_the_first_save(
+    admin_client, staff_audit_lead, plan_audit, ga
+):
+    audit = plan_audit()
+    colleague = UserFactory(username="auditlead2", roles=["staff", "audit_lead", "auditor"], department=ga,
+                            is_staff=True, last_name="佐藤", first_name="花子")
+    url = reverse("admin:audits_audit_change", args=[audit.pk])
+    mine = admin_client(staff_audit_lead)
+    theirs = Client(HTTP_ACCEPT_LANGUAGE="en")
+    theirs.force_login(colleague)
+    my_data, their_data = form_data(mine.get(url)), form_data(theirs.get(url))
+
+    moved = (audit.planned_end + dt.timedelta(days=7)).isoformat()
+    their_data["planned_end"] = moved
+    assert theirs.post(url, their_data).status_code == 302
+    my_data["title"] = "営業部 内部監査（範囲見直し）"
+    response = mine.post(url, my_data)
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    error = " ".join(form.non_field_errors())
+    assert "Nothing was saved" in error
+    assert "Planned end (佐藤 花子, " in error
+    assert [(row["label"], row["by"]) for row in form.conflict] == [("planned end", colleague)]
+    assert form["title"].value() == "営業部 内部監査（範囲見直し）"
+    audit.refresh_from_db()
+    assert (audit.title, audit.planned_end.isoformat()) == ("営業部 内部監査", moved)
 
 
 def test_the_checklist_is_shown_read_only(admin_client, superuser, started):
@@ -241,6 +261,29 @@ def test_a_finding_is_closed_through_the_transition_page(admin_client, staff_aud
     assert finding.state == "closed"
 
 
+def test_an_open_finding_is_reworded_through_the_service(admin_client, staff_audit_lead, finding):
+    client = admin_client(staff_audit_lead)
+    url = reverse("admin:audits_finding_change", args=[finding.pk])
+    response = client.get(url)
+    form = response.context["adminform"].form
+    # The wording is the audit team's until the department responds; the response is the
+    # department head's, the audit it was raised in is fixed.
+    assert set(form.fields) == {*Finding.edit_policy.writable(finding, staff_audit_lead), "version"}
+    assert {"description", "grade"} <= set(form.fields)
+    assert {"cause", "plan", "audit"}.isdisjoint(form.fields)
+    data = form_data(response)
+    data["description"] = "クリアデスクの掲示が2023年版のまま"
+    with pytest.MonkeyPatch.context() as patch:
+        calls = []
+        real = services.finding_update
+        patch.setattr(services, "finding_update", lambda **kw: calls.append(kw) or real(**kw))
+        response = client.post(url, data)
+    assert response.status_code == 302, messages_of(response)
+    assert [(sorted(call), call["version"]) for call in calls] == [(["by", "description", "finding", "version"], 1)]
+    finding.refresh_from_db()
+    assert finding.description == "クリアデスクの掲示が2023年版のまま"
+
+
 def test_a_finding_is_raised_in_the_admin_through_the_service(admin_client, staff_audit_lead, started, clauses,
                                                              sales):
     response = admin_client(staff_audit_lead).post(reverse("admin:audits_finding_add"), {
@@ -251,6 +294,20 @@ def test_a_finding_is_raised_in_the_admin_through_the_service(admin_client, staf
     finding = Finding.objects.get()
     assert finding.reference.startswith("FND-")
     assert finding.raised_by == staff_audit_lead
+
+
+def test_a_refusal_of_the_service_is_shown_on_its_field_with_the_entries_kept(
+    admin_client, staff_audit_lead, started, clauses, it_dept
+):
+    response = admin_client(staff_audit_lead).post(reverse("admin:audits_finding_add"), {
+        "audit": started.pk, "requirement": clauses[1].pk, "department": it_dept.pk, "grade": "minor",
+        "description": "入退室記録に記入漏れがある", "evidence": "10月分の記録",
+    })
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert form.errors["department"] == ["The finding must be about a department this audit covers."]
+    assert form["description"].value() == "入退室記録に記入漏れがある"
+    assert not Finding.objects.exists()
 
 
 # ---------------------------------------------------------------------------

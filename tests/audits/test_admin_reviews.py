@@ -1,6 +1,7 @@
-"""The management review in the admin: prepared through the services while a draft, submitted
-and returned through the shared transition page (services.transition_record), never approved
-there (the decisions are recorded on the web page), read-only once submitted."""
+"""The management review in the admin: prepared through the services while a draft, from the
+version the page was read at, submitted and returned through the shared transition page
+(transition_record), never approved there (the decisions are recorded on the web page),
+read-only once submitted."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.test import Client
 from django.urls import NoReverseMatch, reverse
 from django_fsm_log.models import StateLog
 
@@ -16,7 +18,6 @@ from audits.models import Review, ReviewDecision, ReviewState
 from incidents.clocks import JAPAN
 from incidents.services import transition_record
 from tests.audits.test_admin import form_data, messages_of
-from tests.incidents.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -53,24 +54,9 @@ def top(executive):
 
 
 @pytest.fixture
-def superuser(db):
-    return UserFactory(username="root", is_staff=True, is_superuser=True)
-
-
-@pytest.fixture
-def login(client):
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-
-    def as_user(user):
-        client.force_login(user)
-        return client
-
-    return as_user
-
-
-@pytest.fixture
-def draft(manager):
-    return services.review_create(by=manager, **TEXTS)
+def login(admin_client):
+    """login(user) -> the test client as that user, in English (tests/conftest.py's admin_client)."""
+    return admin_client
 
 
 @pytest.fixture
@@ -180,7 +166,8 @@ def test_the_pms_manager_edits_the_inputs_of_a_draft(login, pms, draft):
         patch.setattr(services, "review_update", lambda **kw: calls.append(kw) or real(**kw))
         response = client.post(change_url(draft), data)
     assert response.status_code == 302, messages_of(response)
-    assert [sorted(call) for call in calls] == [["by", "feedback", "review"]]
+    assert [sorted(call) for call in calls] == [["by", "feedback", "review", "version"]]
+    assert calls[0]["version"] == int(data["version"]) == 1
     draft.refresh_from_db()
     assert draft.feedback == "苦情・問合せ 15 件。"
     assert draft.issues_changes == TEXTS["issues_changes"]
@@ -206,6 +193,43 @@ def test_a_submitted_review_is_read_only(login, pms, draft, manager):
     assert client.post(change_url(draft), {"feedback": "書き換え"}).status_code == 403
     draft.refresh_from_db()
     assert draft.feedback == TEXTS["feedback"]
+
+
+def test_the_editable_fields_are_the_edit_policys(login, pms, draft):
+    form = login(pms).get(change_url(draft)).context["adminform"].form
+    assert set(form.fields) == {*Review.edit_policy.writable(draft, pms), "version"}
+    assert "conclusion" in Review.edit_policy.by_transition and "conclusion" not in form.fields
+
+
+def test_a_save_from_a_stale_page_names_what_changed_and_keeps_the_first_save(login, pms, office, draft):
+    office.is_staff, office.last_name, office.first_name = True, "佐藤", "花子"
+    office.save(update_fields=["is_staff", "last_name", "first_name"])
+    mine = login(pms)
+    theirs = Client(HTTP_ACCEPT_LANGUAGE="en")
+    theirs.force_login(office)
+    my_data = form_data(mine.get(change_url(draft)))
+    their_data = form_data(theirs.get(change_url(draft)))
+
+    their_data["feedback"] = "苦情・問合せ 16 件。"
+    assert theirs.post(change_url(draft), their_data).status_code == 302
+    # Another field than theirs: still refused, the page was read before their save.
+    my_data["risk_status"] = "残留リスクを再評価した。"
+    response = mine.post(change_url(draft), my_data)
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    error = " ".join(form.non_field_errors())
+    assert "Nothing was saved" in error
+    assert "Feedback from interested parties (佐藤 花子, " in error
+    assert [(row["label"], row["by"]) for row in form.conflict] == [("feedback from interested parties", office)]
+    assert form["risk_status"].value() == "残留リスクを再評価した。"
+    draft.refresh_from_db()
+    assert (draft.feedback, draft.risk_status) == ("苦情・問合せ 16 件。", TEXTS["risk_status"])
+
+    # Saved again from the version the form now carries: my entries, knowingly.
+    my_data["version"] = form["version"].value()
+    assert mine.post(change_url(draft), my_data).status_code == 302
+    draft.refresh_from_db()
+    assert (draft.feedback, draft.risk_status) == (TEXTS["feedback"], "残留リスクを再評価した。")
 
 
 @pytest.mark.parametrize("who", ["head", "top", "superuser"])

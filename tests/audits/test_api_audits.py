@@ -53,12 +53,6 @@ def plan_payload(*, departments, clauses, lead, auditors=(), **overrides) -> dic
 
 
 @pytest.fixture
-def fieldwork(plan_audit, lead_auditor):
-    """A sales audit in fieldwork."""
-    return step(plan_audit(), "start", lead_auditor)
-
-
-@pytest.fixture
 def sales_auditor(sales):
     return UserFactory(username="salesauditor", roles=["staff", "auditor"], department=sales)
 
@@ -177,7 +171,7 @@ def test_a_missing_payload_names_the_required_fields(api_as, audit_lead):
 
 def test_a_planned_audit_is_re_planned(api_as, audit_lead, plan_audit, clauses):
     audit = plan_audit()
-    response = api_as(audit_lead).patch(url("detail", audit.pk), {"title": "再計画", "clauses": [clauses[0].pk]},
+    response = api_as(audit_lead).patch(url("detail", audit.pk), {"version": audit.version, "title": "再計画", "clauses": [clauses[0].pk]},
                                         format="json")
 
     assert response.status_code == 200, response.content
@@ -190,7 +184,7 @@ def test_a_planned_audit_is_re_planned(api_as, audit_lead, plan_audit, clauses):
 def test_a_full_put_re_plans_the_audit(api_as, audit_lead, plan_audit, clauses, sales, lead_auditor):
     audit = plan_audit()
     payload = plan_payload(departments=[sales], clauses=clauses[:2], lead=lead_auditor, title="全面再計画")
-    response = api_as(audit_lead).put(url("detail", audit.pk), payload, format="json")
+    response = api_as(audit_lead).put(url("detail", audit.pk), {"version": audit.version, **payload}, format="json")
 
     assert response.status_code == 200, response.content
     assert response.json()["auditors"] == []
@@ -199,7 +193,7 @@ def test_a_full_put_re_plans_the_audit(api_as, audit_lead, plan_audit, clauses, 
 
 def test_re_planning_keeps_the_independence_rules(api_as, audit_lead, plan_audit, sales_auditor):
     audit = plan_audit()
-    response = api_as(audit_lead).patch(url("detail", audit.pk), {"auditors": [sales_auditor.pk]}, format="json",
+    response = api_as(audit_lead).patch(url("detail", audit.pk), {"version": audit.version, "auditors": [sales_auditor.pk]}, format="json",
                                         **EN)
 
     assert response.status_code == 403
@@ -210,7 +204,7 @@ def test_re_planning_keeps_the_independence_rules(api_as, audit_lead, plan_audit
 
 
 def test_only_a_planned_audit_is_re_planned(api_as, audit_lead, fieldwork):
-    response = api_as(audit_lead).patch(url("detail", fieldwork.pk), {"title": "遅すぎる"}, format="json")
+    response = api_as(audit_lead).patch(url("detail", fieldwork.pk), {"version": fieldwork.version, "title": "遅すぎる"}, format="json")
 
     assert response.status_code == 409
     assert response.json()["code"] == "record_closed"
@@ -218,8 +212,8 @@ def test_only_a_planned_audit_is_re_planned(api_as, audit_lead, fieldwork):
 
 def test_re_planning_is_the_audit_leads(api_as, head, staff, plan_audit):
     audit = plan_audit()
-    assert api_as(head).patch(url("detail", audit.pk), {"title": "x"}, format="json").status_code == 403
-    assert api_as(staff).patch(url("detail", audit.pk), {"title": "x"}, format="json").status_code == 404
+    assert api_as(head).patch(url("detail", audit.pk), {"version": audit.version, "title": "x"}, format="json").status_code == 403
+    assert api_as(staff).patch(url("detail", audit.pk), {"version": audit.version, "title": "x"}, format="json").status_code == 404
 
 
 def test_writing_the_state_is_a_400(api_as, audit_lead, plan_audit):
@@ -555,7 +549,7 @@ def test_audit_rows_have_the_documented_fields(api_as, manager, listed):
     assert row.keys() == {
         "id", "reference", "title", "kind", "kind_display", "fiscal_year", "state", "state_display",
         "departments", "clauses", "lead_auditor", "auditors", "planned_start", "planned_end", "created_at",
-        "updated_at",
+        "updated_at", "version",
     }
     assert row["departments"][0].keys() == {"id", "code", "name"}
     assert row["lead_auditor"].keys() == {"id", "username", "name"}

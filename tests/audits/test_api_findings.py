@@ -50,12 +50,6 @@ def names(response) -> list[str]:
 
 
 @pytest.fixture
-def fieldwork(plan_audit, lead_auditor):
-    """A sales audit in fieldwork (lead auditor from GA, auditor2 from IT)."""
-    return step(plan_audit(), "start", lead_auditor)
-
-
-@pytest.fixture
 def nc(fieldwork, lead_auditor):
     """An open minor nonconformity of sales, raised by the checklist."""
     services.checklist_record(item=fieldwork.checklist.first(), by=lead_auditor, result="nonconforming",
@@ -391,10 +385,16 @@ def test_transition_payload_errors(api_as, observation, head, name, payload, sta
     assert (observation.state, observation.grade) == ("open", "observation")
 
 
-def test_writing_the_state_or_editing_a_finding_is_refused(api_as, nc, lead_auditor):
+def test_writing_the_state_is_a_400_and_a_finding_is_not_deleted(api_as, nc, lead_auditor):
     client = api_as(lead_auditor)
-    assert client.patch(url("detail", nc.pk), {"state": "closed"}, format="json").status_code == 405
+    response = client.patch(url("detail", nc.pk), {"version": nc.version, "state": "closed"}, format="json", **EN)
+    assert response.status_code == 400
+    assert response.json() == {
+        "state": ["The state cannot be written. It changes only through a transition: POST …/transitions/<name>/."]
+    }
     assert client.delete(url("detail", nc.pk)).status_code == 405
+    nc.refresh_from_db()
+    assert nc.state == "open"
 
 
 # ---------------------------------------------------------------------------
@@ -467,7 +467,7 @@ def test_finding_rows_have_the_documented_fields(api_as, manager, nc):
     row = api_as(manager).get(FINDINGS_URL).json()["results"][0]
     assert row.keys() == {
         "id", "reference", "audit", "requirement", "department", "grade", "grade_display", "state",
-        "state_display", "description", "raised_by", "created_at", "updated_at", "closed_at",
+        "state_display", "description", "raised_by", "created_at", "updated_at", "closed_at", "version",
     }
     detail = api_as(manager).get(url("detail", nc.pk)).json()
     assert {"evidence", "incidents", "actions", "cause", "plan", "responded_by", "checklist_item"} <= detail.keys()

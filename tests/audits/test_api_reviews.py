@@ -64,7 +64,7 @@ def open_review(by, **data) -> Review:
 
 
 def written(review: Review, by) -> Review:
-    return services.review_update(review=review, by=by, **TEXTS)
+    return services.review_update(review=review, version=review.version, by=by, **TEXTS)
 
 
 def submitted(by, **data) -> Review:
@@ -134,7 +134,7 @@ def test_a_period_that_ends_before_it_starts_is_a_400(api_as, manager):
 def test_the_pms_manager_edits_a_draft(api_as, manager):
     review = open_review(manager)
     payload = {**TEXTS, "improvement_notes": "教育の e ラーニング化", "held_on": "2026-06-20", "attendees": "役員会"}
-    response = api_as(manager).patch(url("detail", review.pk), payload, format="json")
+    response = api_as(manager).patch(url("detail", review.pk), {"version": review.version, **payload}, format="json")
 
     assert response.status_code == 200, response.content
     data = response.json()
@@ -147,7 +147,7 @@ def test_the_pms_manager_edits_a_draft(api_as, manager):
 
 def test_moving_the_period_renames_the_review(api_as, manager):
     review = open_review(manager)
-    response = api_as(manager).patch(url("detail", review.pk), {"period_start": "2025-04-01",
+    response = api_as(manager).patch(url("detail", review.pk), {"version": review.version, "period_start": "2025-04-01",
                                                                  "period_end": "2026-03-31"}, format="json")
 
     assert response.status_code == 200, response.content
@@ -169,7 +169,7 @@ def test_readers_may_not_open_or_edit_a_review(request, api_as, manager, who):
     review = open_review(manager)
 
     assert client.post(REVIEWS_URL, {}, format="json").status_code == 403
-    response = client.patch(url("detail", review.pk), {"feedback": "なし"}, format="json", **EN)
+    response = client.patch(url("detail", review.pk), {"version": review.version, "feedback": "なし"}, format="json", **EN)
     assert response.status_code == 403
     assert response.json()["detail"] == "Only the PMS manager prepares the review."
     assert client.get(url("detail", review.pk)).status_code == 200
@@ -183,7 +183,7 @@ def test_reviews_are_invisible_to_staff_and_heads(request, api_as, manager, who)
     assert client.get(REVIEWS_URL).json()["count"] == 0
     for response in [
         client.get(url("detail", review.pk)),
-        client.patch(url("detail", review.pk), {"feedback": "なし"}, format="json"),
+        client.patch(url("detail", review.pk), {"version": review.version, "feedback": "なし"}, format="json"),
         client.get(url("transitions", review.pk)),
         client.get(url("history", review.pk)),
         client.post(url("transition", review.pk, "submit"), {}, format="json"),
@@ -199,7 +199,7 @@ def test_an_unknown_review_is_a_404(api_as, manager):
 
 def test_a_submitted_review_cannot_be_edited(api_as, manager):
     review = submitted(manager)
-    response = api_as(manager).patch(url("detail", review.pk), {"feedback": "追記"}, format="json", **EN)
+    response = api_as(manager).patch(url("detail", review.pk), {"version": review.version, "feedback": "追記"}, format="json", **EN)
 
     assert response.status_code == 409
     assert response.json() == {
@@ -222,7 +222,7 @@ def test_writing_state_snapshot_or_reference_is_a_400(api_as, manager, method):
         "state": ["The state cannot be written. It changes only through a transition: POST …/transitions/<name>/."],
         "snapshot": ["This field is read-only."],
         "reference": ["This field is read-only."],
-        "conclusion": ["This field is read-only."],
+        "conclusion": ["This field is written by the step “Approve with decisions”, not by an edit."],
         "colour": ["Unknown field."],
     }
     review.refresh_from_db()
@@ -296,9 +296,10 @@ def test_an_executive_returns_the_review_with_a_comment_and_the_manager_resubmit
 
     # Back to a draft: the inputs follow the records again, and the manager may edit.
     IncidentFactory(department=sales, reporter=staff)
-    assert api_as(manager).get(url("detail", review.pk)).json()["inputs"]["incidents"]["total"] == 1
-    response = api_as(manager).patch(url("detail", review.pk), {"feedback": "苦情 2 件（配送 1、対応 1）"},
-                                     format="json")
+    read = api_as(manager).get(url("detail", review.pk)).json()
+    assert read["inputs"]["incidents"]["total"] == 1
+    response = api_as(manager).patch(url("detail", review.pk),
+                                     {"version": read["version"], "feedback": "苦情 2 件（配送 1、対応 1）"}, format="json")
     assert response.status_code == 200, response.content
     response = take(api_as(manager), review, "submit")
     assert response.status_code == 200, response.content
@@ -488,7 +489,7 @@ def test_an_approved_review_is_final(api_as, manager, executive, head):
 
     assert approve(api_as(executive), review, **approval(decision(head))).status_code == 409
     assert take(api_as(executive), review, "return_for_revision", comment="再検討").status_code == 409
-    assert api_as(manager).patch(url("detail", review.pk), {"feedback": "追記"}, format="json").status_code == 409
+    assert api_as(manager).patch(url("detail", review.pk), {"version": review.version, "feedback": "追記"}, format="json").status_code == 409
     assert api_as(executive).get(url("transitions", review.pk)).json() == []
     assert ReviewDecision.objects.count() == 1
 

@@ -11,16 +11,9 @@ from incidents import attachments
 from incidents.attachments import attachment_add, attachment_for_download
 from incidents.exceptions import NotPermitted, RecordClosed
 from incidents.models import Attachment
-from incidents.services import transition_record
 from tests.incidents.test_attachments import HTML, pdf_bytes, png_bytes
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
 
 
 def upload(name, data):
@@ -28,8 +21,9 @@ def upload(name, data):
 
 
 @pytest.fixture
-def audit(plan_audit, lead_auditor):
-    return transition_record(plan_audit(), "start", by=lead_auditor)
+def audit(fieldwork):
+    """The sales audit in fieldwork (tests/audits/conftest.py)."""
+    return fieldwork
 
 
 @pytest.fixture

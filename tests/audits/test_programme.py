@@ -58,10 +58,10 @@ def test_re_planning_rebuilds_the_checklist_and_rechecks_the_team(plan_audit, au
     from incidents.exceptions import NotPermitted
 
     audit = plan_audit()
-    services.audit_update(audit=audit, by=audit_lead, clauses=clauses[:1])
-    assert audit.checklist.count() == 1
+    audit = services.audit_update(audit=audit, version=audit.version, by=audit_lead, clauses=clauses[:1])
+    assert audit.checklist.count() == 1 and audit.version == 2
     with pytest.raises(NotPermitted):
-        services.audit_update(audit=audit, by=audit_lead, departments=[it_dept])
+        services.audit_update(audit=audit, version=audit.version, by=audit_lead, departments=[it_dept])
 
 
 @pytest.mark.django_db

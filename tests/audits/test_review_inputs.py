@@ -25,6 +25,7 @@ from incidents.models import (
     TrackKind,
     TrackState,
 )
+from incidents.services import next_reference
 from tests.incidents.factories import ActionFactory, IncidentFactory
 
 NOW = dt.datetime(2026, 4, 15, 10, 0, tzinfo=JAPAN)
@@ -203,27 +204,27 @@ def audit_setup(sales, it_dept, lead_auditor, audit_lead):
     clause_61, clause_92 = (Requirement.objects.get(standard="jis_q_15001", edition="2023", clause=c)
                             for c in ("6.1", "9.2"))
 
-    def audit(start, departments, *, state, kind=AuditKind.INTERNAL, reference):
-        record = Audit.objects.create(reference=reference, title="監査", kind=kind, lead_auditor=lead_auditor,
-                                      planned_start=start, planned_end=start + dt.timedelta(days=1), state=state,
-                                      created_by=audit_lead)
+    def audit(start, departments, *, state, kind=AuditKind.INTERNAL):
+        record = Audit.objects.create(reference=next_reference("AUD", 2), title="監査", kind=kind,
+                                      lead_auditor=lead_auditor, planned_start=start,
+                                      planned_end=start + dt.timedelta(days=1), state=state, created_by=audit_lead)
         record.departments.set(departments)
         return record
 
-    def finding(audit_, grade, clause, department, reference, state="open"):
+    def finding(audit_, grade, clause, department, state="open"):
+        reference = next_reference("FND", 4)
         return Finding.objects.create(reference=reference, audit=audit_, requirement=clause, department=department,
                                       grade=grade, description=f"指摘 {reference}", raised_by=lead_auditor,
                                       state=state)
 
-    done = audit(dt.date(2025, 10, 1), [sales], state=AuditState.CLOSED, reference="AUD-2025-01")
-    audit(dt.date(2025, 11, 1), [it_dept], state=AuditState.PLANNED, reference="AUD-2025-02")
-    audit(dt.date(2025, 12, 1), [it_dept], state=AuditState.REPORTED, kind=AuditKind.OPERATIONAL_CHECK,
-          reference="AUD-2025-03")
-    last_year = audit(dt.date(2024, 10, 1), [sales], state=AuditState.CLOSED, reference="AUD-2024-01")
-    finding(done, Grade.MINOR, clause_61, sales, "FND-2025-0001")
-    finding(done, Grade.MAJOR, clause_61, sales, "FND-2025-0002", state="closed")
-    finding(done, Grade.OPPORTUNITY, clause_92, sales, "FND-2025-0003")
-    finding(last_year, Grade.MINOR, clause_61, sales, "FND-2024-0001")
+    done = audit(dt.date(2025, 10, 1), [sales], state=AuditState.CLOSED)
+    audit(dt.date(2025, 11, 1), [it_dept], state=AuditState.PLANNED)
+    audit(dt.date(2025, 12, 1), [it_dept], state=AuditState.REPORTED, kind=AuditKind.OPERATIONAL_CHECK)
+    last_year = audit(dt.date(2024, 10, 1), [sales], state=AuditState.CLOSED)
+    finding(done, Grade.MINOR, clause_61, sales)
+    finding(done, Grade.MAJOR, clause_61, sales, state="closed")
+    finding(done, Grade.OPPORTUNITY, clause_92, sales)
+    finding(last_year, Grade.MINOR, clause_61, sales)
     return clause_61, clause_92
 
 
@@ -252,8 +253,9 @@ def test_opportunities_for_improvement_come_from_findings(review, audit_setup, s
 
     inputs = assemble(review)
 
-    assert inputs["opportunities"] == [{"reference": "FND-2025-0003", "clause": "9.2", "department": sales.name,
-                                        "description": "指摘 FND-2025-0003", "state": "open"}]
+    opportunity = Finding.objects.get(grade=Grade.OPPORTUNITY).reference
+    assert inputs["opportunities"] == [{"reference": opportunity, "clause": "9.2", "department": sales.name,
+                                        "description": f"指摘 {opportunity}", "state": "open"}]
     assert inputs["texts"]["improvement_notes"] == "RPA の導入"
 
 
@@ -298,12 +300,12 @@ def _grow(sales, it_dept, causes, n: int) -> None:
         for k in range(2):
             ActionFactory(department=department, due_date=dt.date(2025, 4 + i % 9, 1), kind=ActionKind.values[k],
                           state=ActionState.values[(i + k) % len(ActionState.values)])
-    audit = Audit.objects.create(reference=f"AUD-X-{n}", title="監査", lead_auditor=ActionFactory().owner,
+    audit = Audit.objects.create(reference=next_reference("AUD", 2), title="監査", lead_auditor=ActionFactory().owner,
                                  planned_start=dt.date(2025, 10, 1), planned_end=dt.date(2025, 10, 2),
                                  created_by=ActionFactory().owner, state=AuditState.CLOSED)
     audit.departments.set([sales, it_dept])
     for i in range(n):
-        Finding.objects.create(reference=f"FND-X-{n}-{i}", audit=audit, requirement=clause,
+        Finding.objects.create(reference=next_reference("FND", 4), audit=audit, requirement=clause,
                                department=(sales, it_dept)[i % 2], grade=Grade.values[i % 4], description="x",
                                raised_by=audit.lead_auditor)
 

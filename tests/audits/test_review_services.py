@@ -41,16 +41,6 @@ def today():
         yield
 
 
-@pytest.fixture
-def draft(manager):
-    return services.review_create(by=manager, **TEXTS)
-
-
-@pytest.fixture
-def submitted(draft, manager):
-    return transition_record(draft, "submit", by=manager)
-
-
 def decision(owner, **overrides):
     return {"title": "標的型メール訓練の全社実施", "owner": owner, "due_date": dt.date(2027, 3, 31), **overrides}
 
@@ -114,7 +104,7 @@ def test_a_draft_follows_the_records(draft, sales):
 
 def test_a_submitted_review_cannot_be_edited(submitted, manager):
     with pytest.raises(RecordClosed):
-        services.review_update(review=submitted, by=manager, feedback="書き換え")
+        services.review_update(review=submitted, version=submitted.version, by=manager, feedback="書き換え")
     submitted.refresh_from_db()
     assert submitted.feedback == TEXTS["feedback"]
 
@@ -128,7 +118,7 @@ def test_top_management_returns_it_with_a_reason_and_it_follows_the_records_agai
     returned = transition_record(submitted, "return_for_revision", by=executive, comment="(f) をより具体的に")
 
     assert (returned.state, returned.snapshot, returned.submitted_at) == (ReviewState.DRAFT, None, None)
-    services.review_update(review=returned, by=manager, risk_status="委託先 12 社の再評価を完了。")
+    services.review_update(review=returned, version=returned.version, by=manager, risk_status="委託先 12 社の再評価を完了。")
     assert transition_record(returned, "submit", by=manager).snapshot["texts"]["risk_status"] == "委託先 12 社の再評価を完了。"
 
 
@@ -272,7 +262,7 @@ def test_editing_a_review_submitted_meanwhile_is_a_conflict(draft, manager):
     transition_record(draft, "submit", by=manager)
 
     with pytest.raises((ConcurrentChange, RecordClosed)):
-        services.review_update(review=stale, by=manager, feedback="書き換え")
+        services.review_update(review=stale, version=stale.version, by=manager, feedback="書き換え")
 
     draft.refresh_from_db()
     assert draft.feedback == TEXTS["feedback"]

@@ -5,18 +5,14 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from audits.models import Finding
-from incidents.services import transition_record
+from audits.models import ChecklistItem, Finding
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def fieldwork(plan_audit, lead_auditor):
-    return transition_record(plan_audit(), "start", by=lead_auditor)
-
-
 def record(client, audit, item, **fields):
+    """Post the item's form as the page shows it: with the item's version as stored now."""
+    fields.setdefault("version", ChecklistItem.objects.get(pk=item.pk).version)
     data = {f"item-{item.pk}-{name}": value for name, value in fields.items()}
     return client.post(reverse("audit_checklist_record", args=[audit.pk, item.pk]), data)
 
@@ -125,7 +121,8 @@ def test_a_multi_department_audit_asks_which_department_a_nonconformity_is_about
     page = client.get(reverse("audit_detail", args=[audit.pk]))
     assert f'name="item-{item.pk}-department"' in page.content.decode()
     url = reverse("audit_checklist_record", args=[audit.pk, item.pk])
-    data = {f"item-{item.pk}-result": "nonconforming", f"item-{item.pk}-note": "記録なし"}
+    data = {f"item-{item.pk}-result": "nonconforming", f"item-{item.pk}-note": "記録なし",
+            f"item-{item.pk}-version": item.version}
     assert client.post(url, data).status_code == 400
     assert not Finding.objects.exists()
     client.post(url, {**data, f"item-{item.pk}-department": hr.pk})

@@ -111,16 +111,16 @@ def test_re_planning_shows_the_refusal_on_the_form_and_changes_nothing(
     client.force_login(audit_lead)
     url = reverse("audit_edit", args=[audit.pk])
     assert client.get(url).status_code == 200
-    response = client.post(url, plan_data(departments=[sales, it_dept], clauses=clauses, lead=lead_auditor,
-                                          auditors=[second_auditor], title="変更後"))
+    response = client.post(url, {**plan_data(departments=[sales, it_dept], clauses=clauses, lead=lead_auditor,
+                                             auditors=[second_auditor], title="変更後"), "version": audit.version})
     assert response.status_code == 400
     assert "auditor2" in " ".join(response.context["form"].non_field_errors())
     audit.refresh_from_db()
     assert audit.title != "変更後" and list(audit.departments.all()) == [sales]
     assert list(audit.auditors.all()) == []
 
-    response = client.post(url, plan_data(departments=[sales], clauses=clauses[:1], lead=lead_auditor,
-                                          auditors=[second_auditor], title="変更後"))
+    response = client.post(url, {**plan_data(departments=[sales], clauses=clauses[:1], lead=lead_auditor,
+                                             auditors=[second_auditor], title="変更後"), "version": audit.version})
     assert response.status_code == 302
     audit.refresh_from_db()
     assert audit.title == "変更後" and audit.checklist.count() == 1

@@ -30,16 +30,6 @@ TEXTS = {
 
 
 @pytest.fixture
-def draft(manager):
-    return services.review_create(by=manager, **TEXTS)
-
-
-@pytest.fixture
-def submitted(draft, manager):
-    return transition_record(draft, "submit", by=manager)
-
-
-@pytest.fixture
 def owner_b(it_dept):
     return UserFactory(username="owner_b", roles=["staff"], department=it_dept)
 
@@ -172,7 +162,7 @@ def test_the_manager_edits_the_draft(client, manager, draft):
     response = client.post(reverse("review_edit", args=[draft.pk]), {
         "period_start": draft.period_start.isoformat(), "period_end": draft.period_end.isoformat(),
         "held_on": in_days(10), "attendees": "社長、管理者", **TEXTS, "risk_status": "残留リスクは許容範囲内。",
-        "improvement_notes": "教育の e ラーニング化",
+        "improvement_notes": "教育の e ラーニング化", "version": draft.version,
     })
     assert response.status_code == 302
     draft.refresh_from_db()
@@ -190,7 +180,7 @@ def test_others_cannot_edit_and_a_submitted_review_is_not_edited(client, manager
     assert client.get(reverse("review_detail", args=[draft.pk])).context["can_edit"] is False
     response = client.post(reverse("review_edit", args=[draft.pk]), {
         "period_start": draft.period_start.isoformat(), "period_end": draft.period_end.isoformat(),
-        **TEXTS, "feedback": "changed",
+        **TEXTS, "feedback": "changed", "version": draft.version,
     })
     assert response.status_code == 302
     draft.refresh_from_db()
@@ -211,7 +201,7 @@ def test_the_submit_step_lists_the_missing_inputs_then_freezes_them(client, mana
     assert response.context["frozen"] is False
     assert "notice--info" in response.content.decode()
 
-    services.review_update(review=review, by=manager, **TEXTS)
+    services.review_update(review=review, version=review.version, by=manager, **TEXTS)
     response = client.post(reverse("review_transition", args=[review.pk, "submit"]),
                            {"submit-expected_state": "draft", "submit-comment": ""})
     assert response.status_code == 302
