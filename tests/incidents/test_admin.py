@@ -1,5 +1,6 @@
-"""The Django admin: pages load, the state is never writable, and transitions and edits go
-through the services with the same permissions as the web UI and the API."""
+"""The Django admin: pages load, the state is never writable, the editable fields are the
+models' edit policies', and transitions and edits go through the services, from the version
+the page was read at, with the same permissions as the web UI and the API."""
 
 import datetime as dt
 
@@ -9,6 +10,7 @@ from django.contrib import admin
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django_fsm_log.models import StateLog
@@ -26,15 +28,9 @@ from incidents.models import (
 )
 from incidents.selectors import trail
 from incidents.tracks import TRACKS_UPDATED
-from tests.incidents.factories import ActionFactory, UserFactory, reported_incident
+from tests.incidents.factories import ActionFactory, reported_incident
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def superuser(db):
-    """A Django superuser who holds no PMS role."""
-    return UserFactory(username="root", is_staff=True, is_superuser=True)
 
 
 @pytest.fixture
@@ -43,23 +39,6 @@ def pms_manager(manager):
     manager.is_staff = True
     manager.save(update_fields=["is_staff"])
     return manager
-
-
-@pytest.fixture
-def admin_client(client):
-    """A test client asking for English, so that messages can be compared."""
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
-
-    def login(user):
-        client.force_login(user)
-        return client
-
-    return login
-
-
-@pytest.fixture
-def incident(staff):
-    return reported_incident(staff)
 
 
 def change_url(record):
@@ -89,16 +68,40 @@ def form_data(response) -> dict:
                 data[name] = "on"
         elif value is not None:
             data[name] = str(value)
-    # The read-only inlines (the reporting clocks) send their management forms, as in a browser.
+    # The read-only inlines (the reporting clocks) send their management forms and each row's
+    # hidden key, as in a browser.
     for inline in response.context.get("inline_admin_formsets") or []:
         formset = inline.formset
         for name, value in formset.management_form.initial.items():
             data[f"{formset.prefix}-{name}"] = str(value)
+        for row in formset.initial_forms:
+            for name in (formset.model._meta.pk.name, formset.fk.name):
+                data[row.add_prefix(name)] = str(row[name].value())
     return data
 
 
 def reload(record):
     return type(record).objects.get(pk=record.pk)
+
+
+@pytest.fixture
+def second_client():
+    """A second browser: another person with the same page open."""
+
+    def login(user):
+        other = Client(HTTP_ACCEPT_LANGUAGE="en")
+        other.force_login(user)
+        return other
+
+    return login
+
+
+@pytest.fixture
+def staffed_office(office):
+    """A second member of the PMS office, named, with access to the admin."""
+    office.is_staff, office.last_name, office.first_name = True, "佐藤", "花子"
+    office.save(update_fields=["is_staff", "last_name", "first_name"])
+    return office
 
 
 # ---------------------------------------------------------------------------
@@ -271,6 +274,104 @@ def test_nothing_can_be_deleted(admin_client, superuser, incident, manager, head
 
 
 # ---------------------------------------------------------------------------
+# Edits: the edit policy decides which fields, the version decides whether the page is current
+
+
+def test_the_editable_fields_are_the_edit_policys(admin_client, pms_manager, incident, head, sales):
+    client = admin_client(pms_manager)
+    form = client.get(change_url(incident)).context["adminform"].form
+    assert set(form.fields) == {*Incident.edit_policy.writable(incident, pms_manager), "version"}
+    # Written by the step "Dismiss", shown read-only.
+    assert "dismissal_reason" in Incident.edit_policy.by_transition
+    assert "dismissal_reason" not in form.fields
+
+    form = client.get(reverse("admin:incidents_incident_add")).context["adminform"].form
+    assert {"title", "severity"} <= set(form.fields) <= set(Incident.edit_policy.creatable(pms_manager))
+    assert "version" not in form.fields
+
+    action = ActionFactory(department=sales, owner=head, verifier=pms_manager, created_by=pms_manager)
+    form = client.get(change_url(action)).context["adminform"].form
+    assert set(form.fields) == {*Action.edit_policy.writable(action, pms_manager), "version"}
+    assert set(Action.edit_policy.by_transition).isdisjoint(form.fields)
+
+
+def test_the_reporter_corrects_the_report_until_the_response_starts(admin_client, staff, pms_manager, incident):
+    staff.is_staff = True
+    staff.save(update_fields=["is_staff"])
+    staff.user_permissions.add(*Permission.objects.filter(
+        codename__in=["add_incident", "change_incident", "view_incident"]
+    ))
+    client = admin_client(staff)
+    form = client.get(reverse("admin:incidents_incident_add")).context["adminform"].form
+    assert "title" in form.fields and "severity" not in form.fields  # the assessment is the PMS office's
+
+    response = client.get(change_url(incident))
+    form = response.context["adminform"].form
+    assert set(form.fields) == {*Incident.edit_policy.writable(incident, staff), "version"}
+    assert "title" in form.fields and "severity" not in form.fields
+    data = form_data(response)
+    data.update(title="顧客リストの誤送信（件数訂正）", severity="L4")
+    assert client.post(change_url(incident), data).status_code == 302
+    incident = reload(incident)
+    assert (incident.title, incident.severity) == ("顧客リストの誤送信（件数訂正）", "")
+
+    services.transition_record(incident, "triage", by=pms_manager, changes={"severity": "L1"})
+    response = client.get(change_url(incident))
+    assert not response.context["has_change_permission"]
+    assert response.context["adminform"].form.fields == {}
+
+
+def test_a_save_from_a_stale_page_names_what_changed_and_keeps_the_first_save(
+    admin_client, second_client, pms_manager, staffed_office, incident
+):
+    mine, theirs = admin_client(pms_manager), second_client(staffed_office)
+    my_data = form_data(mine.get(change_url(incident)))
+    their_data = form_data(theirs.get(change_url(incident)))
+    assert my_data["version"] == their_data["version"] == str(incident.version)
+
+    their_data["title"] = "顧客リストの誤送信（件数訂正）"
+    assert theirs.post(change_url(incident), their_data).status_code == 302
+
+    my_data.update(title="顧客リストの誤送信（宛先訂正）", root_cause="宛先の手入力")
+    response = mine.post(change_url(incident), my_data)
+    # Not a 500 and not an overwrite: the form again, with the reason.
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    error = " ".join(form.non_field_errors())
+    assert "Someone else changed this record after you opened it. Nothing was saved" in error
+    assert "Changed since you opened it: Title (佐藤 花子, " in error
+    assert [(row["label"], row["current"], row["by"]) for row in form.conflict] == [
+        ("title", "顧客リストの誤送信（件数訂正）", staffed_office),
+    ]
+    content = response.content.decode()
+    assert "佐藤 花子" in content and "顧客リストの誤送信（件数訂正）" in content
+    # My entries are kept on the form; the first person's value is kept in the database.
+    assert form["title"].value() == "顧客リストの誤送信（宛先訂正）"
+    assert form["root_cause"].value() == "宛先の手入力"
+    incident = reload(incident)
+    assert (incident.title, incident.root_cause) == ("顧客リストの誤送信（件数訂正）", "")
+    assert not LogEntry.objects.filter(object_id=str(incident.pk), user=pms_manager).exists()
+
+    # The form now carries the current version: saving again writes my entries, knowingly.
+    assert form["version"].value() == str(incident.version)
+    my_data["version"] = form["version"].value()
+    assert mine.post(change_url(incident), my_data).status_code == 302
+    incident = reload(incident)
+    assert (incident.title, incident.root_cause) == ("顧客リストの誤送信（宛先訂正）", "宛先の手入力")
+
+
+def test_a_save_without_the_version_is_refused(admin_client, pms_manager, incident):
+    client = admin_client(pms_manager)
+    data = form_data(client.get(change_url(incident)))
+    del data["version"]
+    data["title"] = "版なしの保存"
+    response = client.post(change_url(incident), data)
+    assert response.status_code == 200
+    assert "version" in response.context["adminform"].form.errors
+    assert reload(incident).title != "版なしの保存"
+
+
+# ---------------------------------------------------------------------------
 # Transitions
 
 
@@ -292,10 +393,13 @@ def test_a_permitted_transition_changes_the_state_and_writes_the_trail(admin_cli
     client = admin_client(pms_manager)
     response = client.get(transition_url(incident, "triage"))
     assert response.status_code == 200
-    assert set(response.context["form"].fields) == {"from_state", "severity", "kind", "event_class", "comment"}
+    assert set(response.context["form"].fields) == {
+        "from_state", "version", "severity", "kind", "event_class", "comment",
+    }
+    assert response.context["form"]["version"].value() == incident.version
 
     response = client.post(transition_url(incident, "triage"), {
-        "from_state": "reported", "severity": "L2", "kind": "leak",
+        "from_state": "reported", "version": str(incident.version), "severity": "L2", "kind": "leak",
         "event_class": str(EventClass.objects.get(code="mis_sending").pk), "comment": "初動対応を開始した。",
     })
     assert response.status_code == 302
@@ -319,7 +423,8 @@ def test_a_transition_by_someone_without_the_role_is_refused(admin_client, super
     client = admin_client(user)
     assert client.get(transition_url(incident, "triage")).status_code == 403
     response = client.post(transition_url(incident, "triage"), {
-        "from_state": "reported", "severity": "L2", "kind": "leak", "comment": "無断で進める",
+        "from_state": "reported", "version": str(incident.version), "severity": "L2", "kind": "leak",
+        "comment": "無断で進める",
     })
     assert response.status_code == 403
     assert "Only the PMS manager or the PMS office may do this." in " ".join(messages_of(response))
@@ -337,7 +442,8 @@ def test_a_staff_member_without_admin_access_is_sent_to_the_login(admin_client, 
 
 def test_an_unmet_condition_is_shown_and_changes_nothing(admin_client, pms_manager, incident):
     response = admin_client(pms_manager).post(transition_url(incident, "triage"), {
-        "from_state": "reported", "severity": "", "kind": "leak", "comment": "重大度は未定",
+        "from_state": "reported", "version": str(incident.version), "severity": "", "kind": "leak",
+        "comment": "重大度は未定",
     })
     assert response.status_code == 200
     assert any("Set the severity (L0-L4)." in message for message in messages_of(response))
@@ -381,11 +487,34 @@ def test_a_step_not_available_from_the_state_is_refused(admin_client, pms_manage
 def test_a_stale_page_is_refused(admin_client, pms_manager, office, incident):
     services.transition_record(incident, "triage", by=office, changes={"severity": "L1"})
     response = admin_client(pms_manager).post(transition_url(incident, "dismiss"), {
-        "from_state": "reported", "dismissal_reason": "重複報告",
+        "from_state": "reported", "version": str(incident.version), "dismissal_reason": "重複報告",
     })
     assert response.status_code == 302
     assert any("Someone else changed this record" in message for message in messages_of(response))
     assert reload(incident).state == "triaged"
+
+
+def test_a_step_that_writes_fields_from_a_stale_page_lists_what_changed(
+    admin_client, pms_manager, staffed_office, incident
+):
+    client = admin_client(pms_manager)
+    seen = client.get(transition_url(incident, "triage")).context["form"]["version"].value()
+    services.incident_update(incident=incident, by=staffed_office, version=incident.version, kind="loss")
+    data = {"from_state": "reported", "version": str(seen), "severity": "L1", "kind": "leak", "comment": "開始"}
+    response = client.post(transition_url(incident, "triage"), data)
+    assert response.status_code == 409
+    form = response.context["form"]
+    assert "Kind (佐藤 花子, " in " ".join(form.non_field_errors())
+    assert [row["label"] for row in form.conflict] == ["kind"]
+    assert (form["severity"].value(), form["comment"].value()) == ("L1", "開始")  # the entries stay
+    incident = reload(incident)
+    assert (incident.state, incident.kind) == ("reported", "loss")
+
+    # Taken again from the version the form now carries: knowingly.
+    data["version"] = form["version"].value()
+    assert client.post(transition_url(incident, "triage"), data).status_code == 302
+    incident = reload(incident)
+    assert (incident.state, incident.kind, incident.severity) == ("triaged", "leak", "L1")
 
 
 def test_an_unknown_transition_is_404(admin_client, pms_manager, incident):
@@ -396,7 +525,7 @@ def test_only_the_verifier_checks_an_action_in_the_admin(admin_client, pms_manag
     action = ActionFactory(department=sales, owner=head, verifier=office, created_by=pms_manager)
     action = services.transition_record(action, "start", by=head)
     action = services.transition_record(action, "implement", by=head, changes={"implementation_note": "実施"})
-    data = {"from_state": "implemented", "effectiveness_note": "有効", "comment": ""}
+    data = {"from_state": "implemented", "version": str(action.version), "effectiveness_note": "有効", "comment": ""}
 
     response = admin_client(pms_manager).post(transition_url(action, "verify_effective"), data)
     assert response.status_code == 403
@@ -530,11 +659,11 @@ def test_filing_a_report_through_the_admin(admin_client, pms_manager, reportable
     response = client.get(transition_url(track, "file"))
     assert response.status_code == 200
     assert set(response.context["form"].fields) == {
-        "from_state", "filed_at", "recipient_reference", "method", "filing_note", "comment",
+        "from_state", "version", "filed_at", "recipient_reference", "method", "filing_note", "comment",
     }
     filed = timezone.localtime() - dt.timedelta(hours=1)
     data = {
-        "from_state": "pending", "filed_at_0": filed.date().isoformat(), "filed_at_1": filed.strftime("%H:%M:%S"),
+        "from_state": "pending", "version": str(track.version), "filed_at_0": filed.date().isoformat(), "filed_at_1": filed.strftime("%H:%M:%S"),
         "recipient_reference": "", "method": "online_form", "filing_note": "", "comment": "速報を提出した。",
     }
     response = client.post(transition_url(track, "file"), data)
@@ -567,7 +696,8 @@ def test_filing_a_report_is_refused_without_the_role(admin_client, superuser, au
     assert client.get(change_url(track)).context["transitions"] == []
     assert client.get(transition_url(track, "not_required")).status_code == 403
     response = client.post(transition_url(track, "not_required"), {
-        "from_state": "pending", "not_required_reason": "報告不要と判断", "comment": "",
+        "from_state": "pending", "version": str(track.version), "not_required_reason": "報告不要と判断",
+        "comment": "",
     })
     assert response.status_code == 403
     assert "Only the PMS manager or the PMS office files reports." in " ".join(messages_of(response))
