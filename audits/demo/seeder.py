@@ -41,12 +41,22 @@ class AuditSeeder(DemoSeeder):
     def __init__(self, demo_users: Sequence[DemoUser]):
         super().__init__(demo_users)
         self.created.update(audits=0, findings=0, previous_audits=0, previous_findings=0, reviews=0)
-        for model in (Audit, Finding):
+        for model in (Audit, Finding, Review):
             self.new_records.setdefault(model, [])
         today = timezone.localdate(self.now)
         self.fiscal_year = fiscal_year_of(today)
         self.year_start, self.year_end = fiscal_year_bounds(self.fiscal_year)
         self.clauses = {r.clause: r for r in Requirement.objects.of(STANDARD, EDITION)}
+
+    def history_scope(self) -> list:
+        audits = self.new_records[Audit]
+        return [
+            *super().history_scope(),
+            Audit.objects.filter(pk__in=audits),
+            ChecklistItem.objects.filter(audit_id__in=audits),
+            Finding.objects.filter(pk__in=self.new_records[Finding]),
+            Review.objects.filter(pk__in=self.new_records.get(Review, [])),
+        ]
 
     # --- one audit and what came of it
 
@@ -218,6 +228,7 @@ class AuditSeeder(DemoSeeder):
             prepared = self.day(story["prepared"])
             with self.stamped(prepared):
                 review = services.review_create(by=manager, period_start=first, period_end=last)
+                self.new_records[Review].append(review.pk)
             # The inputs only people know (no trail entry: the review's dates say when it changed).
             review = services.review_update(review=review, by=manager, version=None, **{
                 name: story[name] for name in (*TEXT_INPUTS, "improvement_notes")
@@ -269,6 +280,7 @@ class AuditSeeder(DemoSeeder):
             prepared = self.day(story["prepared"])
             with self.stamped(prepared):
                 review = services.review_create(by=manager, period_start=self.year_start, period_end=self.year_end)
+                self.new_records[Review].append(review.pk)
             written = self.day(story["written"])
             services.review_update(review=review, by=manager, version=None, issues_changes=story["issues_changes"],
                                    interested_parties=story["interested_parties"])

@@ -270,9 +270,37 @@ class DemoSeeder:
         model = type(record)
         reference = self.reference_for_year(record.reference, prefix, timezone.localtime(when).year)
         model.objects.filter(pk=record.pk).update(created_at=when, updated_at=when, reference=reference)
+        # Its saved versions say the same number (an edit's 409 compares them with the record).
+        model.history.filter(id=record.pk).update(reference=reference)
         record.created_at = record.updated_at = when
         record.reference = reference
         self.new_records[model].append(record.pk)
+
+    def history_scope(self) -> list:
+        """This run's records whose saved versions the stories may have dated after the fact."""
+        incidents = self.new_records[Incident]
+        return [
+            Incident.objects.filter(pk__in=incidents),
+            Action.objects.filter(pk__in=self.new_records[Action]),
+            ReportingTrack.objects.filter(incident_id__in=incidents),
+        ]
+
+    def align_history(self) -> None:
+        """Make each new record's latest saved version say what the record says.
+
+        The stories date their records after the fact with queryset updates (creation
+        times, references, containment), which write no version. An edit refused as stale
+        compares the version its editor saw with the record: both must tell the same story.
+        """
+        for queryset in self.history_scope():
+            model = queryset.model
+            kept = {field.attname for field in model.history.model._meta.concrete_fields}
+            names = [f.attname for f in model._meta.concrete_fields if f.attname in kept]
+            for record in queryset:
+                latest = record.history.order_by("-history_id").first()
+                values = {name: getattr(record, name) for name in names}
+                if latest is not None and any(getattr(latest, name) != value for name, value in values.items()):
+                    type(latest).objects.filter(pk=latest.pk).update(**values)
 
     def reference_for_year(self, reference: str, prefix: str, year: int) -> str:
         """The service numbered the record in the current year; move it to `year`.
@@ -312,6 +340,7 @@ class DemoSeeder:
                     model.objects.filter(pk=record.pk).update(reference=f"TMP-{record.pk}")
                 for record, reference in zip(records, numbers, strict=True):
                     model.objects.filter(pk=record.pk).update(reference=reference)
+                    model.history.filter(id=record.pk).update(reference=reference)
 
     @contextmanager
     def dated(self, when: dt.datetime, *, incident: Incident | None = None, action: Action | None = None):

@@ -46,34 +46,80 @@ class VersionedForm(forms.ModelForm):
             del self.fields["version"]
 
     def edits(self) -> dict:
-        """The cleaned values to hand to the service (the version apart)."""
-        return {name: value for name, value in self.cleaned_data.items() if name != "version"}
+        """The values the user changed, to hand to the service (the version apart).
+
+        Only what differs from the record as the page showed it: a field left alone is not
+        written, so it cannot overwrite anything. A time shown to the minute (the browser's
+        date-time input) counts as unchanged while it is the same minute: saving a form
+        must not shave the seconds off a recorded discovery time.
+        """
+        edits = {}
+        for name in self.changed_data:
+            if name == "version" or name not in self.cleaned_data:
+                continue
+            value = self.cleaned_data[name]
+            if isinstance(self.fields[name], forms.DateTimeField) and _same_minute(self[name].initial, value):
+                continue
+            edits[name] = value
+        return edits
+
+
+def _same_minute(initial, value) -> bool:
+    if initial is None or value is None or not hasattr(initial, "replace"):
+        return False
+    return initial.replace(second=0, microsecond=0) == value.replace(second=0, microsecond=0)
 
 
 def show_conflict(form: forms.Form, error: StaleEdit) -> None:
-    """Show a stale edit on its form: the user's entries stay, the current values are listed.
+    """Show a stale edit on its form, keeping what the user typed and nothing they did not.
 
-    The form's version moves to the current one, so that "Save" now means "save my
-    values over the ones listed", which the panel says.
+    For each field changed meanwhile: if the user changed it too, their entry stays in the
+    form (a real conflict, flagged); if they left it as they found it, the form takes the
+    current value, so that saving again cannot silently undo the other person's change.
+    The form's version moves to the current one: "Save" now means "my entries, over the
+    current record", which the panel says.
     """
     record = error.record
+    data = form.data.copy()
     rows = []
     for change in error.changes:
-        yours = form[change.field].value() if change.field in form.fields else None
+        name = change.field
+        in_form = name in form.fields
+        entered = form[name].value() if in_form else None
+        # Did this user change the field on their page? (compared with what they were shown)
+        touched = in_form and form.fields[name].has_changed(change.seen, form[name].data)
+        if in_form and not touched:
+            _put(form, data, name, change.current)
         rows.append({
             "label": change.label,
-            "seen": display_value(record, change.field, change.seen),
-            "current": display_value(record, change.field, change.current),
+            "seen": display_value(record, name, change.seen),
+            "current": display_value(record, name, change.current),
             "by": change.changed_by,
             "at": timezone.localtime(change.changed_at) if change.changed_at else None,
-            "yours": _entered(form, change.field, yours),
-            "in_form": change.field in form.fields,
+            "yours": _entered(form, name, entered) if touched else None,
+            "in_form": in_form,
+            "clash": touched,
         })
     form.conflict = rows
     form.conflict_message = error.message
-    data = form.data.copy()
     data[form.add_prefix("version")] = str(record.version)
     form.data = data
+
+
+def _put(form, data, name: str, value) -> None:
+    """Put a stored value into the form's data, as its widget would post it."""
+    key = form.add_prefix(name)
+    field = form.fields[name]
+    if isinstance(field, forms.BooleanField):
+        if value:
+            data[key] = "on"
+        else:
+            data.pop(key, None)
+        return
+    if hasattr(value, "tzinfo") and value.tzinfo is not None:
+        value = timezone.localtime(value)
+    prepared = field.widget.format_value(field.prepare_value(value))
+    data[key] = "" if prepared is None else str(prepared)
 
 
 def _entered(form, name: str, value) -> str:

@@ -8,6 +8,7 @@ their value then and now, and who changed them last.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,6 +86,10 @@ def display_value(record, field_name: str, raw) -> str:
     if field.is_relation:
         related = field.related_model._default_manager.filter(pk=raw).first()
         return str(related) if related is not None else str(raw)
+    if isinstance(raw, dt.datetime):
+        from django.utils import timezone
+
+        return timezone.localtime(raw).strftime("%Y-%m-%d %H:%M:%S") if timezone.is_aware(raw) else str(raw)
     if isinstance(raw, bool):
         from django.utils.translation import gettext
 

@@ -46,6 +46,7 @@ class Command(BaseCommand):
         self.seed_more(seeder)
         seeder.renumber(Incident, seeder.new_records[Incident])
         seeder.renumber(Action, seeder.new_records[Action])
+        seeder.align_history()
         self.print_summary(seeder)
 
     def seed_more(self, seeder: DemoSeeder) -> None:
