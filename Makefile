@@ -23,8 +23,12 @@ run: migrate
 	$(BIN)/python manage.py seed_demo
 	COMPANY_NAME="$${COMPANY_NAME:-株式会社INE}" $(BIN)/python manage.py runserver 127.0.0.1:8000
 
+# The suite on every core (pytest-xdist: each worker has its own test database), in random
+# order (pytest-randomly: the seed is printed at the end). Replay an order with
+# `make test PYTEST_ARGS=--randomly-seed=N`, or on one process with
+# `.venv/bin/python -m pytest --randomly-seed=N`.
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n logical $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

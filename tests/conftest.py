@@ -1,11 +1,43 @@
-"""Shared fixtures: one user per role, and API clients."""
+"""Shared fixtures: one user per role, API clients, the admin; and what keeps one test's
+state out of the next (the suite runs in random order, on several processes)."""
 
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from tests.incidents.factories import DepartmentFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Every test starts in the site's language (Japanese) and leaves it so.
+
+    LocaleMiddleware activates the language of each request in the thread that serves it
+    and nothing deactivates it afterwards; in a test that thread is the test's own, so one
+    request in English used to leave English active for whatever test came next."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """The random order's seed, at the end where a failure is read (with -q pytest-randomly's own
+    header line is not shown)."""
+    seed = config.getoption("randomly_seed", default=None)
+    if isinstance(seed, int):
+        terminalreporter.write_line(
+            f"Random order, seed {seed}: replay it with --randomly-seed={seed} (file order: -p no:randomly)"
+        )
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    """Uploaded files go to the test's own folder, never to the project's media/ that every
+    test process would share (and that would outlive the test)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
 
 
 @pytest.fixture
@@ -62,6 +94,12 @@ def auditor(it_dept):
 
 
 @pytest.fixture
+def superuser(db):
+    """A Django superuser who holds no PMS role."""
+    return UserFactory(username="root", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
 def api():
     return APIClient()
 
@@ -73,5 +111,18 @@ def api_as(api):
     def login(user):
         api.force_authenticate(user=user)
         return api
+
+    return login
+
+
+@pytest.fixture
+def admin_client(client):
+    """admin_client(user) -> the test client logged in as that user, asking for English so
+    that messages can be compared. (Replaces pytest-django's fixture of the same name.)"""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+    def login(user):
+        client.force_login(user)
+        return client
 
     return login

@@ -1,4 +1,9 @@
-"""factory-boy factories for the incidents app."""
+"""factory-boy factories for the incidents app.
+
+Records made here take their reference from the real counter
+(`incidents.services.next_reference`), as the services do, so a factory-made record and a
+service-made one never share a number, whatever the year or the order of creation.
+"""
 
 from __future__ import annotations
 
@@ -52,7 +57,7 @@ class IncidentFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Incident
 
-    reference = factory.Sequence(lambda n: f"INC-2026-{n + 1:04d}")
+    reference = factory.LazyFunction(lambda: services.next_reference("INC", 4))
     title = factory.Sequence(lambda n: f"誤送信 {n}")
     description = "顧客宛のメールを別の顧客に送信した。"
     reporter = factory.SubFactory(UserFactory)
@@ -67,7 +72,7 @@ class ActionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Action
 
-    reference = factory.Sequence(lambda n: f"ACT-2026-{n + 1:04d}")
+    reference = factory.LazyFunction(lambda: services.next_reference("ACT", 4))
     kind = ActionKind.CORRECTIVE
     title = factory.Sequence(lambda n: f"送信前ダブルチェックの導入 {n}")
     department = factory.SubFactory(DepartmentFactory)

@@ -40,66 +40,77 @@ def force_state(record, state):
     type(record).objects.filter(pk=record.pk).update(state=state)
 
 
+def named(records: dict, names: list[str]) -> list[str]:
+    """The references of the named records (numbered by the real counter, in creation order)."""
+    return [records[name].reference for name in names]
+
+
 @pytest.fixture
 def incidents(sales, it_dept):
     now = timezone.now()
     leak = IncidentFactory(
-        reference="INC-2026-0001", title="顧客名簿の誤送信", kind=IncidentKind.LEAK, severity="L2",
+        title="顧客名簿の誤送信", kind=IncidentKind.LEAK, severity="L2",
         department=sales, involves_sensitive_data=True, discovered_at=now - dt.timedelta(days=3),
         affected_count=30,
     )
     loss = IncidentFactory(
-        reference="INC-2026-0002", title="USBメモリの紛失", description="社外で USB メモリを紛失した。",
+        title="USBメモリの紛失", description="社外で USB メモリを紛失した。",
         kind=IncidentKind.LOSS, severity="L1", department=it_dept, discovered_at=now - dt.timedelta(days=1),
         affected_count=5,
     )
     near_miss = IncidentFactory(
-        reference="INC-2026-0003", title="宛先確認漏れ", kind=IncidentKind.NEAR_MISS, severity="L0",
+        title="宛先確認漏れ", kind=IncidentKind.NEAR_MISS, severity="L0",
         department=sales, discovered_at=now - dt.timedelta(days=2), affected_count=0,
     )
     force_state(loss, IncidentState.TRIAGED)
     force_state(near_miss, IncidentState.CLOSED)
-    return leak, loss, near_miss
+    return {"leak": leak, "loss": loss, "near_miss": near_miss}
 
 
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ({"state": "reported"}, ["INC-2026-0001"]),
-        ({"state": ["triaged", "closed"]}, ["INC-2026-0002", "INC-2026-0003"]),
-        ({"kind": "loss"}, ["INC-2026-0002"]),
-        ({"kind": ["leak", "near_miss"]}, ["INC-2026-0001", "INC-2026-0003"]),
-        ({"severity": "L0"}, ["INC-2026-0003"]),
-        ({"reportable": "true"}, ["INC-2026-0001"]),
-        ({"reportable": "false"}, ["INC-2026-0002", "INC-2026-0003"]),
-        ({"search": "USB"}, ["INC-2026-0002"]),  # description
-        ({"search": "誤送信"}, ["INC-2026-0001"]),  # title, in Japanese
-        ({"search": "2026-0003"}, ["INC-2026-0003"]),  # reference
+        ({"state": "reported"}, ["leak"]),
+        ({"state": ["triaged", "closed"]}, ["loss", "near_miss"]),
+        ({"kind": "loss"}, ["loss"]),
+        ({"kind": ["leak", "near_miss"]}, ["leak", "near_miss"]),
+        ({"severity": "L0"}, ["near_miss"]),
+        ({"reportable": "true"}, ["leak"]),
+        ({"reportable": "false"}, ["loss", "near_miss"]),
+        ({"search": "USB"}, ["loss"]),  # description
+        ({"search": "誤送信"}, ["leak"]),  # title, in Japanese
     ],
 )
 def test_incident_filters_and_search(api_as, manager, incidents, query, expected):
     response = api_as(manager).get(INCIDENTS_URL, {**query, "ordering": "reference"})
 
-    assert references(response) == expected
+    assert references(response) == named(incidents, expected)
+
+
+def test_incident_search_by_reference(api_as, manager, incidents):
+    near_miss = incidents["near_miss"].reference
+    response = api_as(manager).get(INCIDENTS_URL, {"search": near_miss.removeprefix("INC-"), "ordering": "reference"})
+
+    assert references(response) == [near_miss]  # part of a reference finds it
 
 
 def test_incident_department_filter(api_as, manager, incidents, sales):
     response = api_as(manager).get(INCIDENTS_URL, {"department": sales.pk, "ordering": "reference"})
 
-    assert references(response) == ["INC-2026-0001", "INC-2026-0003"]
+    assert references(response) == named(incidents, ["leak", "near_miss"])
 
 
 @pytest.mark.parametrize(
     ("ordering", "expected"),
     [
-        ("discovered_at", ["INC-2026-0001", "INC-2026-0003", "INC-2026-0002"]),
-        ("-discovered_at", ["INC-2026-0002", "INC-2026-0003", "INC-2026-0001"]),
-        ("affected_count", ["INC-2026-0003", "INC-2026-0002", "INC-2026-0001"]),
-        ("-reference", ["INC-2026-0003", "INC-2026-0002", "INC-2026-0001"]),
+        ("discovered_at", ["leak", "near_miss", "loss"]),
+        ("-discovered_at", ["loss", "near_miss", "leak"]),
+        ("affected_count", ["near_miss", "loss", "leak"]),
+        ("-reference", ["near_miss", "loss", "leak"]),
     ],
 )
 def test_incident_ordering(api_as, manager, incidents, ordering, expected):
-    assert references(api_as(manager).get(INCIDENTS_URL, {"ordering": ordering})) == expected
+    assert references(api_as(manager).get(INCIDENTS_URL, {"ordering": ordering})) == named(incidents, expected)
 
 
 def test_an_invalid_filter_value_is_a_400_naming_the_filter(api_as, manager, incidents):
@@ -116,15 +127,15 @@ def test_incident_list_is_paginated(api_as, manager, incidents):
     second = client.get(INCIDENTS_URL, {"ordering": "reference", "page_size": 2, "page": 2}).json()
 
     assert first["count"] == 3
-    assert [row["reference"] for row in first["results"]] == ["INC-2026-0001", "INC-2026-0002"]
+    assert [row["reference"] for row in first["results"]] == named(incidents, ["leak", "loss"])
     assert first["previous"] is None and "page=2" in first["next"]
-    assert [row["reference"] for row in second["results"]] == ["INC-2026-0003"]
+    assert [row["reference"] for row in second["results"]] == named(incidents, ["near_miss"])
     assert second["next"] is None
     assert client.get(INCIDENTS_URL, {"page": 9}).status_code == 404
 
 
 def test_incident_rows_have_the_documented_fields(api_as, manager, incidents):
-    row = api_as(manager).get(INCIDENTS_URL, {"search": "INC-2026-0001"}).json()["results"][0]
+    row = api_as(manager).get(INCIDENTS_URL, {"search": incidents["leak"].reference}).json()["results"][0]
 
     assert row["reporter"].keys() == {"id", "username", "name"}
     assert row["reportable"] is True
@@ -137,49 +148,55 @@ def test_incident_rows_have_the_documented_fields(api_as, manager, incidents):
 @pytest.fixture
 def actions(sales, it_dept, manager, head):
     today = timezone.localdate()
-    first = ActionFactory(reference="ACT-2026-0001", title="送信前ダブルチェック", kind=ActionKind.CORRECTIVE,
+    first = ActionFactory(title="送信前ダブルチェック", kind=ActionKind.CORRECTIVE,
                           department=sales, owner=head, verifier=manager, due_date=today + dt.timedelta(days=5))
-    second = ActionFactory(reference="ACT-2026-0002", title="USB 利用禁止", description="暗号化 USB のみ許可",
+    second = ActionFactory(title="USB 利用禁止", description="暗号化 USB のみ許可",
                            kind=ActionKind.PREVENTIVE, department=it_dept, owner=manager, verifier=head,
                            due_date=today + dt.timedelta(days=1))
-    third = ActionFactory(reference="ACT-2026-0003", title="教育の実施", kind=ActionKind.IMPROVEMENT,
+    third = ActionFactory(title="教育の実施", kind=ActionKind.IMPROVEMENT,
                           department=sales, owner=head, verifier=manager, due_date=today - dt.timedelta(days=2))
     force_state(second, ActionState.IN_PROGRESS)
-    return first, second, third
+    return {"first": first, "second": second, "third": third}
 
 
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ({"state": "planned"}, ["ACT-2026-0001", "ACT-2026-0003"]),
-        ({"state": "in_progress"}, ["ACT-2026-0002"]),
-        ({"kind": ["corrective", "preventive"]}, ["ACT-2026-0001", "ACT-2026-0002"]),
-        ({"search": "暗号化"}, ["ACT-2026-0002"]),
-        ({"search": "ACT-2026-0003"}, ["ACT-2026-0003"]),
-        ({"ordering": "due_date"}, ["ACT-2026-0003", "ACT-2026-0002", "ACT-2026-0001"]),
-        ({"ordering": "-reference"}, ["ACT-2026-0003", "ACT-2026-0002", "ACT-2026-0001"]),
+        ({"state": "planned"}, ["first", "third"]),
+        ({"state": "in_progress"}, ["second"]),
+        ({"kind": ["corrective", "preventive"]}, ["first", "second"]),
+        ({"search": "暗号化"}, ["second"]),
+        ({"ordering": "due_date"}, ["third", "second", "first"]),
+        ({"ordering": "-reference"}, ["third", "second", "first"]),
     ],
 )
 def test_action_filters_search_and_ordering(api_as, manager, actions, query, expected):
     response = api_as(manager).get(ACTIONS_URL, {"ordering": "reference", **query})
 
-    assert references(response) == expected
+    assert references(response) == named(actions, expected)
+
+
+def test_action_search_by_reference(api_as, manager, actions):
+    third = actions["third"].reference
+
+    assert references(api_as(manager).get(ACTIONS_URL, {"search": third})) == [third]
 
 
 def test_action_department_and_owner_filters(api_as, manager, actions, sales):
     client = api_as(manager)
 
-    assert references(client.get(ACTIONS_URL, {"department": sales.pk, "ordering": "reference"})) == [
-        "ACT-2026-0001", "ACT-2026-0003"]
-    assert references(client.get(ACTIONS_URL, {"owner": manager.pk})) == ["ACT-2026-0002"]
+    assert references(client.get(ACTIONS_URL, {"department": sales.pk, "ordering": "reference"})) == named(
+        actions, ["first", "third"])
+    assert references(client.get(ACTIONS_URL, {"owner": manager.pk})) == named(actions, ["second"])
 
 
 def test_action_rows_show_people_and_overdue(api_as, manager, actions, head):
     rows = {row["reference"]: row for row in api_as(manager).get(ACTIONS_URL).json()["results"]}
+    first, third = actions["first"].reference, actions["third"].reference
 
-    assert rows["ACT-2026-0003"]["is_overdue"] is True
-    assert rows["ACT-2026-0001"]["is_overdue"] is False
-    assert rows["ACT-2026-0001"]["owner"] == {"id": head.pk, "username": "head", "name": "head"}
+    assert rows[third]["is_overdue"] is True
+    assert rows[first]["is_overdue"] is False
+    assert rows[first]["owner"] == {"id": head.pk, "username": "head", "name": "head"}
 
 
 # ---------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from incidents import attachments
 from incidents.attachments import attachment_add, attachment_for_download, detect_type, validate_upload
 from incidents.exceptions import NotPermitted, RecordClosed
 from incidents.models import Attachment, IncidentState
-from tests.incidents.factories import IncidentFactory, reported_incident
+from tests.incidents.factories import IncidentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -95,12 +95,6 @@ def english():
         yield
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
 def stored_files(media) -> list:
     return sorted(p for p in media.rglob("*") if p.is_file()) if media.exists() else []
 
@@ -171,11 +165,6 @@ def test_an_empty_file_is_refused():
 
 # ---------------------------------------------------------------------------
 # The API
-
-
-@pytest.fixture
-def incident(staff):
-    return reported_incident(staff)
 
 
 def attachments_url(incident) -> str:
