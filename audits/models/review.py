@@ -9,6 +9,8 @@ which becomes an improvement action (audits.services.review_approve).
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -176,9 +178,15 @@ class Review(StateMachineRecord):
     def get_absolute_url(self) -> str:
         return reverse("review_detail", args=[self.pk])
 
+    # A review looks back over a year, two at the most (a first review after a long gap);
+    # a period of centuries is a typing mistake, and its figures could not be computed.
+    LONGEST_PERIOD = dt.timedelta(days=2 * 366)
+
     def clean(self) -> None:
         if self.period_start and self.period_end and self.period_end < self.period_start:
             raise ValidationError({"period_end": _("The period cannot end before it starts.")})
+        if self.period_start and self.period_end and self.period_end - self.period_start > self.LONGEST_PERIOD:
+            raise ValidationError({"period_end": _("A review covers two years at the most.")})
 
     @property
     def is_draft(self) -> bool:
