@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -204,7 +204,7 @@ def edit_record(
         if version is not None and current.version != version:
             raise stale_edit(current, version)
         # A value sent unchanged (a client sending back what it read) writes nothing.
-        changed = {name: value for name, value in changes.items() if _value(current, name) != value}
+        changed = {name: value for name, value in changes.items() if _differs(current, name, value)}
         problems = policy.field_problems(current, by, changed)
         if problems:
             raise FieldsNotWritable(problems)
@@ -223,11 +223,15 @@ def edit_record(
     return current
 
 
-def _value(record, name: str):
-    field = type(record)._meta.get_field(name)
+def _differs(record, name: str, value) -> bool:
+    """Would writing `value` change the stored record? (Lists of related records as sets.)"""
+    try:
+        field = type(record)._meta.get_field(name)
+    except FieldDoesNotExist:
+        return True  # not a field at all: the policy refuses it by name
     if field.many_to_many:
-        return set(getattr(record, name).all()) if record.pk else set()
-    return getattr(record, name)
+        return set(getattr(record, name).all()) != set(value or ())
+    return getattr(record, name) != value
 
 
 def next_reference(prefix: str, width: int) -> str:
