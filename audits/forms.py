@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from incidents.forms import ActionForm, DateInput, UserChoiceField, _prepare_filter_widgets
+from incidents.forms import ActionForm, DateInput, UserChoiceField, prepare_filter_widgets
 from incidents.models import ActionKind, Department, headed_department_ids, person_name
 from incidents.roles import Role, has_role
 from incidents.workflow.forms import VersionedForm
@@ -300,7 +300,7 @@ class AuditListFilter(AuditFilter):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _prepare_filter_widgets(self, choices=("state", "kind"), yes_no=(), ticks=())
+        prepare_filter_widgets(self, choices=("state", "kind"), yes_no=(), ticks=())
         self.filters["q"].extra["widget"] = forms.TextInput(
             attrs={"placeholder": _("Reference or title"), "type": "search"}
         )
@@ -315,7 +315,7 @@ class FindingListFilter(FindingFilter):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _prepare_filter_widgets(self, choices=("state", "grade"), yes_no=(), ticks=("open",))
+        prepare_filter_widgets(self, choices=("state", "grade"), yes_no=(), ticks=("open",))
         self.filters["q"].extra["widget"] = forms.TextInput(
             attrs={"placeholder": _("Reference or description"), "type": "search"}
         )

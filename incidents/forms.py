@@ -81,7 +81,7 @@ class IncidentListFilter(IncidentFilter):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _prepare_filter_widgets(self, choices=("state", "kind", "severity"), yes_no=("reportable",),
+        prepare_filter_widgets(self, choices=("state", "kind", "severity"), yes_no=("reportable",),
                                 ticks=("open",))
         self.filters["q"].extra["widget"] = forms.TextInput(
             attrs={"placeholder": _("Reference or title"), "type": "search"}
@@ -99,7 +99,7 @@ class ActionListFilter(ActionFilter):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _prepare_filter_widgets(self, choices=("state", "kind"), yes_no=(), ticks=("overdue",))
+        prepare_filter_widgets(self, choices=("state", "kind"), yes_no=(), ticks=("overdue",))
         self.filters["due_before"].extra["widget"] = DateInput()
         self.filters["q"].extra["widget"] = forms.TextInput(
             attrs={"placeholder": _("Reference or title"), "type": "search"}
@@ -108,7 +108,7 @@ class ActionListFilter(ActionFilter):
     search = IncidentListFilter.search
 
 
-def _prepare_filter_widgets(filterset, *, choices, yes_no, ticks) -> None:
+def prepare_filter_widgets(filterset, *, choices, yes_no, ticks) -> None:
     # The filters are copies of the class's; a form field that anything built on the class
     # (the API schema does) is cached on them and would ignore the widgets set below.
     for list_filter in filterset.filters.values():

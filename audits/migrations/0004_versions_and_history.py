@@ -6,7 +6,7 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
-from incidents.migrations._baseline_history import baseline
+from incidents.workflow.versions import baseline_history
 
 
 class Migration(migrations.Migration):
@@ -174,5 +174,5 @@ class Migration(migrations.Migration):
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
-        migrations.RunPython(baseline("audits", 'Audit', 'ChecklistItem', 'Finding', 'Review'), migrations.RunPython.noop),
+        migrations.RunPython(baseline_history("audits", 'Audit', 'ChecklistItem', 'Finding', 'Review'), migrations.RunPython.noop),
     ]

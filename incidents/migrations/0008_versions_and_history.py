@@ -7,7 +7,7 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
-from incidents.migrations._baseline_history import baseline
+from incidents.workflow.versions import baseline_history
 
 
 class Migration(migrations.Migration):
@@ -159,5 +159,5 @@ class Migration(migrations.Migration):
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
-        migrations.RunPython(baseline("incidents", 'Incident', 'Action', 'ReportingTrack'), migrations.RunPython.noop),
+        migrations.RunPython(baseline_history("incidents", 'Incident', 'Action', 'ReportingTrack'), migrations.RunPython.noop),
     ]

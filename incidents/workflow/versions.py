@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["FieldChange", "changes_since", "display_value"]
+__all__ = ["FieldChange", "baseline_history", "changes_since", "display_value"]
 
 # Bookkeeping that changes with every save and says nothing to the editor.
 IGNORED = frozenset({"version", "updated_at", "id"})
@@ -95,3 +95,29 @@ def display_value(record, field_name: str, raw) -> str:
 
         return gettext("Yes") if raw else gettext("No")
     return str(raw)
+
+
+def baseline_history(app_label: str, *model_names: str):
+    """A migration step: a first saved version for each record that existed before versions were kept.
+
+    Without it, an edit from the version a record had then could not say what changed since.
+    """
+    def forwards(apps, schema_editor):
+        from django.utils import timezone
+
+        now = timezone.now()
+        for name in model_names:
+            model = apps.get_model(app_label, name)
+            historical = apps.get_model(app_label, f"Historical{name}")
+            names = {field.attname for field in historical._meta.concrete_fields}
+            rows = [
+                historical(
+                    **{field.attname: getattr(record, field.attname) for field in model._meta.concrete_fields
+                       if field.attname in names},
+                    history_date=now, history_type="~", history_change_reason="history starts",
+                )
+                for record in model.objects.all().iterator()
+            ]
+            historical.objects.bulk_create(rows, batch_size=500)
+
+    return forwards
