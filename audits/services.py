@@ -23,7 +23,14 @@ from incidents.models import Action, ActionKind, department_of, headed_departmen
 from incidents.roles import Role, has_role
 from incidents.services import action_insert
 from incidents.workflow import Editable, EditPolicy
-from incidents.workflow.service import edit_record, log_creation, next_reference, transition_record
+from incidents.workflow.service import (
+    can_edit,
+    check_edit,
+    edit_record,
+    log_creation,
+    next_reference,
+    transition_record,
+)
 
 from .fiscal import fiscal_year_bounds, fiscal_year_of
 from .independence import independence_problems
@@ -67,25 +74,6 @@ def _stamping(policy: EditPolicy, *names: str) -> EditPolicy:
     stamped = Editable((*first.fields, *names), who=first.who, when=first.when, on_create=first.on_create)
     return EditPolicy(stamped, *others, editable=policy.editable, who_may_edit=policy.who_may_edit,
                       by_transition=policy.by_transition)
-
-
-def _check_edit(record, user) -> None:
-    """RecordClosed or NotPermitted unless `user` may edit some field of `record` now."""
-    policy = type(record).edit_policy
-    closed = policy.closed_problem(record)
-    if closed:
-        raise RecordClosed(closed)
-    refused = policy.user_problem(record, user)
-    if refused:
-        raise NotPermitted(refused)
-
-
-def _allowed(check, record, user) -> bool:
-    try:
-        check(record, user)
-    except (RecordClosed, NotPermitted):
-        return False
-    return True
 
 
 # ---------------------------------------------------------------------------
@@ -136,11 +124,11 @@ def audit_plan(*, by, departments, clauses, auditors=(), **data) -> Audit:
 
 def audit_check_edit(audit: Audit, user) -> None:
     """Raise RecordClosed or NotPermitted unless `user` may re-plan the audit now."""
-    _check_edit(audit, user)
+    check_edit(audit, user)
 
 
 def audit_can_edit(audit: Audit, user) -> bool:
-    return _allowed(audit_check_edit, audit, user)
+    return can_edit(audit, user)
 
 
 def audit_update(*, audit: Audit, by, version: int | None, departments=None, clauses=None, auditors=None,
@@ -271,11 +259,11 @@ def finding_check_edit(finding: Finding, user) -> None:
     """Raise RecordClosed or NotPermitted unless `user` may edit some of the finding now: the
     audit team its wording until the department responds, the department's head the draft
     cause and plan until the team accepts them."""
-    _check_edit(finding, user)
+    check_edit(finding, user)
 
 
 def finding_can_edit(finding: Finding, user) -> bool:
-    return _allowed(finding_check_edit, finding, user)
+    return can_edit(finding, user)
 
 
 def finding_update(*, finding: Finding, by, version: int | None, **data) -> Finding:
@@ -354,11 +342,11 @@ def review_create(*, by, **data) -> Review:
 
 def review_check_edit(review: Review, user) -> None:
     """Raise RecordClosed or NotPermitted unless `user` may edit the review now."""
-    _check_edit(review, user)
+    check_edit(review, user)
 
 
 def review_can_edit(review: Review, user) -> bool:
-    return _allowed(review_check_edit, review, user)
+    return can_edit(review, user)
 
 
 # The reference follows the period: MR-FY2025 once the period starts in fiscal year 2025.

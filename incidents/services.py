@@ -17,6 +17,8 @@ from .roles import Role, has_role
 from .tracks import sync_tracks
 from .workflow.service import (  # noqa: F401  (the engine's names, for this app's views and admin)
     TransitionOption,
+    can_edit,
+    check_edit,
     edit_record,
     fsm_transition,
     log_creation,
@@ -70,11 +72,11 @@ def incident_report(*, reporter, **data) -> Incident:
 
 def incident_check_edit(incident: Incident, user) -> None:
     """Raise RecordClosed or NotPermitted unless `user` may edit the incident now."""
-    _check_edit(incident, user)
+    check_edit(incident, user)
 
 
 def incident_can_edit(incident: Incident, user) -> bool:
-    return _allowed(incident_check_edit, incident, user)
+    return can_edit(incident, user)
 
 
 def incident_update(*, incident: Incident, by, version: int | None, **data) -> Incident:
@@ -140,11 +142,11 @@ def action_insert(*, by, **data) -> Action:
 
 def action_check_edit(action: Action, user) -> None:
     """Raise RecordClosed or NotPermitted unless `user` may re-plan the action now."""
-    _check_edit(action, user)
+    check_edit(action, user)
 
 
 def action_can_edit(action: Action, user) -> bool:
-    return _allowed(action_check_edit, action, user)
+    return can_edit(action, user)
 
 
 def action_update(*, action: Action, by, version: int | None, **data) -> Action:
@@ -156,21 +158,3 @@ def action_update(*, action: Action, by, version: int | None, **data) -> Action:
                                  incident=current.incident if "incident" in changed else None)
 
     return edit_record(action, by=by, version=version, changes=data, validate=validate)
-
-
-def _check_edit(record, user) -> None:
-    policy = type(record).edit_policy
-    closed = policy.closed_problem(record)
-    if closed:
-        raise RecordClosed(closed)
-    refused = policy.user_problem(record, user)
-    if refused:
-        raise NotPermitted(refused)
-
-
-def _allowed(check, record, user) -> bool:
-    try:
-        check(record, user)
-    except (RecordClosed, NotPermitted):
-        return False
-    return True

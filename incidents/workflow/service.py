@@ -40,6 +40,8 @@ from .versions import changes_since
 
 __all__ = [
     "TransitionOption",
+    "can_edit",
+    "check_edit",
     "edit_record",
     "fsm_transition",
     "log_creation",
@@ -166,6 +168,26 @@ def transition_record(record, name: str, *, by, comment: str = "", changes: dict
         if after is not None:
             after(by=by)
     return current
+
+
+def check_edit(record, user) -> None:
+    """Raise RecordClosed (409) or NotPermitted (403) unless `user` may edit some field of `record` now."""
+    policy = type(record).edit_policy
+    closed = policy.closed_problem(record)
+    if closed:
+        raise RecordClosed(closed)
+    refused = policy.user_problem(record, user)
+    if refused:
+        raise NotPermitted(refused)
+
+
+def can_edit(record, user) -> bool:
+    """Whether the page offers `user` an edit of `record` (check_edit without the reason)."""
+    try:
+        check_edit(record, user)
+    except (RecordClosed, NotPermitted):
+        return False
+    return True
 
 
 def edit_record(
