@@ -151,7 +151,9 @@ class Audit(StateMachineRecord):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
 
     objects = AuditQuerySet.as_manager()
-    history = HistoricalRecords()
+    # The scope and the team are kept with every version too, so that a stale re-plan is told
+    # who changed which departments, clauses or auditors.
+    history = HistoricalRecords(m2m_fields=["departments", "clauses", "auditors"])
 
     class Meta:
         ordering = ["-planned_start", "-id"]

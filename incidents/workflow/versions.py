@@ -55,17 +55,29 @@ def changes_since(record, version: int) -> list[FieldChange]:
     if not rows:
         return []
     fields = _tracked_fields(type(record))
+    many = list(getattr(type(record).history.model, "_history_m2m_fields", []))
+    # A version may have several saved rows (a save, then its lists of related records set one
+    # by one): what the editor saw is the last of them.
+    start = max((index for index, row in enumerate(rows) if row.version == version), default=0)
+    rows = rows[start:]
     seen_row = rows[0]
     last_change: dict[str, Any] = {}
     for previous, row in zip(rows, rows[1:], strict=False):
         for field in fields:
             if getattr(row, field.attname) != getattr(previous, field.attname):
                 last_change[field.name] = row
+        for field in many:
+            if _related_ids(row, field) != _related_ids(previous, field):
+                last_change[field.name] = row
     changes = []
-    for field in fields:
+    for field in [*fields, *many]:
         if field.name not in last_change:
             continue
-        seen, current = getattr(seen_row, field.attname), getattr(record, field.attname)
+        if field.many_to_many:
+            seen = sorted(_related_ids(seen_row, field))
+            current = sorted(getattr(record, field.name).values_list("pk", flat=True))
+        else:
+            seen, current = getattr(seen_row, field.attname), getattr(record, field.attname)
         if seen == current:
             continue
         row = last_change[field.name]
@@ -76,6 +88,11 @@ def changes_since(record, version: int) -> list[FieldChange]:
     return changes
 
 
+def _related_ids(row, field) -> set:
+    """The ids a many-to-many field held in one saved version (django-simple-history's m2m_fields)."""
+    return set(getattr(row, field.name).values_list(f"{field.m2m_reverse_field_name()}_id", flat=True))
+
+
 def display_value(record, field_name: str, raw) -> str:
     """A stored value as people read it: a choice's label, a related record's name."""
     field = type(record)._meta.get_field(field_name)
@@ -83,6 +100,11 @@ def display_value(record, field_name: str, raw) -> str:
         return "—"
     if field.choices:
         return str(dict(field.flatchoices).get(raw, raw))
+    if field.many_to_many:
+        related = field.related_model._default_manager.filter(pk__in=list(raw))
+        from ..models.incident import list_separator
+
+        return list_separator().join(str(item) for item in related) or "—"
     if field.is_relation:
         related = field.related_model._default_manager.filter(pk=raw).first()
         return str(related) if related is not None else str(raw)

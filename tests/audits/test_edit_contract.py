@@ -161,6 +161,23 @@ def test_the_scope_and_the_team_compare_as_sets(plan_audit, audit_lead, lead_aud
     assert not Audit.objects.get(pk=audit.pk).auditors.exists()
 
 
+def test_a_stale_re_plan_names_the_scope_and_team_changed_meanwhile(plan_audit, audit_lead, other_lead, clauses,
+                                                                 second_auditor):
+    audit = plan_audit()
+    seen = audit.version
+    services.audit_update(audit=audit, by=audit_lead, version=seen, clauses=clauses[:1], auditors=[])
+
+    with pytest.raises(StaleEdit) as stale:
+        services.audit_update(audit=audit, by=other_lead, version=seen, title="再計画")
+
+    changes = {change.field: change for change in stale.value.changes}
+    assert set(changes) == {"clauses", "auditors"}
+    assert changes["clauses"].seen == sorted(c.pk for c in clauses)
+    assert changes["clauses"].current == [clauses[0].pk]
+    assert (changes["auditors"].seen, changes["auditors"].current) == ([second_auditor.pk], [])
+    assert {change.changed_by for change in changes.values()} == {audit_lead}
+
+
 def test_a_new_lead_leaves_the_auditors(plan_audit, audit_lead, second_auditor):
     audit = plan_audit()
     audit = services.audit_update(audit=audit, by=audit_lead, version=audit.version, lead_auditor=second_auditor)
