@@ -22,7 +22,6 @@ from incidents.exceptions import (
 from incidents.models import Action, ActionKind, department_of, headed_department_ids
 from incidents.roles import Role, has_role
 from incidents.services import action_insert
-from incidents.workflow import Editable, EditPolicy
 from incidents.workflow.service import (
     can_edit,
     check_edit,
@@ -65,15 +64,6 @@ def _refuse_unknown(model, data: dict, *, by) -> None:
     unknown = [name for name in data if name not in policy.create_fields]
     if unknown:
         raise FieldsNotWritable(policy.field_problems(None, by, unknown, creating=True))
-
-
-def _stamping(policy: EditPolicy, *names: str) -> EditPolicy:
-    """`policy`, with fields the service writes itself along with an edit (who recorded a
-    result and when, a reference that follows the period) allowed wherever the first group is."""
-    first, *others = policy.groups
-    stamped = Editable((*first.fields, *names), who=first.who, when=first.when, on_create=first.on_create)
-    return EditPolicy(stamped, *others, editable=policy.editable, who_may_edit=policy.who_may_edit,
-                      by_transition=policy.by_transition)
 
 
 # ---------------------------------------------------------------------------
@@ -195,10 +185,6 @@ def audit_team_ids(audit: Audit) -> set[int]:
     return {audit.lead_auditor_id, *audit.auditors.values_list("pk", flat=True)}
 
 
-# Recording a result also says who recorded it and when.
-CHECKLIST_RECORDING = _stamping(ChecklistItem.edit_policy, "recorded_by", "recorded_at")
-
-
 def checklist_record(*, item: ChecklistItem, by, result: str, evidence: str = "", note: str = "",
                      grade: str | None = None, description: str = "", department=None,
                      version: int | None = None) -> ChecklistItem:
@@ -210,8 +196,11 @@ def checklist_record(*, item: ChecklistItem, by, result: str, evidence: str = ""
     an older version of the item than the current one is refused (StaleEdit) and saves
     nothing; `version` None is for the system's own callers.
     """
-    changes = {"result": result, "evidence": evidence, "note": note, "recorded_by": by,
-               "recorded_at": timezone.now()}
+    changes = {"result": result, "evidence": evidence, "note": note}
+
+    def recorded(current: ChecklistItem, changed: dict) -> dict:
+        # Recording a result also says who recorded it and when, even a result unchanged.
+        return {"recorded_by": by, "recorded_at": timezone.now()}
 
     def after(current: ChecklistItem, changed: dict) -> None:
         raises = result == ChecklistResult.NONCONFORMING or (result == ChecklistResult.OBSERVATION and grade)
@@ -223,7 +212,7 @@ def checklist_record(*, item: ChecklistItem, by, result: str, evidence: str = ""
                 description=description or note or evidence, evidence=evidence,
             )
 
-    return edit_record(item, by=by, version=version, changes=changes, after=after, policy=CHECKLIST_RECORDING)
+    return edit_record(item, by=by, version=version, changes=changes, after=after, stamps=recorded)
 
 
 # ---------------------------------------------------------------------------
@@ -349,18 +338,17 @@ def review_can_edit(review: Review, user) -> bool:
     return can_edit(review, user)
 
 
-# The reference follows the period: MR-FY2025 once the period starts in fiscal year 2025.
-REVIEW_EDITING = _stamping(Review.edit_policy, "reference")
-
-
 def review_update(*, review: Review, by, version: int | None, **data) -> Review:
     """The PMS manager writes the inputs only people know while the review is a draft, from
     `version`. Moving the period to another fiscal year renames the review."""
-    changes = dict(data)
-    if "period_start" in data and data["period_start"] != review.period_start:
-        changes["reference"] = _review_reference(data["period_start"], exclude_pk=review.pk)
+    def renamed(current: Review, changed: dict) -> dict:
+        # The reference follows the period: MR-FY2025 once the period starts in fiscal year 2025.
+        if "period_start" not in changed:
+            return {}
+        return {"reference": _review_reference(changed["period_start"], exclude_pk=current.pk)}
+
     try:
-        return edit_record(review, by=by, version=version, changes=changes, policy=REVIEW_EDITING)
+        return edit_record(review, by=by, version=version, changes=data, stamps=renamed)
     except IntegrityError:  # someone took the same reference a moment before
         raise ConcurrentChange() from None
 

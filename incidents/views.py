@@ -209,13 +209,12 @@ def incident_ppc_report(request: HttpRequest, pk: int) -> HttpResponse:
     """The nine items of the report to the PPC, ready to paste into its online form."""
     incident = get_object_or_404(selectors.incident_list(user=request.user), pk=pk)
     report = build_ppc_report(incident)
-    can_edit = services.incident_can_edit(incident, request.user)
-    manager = has_role(request.user, Role.PMS_MANAGER)
+    writable = set(Incident.edit_policy.writable(incident, request.user))
     edit_url = reverse("incident_edit", args=[incident.pk])
     items = []
     for item in report.items:
         field = PPC_ITEM_FIELDS.get(item.key)
-        editable = can_edit and field is not None and (manager or field in services.REPORT_FIELDS)
+        editable = field in writable
         items.append({
             "item": item,
             "partly_empty": not item.empty and NOT_ENTERED in item.text,
@@ -229,7 +228,7 @@ def incident_ppc_report(request: HttpRequest, pk: int) -> HttpResponse:
         "missing": [row["item"] for row in items if row["item"].empty],
         "report_rows": _text_rows(report.text),
         "notice_rows": _text_rows(report.subject_notice),
-        "can_edit": can_edit,
+        "can_edit": bool(writable),
     })
 
 

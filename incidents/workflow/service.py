@@ -198,6 +198,7 @@ def edit_record(
     changes: dict,
     validate: Callable | None = None,
     after: Callable | None = None,
+    stamps: Callable | None = None,
     policy: EditPolicy | None = None,
 ):
     """Edit fields of a record, as `by`, from the version `by` saw.
@@ -209,6 +210,10 @@ def edit_record(
     from the locked row; validate (`validate(current, changed)` for rules across
     records); save only those fields; then `after(current, changed)` recomputes what
     derives from them (an incident's reports) from the same locked row.
+
+    `stamps(current, changed)` returns what the service writes itself along with the edit
+    (who recorded a result and when, a reference that follows a date): computed from the
+    locked row, saved with the edit, and not the editor's to write, so not the policy's.
 
     `version` None is for the system's own callers (seeding, data repair); every person's
     edit carries one.
@@ -230,6 +235,9 @@ def edit_record(
         problems = policy.field_problems(current, by, changed)
         if problems:
             raise FieldsNotWritable(problems)
+        if stamps is not None:
+            changed.update({name: value for name, value in stamps(current, changed).items()
+                            if _differs(current, name, value)})
         for name, value in changed.items():
             if not model._meta.get_field(name).many_to_many:
                 setattr(current, name, value)
