@@ -30,7 +30,6 @@ from django.db.models import (
 )
 from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
-from django_fsm_log.models import StateLog
 
 from incidents.clocks import JAPAN
 from incidents.models import (
@@ -48,6 +47,7 @@ from incidents.models import (
     TrackState,
     person_name,
 )
+from trail.models import TrailEntry
 
 from .models import NONCONFORMITIES, Audit, AuditKind, AuditState, Finding, FindingState, Grade
 from .models.review import TEXT_INPUTS, Review, ReviewDecision, ReviewState
@@ -318,7 +318,7 @@ def action_figures(start: dt.date, end: dt.date) -> dict:
     }
     # Actions an effectiveness check once found ineffective (the trail remembers), in a
     # query of their own: an uncorrelated IN runs once, not once per action.
-    failed_checks = StateLog.objects.filter(
+    failed_checks = TrailEntry.objects.filter(
         content_type=ContentType.objects.get_for_model(Action), transition="verify_ineffective",
     ).values("object_id")
     failed = {

@@ -63,8 +63,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_fsm",
-    "django_fsm_log",
     "simple_history",
+    "pgtrigger",
+    "trail",
     # audits before incidents: its seed_demo extends the incidents one (the first app wins).
     "audits",
     "incidents",
@@ -82,6 +83,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Who saved a record, for its history, when a service did not say (the services do).
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Which door (web, API, admin) each trail and history entry came through.
+    "trail.doors.DoorMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
-from django_fsm_log.models import StateLog
+
+from trail.models import TrailEntry
+from trail.steps import entries_of
 
 from .models import Action, Incident
 
@@ -22,10 +23,6 @@ def action_list(*, user) -> QuerySet[Action]:
     )
 
 
-def trail(record) -> QuerySet[StateLog]:
+def trail(record) -> QuerySet[TrailEntry]:
     """The transition trail of a record, oldest first (who, when, from, to, comment)."""
-    return (
-        StateLog.objects.filter(content_type=ContentType.objects.get_for_model(record), object_id=record.pk)
-        .select_related("by")
-        .order_by("timestamp", "id")
-    )
+    return entries_of(type(record), [record.pk])

@@ -12,10 +12,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django_fsm_log.models import StateLog
+
+from trail.steps import write_entry
 
 from . import clocks
 from .models import Incident, IncidentKind, IncidentState, ReportingTrack, TrackKind, TrackState
@@ -145,9 +145,6 @@ def _sync_tracks(incident: Incident, *, by) -> list[str]:
             track.save()
             changes.append(_("%(track)s: no longer required. %(reason)s") % {"track": label, "reason": reasons[kind]})
     if changes:
-        StateLog.objects.create(
-            content_type=ContentType.objects.get_for_model(Incident), object_id=incident.pk,
-            transition=TRACKS_UPDATED, source_state=incident.state, state=incident.state, by=by,
-            description="\n".join(changes),
-        )
+        write_entry(incident, transition=TRACKS_UPDATED, source_state=incident.state, state=incident.state, by=by,
+                    description="\n".join(changes))
     return changes

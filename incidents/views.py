@@ -19,7 +19,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_fsm_log.models import StateLog
+
+from trail.models import TrailEntry
 
 from . import action_origins, attachments, selectors, services
 from .exceptions import (
@@ -86,7 +87,7 @@ def _track_trail_rows(incident: Incident) -> list[dict]:
     if not kinds:
         return []
     entries = (
-        StateLog.objects.filter(
+        TrailEntry.objects.filter(
             content_type=ContentType.objects.get_for_model(ReportingTrack), object_id__in=list(kinds),
             transition__in=list(ReportingTrack.transition_specs),
         )

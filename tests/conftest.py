@@ -126,3 +126,31 @@ def admin_client(client):
         return client
 
     return login
+
+
+def pytest_configure(config):
+    """Tests that commit (transactional_db) are cleaned up with `flush` and get the migrations'
+    data back by deserialising it: on SQLite those are a DELETE of every table and an UPDATE
+    before each INSERT, which the trail's append-only guard refuses. The suite lifts the guard
+    for those two only (PostgreSQL's flush is a TRUNCATE, which the guard allows)."""
+    from django.core.management.commands import flush
+    from django.db.backends.base.creation import BaseDatabaseCreation
+
+    from trail.guard import lifted
+
+    if getattr(flush.Command.handle, "lifts_trail_guard", False):
+        return
+    handle = flush.Command.handle
+    deserialize = BaseDatabaseCreation.deserialize_db_from_string
+
+    def handle_with_guard_lifted(self, **options):
+        with lifted(options.get("database") or "default"):
+            return handle(self, **options)
+
+    def deserialize_with_guard_lifted(self, data):
+        with lifted(self.connection.alias):
+            return deserialize(self, data)
+
+    handle_with_guard_lifted.lifts_trail_guard = True
+    flush.Command.handle = handle_with_guard_lifted
+    BaseDatabaseCreation.deserialize_db_from_string = deserialize_with_guard_lifted

@@ -20,7 +20,6 @@ from django.core.management.base import CommandError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
-from django_fsm_log.models import StateLog
 
 from audits import services
 from audits.fiscal import fiscal_year_bounds, fiscal_year_of
@@ -31,6 +30,7 @@ from incidents.demo.people import DemoUser
 from incidents.demo.seeder import DemoSeeder
 from incidents.exceptions import ConditionsNotMet
 from incidents.models import Action
+from trail.models import TrailEntry as StateLog
 
 from .story import EDITION, STANDARD, STORY_SPAN, AuditStory
 

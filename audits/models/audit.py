@@ -11,12 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, transition
-from django_fsm_log.decorators import fsm_log_by, fsm_log_description
-from simple_history.models import HistoricalRecords
 
 from incidents.models import Department, StateMachineRecord, VersionedRecord, headed_department_ids
 from incidents.roles import Role, has_role, sees_everything
 from incidents.workflow import Editable, EditPolicy, TransitionSpec, condition, permission, specs
+from trail.history import TrailedHistory
 
 from ..fiscal import fiscal_year_of
 
@@ -153,7 +152,7 @@ class Audit(StateMachineRecord):
     objects = AuditQuerySet.as_manager()
     # The scope and the team are kept with every version too, so that a stale re-plan is told
     # who changed which departments, clauses or auditors.
-    history = HistoricalRecords(m2m_fields=["departments", "clauses", "auditors"])
+    history = TrailedHistory(m2m_fields=["departments", "clauses", "auditors"])
 
     class Meta:
         ordering = ["-planned_start", "-id"]
@@ -193,8 +192,6 @@ class Audit(StateMachineRecord):
             team=list(team if team is not None else self.team()),
         )
 
-    @fsm_log_by
-    @fsm_log_description
     @transition(field=state, source=AuditState.PLANNED, target=AuditState.FIELDWORK,
                 conditions=[condition(_has_checklist), condition(_is_independent)],
                 permission=permission(_leads_the_audit))
@@ -202,8 +199,6 @@ class Audit(StateMachineRecord):
         """Fieldwork begins: the checklist is filled in."""
         self.started_at = timezone.now()
 
-    @fsm_log_by
-    @fsm_log_description
     @transition(field=state, source=AuditState.FIELDWORK, target=AuditState.REPORTED,
                 conditions=[condition(_checklist_complete), condition(_has_conclusion)],
                 permission=permission(_leads_the_audit))
@@ -211,16 +206,12 @@ class Audit(StateMachineRecord):
         """The audit report is written (and goes to top management)."""
         self.reported_at = timezone.now()
 
-    @fsm_log_by
-    @fsm_log_description
     @transition(field=state, source=AuditState.REPORTED, target=AuditState.CLOSED,
                 permission=permission(_audit_lead_only))
     def close(self, by=None, description=None):
         """The audit lead accepts the report; findings go on to their own close."""
         self.closed_at = timezone.now()
 
-    @fsm_log_by
-    @fsm_log_description
     @transition(field=state, source=AuditState.PLANNED, target=AuditState.CANCELLED,
                 conditions=[condition(_has_cancel_reason)], permission=permission(_audit_lead_only))
     def cancel(self, by=None, description=None):
@@ -267,7 +258,7 @@ class ChecklistItem(VersionedRecord):
     )
     recorded_at = models.DateTimeField(_("recorded at"), null=True, blank=True)
 
-    history = HistoricalRecords()
+    history = TrailedHistory()
 
     class Meta:
         ordering = ["audit", "position", "id"]

@@ -6,6 +6,8 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from trail.history import TrailedHistory
+
 
 class Standard(models.TextChoices):
     JIS_Q_15001 = "jis_q_15001", "JIS Q 15001"
@@ -33,6 +35,8 @@ class Requirement(models.Model):
     position = models.PositiveIntegerField(_("position"), default=0)
 
     objects = RequirementQuerySet.as_manager()
+
+    history = TrailedHistory()
 
     class Meta:
         ordering = ["standard", "-edition", "position", "clause"]

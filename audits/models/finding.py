@@ -10,8 +10,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, transition
-from django_fsm_log.decorators import fsm_log_by, fsm_log_description
-from simple_history.models import HistoricalRecords
 
 from incidents.models import (
     ActionState,
@@ -22,6 +20,7 @@ from incidents.models import (
 )
 from incidents.roles import Role, has_role, sees_everything
 from incidents.workflow import Editable, EditPolicy, TransitionSpec, condition, permission, specs
+from trail.history import TrailedHistory
 
 
 class Grade(models.TextChoices):
@@ -196,7 +195,7 @@ class Finding(StateMachineRecord):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
 
     objects = FindingQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = TrailedHistory()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -220,8 +219,6 @@ class Finding(StateMachineRecord):
         actions = list(self.live_actions().values_list("pk", "owner_id"))
         return {owner for _pk, owner in actions} | implemented_by([pk for pk, _owner in actions])
 
-    @fsm_log_by
-    @fsm_log_description
     @transition(field=state, source=FindingState.OPEN, target=FindingState.RESPONDED,
                 conditions=[condition(_has_response), condition(_nonconformity_has_action)],
                 permission=permission(_heads_the_department))
@@ -230,29 +227,21 @@ class Finding(StateMachineRecord):
         self.responded_by = by
         self.responded_at = timezone.now()
 
-    @fsm_log_by
-    @fsm_log_description
     @transition(field=state, source=FindingState.RESPONDED, target=FindingState.OPEN,
                 permission=permission(_audits))
     def reject(self, by=None, description=None):
         """The response does not answer the finding: back to the department (with the reason)."""
 
-    @fsm_log_by
-    @fsm_log_description
     @transition(field=state, source=FindingState.RESPONDED, target=FindingState.ACCEPTED,
                 permission=permission(_audits))
     def accept(self, by=None, description=None):
         """The auditor accepts the cause and the plan."""
 
-    @fsm_log_by
-    @fsm_log_description
     @transition(field=state, source=FindingState.ACCEPTED, target=FindingState.VERIFYING,
                 conditions=[condition(_actions_implemented)], permission=permission(_heads_the_department))
     def submit_for_verification(self, by=None, description=None):
         """The actions are implemented: an auditor may now verify them."""
 
-    @fsm_log_by
-    @fsm_log_description
     @transition(field=state,
                 source=[FindingState.OPEN, FindingState.RESPONDED, FindingState.ACCEPTED, FindingState.VERIFYING],
                 target=FindingState.CLOSED,

@@ -20,12 +20,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, transition
-from django_fsm_log.decorators import fsm_log_by, fsm_log_description
-from simple_history.models import HistoricalRecords
 
 from incidents.models import Department, StateMachineRecord
 from incidents.roles import Role, has_role, sees_everything
 from incidents.workflow import Editable, EditPolicy, TransitionSpec, condition, permission, specs
+from trail.history import TrailedHistory
 
 
 class ReviewState(models.TextChoices):
@@ -161,7 +160,7 @@ class Review(StateMachineRecord):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = ReviewQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["snapshot"])
+    history = TrailedHistory(excluded_fields=["snapshot"])
 
     class Meta:
         ordering = ["-period_start", "-id"]
@@ -200,8 +199,6 @@ class Review(StateMachineRecord):
 
         return assemble(self)
 
-    @fsm_log_by
-    @fsm_log_description
     @transition(field=state, source=ReviewState.DRAFT, target=ReviewState.SUBMITTED,
                 conditions=[condition(_text_inputs_written)], permission=permission(_prepares))
     def submit(self, by=None, description=None):
@@ -212,8 +209,6 @@ class Review(StateMachineRecord):
         self.submitted_by = by
         self.submitted_at = timezone.now()
 
-    @fsm_log_by
-    @fsm_log_description
     @transition(field=state, source=ReviewState.SUBMITTED, target=ReviewState.DRAFT,
                 permission=permission(_top_management))
     def return_for_revision(self, by=None, description=None):
@@ -222,8 +217,6 @@ class Review(StateMachineRecord):
         self.submitted_by = None
         self.submitted_at = None
 
-    @fsm_log_by
-    @fsm_log_description
     @transition(field=state, source=ReviewState.SUBMITTED, target=ReviewState.APPROVED,
                 conditions=[condition(_has_conclusion), condition(_has_decisions)],
                 permission=permission(approval_problem))
@@ -272,6 +265,8 @@ class ReviewDecision(models.Model):
         "incidents.Action", verbose_name=_("improvement action"), on_delete=models.PROTECT, null=True,
         blank=True, related_name="review_decision", editable=False,
     )
+
+    history = TrailedHistory()
 
     class Meta:
         ordering = ["review", "position"]

@@ -36,7 +36,6 @@ from django.db import transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_fsm_log.models import StateLog
 
 from incidents import services
 from incidents.exceptions import ConditionsNotMet
@@ -52,6 +51,7 @@ from incidents.models import (
 )
 from incidents.roles import Role
 from incidents.selectors import trail
+from trail.models import TrailEntry as StateLog
 
 from .actions import StandaloneAction
 from .people import DEPARTMENTS, EMAIL_DOMAIN, PASSWORD, DemoUser

@@ -7,7 +7,10 @@ from django.db.models import Min, OuterRef, Subquery
 def contained_at_from_trail(apps, schema_editor):
     """Incidents contained before this field existed: the time of their first `contain` step."""
     Incident = apps.get_model("incidents", "Incident")
-    StateLog = apps.get_model("django_fsm_log", "StateLog")
+    try:
+        StateLog = apps.get_model("django_fsm_log", "StateLog")
+    except LookupError:  # django-fsm-log is gone (trail 0001 took its entries over)
+        return
     ContentType = apps.get_model("contenttypes", "ContentType")
     content_type = ContentType.objects.filter(app_label="incidents", model="incident").first()
     if content_type is None:
@@ -23,7 +26,6 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("contenttypes", "0002_remove_content_type_name"),
-        ("django_fsm_log", "0001_initial"),
         ('incidents', '0005_attachments'),
     ]
 

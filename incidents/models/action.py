@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, transition
-from django_fsm_log.decorators import fsm_log_by, fsm_log_description
-from simple_history.models import HistoricalRecords
+
+from trail.history import TrailedHistory
 
 from ..roles import Role, has_role, sees_everything
 from ..workflow import Editable, EditPolicy, TransitionSpec, condition, permission, specs
@@ -24,10 +24,10 @@ def implemented_by(action_ids: list[int]) -> set[int]:
     """Users who took the `implement` transition of these actions, from the trail."""
     if not action_ids:
         return set()
-    from django_fsm_log.models import StateLog
+    from trail.models import TrailEntry
 
     return set(
-        StateLog.objects.filter(
+        TrailEntry.objects.filter(
             content_type__app_label="incidents", content_type__model="action",
             object_id__in=action_ids, transition="implement", by__isnull=False,
         ).values_list("by_id", flat=True)
@@ -178,7 +178,7 @@ class Action(StateMachineRecord):
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True, editable=False)
 
     objects = ActionQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = TrailedHistory()
 
     class Meta:
         ordering = ["due_date", "id"]
@@ -210,39 +210,29 @@ class Action(StateMachineRecord):
     def implementer_ids(self) -> set[int]:
         return {self.owner_id} | implemented_by([self.pk])
 
-    @fsm_log_by
-    @fsm_log_description
     @transition(field=state, source=ActionState.PLANNED, target=ActionState.IN_PROGRESS,
                 permission=permission(_owner_or_manager))
     def start(self, by=None, description=None):
         """Work on the action has begun."""
 
-    @fsm_log_by
-    @fsm_log_description
     @transition(field=state, source=ActionState.IN_PROGRESS, target=ActionState.IMPLEMENTED,
                 conditions=[condition(_has_implementation_note)], permission=permission(_owner_or_manager))
     def implement(self, by=None, description=None):
         """The action is carried out; its effectiveness is still to be checked."""
         self.implemented_at = timezone.now()
 
-    @fsm_log_by
-    @fsm_log_description
     @transition(field=state, source=ActionState.IMPLEMENTED, target=ActionState.EFFECTIVE,
                 conditions=[condition(_has_effectiveness_note)], permission=permission(_independent_verifier))
     def verify_effective(self, by=None, description=None):
         """The verifier confirmed that the action removed the cause."""
         self.verified_at = timezone.now()
 
-    @fsm_log_by
-    @fsm_log_description
     @transition(field=state, source=ActionState.IMPLEMENTED, target=ActionState.IN_PROGRESS,
                 conditions=[condition(_has_effectiveness_note)], permission=permission(_independent_verifier))
     def verify_ineffective(self, by=None, description=None):
         """The action did not work: it goes back to its owner."""
         self.implemented_at = None
 
-    @fsm_log_by
-    @fsm_log_description
     @transition(field=state, source=[ActionState.PLANNED, ActionState.IN_PROGRESS], target=ActionState.CANCELLED,
                 conditions=[condition(_has_cancel_reason)], permission=permission(_manager_only))
     def cancel(self, by=None, description=None):

@@ -23,6 +23,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from trail.history import TrailedHistory
+
 ATTACHMENT_DIRECTORY = "attachments"
 
 
@@ -51,6 +53,8 @@ class Attachment(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    history = TrailedHistory()
 
     class Meta:
         ordering = ["uploaded_at", "id"]

@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
-from django_fsm_log.decorators import fsm_log_by, fsm_log_description
-from simple_history.models import HistoricalRecords
+
+from trail.history import TrailedHistory
 
 from .. import reportability
 from ..roles import Role, has_role, sees_everything
@@ -309,7 +309,7 @@ class Incident(StateMachineRecord):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
 
     objects = IncidentQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = TrailedHistory()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -396,45 +396,33 @@ class Incident(StateMachineRecord):
     # Transitions. They only change this record; incident_transition() in services.py
     # checks permissions and conditions, locks the row and saves with the trail entry.
 
-    @fsm_log_by
-    @fsm_log_description
     @transition(field=state, source=IncidentState.REPORTED, target=IncidentState.TRIAGED,
                 conditions=[condition(_has_severity)], permission=permission(_runs_response))
     def triage(self, by=None, description=None):
         """Acknowledge the report, classify it and start the initial response."""
 
-    @fsm_log_by
-    @fsm_log_description
     @transition(field=state, source=IncidentState.TRIAGED, target=IncidentState.CONTAINED,
                 conditions=[condition(_has_containment)], permission=permission(_runs_response))
     def contain(self, by=None, description=None):
         """The spread of harm has been stopped."""
         self.contained_at = timezone.now()
 
-    @fsm_log_by
-    @fsm_log_description
     @transition(field=state, source=IncidentState.CONTAINED, target=IncidentState.ANALYSED,
                 conditions=[condition(_has_root_cause), condition(_has_cause_category)],
                 permission=permission(_runs_response))
     def analyse(self, by=None, description=None):
         """The facts, the scope and the root cause are established."""
 
-    @fsm_log_by
-    @fsm_log_description
     @transition(field=state, source=IncidentState.ANALYSED, target=IncidentState.CORRECTING,
                 conditions=[condition(_has_corrective_action)], permission=permission(_runs_response))
     def plan_actions(self, by=None, description=None):
         """Corrective and preventive actions are planned and under way."""
 
-    @fsm_log_by
-    @fsm_log_description
     @transition(field=state, source=IncidentState.CORRECTING, target=IncidentState.VERIFYING,
                 conditions=[condition(_actions_implemented)], permission=permission(_runs_response))
     def verify(self, by=None, description=None):
         """Every action is implemented; their effectiveness is being checked."""
 
-    @fsm_log_by
-    @fsm_log_description
     @transition(field=state, source=IncidentState.VERIFYING, target=IncidentState.CLOSED,
                 conditions=[condition(_actions_effective), condition(_reports_settled)],
                 permission=permission(_closes_independently))
@@ -442,8 +430,6 @@ class Incident(StateMachineRecord):
         """Verified closed: every action proved effective."""
         self.closed_at = timezone.now()
 
-    @fsm_log_by
-    @fsm_log_description
     @transition(field=state, source=[IncidentState.REPORTED, IncidentState.TRIAGED],
                 target=IncidentState.DISMISSED,
                 conditions=[condition(_has_dismissal_reason), condition(_no_open_actions)],
@@ -452,8 +438,6 @@ class Incident(StateMachineRecord):
         """Not an incident of the PMS (for example a duplicate or a false alarm)."""
         self.closed_at = timezone.now()
 
-    @fsm_log_by
-    @fsm_log_description
     @transition(field=state, source=IncidentState.CLOSED, target=IncidentState.CORRECTING,
                 permission=permission(_runs_response))
     def reopen(self, by=None, description=None):

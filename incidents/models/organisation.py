@@ -7,6 +7,8 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from trail.history import TrailedHistory
+
 from ..roles import Role, has_role
 
 # ---------------------------------------------------------------------------
@@ -25,6 +27,8 @@ class Department(models.Model):
         related_name="headed_departments",
     )
 
+    history = TrailedHistory()
+
     class Meta:
         ordering = ["code"]
         verbose_name = _("department")
@@ -42,6 +46,8 @@ class UserProfile(models.Model):
         Department, verbose_name=_("department"), on_delete=models.PROTECT, null=True, blank=True,
         related_name="members",
     )
+
+    history = TrailedHistory()
 
     class Meta:
         verbose_name = _("user profile")
@@ -85,12 +91,16 @@ class PickList(models.Model):
 
 
 class EventClass(PickList):
+    history = TrailedHistory()
+
     class Meta(PickList.Meta):
         verbose_name = _("event class")
         verbose_name_plural = _("event classes")
 
 
 class CauseCategory(PickList):
+    history = TrailedHistory()
+
     class Meta(PickList.Meta):
         verbose_name = _("cause category")
         verbose_name_plural = _("cause categories")

@@ -17,8 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
-from django_fsm_log.decorators import fsm_log_by, fsm_log_description
-from simple_history.models import HistoricalRecords
+
+from trail.history import TrailedHistory
 
 from ..roles import Role, has_role
 from ..workflow import EditPolicy, TransitionSpec, condition, permission, specs
@@ -78,6 +78,8 @@ class RuleSet(models.Model):
     )
 
     objects = RuleSetQuerySet.as_manager()
+
+    history = TrailedHistory()
 
     class Meta:
         ordering = ["-effective_from"]
@@ -227,7 +229,7 @@ class ReportingTrack(StateMachineRecord):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = TrackQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = TrailedHistory()
 
     class Meta:
         ordering = ["limit_at", "id"]
@@ -277,32 +279,24 @@ class ReportingTrack(StateMachineRecord):
     def time_left(self) -> dt.timedelta:
         return self.limit_at - timezone.now()
 
-    @fsm_log_by
-    @fsm_log_description
     @transition(field=state, source=TrackState.PENDING, target=TrackState.FILED,
                 conditions=[condition(_has_filing_details)], permission=permission(_files_reports))
     def file(self, by=None, description=None):
         """The report was made: when, to whom (their reference), by whom."""
         self.filed_by = by
 
-    @fsm_log_by
-    @fsm_log_description
     @transition(field=state, source=TrackState.PENDING, target=TrackState.NOT_REQUIRED,
                 conditions=[condition(_has_not_required_reason)], permission=permission(_files_reports))
     def not_required(self, by=None, description=None):
         """A person decided this report is not owed, and why."""
         self.withdrawn_by_system = False
 
-    @fsm_log_by
-    @fsm_log_description
     @transition(field=state, source=TrackState.PENDING, target=TrackState.NOT_REQUIRED,
                 permission=permission(_the_system))
     def withdraw(self, by=None, description=None):
         """The classification changed and the report no longer applies."""
         self.withdrawn_by_system = True
 
-    @fsm_log_by
-    @fsm_log_description
     @transition(field=state, source=TrackState.NOT_REQUIRED, target=TrackState.PENDING,
                 permission=permission(_the_system))
     def reinstate(self, by=None, description=None):

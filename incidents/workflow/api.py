@@ -90,7 +90,7 @@ def state_label(model, state: str | None) -> str | None:
 class HistoryEntrySerializer(serializers.Serializer):
     """One step of the trail: who moved the record from which state to which, when, and why."""
 
-    # Reads django-fsm-log StateLog rows; needs the record's model class as context["model"].
+    # Reads trail.TrailEntry rows; needs the record's model class as context["model"].
 
     transition = serializers.CharField(read_only=True)
     transition_label = serializers.SerializerMethodField()

@@ -15,14 +15,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition
-from django_fsm_log.models import StateLog
+
+from trail.chain import claim
+from trail.steps import write_entry
 
 from ..exceptions import (
     ConcurrentChange,
@@ -109,6 +110,7 @@ def _lock(record):
     Two people acting at once are serialised here; whatever the second one does is then
     checked against what the first one saved.
     """
+    claim()  # the trail's end first, then the record: every writer takes them in this order
     return type(record).objects.select_for_update().get(pk=record.pk)
 
 
@@ -273,6 +275,7 @@ def next_reference(prefix: str, width: int) -> str:
     """
     from ..models import ReferenceCounter
 
+    claim()  # before the counter, as _lock does before the record
     year = timezone.localdate().year
     ReferenceCounter.objects.bulk_create(
         [ReferenceCounter(prefix=prefix, year=year, last_number=0)], ignore_conflicts=True
@@ -284,14 +287,7 @@ def next_reference(prefix: str, width: int) -> str:
 
 def log_creation(record, *, by, transition_name: str) -> None:
     """The first trail entry of a record: who created it, in which state."""
-    StateLog.objects.create(
-        content_type=ContentType.objects.get_for_model(record),
-        object_id=record.pk,
-        transition=transition_name,
-        source_state=None,
-        state=record.state,
-        by=by,
-    )
+    write_entry(record, transition=transition_name, source_state=None, state=record.state, by=by)
 
 
 def validation_messages(error: ValidationError) -> dict[str, list[str]]:

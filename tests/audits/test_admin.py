@@ -12,7 +12,7 @@ from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from django_fsm_log.models import StateLog
+from trail.models import TrailEntry as StateLog
 
 from audits import services
 from audits.models import Audit, Finding, Requirement, Review

@@ -11,7 +11,7 @@ import pytest
 import time_machine
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
-from django_fsm_log.models import StateLog
+from trail.models import TrailEntry as StateLog
 
 from audits import services
 from audits.models import Review, ReviewDecision, ReviewState

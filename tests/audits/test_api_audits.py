@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from django_fsm_log.models import StateLog
+from trail.models import TrailEntry as StateLog
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django_fsm_log.models import StateLog
+from trail.models import TrailEntry as StateLog
 
 from audits import services
 from audits.models import Review, ReviewDecision

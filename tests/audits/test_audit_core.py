@@ -1,7 +1,7 @@
 """Audits: planning with independence, the checklist, transitions, findings to a verified close."""
 
 import pytest
-from django_fsm_log.models import StateLog
+from trail.models import TrailEntry as StateLog
 
 from audits import services
 from audits.models import Finding

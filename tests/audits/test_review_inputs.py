@@ -9,7 +9,7 @@ import time_machine
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django_fsm_log.models import StateLog
+from trail.models import TrailEntry as StateLog
 
 from audits.models import Audit, AuditKind, AuditState, Finding, Grade, Requirement, Review, ReviewDecision
 from audits.models.review import ReviewState

@@ -7,7 +7,7 @@ from unittest import mock
 
 import pytest
 import time_machine
-from django_fsm_log.models import StateLog
+from trail.models import TrailEntry as StateLog
 
 from audits import services
 from audits.models import Review, ReviewDecision

@@ -11,7 +11,7 @@ import time_machine
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.utils import timezone, translation
-from django_fsm_log.models import StateLog
+from trail.models import TrailEntry as StateLog
 
 from audits.fiscal import fiscal_year_bounds, fiscal_year_of
 from audits.management.commands.seed_demo import Command as AuditsSeedCommand

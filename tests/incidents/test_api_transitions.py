@@ -7,7 +7,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
-from django_fsm_log.models import StateLog
+from trail.models import TrailEntry as StateLog
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 

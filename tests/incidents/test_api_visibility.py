@@ -2,7 +2,7 @@
 
 import pytest
 from django.urls import reverse
-from django_fsm_log.models import StateLog
+from trail.models import TrailEntry as StateLog
 
 from incidents.models import Incident
 from tests.incidents.factories import ActionFactory, reported_incident

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils import timezone
-from django_fsm_log.models import StateLog
+from trail.models import TrailEntry as StateLog
 
 from incidents import services
 from incidents.models import Action, Incident, RuleSet, UserProfile

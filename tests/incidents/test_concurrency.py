@@ -5,7 +5,7 @@ of select_for_update serialises the two, on SQLite the IMMEDIATE transaction mod
 """
 
 import pytest
-from django_fsm_log.models import StateLog
+from trail.models import TrailEntry as StateLog
 
 from incidents import services
 from incidents.exceptions import ConcurrentChange, TransitionNotAvailable

@@ -1,7 +1,7 @@
 """The incident state machine: every transition with its conditions and roles."""
 
 import pytest
-from django_fsm_log.models import StateLog
+from trail.models import TrailEntry as StateLog
 
 from incidents import services
 from incidents.exceptions import ConcurrentChange, ConditionsNotMet, NotPermitted, TransitionNotAvailable

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 import time_machine
-from django_fsm_log.models import StateLog
+from trail.models import TrailEntry as StateLog
 
 from incidents import services
 from incidents.clocks import JAPAN

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from django_fsm_log.models import StateLog
+from trail.models import TrailEntry as StateLog
 
 from incidents import services
 from incidents.clocks import JAPAN

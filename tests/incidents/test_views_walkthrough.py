@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
-from django_fsm_log.models import StateLog
+from trail.models import TrailEntry as StateLog
 
 from incidents.models import Action, CauseCategory, EventClass, Incident, ReportingTrack, TrackKind
 
