@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import trail_views, views
 from .models import Action, Incident, ReportingTrack
 
 urlpatterns = [
@@ -20,6 +20,8 @@ urlpatterns = [
          name="action_transition"),
     path("tracks/<int:pk>/transitions/<slug:name>/", views.transition, {"model": ReportingTrack},
          name="track_transition"),
+    path("trail/", trail_views.trail_page, name="trail"),
+    path("trail/<str:label>/<int:pk>.<str:fmt>", trail_views.record_trail_export, name="record_trail_export"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment_download"),
     path("attachments/upload/<str:record_type>/<int:pk>/", views.attachment_upload, name="attachment_upload"),
 ]

@@ -10,7 +10,6 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -19,8 +18,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-
-from trail.models import TrailEntry
 
 from . import action_origins, attachments, selectors, services
 from .exceptions import (
@@ -40,12 +37,12 @@ from .models import (
 from .ppc_report import NOT_ENTERED, build_ppc_report
 from .roles import Role, has_role
 from .templatetags.pms import urgency
+from .workflow.timeline import timeline
 from .workflow.web import (
     add_model_errors,
     edit_view,
     filtered_list,
     refused,
-    trail_row,
     trail_rows,
     transition_panels,
     transition_view,
@@ -77,23 +74,19 @@ PPC_ITEM_FIELDS = {
 }
 
 
-def _track_trail_rows(incident: Incident) -> list[dict]:
-    """The people's steps on the incident's reports (filed, not required), for its trail.
+def _track_trail_rows(incident: Incident) -> list:
+    """The people's steps on the incident's reports (filed, not required) and their edits.
 
-    What the system did to them (withdrawn, required again) is already told by the
-    incident's own "Reporting duties updated" entries.
+    What the system did to them (created, withdrawn, required again) is already told by
+    the incident's own "Reporting duties updated" entries.
     """
-    kinds = dict(incident.tracks.values_list("pk", "kind"))
-    if not kinds:
-        return []
-    entries = (
-        TrailEntry.objects.filter(
-            content_type=ContentType.objects.get_for_model(ReportingTrack), object_id__in=list(kinds),
-            transition__in=list(ReportingTrack.transition_specs),
-        )
-        .select_related("by")
-    )
-    return [trail_row(entry, ReportingTrack, subject=TrackKind(kinds[entry.object_id]).label) for entry in entries]
+    people_steps = set(ReportingTrack.transition_specs)
+    return [
+        moment
+        for track in incident.tracks.all()
+        for moment in timeline(track, subject=TrackKind(track.kind).label)
+        if moment.kind == "edit" or (moment.kind == "step" and moment.transition in people_steps)
+    ]
 
 
 def _track_rows(incident: Incident, user) -> list[dict]:

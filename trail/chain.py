@@ -62,10 +62,14 @@ def _plain(value):
     if isinstance(value, float):
         return repr(value)
     if isinstance(value, dt.datetime):
+        # To the millisecond, as Django's serialisers keep it: a dumpdata/loaddata copy of
+        # the trail still verifies.
         if value.tzinfo is not None:
             value = value.astimezone(dt.UTC)
-        return value.isoformat()
-    if isinstance(value, dt.date | dt.time):
+        return value.isoformat(timespec="milliseconds")
+    if isinstance(value, dt.time):
+        return value.isoformat(timespec="milliseconds")
+    if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, dt.timedelta):
         return value.total_seconds()

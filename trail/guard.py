@@ -7,8 +7,10 @@ the same migrations (`sqlite_guards`). SQLite has no session settings, so the tr
 ask a function that only this project's connections define; any other client (the
 sqlite3 shell) gets "no such function" and so is refused too.
 
-Only the test suite lifts the SQLite guard, to empty the database between tests
-(`lifted()`); PostgreSQL empties it with TRUNCATE, which the row triggers do not see.
+Only the test suite lifts the guard (`lifted()`), to empty the database between tests
+and restore what the migrations wrote. PostgreSQL's triggers answer to django-pgtrigger's
+`ignore` session setting, as any pgtrigger trigger does: like a superuser disabling a
+trigger, that leaves the hash chain to tell.
 """
 
 from __future__ import annotations
@@ -30,7 +32,14 @@ def on_connection_created(sender, connection, **kwargs) -> None:
 
 @contextmanager
 def lifted(using: str = "default"):
+    """The guard off, for this connection, for the block (the test suite's clean-up only)."""
     connection = connections[using]
+    if connection.vendor == "postgresql":
+        import pgtrigger
+
+        with pgtrigger.ignore():
+            yield
+        return
     connection._trail_guard_lifted = True
     try:
         yield

@@ -19,6 +19,14 @@ class TrailedHistory(HistoricalRecords):
         kwargs.setdefault("m2m_bases", (ChainedEntry,))
         super().__init__(*args, **kwargs)
 
+    def get_change_reason_for_object(self, instance, history_type, using):
+        # A save that completes a step (trail.steps put the step's entry on the record) is
+        # marked with it, so a timeline shows the fields the step wrote as part of the step.
+        step = instance.__dict__.pop("_trail_step", None)
+        if step is not None:
+            return f"step:{step}"
+        return super().get_change_reason_for_object(instance, history_type, using)
+
     def get_meta_options(self, model):
         return {**super().get_meta_options(model), "triggers": [append_only()]}
 

@@ -26,8 +26,9 @@ def record_step(sender, instance, name, source, target, method_kwargs=None, exce
     if exception is not None:
         return
     method_kwargs = method_kwargs or {}
-    write_entry(instance, transition=name, source_state=source, state=target,
-                by=method_kwargs.get("by"), description=method_kwargs.get("description"))
+    entry = write_entry(instance, transition=name, source_state=source, state=target,
+                        by=method_kwargs.get("by"), description=method_kwargs.get("description"))
+    instance._trail_step = entry.pk  # the record's next saved version belongs to this step
 
 
 def entries_of(model: type, object_ids) -> QuerySet[TrailEntry]:

@@ -8,6 +8,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from trail.history import TrailedHistory
+from trail.people import person_name  # noqa: F401  (one naming rule for pages and trail)
 
 from ..roles import Role, has_role
 
@@ -55,15 +56,6 @@ class UserProfile(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
-
-
-def person_name(user) -> str:
-    """The user's name as every page shows it: Japanese names family name first (佐藤 花子),
-    others as Django has it; "" when no name is recorded."""
-    first, last = user.first_name.strip(), user.last_name.strip()
-    if any(ord(char) > 0x2E7F for char in first + last):
-        return f"{last} {first}".strip()
-    return user.get_full_name()
 
 
 def department_of(user) -> Department | None:

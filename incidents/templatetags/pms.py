@@ -58,6 +58,28 @@ def user_label(user) -> str:
 
 
 @register.filter
+def actor_label(moment) -> str:
+    """Who did it, by the name the trail kept from that day (the user may have been renamed since)."""
+    if moment.actor_name:
+        return moment.actor_name.rsplit(" (", 1)[0]
+    return user_label(moment.by)
+
+
+@register.simple_tag
+def trail_export_url(record, fmt: str) -> str:
+    from django.urls import reverse
+
+    return reverse("record_trail_export", args=[record._meta.label_lower, record.pk, fmt])
+
+
+@register.filter
+def door_label(door: str) -> str:
+    from trail.models import Door
+
+    return str(Door(door).label) if door in Door.values else door
+
+
+@register.filter
 def role_labels(role_names) -> list[str]:
     """The labels of the roles a user holds, in the order of Role."""
     return [role.label for role in Role if role.value in (role_names or ())]

@@ -27,15 +27,14 @@ from ..api.fields import (
     active,
 )
 from ..exceptions import StaleEdit
-from ..selectors import trail
 from .service import (
     TransitionOption,
     edit_record,
-    trail_label,
     transition_record,
     transition_spec,
     transitions_for,
 )
+from .timeline import timeline
 from .versions import display_value
 
 __all__ = [
@@ -87,29 +86,39 @@ def state_label(model, state: str | None) -> str | None:
     return str(dict(model._meta.get_field("state").choices).get(state, state))
 
 
+class ChangeSerializer(serializers.Serializer):
+    field = serializers.CharField(read_only=True)
+    label = serializers.CharField(read_only=True)
+    old = serializers.JSONField(read_only=True, help_text=_("The stored value before (ids for related records)."))
+    new = serializers.JSONField(read_only=True)
+    old_display = serializers.CharField(read_only=True, help_text=_("The value before, as people read it."))
+    new_display = serializers.CharField(read_only=True)
+
+
 class HistoryEntrySerializer(serializers.Serializer):
-    """One step of the trail: who moved the record from which state to which, when, and why."""
+    """One moment of the record's timeline: a step (who moved the record from which state to
+    which, and why) or an edit (which fields, from what to what), with who, when, through
+    which door, and its place and hash in the trail."""
 
-    # Reads trail.TrailEntry rows; needs the record's model class as context["model"].
-
-    transition = serializers.CharField(read_only=True)
-    transition_label = serializers.SerializerMethodField()
+    kind = serializers.ChoiceField(
+        choices=["step", "edit", "created", "deleted"], read_only=True,
+        help_text=_("A step of the state machine, an edit of fields, the record's creation or deletion."),
+    )
+    transition = serializers.CharField(read_only=True, allow_null=True)
+    transition_label = serializers.CharField(source="label", read_only=True)
     from_state = serializers.CharField(source="source_state", read_only=True, allow_null=True)
-    from_state_display = serializers.SerializerMethodField()
-    to_state = serializers.CharField(source="state", read_only=True)
-    to_state_display = serializers.SerializerMethodField()
+    from_state_display = serializers.CharField(source="source_display", read_only=True, allow_null=True)
+    to_state = serializers.CharField(source="state", read_only=True, allow_null=True)
+    to_state_display = serializers.CharField(source="state_display", read_only=True, allow_null=True)
+    subject = serializers.CharField(read_only=True, allow_null=True)
     by = UserRefSerializer(read_only=True, allow_null=True)
-    timestamp = serializers.DateTimeField(read_only=True)
-    comment = serializers.CharField(source="description", read_only=True, allow_null=True)
-
-    def get_transition_label(self, entry) -> str:
-        return str(trail_label(self.context["model"], entry.transition))
-
-    def get_from_state_display(self, entry) -> str | None:
-        return state_label(self.context["model"], entry.source_state)
-
-    def get_to_state_display(self, entry) -> str:
-        return state_label(self.context["model"], entry.state)
+    actor_name = serializers.CharField(read_only=True, help_text=_("The actor's name as it was at the time."))
+    door = serializers.CharField(read_only=True, help_text=_("web, api, admin or command."))
+    timestamp = serializers.DateTimeField(source="at", read_only=True)
+    comment = serializers.CharField(read_only=True, allow_null=True)
+    changes = ChangeSerializer(many=True, read_only=True)
+    position = serializers.IntegerField(read_only=True, allow_null=True, help_text=_("The entry's place in the trail."))
+    hash = serializers.CharField(read_only=True, help_text=_("The entry's hash in the trail's chain."))
 
 
 def _with_article(noun: str) -> str:
@@ -256,7 +265,7 @@ def transition_docs(model: type, record_serializer: type[serializers.Serializer]
             },
         ),
         "history": extend_schema(
-            summary=_("The transition trail"), responses={200: HistoryEntrySerializer(many=True), **errors(404)}
+            summary=_("The record's timeline: steps and field changes"), responses={200: HistoryEntrySerializer(many=True), **errors(404)}
         ),
     }
 
@@ -362,6 +371,6 @@ class RecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def history(self, request, pk=None):
         record = self.get_object()
-        return Response(self.get_serializer(trail(record), many=True).data)
+        return Response(self.get_serializer(timeline(record), many=True).data)
 
 

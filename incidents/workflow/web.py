@@ -26,13 +26,13 @@ from ..exceptions import (
     TransitionNotAvailable,
     UnknownTransition,
 )
-from ..selectors import trail
 from .forms import show_conflict, transition_form_class
-from .service import trail_label, transition_record, transition_spec, transitions_for, validation_messages
+from .service import transition_record, transition_spec, transitions_for, validation_messages
+from .timeline import Moment, timeline
 
 __all__ = [
     "PAGE_SIZE", "add_model_errors", "detail_url", "edit_view", "filter_data", "filtered_list", "paginate",
-    "refused", "trail_row", "trail_rows", "transition_panels", "transition_view", "visible_or_404",
+    "refused", "trail_rows", "transition_panels", "transition_view", "visible_or_404",
 ]
 
 PAGE_SIZE = 50
@@ -60,26 +60,12 @@ def detail_url(record) -> str:
     return record.get_absolute_url()
 
 
-def trail_row(entry, model: type, subject=None) -> dict:
-    states = dict(model._meta.get_field("state").flatchoices)
-    return {
-        "entry": entry,
-        "label": trail_label(model, entry.transition),
-        "subject": subject,
-        "creation": entry.source_state is None,
-        # A note the system wrote (what it recomputed), not a step someone took.
-        "note": entry.source_state == entry.state,
-        "source": states.get(entry.source_state, entry.source_state),
-        "target": states.get(entry.state, entry.state),
-    }
-
-
-def trail_rows(record, extra=()) -> list[dict]:
-    """The record's trail for its page; `extra` rows (of related records) are merged in by time."""
-    rows = [trail_row(entry, type(record)) for entry in trail(record)]
+def trail_rows(record, extra=()) -> list[Moment]:
+    """The record's timeline for its page (steps and field changes); `extra` moments (of
+    related records) are merged in by time."""
+    rows = timeline(record)
     if extra:
-        rows.extend(extra)
-        rows.sort(key=lambda row: (row["entry"].timestamp, row["entry"].pk))
+        rows = sorted([*rows, *extra], key=Moment.sort_key)
     return rows
 
 

@@ -161,8 +161,8 @@ def test_the_manager_files_a_report_through_the_web_form(client, leak, manager):
     assert filed_row["transitions"] == []  # nothing more to do on it
     assert file_url(preliminary) not in content
     # The filing is in the incident's trail, named by its report.
-    assert (response.context["trail"][-1]["entry"].transition, response.context["trail"][-1]["subject"]) == (
-        "file", TrackKind.PPC_PRELIMINARY.label)
+    steps = [moment for moment in response.context["trail"] if moment.kind == "step"]
+    assert (steps[-1].transition, steps[-1].subject) == ("file", TrackKind.PPC_PRELIMINARY.label)
 
 
 def test_the_notice_to_data_subjects_asks_for_the_method(client, leak, manager):
@@ -305,10 +305,10 @@ def test_the_trail_shows_the_reporting_duties_updates(client, frozen, staff, man
     client.force_login(manager)
     in_english(client)
     response = detail(client, incident)
-    updates = [row for row in response.context["trail"] if row["entry"].transition == "update_tracks"]
+    updates = [row for row in response.context["trail"] if row.transition == "update_tracks"]
     assert len(updates) == 2
-    assert all(str(row["label"]) == "Reporting duties updated" and row["note"] for row in updates)
-    description = updates[-1]["entry"].description
+    assert all(str(row.label) == "Reporting duties updated" and row.note for row in updates)
+    description = updates[-1].comment
     assert description.count("\n") >= 3  # one line per new report
     content = response.content.decode()
     assert "Reporting duties updated" in content

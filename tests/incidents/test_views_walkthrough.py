@@ -136,6 +136,6 @@ def test_an_incident_walks_to_closed_through_the_web(client, staff, head, manage
     assert reverse("incident_edit", args=[incident.pk]) not in content
     assert "全処置の有効性を確認。完了。" in content
     trail = client.get(reverse("incident_detail", args=[incident.pk])).context["trail"]
-    assert [(row["entry"].transition, row["subject"]) for row in trail][-2:] == [
+    assert [(row.transition, row.subject) for row in trail if row.kind == "step"][-2:] == [
         ("file", TrackKind.PMARK_FINAL.label), ("close", None),
     ]

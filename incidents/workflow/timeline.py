@@ -1,0 +1,154 @@
+"""A record's timeline: the steps people took and every field they changed, in one list.
+
+Steps come from the trail (trail.TrailEntry), field changes from the record's saved
+versions (django-simple-history): each version is compared with the one before it. A
+version saved by a step (marked "step:<entry id>" by trail.history) belongs to that step:
+the fields the step wrote are listed under it rather than as a separate edit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext_lazy as _
+
+from trail.models import TrailEntry
+from trail.steps import entries_of
+
+from .service import trail_label
+from .versions import IGNORED, display_value
+
+__all__ = ["Change", "Moment", "timeline"]
+
+# What a version row says about itself, not about the record.
+_NOT_CONTENT = IGNORED | {"state"}
+
+
+@dataclass
+class Change:
+    field: str
+    label: str
+    old: object
+    new: object
+    old_display: str
+    new_display: str
+
+    @property
+    def long(self) -> bool:
+        return any(len(text) > 60 or "\n" in text for text in (self.old_display, self.new_display))
+
+
+@dataclass
+class Moment:
+    """One line of the timeline: a step, an edit, or the record's creation."""
+
+    kind: str  # "step", "edit", "created", "deleted"
+    at: dt.datetime
+    by: object  # the user, or None
+    actor_name: str  # the name as it was then
+    door: str
+    label: str
+    subject: str | None = None  # a related record's name, when merged into another's timeline
+    transition: str | None = None
+    source_state: str | None = None
+    state: str | None = None
+    source_display: str | None = None
+    state_display: str | None = None
+    comment: str | None = None
+    changes: list[Change] = field(default_factory=list)
+    position: int | None = None
+    hash: str = ""
+    entry: object = None
+
+    @property
+    def creation(self) -> bool:
+        return self.kind == "created" or (self.kind == "step" and self.source_state is None)
+
+    @property
+    def note(self) -> bool:
+        """A note the system wrote (what it recomputed), not a step someone took."""
+        return self.kind == "step" and self.source_state is not None and self.source_state == self.state
+
+    def sort_key(self):
+        return (self.at, self.position or 0)
+
+
+def _fields(model) -> list:
+    kept = {f.name for f in model.history.model._meta.fields}
+    return [f for f in model._meta.concrete_fields if f.name not in _NOT_CONTENT and f.name in kept]
+
+
+def _many(model) -> list:
+    return list(getattr(model.history.model, "_history_m2m_fields", []))
+
+
+def _ids(row, many_field) -> list:
+    return sorted(getattr(row, many_field.name).values_list(f"{many_field.m2m_reverse_field_name()}_id", flat=True))
+
+
+def _changes(record, previous, row) -> list[Change]:
+    model = type(record)
+    changes = []
+    for f in _fields(model):
+        old, new = getattr(previous, f.attname), getattr(row, f.attname)
+        if old != new:
+            changes.append(Change(f.name, str(f.verbose_name), old, new,
+                                  display_value(record, f.name, old), display_value(record, f.name, new)))
+    for f in _many(model):
+        old, new = _ids(previous, f), _ids(row, f)
+        if old != new:
+            changes.append(Change(f.name, str(f.verbose_name), old, new,
+                                  display_value(record, f.name, old), display_value(record, f.name, new)))
+    return changes
+
+
+def _step(entry: TrailEntry, model, subject=None) -> Moment:
+    states = dict(model._meta.get_field("state").flatchoices) if _has_state(model) else {}
+    return Moment(
+        kind="step", at=entry.timestamp, by=entry.by, actor_name=entry.actor_name, door=entry.door,
+        label=str(trail_label(model, entry.transition)), subject=subject, transition=entry.transition,
+        source_state=entry.source_state, state=entry.state,
+        source_display=str(states.get(entry.source_state, entry.source_state)) if entry.source_state else None,
+        state_display=str(states.get(entry.state, entry.state)), comment=entry.description,
+        position=entry.chain_seq, hash=entry.chain_hash, entry=entry,
+    )
+
+
+def _has_state(model) -> bool:
+    return any(f.name == "state" for f in model._meta.concrete_fields)
+
+
+def timeline(record, *, subject=None, with_edits: bool = True) -> list[Moment]:
+    """Everything that happened to `record`, oldest first."""
+    model = type(record)
+    steps = {entry.pk: _step(entry, model, subject) for entry in entries_of(model, [record.pk])}
+    moments = list(steps.values())
+    if with_edits and getattr(model, "history", None) is not None:
+        versions = list(record.history.select_related("history_user").order_by("history_date", "history_id"))
+        previous = None
+        for row in versions:
+            reason = row.history_change_reason or ""
+            step = steps.get(int(reason[5:])) if reason.startswith("step:") and reason[5:].isdigit() else None
+            if row.history_type == "-":
+                moments.append(_version_moment(row, "deleted", _("Deleted"), subject))
+            elif previous is None:
+                # The first version: the record's creation, unless a creation step tells it already.
+                if row.history_type == "+" and not any(m.creation for m in steps.values()):
+                    moments.append(_version_moment(row, "created", _("Created"), subject))
+            else:
+                changes = _changes(record, previous, row)
+                if step is not None:
+                    step.changes.extend(changes)
+                elif changes:
+                    moments.append(_version_moment(row, "edit", _("Edited"), subject, changes))
+            previous = row
+    return sorted(moments, key=Moment.sort_key)
+
+
+def _version_moment(row, kind, label, subject, changes=()) -> Moment:
+    return Moment(
+        kind=kind, at=row.history_date, by=row.history_user, actor_name=row.actor_name, door=row.door,
+        label=str(label), subject=subject, changes=list(changes), position=row.chain_seq, hash=row.chain_hash,
+        entry=row,
+    )
