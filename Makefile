@@ -21,6 +21,7 @@ migrate: install
 
 run: migrate
 	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py verify_trail
 	COMPANY_NAME="$${COMPANY_NAME:-株式会社INE}" $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 # The suite on every core (pytest-xdist: each worker has its own test database), in random

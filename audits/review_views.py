@@ -162,7 +162,8 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "transitions": [panel for panel in panels if panel["option"].name != "approve"],
         "can_approve": any(panel["option"].name == "approve" for panel in panels),
         "can_edit": services.review_can_edit(review, user),
-        "trail": _trail_rows(review),
+        "trail": _trail_rows(review, extra=web.related_timeline(
+            decisions, subject=lambda decision: _("Decision %(n)s") % {"n": decision.position})),
         "pdf_languages": [("ja", "日本語"), ("en", "English")],
         "help_texts": {name: Review._meta.get_field(name).help_text for name in TEXT_INPUTS},
     })

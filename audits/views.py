@@ -199,7 +199,11 @@ def _audit_page(request: HttpRequest, audit: Audit, *, bound_form: ChecklistItem
         "checklist_done": done,
         "fills_in": fills_in,
         "findings": findings,
-        "trail": _trail_rows(audit),
+        # The results recorded on the checklist, item by item, join the audit's timeline.
+        "trail": _trail_rows(audit, extra=[
+            moment for moment in web.related_timeline(items, subject=lambda item: str(item.requirement))
+            if moment.kind == "edit"
+        ]),
         "transitions": _transition_panels(audit, user),
         "can_edit": services.audit_can_edit(audit, user),
     }, status=status)

@@ -14,6 +14,7 @@ from django.db.models import Count, F
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from ..models import ReportingTrack, RuleSet, SentReminder, TrackState
 from ..templatetags.pms import time_left_text
@@ -27,7 +28,7 @@ from ..workflow.admin import (
 
 
 @admin.register(RuleSet)
-class RuleSetAdmin(PMSOfficeAccessMixin, admin.ModelAdmin):
+class RuleSetAdmin(PMSOfficeAccessMixin, SimpleHistoryAdmin):
     """The rules are data (domain.md §1.12): the law changes, the code does not."""
 
     list_display = ["version", "name", "effective_from", "incident_count"]

@@ -19,7 +19,7 @@ from trail.steps import entries_of
 from .service import trail_label
 from .versions import IGNORED, display_value
 
-__all__ = ["Change", "Moment", "timeline"]
+__all__ = ["Change", "Moment", "related_timeline", "timeline"]
 
 # What a version row says about itself, not about the record.
 _NOT_CONTENT = IGNORED | {"state"}
@@ -119,31 +119,69 @@ def _has_state(model) -> bool:
     return any(f.name == "state" for f in model._meta.concrete_fields)
 
 
-def timeline(record, *, subject=None, with_edits: bool = True) -> list[Moment]:
+def timeline(record, *, subject=None) -> list[Moment]:
     """Everything that happened to `record`, oldest first."""
-    model = type(record)
-    steps = {entry.pk: _step(entry, model, subject) for entry in entries_of(model, [record.pk])}
-    moments = list(steps.values())
-    if with_edits and getattr(model, "history", None) is not None:
-        versions = list(record.history.select_related("history_user").order_by("history_date", "history_id"))
-        previous = None
-        for row in versions:
-            reason = row.history_change_reason or ""
-            step = steps.get(int(reason[5:])) if reason.startswith("step:") and reason[5:].isdigit() else None
-            if row.history_type == "-":
-                moments.append(_version_moment(row, "deleted", _("Deleted"), subject))
-            elif previous is None:
-                # The first version: the record's creation, unless a creation step tells it already.
-                if row.history_type == "+" and not any(m.creation for m in steps.values()):
-                    moments.append(_version_moment(row, "created", _("Created"), subject))
-            else:
-                changes = _changes(record, previous, row)
-                if step is not None:
-                    step.changes.extend(changes)
-                elif changes:
-                    moments.append(_version_moment(row, "edit", _("Edited"), subject, changes))
-            previous = row
+    return related_timeline([record], subject=lambda _record: subject)
+
+
+def related_timeline(records, *, subject=lambda record: None, labels=None) -> list[Moment]:
+    """The timelines of several records of one model in a few queries, merged, oldest first.
+
+    `subject(record)` names each record's lines when they join another record's timeline
+    (a checklist item's results on its audit's); `labels` renames kinds ("created" of a
+    file is "File added").
+    """
+    records = list(records)
+    if not records:
+        return []
+    model = type(records[0])
+    pks = [record.pk for record in records]
+    steps: dict[int, dict[int, Moment]] = {pk: {} for pk in pks}
+    for entry in entries_of(model, pks):
+        record = next(r for r in records if r.pk == entry.object_id)
+        steps[entry.object_id][entry.pk] = _step(entry, model, subject(record))
+    versions: dict[int, list] = {pk: [] for pk in pks}
+    if getattr(model, "history", None) is not None:
+        for row in model.history.filter(id__in=pks).select_related("history_user").order_by("history_date", "history_id"):
+            versions[row.id].append(row)
+    moments = []
+    for record in records:
+        moments.extend(steps[record.pk].values())
+        moments.extend(_version_moments(record, versions[record.pk], steps[record.pk], subject(record), labels or {}))
     return sorted(moments, key=Moment.sort_key)
+
+
+def _version_moments(record, versions, steps, subject, labels) -> list[Moment]:
+    moments, previous, last = [], None, None  # last: the moment the previous version went to
+    label = {"created": _("Created"), "deleted": _("Deleted"), "edit": _("Edited"), **labels}.get
+    for row in versions:
+        reason = row.history_change_reason or ""
+        step = steps.get(int(reason[5:])) if reason.startswith("step:") and reason[5:].isdigit() else None
+        # A save followed by its lists of related records set one by one: one version, several rows.
+        same_save = previous is not None and getattr(row, "version", None) is not None \
+            and getattr(row, "version", None) == getattr(previous, "version", None)
+        if row.history_type == "-":
+            last = _version_moment(row, "deleted", label("deleted"), subject)
+            moments.append(last)
+        elif previous is None:
+            # The first version: the record's creation, unless a creation step tells it already.
+            last = None
+            if row.history_type == "+" and not any(m.creation for m in steps.values()):
+                last = _version_moment(row, "created", label("created"), subject)
+                moments.append(last)
+        elif same_save and (last is None or last.creation):
+            pass  # the rest of the creation: its first values are on the page
+        else:
+            changes = _changes(record, previous, row)
+            target = step or (last if same_save else None)
+            if target is not None:
+                target.changes.extend(changes)
+                last = target
+            elif changes:
+                last = _version_moment(row, "edit", label("edit"), subject, changes)
+                moments.append(last)
+        previous = row
+    return moments
 
 
 def _version_moment(row, kind, label, subject, changes=()) -> Moment:

@@ -28,11 +28,11 @@ from ..exceptions import (
 )
 from .forms import show_conflict, transition_form_class
 from .service import transition_record, transition_spec, transitions_for, validation_messages
-from .timeline import Moment, timeline
+from .timeline import Moment, related_timeline, timeline
 
 __all__ = [
     "PAGE_SIZE", "add_model_errors", "detail_url", "edit_view", "filter_data", "filtered_list", "paginate",
-    "refused", "trail_rows", "transition_panels", "transition_view", "visible_or_404",
+    "refused", "related_timeline", "trail_rows", "transition_panels", "transition_view", "visible_or_404",
 ]
 
 PAGE_SIZE = 50
@@ -61,12 +61,32 @@ def detail_url(record) -> str:
 
 
 def trail_rows(record, extra=()) -> list[Moment]:
-    """The record's timeline for its page (steps and field changes); `extra` moments (of
-    related records) are merged in by time."""
-    rows = timeline(record)
-    if extra:
-        rows = sorted([*rows, *extra], key=Moment.sort_key)
-    return rows
+    """The record's timeline for its page (steps and field changes, files added and
+    removed); `extra` moments (of related records) are merged in by time."""
+    return sorted([*timeline(record), *file_moments(record), *extra], key=Moment.sort_key)
+
+
+def file_moments(record) -> list[Moment]:
+    """Evidence files added to the record and removed from it, named by their file name."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from ..models import Attachment
+
+    rows = Attachment.history.filter(
+        content_type=ContentType.objects.get_for_model(record), object_id=record.pk,
+    ).exclude(history_type="~").select_related("history_user").order_by("history_date", "history_id")
+    return [
+        _file_moment(row) for row in rows
+    ]
+
+
+def _file_moment(row) -> Moment:
+    added = row.history_type == "+"
+    return Moment(
+        kind="created" if added else "deleted", at=row.history_date, by=row.history_user,
+        actor_name=row.actor_name, door=row.door, label=_("File added") if added else _("File removed"),
+        subject=row.original_name, position=row.chain_seq, hash=row.chain_hash, entry=row,
+    )
 
 
 def transition_panels(record, user) -> list[dict]:

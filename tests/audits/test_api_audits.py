@@ -353,6 +353,7 @@ def test_history_is_the_trail(api_as, fieldwork, lead_auditor, audit_lead, execu
     response = api_as(executive).get(url("history", audit.pk), **EN)
     assert response.status_code == 200
     trail = response.json()
+    assert {e["kind"] for e in trail} == {"step"}  # the scope set at planning is part of the plan
     assert [(e["transition"], e["from_state"], e["to_state"], e["by"]["username"]) for e in trail] == [
         ("plan", None, "planned", "auditlead"),
         ("start", "planned", "fieldwork", "leadauditor"),
