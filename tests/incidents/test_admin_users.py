@@ -15,7 +15,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from incidents import services
-from incidents.admin import organisation
+from incidents.admin import kept
 from incidents.models import Department, EventClass
 from tests.incidents.admin_pages import messages_of
 from tests.incidents.factories import DepartmentFactory, UserFactory, reported_incident
@@ -70,7 +70,7 @@ def fresh(sales):
 
 
 def test_where_a_user_appears_is_every_relation_but_their_own(reporter, editor, fresh, manager):
-    places = {(place.model._meta.label, place.lookup) for place in organisation.places_of(User)}
+    places = {(place.model._meta.label, place.lookup) for place in kept.places_of(User)}
     # Records, their history (copies of the keys, and who made each change), the trail's steps.
     assert {("incidents.Incident", "reporter"), ("incidents.HistoricalIncident", "reporter"),
             ("incidents.HistoricalIncident", "history_user"), ("trail.TrailEntry", "by"),
@@ -82,7 +82,7 @@ def test_where_a_user_appears_is_every_relation_but_their_own(reporter, editor, 
                          ("incidents.HistoricalUserProfile", "user"), ("trail.HistoricalUser_groups", "user"),
                          ("auth.User_groups", "user"), ("audits.Audit_auditors", "user")}
     with translation.override("en"):
-        found = organisation.appearances(User, [reporter.pk, editor.pk, fresh.pk])
+        found = kept.appearances(User, [reporter.pk, editor.pk, fresh.pk])
     assert fresh.pk not in found
     assert {label for label, _ in found[editor.pk]} == {"changes they made to departments"}
     assert ("incidents (reporter)", 1) in found[reporter.pk]
@@ -137,7 +137,7 @@ def test_bulk_deleting_is_refused_when_one_of_them_acted(admin_client, superuser
 
 def test_when_the_database_refuses_anyway_the_admin_says_so(admin_client, superuser, editor, monkeypatch):
     """Someone acts between the page and the deletion: no error page, nothing deleted."""
-    monkeypatch.setattr(organisation, "appearances", lambda model, pks: {})
+    monkeypatch.setattr(kept, "appearances", lambda model, pks: {})
     before = trail_size()
     client = admin_client(superuser)
     response = client.post(delete_url(editor), {"post": "yes"})
