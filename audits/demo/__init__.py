@@ -20,8 +20,8 @@ Then the previous fiscal year, for its management review: two more incidents of 
 and that year's two internal audits, closed, covering every department, with a minor
 nonconformity closed on an effective action, two observations and an opportunity for
 improvement. Last, the management reviews: last year's (MR-FY2025 when seeded in fiscal
-2026), prepared and submitted by the PMS manager (its inputs frozen; the snapshot's
-`assembled_at` is dated with the story's submission), approved by top management in May
+2026), prepared and submitted by the PMS manager (its inputs frozen as the records stood
+at the moment of the submission, which the seed replays), approved by top management in May
 with three decisions through services.review_approve, whose improvement actions are under
 way: one in progress, one implemented, one not started yet (due next year). Due dates are
 never before the day of seeding, which the service requires. And this year's review, a
@@ -39,7 +39,9 @@ By module:
 - audits.py: this fiscal year's audits;
 - previous_year.py: the previous fiscal year's incidents and audits;
 - reviews.py: the two management reviews;
-- seeder.py: `AuditSeeder`, which turns them into records.
+- seeder.py: `AuditSeeder`, the incidents' DemoSeeder extended with what the audits' and
+  the reviews' steps do; it puts them on the same timeline as the incidents', so that all
+  are played together in date order (incidents/demo/timeline.py).
 
 The command (audits/management/commands/seed_demo.py) runs it and prints the summary.
 """

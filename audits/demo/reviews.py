@@ -9,7 +9,7 @@ from __future__ import annotations
 # year (the audits' `day`); users are usernames.
 
 PREVIOUS_REVIEW = {
-    "prepared": 8, "submitted": 28, "approved": 42,
+    "prepared": 8, "written": 20, "submitted": 28, "approved": 42,
     "submit_comment": "前年度の実績と入力をまとめた。ご審議をお願いします。",
     "issues_changes": (
         "・個人情報保護法の改正（いわゆる3年ごと見直し）の動向：本人への通知の緩和や課徴金制度の導入を含む改正が"

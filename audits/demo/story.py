@@ -1,5 +1,6 @@
 """How an audit story of the demo is written: an `AuditStory` (the audit as planned) and its
-steps, tuples the builders below make and AuditSeeder.seed_audit plays in order.
+steps, tuples the builders below make and AuditSeeder.add_audit puts on the timeline
+(incidents/demo/timeline.py). Steps are told in the order of their dates.
 
 The story is written in days from the start of the fiscal year up to day 230 (mid
 November). Seeded later in the year it is stretched, earlier it is compressed, so that

@@ -11,7 +11,14 @@ The data, written as stories a reader can follow:
   whose reports show the legal clocks;
 - actions.py: the actions raised outside an incident.
 
-seeder.py turns them into records (`DemoSeeder`), through the services, and dates them
-as the stories say; the command (incidents/management/commands/seed_demo.py) runs it and
-prints the summary. The audits app extends both (audits/demo/).
+The engine that plays them, apart from the data:
+
+- timeline.py: every step of every story, played in date order with the clock moved to
+  its moment (time-machine), so that what the services write is written then;
+- seeder.py: `DemoSeeder`, which seeds the departments and users, dates the steps of each
+  story still missing and says what each step does (through the services, as the user
+  whose job it is).
+
+The command (incidents/management/commands/seed_demo.py) hands the stories to the seeder,
+plays them and prints the summary. The audits app extends both (audits/demo/).
 """

@@ -1,5 +1,6 @@
 """How an incident story of the demo is written: a `Story` (the incident as reported) and
-its steps, tuples the builders below make and DemoSeeder.seed_story plays in order.
+its steps, tuples the builders below make and DemoSeeder.add_story puts on the timeline.
+Steps are told in the order of their dates (the timeline plays them by date).
 
 Times are in days: `days_ago` dates the discovery; every step's `at` counts from the
 discovery. Pick-list values are codes; users are usernames.

@@ -11,7 +11,6 @@ import time_machine
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.utils import timezone, translation
-from trail.models import TrailEntry as StateLog
 
 from audits.fiscal import fiscal_year_bounds, fiscal_year_of
 from audits.management.commands.seed_demo import Command as AuditsSeedCommand
@@ -42,6 +41,8 @@ from incidents.models import (
 from incidents.roles import Role, has_role
 from incidents.selectors import trail
 from incidents.services import transitions_for
+from trail.chain import verify
+from trail.models import TrailEntry as StateLog
 
 pytestmark = pytest.mark.django_db
 
@@ -248,6 +249,7 @@ def test_it_can_be_seeded_on_any_day_of_the_fiscal_year(db, moment):
         assert Review.objects.get(period_start=first).state == ReviewState.DRAFT
         for review in Review.objects.all():
             assert all(entry.timestamp <= timezone.now() for entry in trail(review))
+        assert not list(verify())
 
 
 # ---------------------------------------------------------------------------
@@ -334,3 +336,25 @@ def test_this_years_review_is_a_draft_with_inputs_still_to_write(seeded):
     assert previous["summary"]["open"] >= 1
     assert [entry.transition for entry in trail(review)] == ["prepare"]
     assert review.created_at == trail(review).get().timestamp <= review.updated_at < timezone.now()
+
+
+def test_every_time_is_the_moment_of_its_step(seeded):
+    """The seeder replays the stories with the clock moved: the saved versions, the creation and
+    change times and the times the steps set are those of the steps, never dated afterwards."""
+    for model in (Audit, Finding, Review, ChecklistItem):
+        for record in model.objects.all():
+            versions = list(record.history.order_by("history_id").values_list("history_date", flat=True))
+            assert versions == sorted(versions), record
+            if hasattr(record, "created_at"):
+                assert versions[0] == record.created_at and versions[-1] == record.updated_at, record
+    for item in ChecklistItem.objects.exclude(result=""):
+        assert item.history.order_by("history_id").last().history_date == item.recorded_at, item
+    stamps = {Audit: {"start": "started_at", "report": "reported_at", "close": "closed_at"},
+              Finding: {"respond": "responded_at", "close": "closed_at"},
+              Review: {"submit": "submitted_at", "approve": "approved_at"}}
+    for model, by_step in stamps.items():
+        for record in model.objects.all():
+            for name, attname in by_step.items():
+                entries = list(trail(record).filter(transition=name))
+                if entries:
+                    assert getattr(record, attname) == entries[-1].timestamp, (record, name)

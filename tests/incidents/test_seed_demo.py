@@ -10,11 +10,17 @@ import time_machine
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
 from django.db.models import F
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
-from trail.models import TrailEntry as StateLog
 
+from audits.management.commands.seed_demo import Command as FullSeedCommand
 from incidents import clocks, services
+from incidents.demo.people import USERS
+from incidents.demo.seeder import DemoSeeder
+from incidents.demo.story import Story, step
 from incidents.models import (
     Action,
     ActionKind,
@@ -32,6 +38,9 @@ from incidents.models import (
 from incidents.roles import Role
 from incidents.selectors import trail
 from incidents.tracks import sync_tracks
+from trail.chain import chained_models, verify
+from trail.guard import unguarded_tables
+from trail.models import TrailEntry as StateLog
 
 pytestmark = pytest.mark.django_db
 
@@ -299,3 +308,74 @@ def test_the_clocks_are_those_of_the_discovery_time(seeded):
     assert not Incident.objects.filter(
         state=IncidentState.CLOSED, tracks__state=TrackState.PENDING,
     ).exists()
+
+
+# ---------------------------------------------------------------------------
+# The trail: written once, at the moment of each step (the seeder replays the stories with
+# the clock moved, and never dates anything after the fact)
+
+
+def full_seed() -> None:
+    """The audits app's seed_demo, which seeds the incidents too: every story on one timeline."""
+    call_command(FullSeedCommand(), stdout=StringIO())
+
+
+def test_a_fully_seeded_database_has_an_intact_trail(db):
+    assert not unguarded_tables()
+    full_seed()
+    assert not list(verify())
+    full_seed()  # seeding again adds nothing and breaks nothing
+    assert not list(verify())
+    assert not unguarded_tables()
+
+
+def test_seeding_never_updates_or_deletes_a_trail_entry(db):
+    tables = "|".join(re.escape(model._meta.db_table) for model in chained_models())
+    changes = re.compile(rf'^\s*(UPDATE|DELETE FROM)\s+"?({tables})"?\s', re.IGNORECASE)
+    with CaptureQueriesContext(connection) as queries:
+        full_seed()
+    assert StateLog.objects.exists()
+    assert [query["sql"][:120] for query in queries if changes.match(query["sql"])] == []
+
+
+def test_every_time_is_the_moment_of_its_step(seeded):
+    """Creation and change times, the saved versions and the times the steps set agree with the
+    trail entries of those steps: all were written at the step's moment."""
+    for model in (Incident, Action, ReportingTrack):
+        for record in model.objects.all():
+            versions = list(record.history.order_by("history_id").values_list("history_date", flat=True))
+            assert versions == sorted(versions), record
+            assert versions[0] == record.created_at and versions[-1] == record.updated_at, record
+    stamps = {Incident: {"contain": "contained_at", "close": "closed_at", "dismiss": "closed_at"},
+              Action: {"implement": "implemented_at", "verify_effective": "verified_at"},
+              ReportingTrack: {"file": "filed_at"}}
+    for model, by_step in stamps.items():
+        for record in model.objects.all():
+            for name, attname in by_step.items():
+                entries = list(trail(record).filter(transition=name))
+                if entries and getattr(record, attname) is not None:
+                    assert getattr(record, attname) == entries[-1].timestamp, (record, name)
+    # The demo's people were there before anything happened to them.
+    first = StateLog.objects.order_by("timestamp").first().timestamp
+    User = get_user_model()
+    assert User.objects.filter(username__in=USERNAMES).count() == len(USERNAMES)
+    assert all(user.date_joined < first for user in User.objects.filter(username__in=USERNAMES))
+
+
+def test_the_steps_are_played_in_date_order_across_stories(seeded):
+    """One timeline for every story: the trail's order of writing (its chain) is the order of time."""
+    times = list(StateLog.objects.order_by("chain_seq").values_list("timestamp", flat=True))
+    assert times == sorted(times)
+
+
+@pytest.mark.parametrize(("steps", "problem"), [
+    ([step("triage", "manager", 2)], "after the moment of seeding"),
+    ([step("triage", "manager", 0.5), step("contain", "manager", 0.2)], "dated before the step told before it"),
+])
+def test_a_story_dated_in_the_future_or_out_of_order_is_refused(db, steps, problem):
+    seeder = DemoSeeder(USERS)
+    story = Story(title="未来の話", reporter="staff", department="SALES", kind="leak", days_ago=1,
+                  description="", steps=steps)
+    with pytest.raises(CommandError, match=problem):
+        seeder.add_story(story)
+    assert not Incident.objects.exists()

@@ -13,7 +13,7 @@ from incidents import services
 from incidents.models import Action
 from incidents.workflow.timeline import timeline
 from tests.incidents.admin_pages import change_url, form_data
-from tests.incidents.factories import ActionFactory, reported_incident
+from tests.incidents.factories import reported_incident
 
 pytestmark = pytest.mark.django_db
 

@@ -1,16 +1,16 @@
 """`python manage.py seed_demo`: the demo company of incidents, plus a fiscal year of audits.
 
 This command extends the incidents app's seed_demo (audits comes before incidents in
-INSTALLED_APPS, so `seed_demo` is this one): the departments, users, incidents and actions
-are seeded by it, then, in its `seed_more` hook, the internal-audit programme of the
-current fiscal year, the previous fiscal year's incidents and audits, and the management
-reviews of both years. The data and the seeder are in audits/demo/ (its __init__ tells the
-story and says what each module holds); this command runs them in order and prints what
-the demo now holds.
+INSTALLED_APPS, so `seed_demo` is this one): to the departments, users, incidents and
+actions it adds, in its `add_stories` hook, the internal-audit programme of the current
+fiscal year, the previous fiscal year's incidents and audits, and the management reviews
+of both years. The data and the seeder are in audits/demo/ (its __init__ tells the story
+and says what each module holds); the seeder plays the steps of all the stories, these and
+the incidents', in date order, and this command prints what the demo now holds.
 
 Idempotent: each audit is keyed by its title and fiscal year; an audit that exists is left
-as it is, with its findings and actions; a review by its period. Each audit's and each
-review's story is one transaction.
+as it is, with its findings and actions; a review by its period. The run is one
+transaction.
 """
 
 from __future__ import annotations
@@ -36,19 +36,18 @@ class Command(IncidentsSeedCommand):
     demo_users = DEMO_USERS
     seeder_class = AuditSeeder
 
-    def seed_more(self, seeder: AuditSeeder) -> None:
-        super().seed_more(seeder)
-        for story in sorted(PREVIOUS_YEAR_STORIES, key=lambda s: -s.days_ago):
-            seeder.seed_story(story)
-        for story in sorted(PREVIOUS_YEAR_AUDITS, key=lambda s: s.planned_at):
-            seeder.seed_audit(story, previous_year=True)
-        for story in sorted(AUDITS, key=lambda s: s.planned_at):
-            seeder.seed_audit(story)
-        seeder.renumber(Audit, seeder.new_records[Audit])
-        seeder.renumber(Finding, seeder.new_records[Finding])
-        # Last: the previous year's review reads (and freezes) that year's records.
-        seeder.seed_previous_review(PREVIOUS_REVIEW)
-        seeder.seed_current_review(CURRENT_REVIEW)
+    def add_stories(self, seeder: AuditSeeder) -> None:
+        super().add_stories(seeder)
+        for story in PREVIOUS_YEAR_STORIES:
+            seeder.add_story(story)
+        for story in PREVIOUS_YEAR_AUDITS:
+            seeder.add_audit(story, previous_year=True)
+        for story in AUDITS:
+            seeder.add_audit(story)
+        # Submitted in this fiscal year, the previous year's review freezes that year's records
+        # as they stand at that moment.
+        seeder.add_previous_review(PREVIOUS_REVIEW)
+        seeder.add_current_review(CURRENT_REVIEW)
 
     # --- output
 

@@ -2,12 +2,12 @@
 
 Departments, a user for every role (one shared password), and a year of incidents and
 actions in every state. The data and the seeder are in incidents/demo/ (its __init__ says
-what each module holds); this command runs the seeder over them, in order, and prints the
-summary and the demo logins.
+what each module holds); this command hands the stories to the seeder, which plays all
+their steps in date order, and prints the summary and the demo logins.
 
 Idempotent: departments and users are keyed by code and username, each demo incident by
 its title and reporter, each stand-alone action by its title. What exists is left as it
-is; each story is created in one transaction, so an interrupted run leaves no half story.
+is; the run is one transaction, so an interrupted run leaves no half story.
 """
 
 from __future__ import annotations
@@ -38,20 +38,18 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         seeder = self.seeder_class(self.demo_users)
-        seeder.seed_organisation()
-        for story in sorted([*INCIDENTS, *REPORTABLE_INCIDENTS], key=lambda s: -s.days_ago):
-            seeder.seed_story(story)
-        for standalone in STANDALONE_ACTIONS:
-            seeder.seed_standalone_action(standalone)
-        self.seed_more(seeder)
-        seeder.renumber(Incident, seeder.new_records[Incident])
-        seeder.renumber(Action, seeder.new_records[Action])
-        seeder.align_history()
+        self.add_stories(seeder)
+        seeder.play()
         self.print_summary(seeder)
 
-    def seed_more(self, seeder: DemoSeeder) -> None:
-        """Where a command extending this one (the audits app's seed_demo) adds its records:
-        after the incidents and actions, before the numbers are put in date order."""
+    def add_stories(self, seeder: DemoSeeder) -> None:
+        """The stories still missing, for the seeder to play. The order does not matter: the
+        seeder plays every step of every story in date order. A command extending this one
+        (the audits app's seed_demo) adds its own."""
+        for story in [*INCIDENTS, *REPORTABLE_INCIDENTS]:
+            seeder.add_story(story)
+        for standalone in STANDALONE_ACTIONS:
+            seeder.add_standalone_action(standalone)
 
     # --- output
 
