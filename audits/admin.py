@@ -40,6 +40,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from incidents.models import person_name
 from incidents.roles import Role, has_role
@@ -90,7 +91,7 @@ class AuditLeadAccessMixin(PMSOfficeAccessMixin):
 
 
 @admin.register(Requirement)
-class RequirementAdmin(AuditLeadAccessMixin, admin.ModelAdmin):
+class RequirementAdmin(AuditLeadAccessMixin, SimpleHistoryAdmin):
     list_display = ["clause", "title_ja", "title_en", "standard", "edition", "parent", "verified", "position"]
     list_display_links = ["clause", "title_ja"]
     list_editable = ["verified", "position"]

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import (
     Count,
     DateTimeField,
@@ -36,18 +35,19 @@ from incidents.models import (
     ACTION_WORK_STATES,
     Action,
     ActionKind,
+    ActionRound,
     ActionState,
     Department,
     Incident,
     IncidentKind,
     IncidentState,
     ReportingTrack,
+    RoundOutcome,
     Severity,
     TrackKind,
     TrackState,
     person_name,
 )
-from trail.models import TrailEntry
 
 from .models import NONCONFORMITIES, Audit, AuditKind, AuditState, Finding, FindingState, Grade
 from .models.review import TEXT_INPUTS, Review, ReviewDecision, ReviewState
@@ -316,11 +316,9 @@ def action_figures(start: dt.date, end: dt.date) -> dict:
             effective=Count("pk", filter=Q(state=ActionState.EFFECTIVE)),
         )
     }
-    # Actions an effectiveness check once found ineffective (the trail remembers), in a
+    # Actions an effectiveness check once found ineffective (their rounds remember), in a
     # query of their own: an uncorrelated IN runs once, not once per action.
-    failed_checks = TrailEntry.objects.filter(
-        content_type=ContentType.objects.get_for_model(Action), transition="verify_ineffective",
-    ).values("object_id")
+    failed_checks = ActionRound.objects.filter(outcome=RoundOutcome.INEFFECTIVE).values("action_id")
     failed = {
         row["kind"]: row
         for row in live.filter(pk__in=failed_checks).order_by().values("kind").annotate(

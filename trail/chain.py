@@ -44,6 +44,11 @@ def claim(using: str = "default", head_model=ChainHead) -> ChainHead:
     The services claim it before they lock any record, so that two transactions never
     hold a record each while waiting for the chain (which would deadlock).
     """
+    from django.db import connections
+
+    if not connections[using].in_atomic_block:
+        # Autocommit (a script, a factory): nothing to hold; each entry's own save claims it.
+        return head_model.objects.using(using).get_or_create(pk=1)[0]
     head = head_model.objects.using(using).select_for_update().filter(pk=1).first()
     if head is None:  # a flushed test database: the chain starts again
         head_model.objects.using(using).get_or_create(pk=1)

@@ -16,7 +16,7 @@ from incidents.models import (
     Department,
     StateMachineRecord,
     headed_department_ids,
-    implemented_by,
+    implementers_of,
 )
 from incidents.roles import Role, has_role, sees_everything
 from incidents.workflow import Editable, EditPolicy, TransitionSpec, condition, permission, specs
@@ -216,8 +216,9 @@ class Finding(StateMachineRecord):
         return self.actions.exclude(state=ActionState.CANCELLED)
 
     def implementer_ids(self) -> set[int]:
+        """Owners of the finding's live actions and whoever implemented them, in any round."""
         actions = list(self.live_actions().values_list("pk", "owner_id"))
-        return {owner for _pk, owner in actions} | implemented_by([pk for pk, _owner in actions])
+        return {owner for _pk, owner in actions} | implementers_of([pk for pk, _owner in actions])
 
     @transition(field=state, source=FindingState.OPEN, target=FindingState.RESPONDED,
                 conditions=[condition(_has_response), condition(_nonconformity_has_action)],

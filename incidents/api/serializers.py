@@ -9,10 +9,11 @@ hand validated data to the services.
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from ..models import Action, CauseCategory, EventClass, Incident, ReportingTrack
+from ..models import Action, ActionRound, CauseCategory, EventClass, Incident, ReportingTrack
 from ..workflow.api import (  # noqa: F401  (re-exported: the transition and trail shapes)
     HistoryEntrySerializer,
     TransitionOptionSerializer,
@@ -56,12 +57,51 @@ class ActionSummarySerializer(ModelSerializer):
         read_only_fields = fields
 
 
+class ActionRoundSerializer(ModelSerializer):
+    """One round of work on an action and the effectiveness check that followed it."""
+
+    implemented_by = UserRefSerializer(read_only=True, allow_null=True)
+    checked_by = UserRefSerializer(read_only=True, allow_null=True)
+    outcome_display = serializers.CharField(source="get_outcome_display", read_only=True, allow_null=True)
+
+    class Meta:
+        model = ActionRound
+        fields = [
+            "number", "implemented_by", "implemented_at", "implementation_note", "checked_by", "checked_at",
+            "check_note", "outcome", "outcome_display",
+        ]
+        read_only_fields = fields
+        extra_kwargs = {"outcome": {"help_text": _("effective or ineffective; null while the check is pending.")}}
+
+
+# The people of an action's steps, for a page of actions at once.
+ACTION_ACTORS = ("implemented_by", "verified_by", "rounds__implemented_by", "rounds__checked_by")
+
+
+class ActionListSerializer(serializers.ListSerializer):
+    def to_representation(self, data):
+        actions = list(data.all() if hasattr(data, "all") else data)
+        prefetch_related_objects(actions, *ACTION_ACTORS)
+        return super().to_representation(actions)
+
+
 class ActionSerializer(ModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     state_display = serializers.CharField(source="get_state_display", read_only=True)
     owner = UserRefSerializer(read_only=True)
     verifier = UserRefSerializer(read_only=True)
     created_by = UserRefSerializer(read_only=True)
+    implemented_by = UserRefSerializer(
+        read_only=True, allow_null=True, help_text=_("Who implemented the round under way (null before).")
+    )
+    verified_by = UserRefSerializer(
+        read_only=True, allow_null=True, help_text=_("Who verified the action effective (null before).")
+    )
+    rounds = ActionRoundSerializer(
+        many=True, read_only=True,
+        help_text=_("Every round of work and its effectiveness check, the first first: an action found "
+                    "ineffective is implemented again in a new round."),
+    )
     is_overdue = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -70,9 +110,15 @@ class ActionSerializer(ModelSerializer):
             "id", "reference", "kind", "kind_display", "title", "description", "incident", "department",
             "owner", "verifier", "due_date", "state", "state_display", "implementation_note",
             "effectiveness_note", "cancel_reason", "created_by", "created_at", "updated_at",
-            "implemented_at", "verified_at", "is_overdue", "version",
+            "implemented_at", "implemented_by", "verified_at", "verified_by", "rounds", "is_overdue", "version",
         ]
         read_only_fields = fields
+        list_serializer_class = ActionListSerializer
+
+    def to_representation(self, instance):
+        if not isinstance(self.parent, ActionListSerializer):
+            prefetch_related_objects([instance], *ACTION_ACTORS)
+        return super().to_representation(instance)
 
 
 class ActionInputBase(RejectUnexpectedFieldsMixin, ModelSerializer):

@@ -1,6 +1,15 @@
 """The incidents app's records, one module per aggregate."""
 
-from .action import ACTION_WORK_STATES, Action, ActionKind, ActionQuerySet, ActionState, implemented_by
+from .action import (
+    ACTION_WORK_STATES,
+    Action,
+    ActionKind,
+    ActionQuerySet,
+    ActionRound,
+    ActionState,
+    RoundOutcome,
+    implementers_of,
+)
 from .attachments import Attachment
 from .base import StateMachineRecord, VersionedRecord
 from .incident import Incident, IncidentKind, IncidentQuerySet, IncidentState, Severity
@@ -19,9 +28,9 @@ from .reminders import SentReminder
 from .reporting import FilingMethod, ReportingTrack, RuleSet, TrackKind, TrackQuerySet, TrackState
 
 __all__ = [
-    "ACTION_WORK_STATES", "Action", "ActionKind", "ActionQuerySet", "ActionState", "Attachment", "CauseCategory",
-    "Department", "EventClass", "Incident", "IncidentKind", "IncidentQuerySet", "IncidentState", "PickList",
-    "ReferenceCounter", "Severity", "StateMachineRecord", "VersionedRecord", "UserProfile", "department_of",
-    "headed_department_ids", "implemented_by", "person_name", "FilingMethod", "ReportingTrack", "RuleSet", "TrackKind",
-    "TrackQuerySet", "TrackState", "SentReminder",
+    "ACTION_WORK_STATES", "Action", "ActionKind", "ActionQuerySet", "ActionRound", "ActionState", "Attachment",
+    "CauseCategory", "Department", "EventClass", "Incident", "IncidentKind", "IncidentQuerySet", "IncidentState",
+    "PickList", "ReferenceCounter", "RoundOutcome", "Severity", "StateMachineRecord", "VersionedRecord",
+    "UserProfile", "department_of", "headed_department_ids", "implementers_of", "person_name", "FilingMethod",
+    "ReportingTrack", "RuleSet", "TrackKind", "TrackQuerySet", "TrackState", "SentReminder",
 ]

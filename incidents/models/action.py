@@ -20,17 +20,17 @@ from .base import StateMachineRecord
 from .organisation import Department, headed_department_ids
 
 
-def implemented_by(action_ids: list[int]) -> set[int]:
-    """Users who took the `implement` transition of these actions, from the trail."""
+def implementers_of(action_ids) -> set[int]:
+    """Everyone who implemented these actions, in any round (from ActionRound, not the trail).
+
+    An action found ineffective and implemented again keeps the implementers of both rounds.
+    """
+    action_ids = list(action_ids)
     if not action_ids:
         return set()
-    from trail.models import TrailEntry
-
     return set(
-        TrailEntry.objects.filter(
-            content_type__app_label="incidents", content_type__model="action",
-            object_id__in=action_ids, transition="implement", by__isnull=False,
-        ).values_list("by_id", flat=True)
+        ActionRound.objects.filter(action_id__in=action_ids, implemented_by__isnull=False)
+        .values_list("implemented_by_id", flat=True)
     )
 
 
@@ -175,7 +175,17 @@ class Action(StateMachineRecord):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     implemented_at = models.DateTimeField(_("implemented at"), null=True, blank=True, editable=False)
+    # Who did the current round's work and who verified it effective, written by the steps.
+    # Every round, the earlier ones included, is in `rounds` (ActionRound).
+    implemented_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("implemented by"), on_delete=models.PROTECT, null=True,
+        blank=True, editable=False, related_name="+",
+    )
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True, editable=False)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("verified by"), on_delete=models.PROTECT, null=True,
+        blank=True, editable=False, related_name="+",
+    )
 
     objects = ActionQuerySet.as_manager()
     history = TrailedHistory()
@@ -208,7 +218,31 @@ class Action(StateMachineRecord):
         return self.state in ACTION_WORK_STATES and self.due_date < timezone.localdate()
 
     def implementer_ids(self) -> set[int]:
-        return {self.owner_id} | implemented_by([self.pk])
+        """The owner and whoever implemented any round of the action: none of them checks it."""
+        return {self.owner_id} | implementers_of([self.pk])
+
+    def implementation_rounds(self):
+        """The rounds of work and effectiveness checks, first first, with their people."""
+        return self.rounds.select_related("implemented_by", "checked_by").order_by("number")
+
+    def _open_round(self, by, when) -> ActionRound:
+        """A new round: `by` implemented the action at `when` (the action's row is locked by the service)."""
+        last = self.rounds.order_by("-number").values_list("number", flat=True).first() or 0
+        work = ActionRound(action=self, number=last + 1, implemented_by=by, implemented_at=when,
+                           implementation_note=self.implementation_note)
+        work._history_user = by
+        work.save()
+        return work
+
+    def _close_round(self, by, when, outcome: str) -> None:
+        """The effectiveness check of the round under way: who checked, when, what they found."""
+        work = self.rounds.filter(outcome__isnull=True).order_by("-number").first()
+        if work is None:  # implemented before rounds were kept, and not recovered from the trail
+            work = self._open_round(self.implemented_by, self.implemented_at)
+        work.checked_by, work.checked_at, work.outcome = by, when, outcome
+        work.check_note = self.effectiveness_note
+        work._history_user = by
+        work.save(update_fields=["checked_by", "checked_at", "outcome", "check_note"])
 
     @transition(field=state, source=ActionState.PLANNED, target=ActionState.IN_PROGRESS,
                 permission=permission(_owner_or_manager))
@@ -220,20 +254,78 @@ class Action(StateMachineRecord):
     def implement(self, by=None, description=None):
         """The action is carried out; its effectiveness is still to be checked."""
         self.implemented_at = timezone.now()
+        self.implemented_by = by
+        self._open_round(by, self.implemented_at)
 
     @transition(field=state, source=ActionState.IMPLEMENTED, target=ActionState.EFFECTIVE,
                 conditions=[condition(_has_effectiveness_note)], permission=permission(_independent_verifier))
     def verify_effective(self, by=None, description=None):
         """The verifier confirmed that the action removed the cause."""
         self.verified_at = timezone.now()
+        self.verified_by = by
+        self._close_round(by, self.verified_at, RoundOutcome.EFFECTIVE)
 
     @transition(field=state, source=ActionState.IMPLEMENTED, target=ActionState.IN_PROGRESS,
                 conditions=[condition(_has_effectiveness_note)], permission=permission(_independent_verifier))
     def verify_ineffective(self, by=None, description=None):
-        """The action did not work: it goes back to its owner."""
+        """The action did not work: it goes back to its owner (its round stays on record)."""
+        self._close_round(by, timezone.now(), RoundOutcome.INEFFECTIVE)
         self.implemented_at = None
+        self.implemented_by = None
 
     @transition(field=state, source=[ActionState.PLANNED, ActionState.IN_PROGRESS], target=ActionState.CANCELLED,
                 conditions=[condition(_has_cancel_reason)], permission=permission(_manager_only))
     def cancel(self, by=None, description=None):
         """Dropped, with a reason (for example superseded by another action)."""
+
+
+class RoundOutcome(models.TextChoices):
+    EFFECTIVE = "effective", _("Effective")
+    INEFFECTIVE = "ineffective", _("Not effective")
+
+
+class ActionRound(models.Model):
+    """One round of work on an action and the effectiveness check that followed it.
+
+    `implement` opens a round (who, when, what was done); `verify_effective` or
+    `verify_ineffective` closes it (who checked, when, what they found). An action found
+    ineffective is implemented again in a new round, so every implementer stays on record.
+    The steps write these rows in the transaction that saves the step; separation of duties
+    reads them (`implementers_of`), never the trail, so it holds whatever becomes of the
+    people's names or accounts.
+    """
+
+    action = models.ForeignKey(Action, verbose_name=_("action"), on_delete=models.PROTECT, related_name="rounds")
+    number = models.PositiveSmallIntegerField(_("round"))
+    implemented_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("implemented by"), on_delete=models.PROTECT, null=True,
+        blank=True, related_name="+",
+    )
+    implemented_at = models.DateTimeField(_("implemented at"), null=True, blank=True)
+    implementation_note = models.TextField(_("what was done"), blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("checked by"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )
+    checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
+    check_note = models.TextField(_("effectiveness check"), blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=RoundOutcome.choices, null=True, blank=True)
+
+    history = TrailedHistory()
+
+    class Meta:
+        ordering = ["action_id", "number"]
+        verbose_name = _("implementation round")
+        verbose_name_plural = _("implementation rounds")
+        constraints = [
+            models.UniqueConstraint(fields=["action", "number"], name="action_round_number_unique"),
+            models.UniqueConstraint(fields=["action"], condition=Q(outcome__isnull=True),
+                                    name="action_round_one_under_way"),
+            models.CheckConstraint(condition=Q(outcome__isnull=True) | Q(checked_at__isnull=False),
+                                   name="action_round_outcome_is_dated"),
+            models.CheckConstraint(condition=~Q(checked_by=models.F("implemented_by")),
+                                   name="action_round_checker_did_not_implement"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action.reference} ({self.number})"

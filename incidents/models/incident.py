@@ -17,7 +17,7 @@ from trail.history import TrailedHistory
 from .. import reportability
 from ..roles import Role, has_role, sees_everything
 from ..workflow import Editable, EditPolicy, TransitionSpec, condition, permission, specs
-from .action import ActionKind, ActionState, implemented_by
+from .action import ActionKind, ActionState, implementers_of
 from .base import StateMachineRecord
 from .organisation import CauseCategory, Department, EventClass, headed_department_ids
 from .reporting import RuleSet, TrackKind
@@ -388,10 +388,10 @@ class Incident(StateMachineRecord):
         return self.state not in (IncidentState.CLOSED, IncidentState.DISMISSED)
 
     def implementer_ids(self) -> set[int]:
-        """Owners of the incident's actions and whoever recorded them implemented."""
+        """Owners of the incident's actions and whoever implemented them, in any round."""
         actions = list(self.actions.exclude(state=ActionState.CANCELLED).values_list("id", "owner_id"))
         owners = {owner for _pk, owner in actions}
-        return owners | implemented_by([pk for pk, _owner in actions])
+        return owners | implementers_of([pk for pk, _owner in actions])
 
     # Transitions. They only change this record; incident_transition() in services.py
     # checks permissions and conditions, locks the row and saves with the trail entry.

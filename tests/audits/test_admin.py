@@ -12,11 +12,11 @@ from django.contrib.messages import get_messages
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from trail.models import TrailEntry as StateLog
 
 from audits import services
 from audits.models import Audit, Finding, Requirement, Review
 from tests.incidents.factories import UserFactory
+from trail.models import TrailEntry as StateLog
 
 pytestmark = pytest.mark.django_db
 

@@ -11,13 +11,13 @@ import pytest
 import time_machine
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
-from trail.models import TrailEntry as StateLog
 
 from audits import services
 from audits.models import Review, ReviewDecision, ReviewState
 from incidents.clocks import JAPAN
 from incidents.services import transition_record
 from tests.audits.test_admin import form_data, messages_of
+from trail.models import TrailEntry as StateLog
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from trail.models import TrailEntry as StateLog
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -19,6 +18,7 @@ from audits.models import Audit, Finding, Requirement
 from incidents.models import UserProfile
 from incidents.services import transition_record
 from tests.incidents.factories import DepartmentFactory, UserFactory
+from trail.models import TrailEntry as StateLog
 
 pytestmark = pytest.mark.django_db
 

@@ -20,7 +20,6 @@ from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from trail.models import TrailEntry as StateLog
 
 from audits import services
 from audits.models import Review, ReviewDecision
@@ -28,6 +27,7 @@ from incidents.clocks import JAPAN
 from incidents.models import Action, ActionKind
 from incidents.services import transition_record
 from tests.incidents.factories import IncidentFactory, UserFactory
+from trail.models import TrailEntry as StateLog
 
 pytestmark = pytest.mark.django_db
 
@@ -306,7 +306,11 @@ def test_an_executive_returns_the_review_with_a_comment_and_the_manager_resubmit
     assert response.json()["state"] == "submitted"
     assert response.json()["inputs"]["texts"]["feedback"] == "苦情 2 件（配送 1、対応 1）"
 
-    history = api_as(manager).get(url("history", review.pk), **EN).json()
+    timeline = api_as(manager).get(url("history", review.pk), **EN).json()
+    # The feedback written before submitting is on the timeline as an edit, between the steps.
+    assert [h["kind"] for h in timeline[:2]] == ["step", "edit"]
+    assert "feedback" in [c["field"] for c in timeline[1]["changes"]]
+    history = [h for h in timeline if h["kind"] == "step"]
     assert [(h["transition"], h["to_state"]) for h in history] == [
         ("prepare", "draft"), ("submit", "submitted"), ("return_for_revision", "draft"), ("submit", "submitted"),
     ]

@@ -1,13 +1,13 @@
 """Audits: planning with independence, the checklist, transitions, findings to a verified close."""
 
 import pytest
-from trail.models import TrailEntry as StateLog
 
 from audits import services
 from audits.models import Finding
 from incidents.exceptions import ConditionsNotMet, NotPermitted
 from incidents.services import transition_record
 from tests.incidents.factories import UserFactory
+from trail.models import TrailEntry as StateLog
 
 pytestmark = pytest.mark.django_db
 

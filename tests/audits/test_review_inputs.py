@@ -6,10 +6,8 @@ import datetime as dt
 
 import pytest
 import time_machine
-from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from trail.models import TrailEntry as StateLog
 
 from audits.models import Audit, AuditKind, AuditState, Finding, Grade, Requirement, Review, ReviewDecision
 from audits.models.review import ReviewState
@@ -17,11 +15,13 @@ from audits.review_inputs import assemble
 from incidents.clocks import JAPAN
 from incidents.models import (
     ActionKind,
+    ActionRound,
     ActionState,
     CauseCategory,
     IncidentKind,
     IncidentState,
     ReportingTrack,
+    RoundOutcome,
     TrackKind,
     TrackState,
 )
@@ -168,8 +168,9 @@ def test_reports_filed_on_time(review, incidents):
 
 
 def _failed_check(action):
-    StateLog.objects.create(content_type=ContentType.objects.get_for_model(action), object_id=action.pk,
-                            transition="verify_ineffective", source_state="implemented", state="in_progress")
+    """A first round of the action that its effectiveness check found ineffective."""
+    ActionRound.objects.create(action=action, number=1, implemented_by=action.owner, checked_by=action.verifier,
+                               checked_at=jst(2025, 6, 1, 9), outcome=RoundOutcome.INEFFECTIVE)
 
 
 def test_actions_done_on_time_and_found_effective(review, sales):

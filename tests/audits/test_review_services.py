@@ -7,7 +7,6 @@ from unittest import mock
 
 import pytest
 import time_machine
-from trail.models import TrailEntry as StateLog
 
 from audits import services
 from audits.models import Review, ReviewDecision
@@ -24,6 +23,7 @@ from incidents.models import Action, ActionKind, ActionState
 from incidents.services import transition_record
 from tests.incidents.factories import IncidentFactory, UserFactory
 from tests.incidents.test_concurrency import race
+from trail.models import TrailEntry as StateLog
 
 TODAY = dt.datetime(2026, 11, 24, 10, 0, tzinfo=JAPAN)
 

@@ -8,7 +8,6 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
-from trail.models import TrailEntry as StateLog
 
 from incidents import services
 from incidents.models import (
@@ -20,6 +19,7 @@ from incidents.models import (
 from incidents.selectors import trail
 from tests.incidents.admin_pages import change_url, form_data, messages_of, reload, transition_url
 from tests.incidents.factories import ActionFactory, reported_incident
+from trail.models import TrailEntry as StateLog
 
 pytestmark = pytest.mark.django_db
 

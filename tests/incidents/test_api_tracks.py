@@ -121,8 +121,13 @@ def test_a_classification_change_updates_the_tracks_and_the_trail(api_as, clock,
 
     assert response.status_code == 200, response.content
     assert sorted(t["kind"] for t in response.json()["tracks"]) == sorted(REPORTABLE_KINDS)
-    trail = client.get(reverse("api:incident-history", args=[incident.pk]), HTTP_ACCEPT_LANGUAGE="en").json()
-    assert [e["transition"] for e in trail] == ["report", "update_tracks", "update_tracks"]
+    timeline = client.get(reverse("api:incident-history", args=[incident.pk]), HTTP_ACCEPT_LANGUAGE="en").json()
+    # The edit itself, then what the system recomputed from it.
+    assert [(e["kind"], e["transition"]) for e in timeline] == [
+        ("step", "report"), ("step", "update_tracks"), ("edit", None), ("step", "update_tracks")]
+    assert [(c["field"], c["old"], c["new"]) for c in timeline[2]["changes"]] == [
+        ("affected_count", 1, 1500), ("reportable", False, True)]
+    trail = [e for e in timeline if e["kind"] == "step"]
     assert trail[-1]["by"]["username"] == "manager"
     with translation.override(settings.LANGUAGE_CODE):  # stored text is in the company's language
         line = translation.gettext("%(track)s: required, limit %(limit)s.") % {
@@ -153,7 +158,7 @@ def test_the_system_withdraws_and_reinstates_tracks_when_the_classification_chan
                                                      "strongly_encrypted": False}, format="json")
     assert {t["kind"]: t["state"] for t in restored.json()["tracks"]} == dict.fromkeys(REPORTABLE_KINDS, "pending")
 
-    history = client.get(history_url(track), HTTP_ACCEPT_LANGUAGE="en").json()
+    history = [e for e in client.get(history_url(track), HTTP_ACCEPT_LANGUAGE="en").json() if e["kind"] == "step"]
     assert [(e["transition"], e["transition_label"], e["from_state"], e["to_state"], e["by"]["username"])
             for e in history] == [
         ("withdraw", "No longer required (decided by the system)", "pending", "not_required", "manager"),

@@ -2,10 +2,10 @@
 
 import pytest
 from django.urls import reverse
-from trail.models import TrailEntry as StateLog
 
 from incidents.models import Incident
 from tests.incidents.factories import ActionFactory, reported_incident
+from trail.models import TrailEntry as StateLog
 
 pytestmark = pytest.mark.django_db
 

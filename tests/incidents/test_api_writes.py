@@ -6,11 +6,11 @@ import pytest
 from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils import timezone
-from trail.models import TrailEntry as StateLog
 
 from incidents import services
 from incidents.models import Action, Incident, RuleSet, UserProfile
 from tests.incidents.factories import ActionFactory, reported_incident
+from trail.models import TrailEntry as StateLog
 
 pytestmark = pytest.mark.django_db
 

@@ -5,13 +5,13 @@ of select_for_update serialises the two, on SQLite the IMMEDIATE transaction mod
 """
 
 import pytest
-from trail.models import TrailEntry as StateLog
 
 from incidents import services
 from incidents.exceptions import ConcurrentChange, TransitionNotAvailable
 from incidents.models import Incident
 from tests.incidents.factories import reported_incident
 from tests.threads import race
+from trail.models import TrailEntry as StateLog
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -1,7 +1,6 @@
 """The incident state machine: every transition with its conditions and roles."""
 
 import pytest
-from trail.models import TrailEntry as StateLog
 
 from incidents import services
 from incidents.exceptions import ConcurrentChange, ConditionsNotMet, NotPermitted, TransitionNotAvailable
@@ -14,6 +13,7 @@ from tests.incidents.factories import (
     file_pending_tracks,
     reported_incident,
 )
+from trail.models import TrailEntry as StateLog
 
 pytestmark = pytest.mark.django_db
 

@@ -4,13 +4,13 @@ import datetime as dt
 
 import pytest
 import time_machine
-from trail.models import TrailEntry as StateLog
 
 from incidents import services
 from incidents.clocks import JAPAN
 from incidents.exceptions import ConditionsNotMet, NotPermitted
 from incidents.models import RuleSet
 from tests.incidents.factories import reported_incident
+from trail.models import TrailEntry as StateLog
 
 pytestmark = pytest.mark.django_db
 

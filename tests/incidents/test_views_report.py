@@ -8,9 +8,9 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
-from trail.models import TrailEntry as StateLog
 
 from incidents.models import Incident
+from trail.models import TrailEntry as StateLog
 
 pytestmark = pytest.mark.django_db
 

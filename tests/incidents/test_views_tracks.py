@@ -11,12 +11,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from trail.models import TrailEntry as StateLog
 
 from incidents import services
 from incidents.clocks import JAPAN
 from incidents.models import CauseCategory, ReportingTrack, TrackKind
 from tests.incidents.factories import ActionFactory, IncidentFactory, UserFactory, reported_incident
+from trail.models import TrailEntry as StateLog
 
 pytestmark = pytest.mark.django_db
 

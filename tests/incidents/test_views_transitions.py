@@ -7,11 +7,11 @@ import re
 import pytest
 from django.conf import settings
 from django.urls import reverse
-from trail.models import TrailEntry as StateLog
 
 from incidents import services
 from incidents.models import CauseCategory, Incident
 from tests.incidents.factories import ActionFactory, reported_incident
+from trail.models import TrailEntry as StateLog
 
 pytestmark = pytest.mark.django_db
 

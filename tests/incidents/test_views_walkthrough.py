@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
-from trail.models import TrailEntry as StateLog
 
 from incidents.models import Action, CauseCategory, EventClass, Incident, ReportingTrack, TrackKind
+from trail.models import TrailEntry as StateLog
 
 pytestmark = pytest.mark.django_db
 
