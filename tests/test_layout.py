@@ -1,4 +1,4 @@
-"""The dependency direction of design.md: audits may import incidents, never the reverse."""
+"""The dependency direction of design.md: audits may import incidents, never the reverse; the trail imports neither."""
 
 import ast
 from pathlib import Path
@@ -23,4 +23,16 @@ def test_incidents_never_imports_audits():
         if any(module == "audits" or module.startswith("audits.") for module in imported_modules(path))
     ]
     assert len(list((Path(settings.BASE_DIR) / "incidents").rglob("*.py"))) > 20
+    assert offenders == []
+
+
+def test_the_trail_imports_neither_app():
+    """The trail is the layer under both apps: they declare their history with it, it knows
+    nothing of incidents or audits (so any record type can keep a trail)."""
+    offenders = [
+        str(path.relative_to(settings.BASE_DIR))
+        for path in (Path(settings.BASE_DIR) / "trail").rglob("*.py")
+        if any(module.split(".")[0] in ("incidents", "audits") for module in imported_modules(path))
+    ]
+    assert len(list((Path(settings.BASE_DIR) / "trail").rglob("*.py"))) > 8
     assert offenders == []
