@@ -411,11 +411,13 @@ def review_approve(*, review: Review, by, decisions: list[dict], conclusion: str
         changes["attendees"] = attendees
     with transaction.atomic():
         for number, data in enumerate(decisions, start=1):
-            ReviewDecision.objects.create(
+            decision = ReviewDecision(
                 review=review, position=number, kind=data.get("kind") or ReviewDecision.kind.field.default,
                 title=data["title"].strip(), detail=(data.get("detail") or "").strip(), owner=data["owner"],
                 department=data.get("department") or department_of(data["owner"]), due_date=data["due_date"],
             )
+            decision._history_user = by  # the decision's history says who took it
+            decision.save()
         review = transition_record(review, "approve", by=by, comment=comment, changes=changes)
         for decision, data in zip(review.decisions.order_by("position"), decisions, strict=True):
             decision.action = action_insert(
@@ -423,5 +425,6 @@ def review_approve(*, review: Review, by, decisions: list[dict], conclusion: str
                 description=decision.detail, department=decision.department, owner=decision.owner,
                 verifier=data.get("verifier") or by, due_date=decision.due_date,
             )
+            decision._history_user = by
             decision.save(update_fields=["action"])
     return review

@@ -305,6 +305,7 @@ def attachment_add(*, record, by, file, description: str = "") -> Attachment:
     try:
         with transaction.atomic():
             attachment.full_clean()
+            attachment._history_user = by
             attachment.save()
     except BaseException:
         attachment.file.storage.delete(attachment.file.name)

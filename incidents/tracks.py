@@ -123,7 +123,9 @@ def _sync_tracks(incident: Incident, *, by) -> list[str]:
         track, clock = existing.get(kind), plans.get(kind)
         if clock is not None:
             if track is None:
-                ReportingTrack.objects.create(incident=incident, kind=kind, due_at=clock.due_at, limit_at=clock.limit_at)
+                track = ReportingTrack(incident=incident, kind=kind, due_at=clock.due_at, limit_at=clock.limit_at)
+                track._history_user = by  # whose report or edit made it owed
+                track.save()
                 changes.append(_("%(track)s: required, limit %(limit)s.") % {"track": label, "limit": _when(clock.limit_at)})
                 continue
             if track.state == TrackState.NOT_REQUIRED and track.withdrawn_by_system:

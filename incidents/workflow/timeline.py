@@ -73,6 +73,19 @@ class Moment:
     def sort_key(self):
         return (self.at, self.position or 0)
 
+    @property
+    def shown_changes(self) -> list[Change]:
+        """The changes worth reading on a page: not the stamps that only repeat this line's
+        who and when (recorded by X at T, on X's line at T). The API keeps them all."""
+        return [change for change in self.changes if not self._is_stamp(change)]
+
+    def _is_stamp(self, change: Change) -> bool:
+        if change.old not in (None, ""):
+            return False
+        if isinstance(change.new, dt.datetime):
+            return abs((change.new - self.at).total_seconds()) < 60
+        return self.by is not None and change.new == self.by.pk and change.field.endswith("_by")
+
 
 def _fields(model) -> list:
     kept = {f.name for f in model.history.model._meta.fields}

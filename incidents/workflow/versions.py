@@ -12,6 +12,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
+
 __all__ = ["FieldChange", "baseline_history", "changes_since", "display_value"]
 
 # Bookkeeping that changes with every save and says nothing to the editor.
@@ -107,11 +109,17 @@ def display_value(record, field_name: str, raw) -> str:
         return list_separator().join(str(item) for item in related) or "—"
     if field.is_relation:
         related = field.related_model._default_manager.filter(pk=raw).first()
-        return str(related) if related is not None else str(raw)
+        if related is None:
+            return str(raw)
+        if related._meta.label == settings.AUTH_USER_MODEL:  # people by name, as on every page
+            from trail.people import person_name
+
+            return person_name(related) or related.get_username()
+        return str(related)
     if isinstance(raw, dt.datetime):
         from django.utils import timezone
 
-        return timezone.localtime(raw).strftime("%Y-%m-%d %H:%M:%S") if timezone.is_aware(raw) else str(raw)
+        return timezone.localtime(raw).strftime("%Y-%m-%d %H:%M") if timezone.is_aware(raw) else str(raw)
     if isinstance(raw, bool):
         from django.utils.translation import gettext
 
