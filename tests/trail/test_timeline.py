@@ -138,3 +138,24 @@ def test_files_added_and_removed_are_in_the_trail(client, manager, staff):
     assert [row.history_type for row in history.order_by("history_id")] == ["+"]
     attachment.delete()
     assert [row.history_type for row in history.order_by("history_id")] == ["+", "-"]
+
+
+@pytest.mark.parametrize("model_label", ["auth.user", "incidents.department", "incidents.ruleset", "audits.requirement",
+                                         "incidents.eventclass"])
+def test_reference_data_shows_its_saved_versions_in_the_admin(admin_client, superuser, head, sales, model_label):
+    """Users, departments, rule sets, the catalogue, the pick-lists: their History page lists the changes."""
+    from django.apps import apps
+
+    model = apps.get_model(model_label)
+    record = model._default_manager.order_by("pk").first()
+    if model_label == "auth.user":
+        record = head
+        head.last_name = "鈴木"
+        head._history_user = superuser
+        head.save()
+    app, name = model_label.split(".")
+    response = admin_client(superuser).get(reverse(f"admin:{app}_{name}_history", args=[record.pk]))
+    assert response.status_code == 200
+    assert model.history.filter(id=record.pk).exists()
+    if model_label == "auth.user":
+        assert "鈴木" in response.content.decode()
