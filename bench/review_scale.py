@@ -7,8 +7,17 @@ Builds a fiscal year with 100 records, assembles the review's inputs and counts 
 grows it to 10,000 incidents, 20,000 actions and 500 findings (plus reports, audits and
 failed effectiveness checks) and counts again; then renders the review PDF in a fresh
 process, in Japanese and in English, and prints its median time and the peak memory (maximum
-resident set size) of that whole process, Django included. Prints figures, asserts nothing:
-the README quotes them. The PostgreSQL database named in DATABASE_URL is dropped and created.
+resident set size) of that whole process, Django included.
+
+Then it weighs the trail: the rows and the size on disk (indexes included) of every trail
+table (the step entries and every history table) and of the whole database. The year's
+records are bulk inserts, which write no history, so it also writes `--trail-sample`
+incidents (default 200) through the services (report, an edit, a step) and as many
+actions (plan, an edit, a step), measures what the trail tables grew by, and extrapolates
+that to 10,000 incidents and 20,000 actions (printed as an extrapolation; 0 skips it).
+
+Prints figures, asserts nothing: the README quotes them. The PostgreSQL database named in
+DATABASE_URL is dropped and created.
 """
 
 from __future__ import annotations
@@ -57,14 +66,13 @@ def django_setup() -> None:
 def build(counts: dict, *, start: dict, rng: random.Random) -> None:
     """Add records to the period until it holds `counts` (bulk inserts: this is test data)."""
     from django.contrib.auth import get_user_model
-    from django.contrib.contenttypes.models import ContentType
-    from django_fsm_log.models import StateLog
 
     from audits.models import Audit, AuditKind, AuditState, Finding, Grade, Requirement
     from incidents.clocks import JAPAN
     from incidents.models import (
         Action,
         ActionKind,
+        ActionRound,
         ActionState,
         CauseCategory,
         Department,
@@ -72,6 +80,7 @@ def build(counts: dict, *, start: dict, rng: random.Random) -> None:
         IncidentKind,
         IncidentState,
         ReportingTrack,
+        RoundOutcome,
         Severity,
         TrackKind,
         TrackState,
@@ -124,11 +133,11 @@ def build(counts: dict, *, start: dict, rng: random.Random) -> None:
                                                tzinfo=JAPAN) if done else None,
         ))
     Action.objects.bulk_create(new_actions, batch_size=1000)
-    action_type = ContentType.objects.get_for_model(Action)
-    failed = Action.objects.filter(reference__in=[a.reference for a in new_actions[::40]]).values_list("pk", flat=True)
-    StateLog.objects.bulk_create([
-        StateLog(content_type=action_type, object_id=pk, transition="verify_ineffective",
-                 source_state="implemented", state="in_progress") for pk in failed
+    failed = Action.objects.filter(reference__in=[a.reference for a in new_actions[::40]])
+    ActionRound.objects.bulk_create([  # a round of work whose effectiveness check failed
+        ActionRound(action=action, number=1, implemented_by_id=action.owner_id, implemented_at=action.created_at,
+                    checked_by_id=action.verifier_id, checked_at=action.created_at, outcome=RoundOutcome.INEFFECTIVE)
+        for action in failed
     ], batch_size=1000)
 
     audits = []
@@ -150,12 +159,138 @@ def build(counts: dict, *, start: dict, rng: random.Random) -> None:
     ], batch_size=500)
 
 
-def count_queries(review) -> int:
+def table_sizes(tables: list[str]) -> dict[str, tuple[int, int | None]]:
+    """{table: (rows, bytes on disk with its indexes)}; bytes None where SQLite has no dbstat."""
+    from django.db import DatabaseError, connection
+
+    sizes: dict[str, int] = {}
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            for table in tables:
+                cursor.execute("SELECT pg_total_relation_size(%s)", [table])
+                sizes[table] = cursor.fetchone()[0]
+        else:
+            try:  # every b-tree (the table's and its indexes') by the table it belongs to
+                cursor.execute("SELECT m.tbl_name, SUM(d.pgsize) FROM dbstat d "
+                               "JOIN sqlite_master m ON m.name = d.name GROUP BY m.tbl_name")
+                sizes = {table: size for table, size in cursor.fetchall() if table in tables}
+            except DatabaseError:  # built without SQLITE_ENABLE_DBSTAT_VTAB
+                sizes = {}
+        rows = {}
+        for table in tables:
+            cursor.execute(f'SELECT COUNT(*) FROM "{table}"')
+            rows[table] = cursor.fetchone()[0]
+    return {table: (rows[table], sizes.get(table) if sizes else None) for table in tables}
+
+
+def database_size() -> int:
     from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_database_size(current_database())")
+            return cursor.fetchone()[0]
+        cursor.execute("PRAGMA page_count")
+        pages = cursor.fetchone()[0]
+        cursor.execute("PRAGMA page_size")
+        return pages * cursor.fetchone()[0]
+
+
+def megabytes(size: float | None) -> str:
+    return "n/a" if size is None else f"{size / 2**20:,.2f} MB"
+
+
+def weigh_trail() -> None:
+    """Rows and size of every trail table (the step entries and every history table)."""
+    from trail.chain import chained_models
+
+    tables = [model._meta.db_table for model in chained_models()]
+    sizes = table_sizes(tables)
+    known = all(size is not None for _rows, size in sizes.values())
+    print("\ntrail tables after the benchmark (rows; size on disk, indexes included):")
+    width = max(map(len, tables))
+    for table, (rows, size) in sizes.items():
+        print(f"  {table:<{width}}  {rows:>9,}  {megabytes(size):>11}")
+    total_rows = sum(rows for rows, _size in sizes.values())
+    total = sum(size for _rows, size in sizes.values()) if known else None
+    whole = database_size()
+    share = f" ({total / whole:.1%} of it)" if known else " (SQLite without dbstat: table sizes unknown)"
+    print(f"  {'all trail tables':<{width}}  {total_rows:>9,}  {megabytes(total):>11}")
+    print(f"  the whole database: {megabytes(whole)}{share}")
+    print("  The year's 10,000 incidents, 20,000 actions and 500 findings are bulk inserts (test data): they "
+          "wrote no history rows and no step entries. The rows above are the demo company's (seed_demo) and "
+          "the review's.")
+
+
+def weigh_services(sample: int) -> None:
+    """What the trail grows by per incident and per action written through the services; ×10,000 and ×20,000."""
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from incidents import services
+    from incidents.models import Department
+    from trail.chain import chained_models
+
+    tables = [model._meta.db_table for model in chained_models()]
+    manager = get_user_model().objects.get(username="manager")
+    owner = get_user_model().objects.filter(is_active=True).exclude(pk=manager.pk).order_by("pk").first()
+    department = getattr(getattr(manager, "profile", None), "department", None) or Department.objects.first()
+
+    def incident(n: int) -> None:
+        record = services.incident_report(
+            reporter=manager, title=f"ベンチマーク事案 {n}", description="宛先を誤って送信した。",
+            department=department, kind="leak", discovered_at=timezone.now() - dt.timedelta(hours=2),
+            affected_count=3,
+        )
+        record = services.incident_update(incident=record, by=manager, version=record.version,
+                                          title=f"ベンチマーク事案 {n}（訂正）")
+        services.transition_record(record, "triage", by=manager, changes={"severity": "L2"})
+
+    def action(n: int) -> None:
+        record = services.action_create(
+            by=manager, kind="corrective", title=f"宛先確認の徹底 {n}", department=department, owner=owner,
+            verifier=manager, due_date=timezone.localdate() + dt.timedelta(days=30),
+        )
+        record = services.action_update(action=record, by=manager, version=record.version,
+                                        title=f"宛先確認の徹底 {n}（改訂）")
+        services.transition_record(record, "start", by=manager)
+
+    print(f"\nwhat the trail would weigh had those records been written through the services: "
+          f"{sample} incidents and {sample} actions written so, the growth of the trail tables measured")
+    extrapolated = 0.0
+    cases = [
+        ("incident", "incidents", FULL["incidents"], incident, "report, an edit of its title, the step triage"),
+        ("action", "actions", FULL["actions"], action, "plan, an edit of its title, the step start"),
+    ]
+    for name, plural, count, write, steps in cases:
+        before, began = table_sizes(tables), time.perf_counter()
+        for n in range(sample):
+            write(n)
+        seconds, after = time.perf_counter() - began, table_sizes(tables)
+        rows = {table: after[table][0] - before[table][0] for table in tables}
+        grown = {table: row for table, row in rows.items() if row}
+        if any(size is None for _rows, size in after.values()):
+            print(f"  per {name} ({steps}): {sum(rows.values()) / sample:.1f} rows; sizes unknown (no dbstat)")
+            continue
+        per_record = sum(after[table][1] - before[table][1] for table in tables) / sample
+        extrapolated += per_record * count
+        print(f"  per {name} ({steps}; {seconds / sample * 1000:.0f} ms): {sum(rows.values()) / sample:.1f} rows, "
+              f"{per_record / 1024:.2f} KB ({', '.join(f'{table} {row / sample:g}' for table, row in grown.items())})")
+        print(f"    EXTRAPOLATED, not measured: {count:,} {plural} × {per_record / 1024:.2f} KB = "
+              f"{megabytes(per_record * count)}")
+    if extrapolated:
+        print(f"  EXTRAPOLATED, not measured: the year's incidents and actions together {megabytes(extrapolated)} "
+              f"of history and step entries (a lower bound: a closed incident takes six steps, an effective "
+              f"action three, with their reports and rounds)")
+
+
+def count_queries(review) -> int:
+    from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
 
     from audits.review_inputs import assemble
 
+    reset_queries()  # a full query log (9,000 entries, seed_demo's) would count as 0 new queries
     with CaptureQueriesContext(connection) as queries:
         assemble(review)
     return len(queries.captured_queries)
@@ -193,6 +328,9 @@ def render_child(review_pk: int, language: str, runs: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="renders and assemblies to take the median of")
+    parser.add_argument("--trail-sample", type=int, default=200, metavar="N",
+                        help="incidents and actions to write through the services to weigh their trail "
+                             "(default 200; 0 skips it)")
     parser.add_argument("--render-child", nargs=3, metavar=("REVIEW", "LANG", "RUNS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.render_child:
@@ -251,6 +389,10 @@ def main() -> None:
     review = transition_record(review, "submit", by=manager)
     for language in ("ja", "en"):
         render("submitted snapshot", language)
+
+    weigh_trail()
+    if args.trail_sample:
+        weigh_services(args.trail_sample)
 
 if __name__ == "__main__":
     main()
