@@ -36,11 +36,11 @@ from ..exceptions import (
     WorkflowError,
 )
 from ..models import PickList, person_name
-from ..selectors import trail
 from .forms import show_conflict
-from .service import fsm_transition, trail_label, transition_record, transition_spec, transitions_for
+from .service import fsm_transition, transition_record, transition_spec, transitions_for
 from .service import validation_messages as service_validation_messages
 from .specs import TransitionSpec
+from .timeline import timeline
 
 __all__ = [
     "AdminTransitionForm", "TransitionAdminMixin", "add_errors", "error_text", "limit_picklists", "moment",
@@ -148,14 +148,15 @@ class TransitionAdminMixin:
             return "-"
         rows = [
             (
-                moment(entry.timestamp),
-                trail_label(self.model, entry.transition),
-                entry.get_source_state_display() if entry.source_state else "-",
-                entry.get_state_display(),
-                (person_name(entry.by) or entry.by.get_username()) if entry.by else "-",
-                entry.description or "",
+                moment(line.at),
+                line.label,
+                line.source_display or "-",
+                line.state_display or "-",
+                line.actor_name or (person_name(line.by) or line.by.get_username() if line.by else "-"),
+                "\n".join(filter(None, [line.comment or "", *(
+                    f"{change.label}: {change.old_display} → {change.new_display}" for change in line.shown_changes)])),
             )
-            for entry in trail(obj)
+            for line in timeline(obj)
         ]
         header = format_html(
             "<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",

@@ -159,3 +159,12 @@ def test_reference_data_shows_its_saved_versions_in_the_admin(admin_client, supe
     assert model.history.filter(id=record.pk).exists()
     if model_label == "auth.user":
         assert "鈴木" in response.content.decode()
+
+
+def test_the_admin_change_page_shows_the_timeline_with_steps_and_edits(admin_client, pms_manager, staff):
+    incident = reported_incident(staff)
+    services.incident_update(incident=incident, version=incident.version, by=pms_manager, title="件名の訂正")
+    content = admin_client(pms_manager).get(change_url(incident)).content.decode()
+    trail = content.split("field-trail_display", 1)[1].split("</table>", 1)[0]
+    assert "Report submitted" in trail and "Edited" in trail
+    assert "件名の訂正" in trail and "manager" in trail
