@@ -26,7 +26,7 @@ from django.db import models
 
 from .models import GENESIS, ChainHead
 
-__all__ = ["BrokenLink", "chained_models", "claim", "content", "link", "seal", "verify"]
+__all__ = ["BrokenLink", "chained_models", "claim", "content", "link", "seal", "seal_existing", "verify"]
 
 
 def chained_models(apps=global_apps) -> list[type[models.Model]]:
@@ -63,7 +63,7 @@ def _plain(value):
     if isinstance(value, enum.Enum):
         value = value.value
     if isinstance(value, int | str):
-        return value if not isinstance(value, str) else str(value)
+        return value
     if isinstance(value, float):
         return repr(value)
     if isinstance(value, dt.datetime):
