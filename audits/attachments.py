@@ -5,20 +5,25 @@ upload and download views; it cannot import audits, so the audits app registers 
 who may see and add files to its records. Imported by audits.services (and so loaded
 by AuditsConfig.ready()).
 
-- Audits: whoever may see the audit downloads its files; the audit team, the audit lead
-  and the heads of the audited departments (the documents they show the auditors) add
-  files until the audit is closed or cancelled; the audit lead also afterwards (a signed
-  report, say).
-- Findings: whoever may see the finding downloads its files; the audit team, the audit
-  lead and the head of the finding's department (evidence of the corrective action) add
-  files until it is closed; the audit lead also afterwards.
+Who may attach evidence (issue 11), each rule a function returning the reason of a
+refusal (403, or 409 when it is the record's state), None when the user may:
+
+- Audits (`audit_may_add`): whoever may see the audit downloads its files; the audit
+  team (lead auditor and auditors), the audit lead and the heads of the audited
+  departments (the documents they show the auditors) add files until the audit is closed
+  or cancelled; the audit lead also afterwards (a signed report, say). Nobody else: top
+  management, the PMS office and auditors not on the team only read.
+- Findings (`finding_may_add`): whoever may see the finding downloads its files; the
+  audit team, the audit lead and the head of the finding's department (its response and
+  the evidence of its corrective actions) add files until it is closed; the audit lead
+  also afterwards. Nobody else.
 """
 
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from incidents.exceptions import NotPermitted, RecordClosed
+from incidents.attachments import ClosedReason
 from incidents.models import headed_department_ids
 from incidents.roles import Role, has_role
 
@@ -29,35 +34,37 @@ def _team_ids(audit: Audit) -> set[int]:
     return {audit.lead_auditor_id, *audit.auditors.values_list("pk", flat=True)}
 
 
-def _audit_check_add(audit: Audit, user) -> None:
+def audit_may_add(audit: Audit, user) -> str | None:
+    """Who may attach evidence to an audit (the module's docstring): the reason they may not, or None."""
     if has_role(user, Role.AUDIT_LEAD):
-        return
-    if audit.state in (AuditState.CLOSED, AuditState.CANCELLED):
-        raise RecordClosed(_("Files can no longer be added: the audit is closed or cancelled."))
+        return None
     departments = set(headed_department_ids(user))
-    if user.pk in _team_ids(audit) or (
+    if not (user.pk in _team_ids(audit) or (
         departments and audit.departments.filter(pk__in=departments).exists()
-    ):
-        return
-    raise NotPermitted(_("Only the audit team, the audit lead and the heads of the audited departments may add "
-                         "files to an audit."))
+    )):
+        return _("Only the audit team, the audit lead and the heads of the audited departments may add "
+                 "files to an audit.")
+    if audit.state in (AuditState.CLOSED, AuditState.CANCELLED):
+        return ClosedReason(_("Files can no longer be added: the audit is closed or cancelled."))
+    return None
 
 
-def _finding_check_add(finding: Finding, user) -> None:
+def finding_may_add(finding: Finding, user) -> str | None:
+    """Who may attach evidence to a finding (the module's docstring): the reason they may not, or None."""
     if has_role(user, Role.AUDIT_LEAD):
-        return
+        return None
+    if not (user.pk in _team_ids(finding.audit) or finding.department_id in headed_department_ids(user)):
+        return _("Only the audit team, the audit lead and the head of the audited department may add "
+                 "files to a finding.")
     if finding.state == FindingState.CLOSED:
-        raise RecordClosed(_("Files can no longer be added: the finding is closed."))
-    if user.pk in _team_ids(finding.audit) or finding.department_id in headed_department_ids(user):
-        return
-    raise NotPermitted(_("Only the audit team, the audit lead and the head of the audited department may add "
-                         "files to a finding."))
+        return ClosedReason(_("Files can no longer be added: the finding is closed."))
+    return None
 
 
 # Registered with the evidence-file machinery by AuditsConfig.ready().
 ATTACHMENT_RULES = [
-    {"model": Audit, "visible_to": lambda user: Audit.objects.visible_to(user), "check_add": _audit_check_add,
+    {"model": Audit, "visible_to": lambda user: Audit.objects.visible_to(user), "may_add": audit_may_add,
      "detail_url": lambda audit: audit.get_absolute_url()},
-    {"model": Finding, "visible_to": lambda user: Finding.objects.visible_to(user), "check_add": _finding_check_add,
+    {"model": Finding, "visible_to": lambda user: Finding.objects.visible_to(user), "may_add": finding_may_add,
      "detail_url": lambda finding: finding.get_absolute_url()},
 ]

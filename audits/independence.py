@@ -1,7 +1,9 @@
 """Who may audit what (domain.md §2.4): the rules, with the reason for every refusal.
 
 - Nobody audits their own department (internal audits; an operational check, 運用の確認,
-  is by definition the department checking itself).
+  is by definition the department checking itself): neither a member of an audited
+  department (their profile's department) nor the head of one (Department.head, or a
+  department head's own department) is on the team, as lead auditor or auditor.
 - The audit lead (個人情報保護監査責任者) is never the PMS manager (個人情報保護管理者), and
   a PMS manager does not lead an audit: the manager runs what is being audited.
 """
@@ -10,7 +12,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from incidents.models import department_of, person_name
+from incidents.models import department_of, headed_department_ids, person_name
 from incidents.roles import Role, has_role
 
 from .models.audit import AuditKind
@@ -31,6 +33,15 @@ def independence_problems(*, kind: str, departments: list, team: list) -> list[s
                     "%(person)s belongs to %(department)s, which this audit covers: "
                     "nobody audits their own department."
                 ) % {"person": _name(member), "department": own.name})
+            headed = set(headed_department_ids(member))
+            for department in departments:
+                if own is not None and department.pk == own.pk:
+                    continue  # already refused as their own department
+                if department.head_id == member.pk or department.pk in headed:
+                    problems.append(_(
+                        "%(person)s heads %(department)s, which this audit covers: nobody audits the "
+                        "department they head."
+                    ) % {"person": _name(member), "department": department.name})
     if team and has_role(team[0], Role.PMS_MANAGER):
         problems.append(_(
             "%(person)s is a PMS manager and cannot lead an audit of the system they run."

@@ -338,8 +338,9 @@ def _finding_page(request: HttpRequest, finding: Finding, *, action_form: Findin
         "audit_visible": Audit.objects.visible_to(user).filter(pk=finding.audit_id).exists(),
         "can_add_action": can_add_action,
         "action_form": action_form if can_add_action else None,
+        # A nonconformity needs a corrective action against its cause, not only a correction.
         "needs_action": (finding.grade in NONCONFORMITIES and finding.state == FindingState.OPEN
-                         and not live_actions),
+                         and not any(a.kind == "corrective" for a in live_actions)),
         "trail": _trail_rows(finding),
         "transitions": _transition_panels(finding, user),
         "can_edit": services.finding_can_edit(finding, user),

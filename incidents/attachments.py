@@ -19,9 +19,19 @@ up to date.
 
 Which records take attachments is a registry (`register`), so that audits can attach
 files to its audits and findings while incidents never imports audits: each record type
-registers who may see its records (a queryset per user) and who may add files to one.
-Incidents register themselves below; audits registers Audit and Finding in
-audits/attachments.py.
+registers who may see its records (a queryset per user) and its rule of who may add files
+to one, `may_add(record, user)`, a function returning the reason of a refusal (None when
+the user may). Incidents register themselves below; audits registers Audit and Finding in
+audits/attachments.py, where their rules are stated.
+
+Who may attach evidence to an incident (issue 11, `incident_may_add`):
+- the PMS manager and the PMS office (個人情報保護管理者・事務局), at any time, the closed
+  or dismissed incident included (a late report from the authority, say);
+- the reporter and the head of the incident's department, while the incident is open;
+- nobody else: read-only roles (top management, internal auditors, the audit lead) see
+  the incident but do not add to its record. Refused with a 403 and the rule; a reporter
+  or head after the incident is closed or dismissed, with a 409.
+Whoever may see the incident downloads its files.
 """
 
 from __future__ import annotations
@@ -44,7 +54,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from .exceptions import NotPermitted, RecordClosed
-from .models import Attachment, Incident
+from .models import Attachment, Incident, headed_department_ids
 from .roles import Role, has_role
 
 # ---------------------------------------------------------------------------
@@ -209,23 +219,41 @@ def clean_name(name: str) -> str:
 # Which records take attachments
 
 
+class ClosedReason(str):
+    """A refusal for the record's state rather than the person's role: a 409, not a 403."""
+
+
+def refuse(problem: str | None) -> None:
+    """Raise the refusal a `may_add` rule returned: RecordClosed (409) for a ClosedReason,
+    NotPermitted (403) for any other reason; nothing when there is none."""
+    if problem is None:
+        return
+    if isinstance(problem, ClosedReason):
+        raise RecordClosed(str(problem))
+    raise NotPermitted(str(problem))
+
+
 @dataclass(frozen=True)
 class RecordRules:
     # The records of this type a user may see (and so download their attachments).
     visible_to: Callable[..., QuerySet]
-    # check_add(record, user) raises NotPermitted or RecordClosed, with the reason, unless
-    # the user may attach a file to the record now.
-    check_add: Callable[..., None]
+    # may_add(record, user) -> the reason the user may not attach a file to the record now
+    # (a ClosedReason when it is the record's state), or None when they may.
+    may_add: Callable[..., str | None]
     # The record's page, where the upload form and the list are.
     detail_url: Callable[..., str]
+
+    def check_add(self, record, user) -> None:
+        """Raise NotPermitted or RecordClosed, with the reason, unless `user` may add a file now."""
+        refuse(self.may_add(record, user))
 
 
 _REGISTRY: dict[type, RecordRules] = {}
 
 
-def register(model: type, *, visible_to, check_add, detail_url) -> None:
+def register(model: type, *, visible_to, may_add, detail_url) -> None:
     """Let `model`'s records take attachments (idempotent)."""
-    _REGISTRY[model] = RecordRules(visible_to=visible_to, check_add=check_add, detail_url=detail_url)
+    _REGISTRY[model] = RecordRules(visible_to=visible_to, may_add=may_add, detail_url=detail_url)
 
 
 def registered_models() -> list[type]:
@@ -258,11 +286,7 @@ def can_see(record, user) -> bool:
 
 
 def can_add(record, user) -> bool:
-    try:
-        rules_for(type(record)).check_add(record, user)
-    except (NotPermitted, RecordClosed):
-        return False
-    return True
+    return rules_for(type(record)).may_add(record, user) is None
 
 
 def attachments_of(record) -> QuerySet[Attachment]:
@@ -328,16 +352,21 @@ def attachment_for_download(*, pk: int, user) -> Attachment:
 # Incidents
 
 
-def _incident_check_add(incident: Incident, user) -> None:
-    """Anyone who can see the incident may add evidence while it is open; the PMS manager always."""
-    if incident.is_open or has_role(user, Role.PMS_MANAGER):
-        return
-    raise RecordClosed(_("Files can no longer be added: the incident is closed or dismissed."))
+def incident_may_add(incident: Incident, user) -> str | None:
+    """Who may attach evidence to an incident (the module's docstring): the reason they may not, or None."""
+    if has_role(user, Role.PMS_MANAGER):
+        return None
+    if not (incident.reporter_id == user.pk or incident.department_id in headed_department_ids(user)):
+        return _("Only the reporter, the head of the incident's department and the PMS office may add files to an "
+                 "incident.")
+    if not incident.is_open:
+        return ClosedReason(_("Files can no longer be added: the incident is closed or dismissed."))
+    return None
 
 
 register(
     Incident,
     visible_to=lambda user: Incident.objects.visible_to(user),
-    check_add=_incident_check_add,
+    may_add=incident_may_add,
     detail_url=lambda incident: reverse("incident_detail", args=[incident.pk]),
 )

@@ -39,7 +39,7 @@ AUDITS = [
                                   "軽微な不適合1件（クリアデスク違反）と改善の機会1件を検出した。"
                                   "その他の項目は規程どおり運用されている。",
                    "監査報告書をトップマネジメントに提出した。"),
-            action("clear_desk", "clear_desk_check", "head_cs", 48, kind="correction",
+            action("clear_desk", "clear_desk_check", "head_cs", 48, kind="corrective",
                    title="退社時のクリアデスク・キャビネット施錠点検の実施",
                    description="退社時に当番が机上とキャビネットの施錠を確認し、点検表に記録する。",
                    owner="head_cs", verifier="office", due=70),

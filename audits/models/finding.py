@@ -12,11 +12,14 @@ from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, transition
 
 from incidents.models import (
+    ActionKind,
     ActionState,
     Department,
     StateMachineRecord,
+    department_of,
     headed_department_ids,
     implementers_of,
+    person_name,
 )
 from incidents.roles import Role, has_role, sees_everything
 from incidents.workflow import Editable, EditPolicy, TransitionSpec, condition, permission, specs
@@ -61,6 +64,10 @@ class FindingQuerySet(models.QuerySet):
         return self.filter(state=FindingState.OPEN, department_id__in=headed_department_ids(user))
 
 
+def _person(user) -> str:
+    return person_name(user) or user.get_username()
+
+
 def _heads_the_department(finding: Finding, user) -> str | None:
     if finding.department_id in headed_department_ids(user):
         return None
@@ -75,12 +82,22 @@ def _audits(finding: Finding, user) -> str | None:
 
 
 def _verifies_independently(finding: Finding, user) -> str | None:
+    """Who closes a finding: an internal auditor independent of the audited department (neither
+    a member nor its head) who neither responded to the finding nor implemented its actions."""
     if not has_role(user, Role.AUDITOR, Role.AUDIT_LEAD):
         return _("Only an internal auditor may verify and close a finding.")
     if finding.responded_by_id == user.pk:
         return _("The finding must be verified by an auditor other than the person who responded to it.")
     if user.pk in finding.implementer_ids():
         return _("The finding must be verified by someone who did not implement its actions.")
+    names = {"person": _person(user), "department": finding.department.name}
+    own = department_of(user)
+    if own is not None and own.pk == finding.department_id:
+        return _("%(person)s belongs to %(department)s, the audited department: the finding must be verified "
+                 "by an auditor independent of it.") % names
+    if finding.department.head_id == user.pk or finding.department_id in headed_department_ids(user):
+        return _("%(person)s heads %(department)s, the audited department: the finding must be verified by an "
+                 "auditor independent of it.") % names
     return None
 
 
@@ -90,9 +107,20 @@ def _has_response(finding: Finding) -> str | None:
     return _("Write %(missing)s.") % {"missing": " / ".join(missing)} if missing else None
 
 
-def _nonconformity_has_action(finding: Finding) -> str | None:
-    if finding.grade not in NONCONFORMITIES or finding.live_actions().exists():
+# JIS Q 15001:2023 10.2 and ISO/IEC 27001:2022 10.2: a nonconformity is answered by a
+# corrective action (是正処置) that removes its cause, not only by a correction (修正) of the
+# nonconformity itself. A nonconformity is therefore responded to, accepted, submitted for
+# verification and closed only with at least one live (not cancelled) corrective action;
+# corrections, preventive actions and improvements may come with it but do not count.
+# Observations and opportunities for improvement may close without any action.
+
+
+def _nonconformity_has_corrective_action(finding: Finding) -> str | None:
+    if finding.grade not in NONCONFORMITIES or finding.live_actions().filter(kind=ActionKind.CORRECTIVE).exists():
         return None
+    if finding.live_actions().exists():
+        return _("A nonconformity needs at least one corrective action against its cause (JIS Q 15001 10.2); "
+                 "its other actions, such as a correction, do not count.")
     return _("A nonconformity needs at least one corrective action.")
 
 
@@ -107,8 +135,9 @@ def _ready_to_close(finding: Finding) -> str | None:
         return None  # observations and opportunities may close without actions (§5.4)
     if finding.state != FindingState.VERIFYING:
         return _("A nonconformity closes only after its actions have been submitted for verification.")
-    if not finding.live_actions().exists():
-        return _("A nonconformity needs at least one corrective action.")
+    problem = _nonconformity_has_corrective_action(finding)
+    if problem:
+        return problem
     refs = list(finding.live_actions().exclude(state=ActionState.EFFECTIVE).values_list("reference", flat=True))
     if refs:
         return _("These actions have not been verified effective: %(refs)s.") % {"refs": ", ".join(refs)}
@@ -221,7 +250,7 @@ class Finding(StateMachineRecord):
         return {owner for _pk, owner in actions} | implementers_of([pk for pk, _owner in actions])
 
     @transition(field=state, source=FindingState.OPEN, target=FindingState.RESPONDED,
-                conditions=[condition(_has_response), condition(_nonconformity_has_action)],
+                conditions=[condition(_has_response), condition(_nonconformity_has_corrective_action)],
                 permission=permission(_heads_the_department))
     def respond(self, by=None, description=None):
         """The department head gives the cause and the plan (with corrective actions)."""
@@ -234,12 +263,13 @@ class Finding(StateMachineRecord):
         """The response does not answer the finding: back to the department (with the reason)."""
 
     @transition(field=state, source=FindingState.RESPONDED, target=FindingState.ACCEPTED,
-                permission=permission(_audits))
+                conditions=[condition(_nonconformity_has_corrective_action)], permission=permission(_audits))
     def accept(self, by=None, description=None):
         """The auditor accepts the cause and the plan."""
 
     @transition(field=state, source=FindingState.ACCEPTED, target=FindingState.VERIFYING,
-                conditions=[condition(_actions_implemented)], permission=permission(_heads_the_department))
+                conditions=[condition(_nonconformity_has_corrective_action), condition(_actions_implemented)],
+                permission=permission(_heads_the_department))
     def submit_for_verification(self, by=None, description=None):
         """The actions are implemented: an auditor may now verify them."""
 

@@ -4,11 +4,13 @@ audits registers who may see and add them, incidents stores and serves them."""
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 
 from audits import services
+from audits.attachments import audit_may_add, finding_may_add
 from audits.models import Audit, Finding
 from incidents import attachments
-from incidents.attachments import attachment_add, attachment_for_download
+from incidents.attachments import ClosedReason, attachment_add, attachment_for_download
 from incidents.exceptions import NotPermitted, RecordClosed
 from incidents.models import Attachment
 from tests.incidents.test_attachments import HTML, pdf_bytes, png_bytes
@@ -101,3 +103,62 @@ def test_the_panel_renders_for_any_registered_record(rf, finding, head):
     custom = render_to_string("incidents/_attachments.html",
                               {"record": finding, "user": head, "upload_url": "/somewhere/"}, request=request)
     assert 'action="/somewhere/"' in custom
+
+
+EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
+AUDIT_RULE = ("Only the audit team, the audit lead and the heads of the audited departments may add files to "
+              "an audit.")
+FINDING_RULE = ("Only the audit team, the audit lead and the head of the audited department may add files to "
+                "a finding.")
+
+
+def api_upload(client, path, **headers):
+    return client.post(path, {"file": upload("証跡.pdf", pdf_bytes())}, format="multipart", **headers)
+
+
+def web_upload(client, record_key, record):
+    return client.post(reverse("attachment_upload", args=[record_key, record.pk]),
+                       {"file": upload("証跡.pdf", pdf_bytes())}, **EN)
+
+
+# ---------------------------------------------------------------------------
+# Who may add files (issue 11): the rules, with their reasons
+
+
+@pytest.mark.parametrize("who", ["executive", "auditor", "manager"])
+def test_only_the_team_the_lead_and_the_heads_attach_to_an_audit(request, api_as, client, audit, who):
+    user = request.getfixturevalue(who)
+    with translation.override("en"):
+        assert audit_may_add(audit, user) == AUDIT_RULE
+    response = api_upload(api_as(user), f"/api/audits/{audit.pk}/attachments/", **EN)
+    assert (response.status_code, response.json()["detail"]) == (403, AUDIT_RULE)
+    client.force_login(user)
+    response = web_upload(client, "audits.audit", audit)
+    assert response.status_code == 403
+    assert AUDIT_RULE in response.content.decode()
+
+
+def test_the_team_and_the_head_attach_to_an_audit(audit, lead_auditor, second_auditor, head):
+    assert [audit_may_add(audit, user) for user in (lead_auditor, second_auditor, head)] == [None] * 3
+
+
+@pytest.mark.parametrize("who", ["executive", "auditor", "manager"])
+def test_only_the_team_the_lead_and_the_head_attach_to_a_finding(request, api_as, finding, who):
+    user = request.getfixturevalue(who)
+    with translation.override("en"):
+        assert finding_may_add(finding, user) == FINDING_RULE
+    response = api_upload(api_as(user), f"/api/findings/{finding.pk}/attachments/", **EN)
+    assert (response.status_code, response.json()["detail"]) == (403, FINDING_RULE)
+    assert not Attachment.objects.exists()
+
+
+def test_the_head_attaches_to_the_finding_until_it_is_closed(api_as, finding, head):
+    assert finding_may_add(finding, head) is None
+    assert api_upload(api_as(head), f"/api/findings/{finding.pk}/attachments/").status_code == 201
+    type(finding).objects.filter(pk=finding.pk).update(state="closed")
+    finding.refresh_from_db()
+    assert isinstance(finding_may_add(finding, head), ClosedReason)
+    response = api_upload(api_as(head), f"/api/findings/{finding.pk}/attachments/", **EN)
+    assert (response.status_code, response.json()["detail"]) == (
+        409, "Files can no longer be added: the finding is closed.",
+    )
