@@ -19,5 +19,7 @@ def fiscal_year_of(day: dt.date) -> int:
 def fiscal_year_bounds(year: int) -> tuple[dt.date, dt.date]:
     """First and last day of fiscal year `year`."""
     first = dt.date(year, start_month(), 1)
+    if year >= dt.MAXYEAR:  # the calendar's last year has no next one: its fiscal year ends with it
+        return first, dt.date.max
     next_first = dt.date(year + 1, start_month(), 1)
     return first, next_first - dt.timedelta(days=1)

@@ -79,9 +79,12 @@ def assemble(review: Review) -> dict:
 
 def _bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """The period as [first day 00:00, day after the last 00:00) in Japan time."""
+    # A period stored before its dates were bounded may end on the calendar's last day:
+    # reading it must still work.
+    after = end + dt.timedelta(days=1) if end < dt.date.max else end
     return (
         dt.datetime.combine(start, dt.time.min, tzinfo=JAPAN),
-        dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=JAPAN),
+        dt.datetime.combine(after, dt.time.min, tzinfo=JAPAN),
     )
 
 

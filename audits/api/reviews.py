@@ -26,6 +26,7 @@ from drf_spectacular.utils import (
 from rest_framework import renderers, serializers, status
 from rest_framework.decorators import action
 
+from incidents.api.fields import within_date_bounds
 from incidents.api.serializers import (
     ErrorSerializer,
     ModelSerializer,
@@ -106,7 +107,9 @@ class ReviewSerializer(ModelSerializer):
 class ReviewDetailSerializer(ReviewSerializer):
     """A review with its text inputs, the inputs assembled from the records, and the decisions."""
 
-    decisions = ReviewDecisionSerializer(many=True, read_only=True)
+    decisions = serializers.SerializerMethodField(
+        help_text=_("Top management's decisions; `action` is null for an action you may not see.")
+    )
     inputs = serializers.SerializerMethodField(
         help_text=_(
             "The inputs (a)-(g) assembled from the records: previous review, incidents, reports, actions, "
@@ -124,6 +127,21 @@ class ReviewDetailSerializer(ReviewSerializer):
             "decisions", "inputs", "inputs_frozen",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(ReviewDecisionSerializer(many=True))
+    def get_decisions(self, review) -> list[dict]:
+        decisions = list(review.decisions.all())
+        request = self.context.get("request")
+        data = ReviewDecisionSerializer(decisions, many=True, context=self.context).data
+        if request is not None:
+            # The improvement actions the reader may not see are left out (null).
+            visible = set(Action.objects.visible_to(request.user)
+                          .filter(pk__in=[d.action_id for d in decisions if d.action_id])
+                          .values_list("pk", flat=True))
+            for decision, row in zip(decisions, data, strict=True):
+                if decision.action_id not in visible:
+                    row["action"] = None
+        return data
 
     @extend_schema_field(OpenApiTypes.OBJECT)
     def get_inputs(self, review) -> dict:
@@ -163,7 +181,7 @@ class DecisionInputSerializer(RejectUnexpectedFieldsMixin, serializers.Serialize
     owner = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(is_active=True), help_text=_("The user who carries the action out.")
     )
-    due_date = serializers.DateField()
+    due_date = serializers.DateField(validators=[within_date_bounds])
     kind = named_choice_field("ReviewDecisionKindEnum")(choices=DecisionKind.choices, required=False)
     detail = serializers.CharField(required=False, allow_blank=True)
     department = serializers.PrimaryKeyRelatedField(
@@ -189,7 +207,7 @@ class ReviewApproveSerializer(RejectUnexpectedFieldsMixin, serializers.Serialize
         help_text=_("Is the management system still suitable, adequate and effective?")
     )
     held_on = serializers.DateField(
-        required=False, allow_null=True,
+        required=False, allow_null=True, validators=[within_date_bounds],
         help_text=_("The meeting date; by default the one already recorded, or today."),
     )
     attendees = serializers.CharField(required=False, allow_blank=True)

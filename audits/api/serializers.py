@@ -21,6 +21,7 @@ from incidents.api.serializers import (
     UserRefSerializer,
     edit_input_serializer,
     named_choice_field,
+    visible_related,
 )
 from incidents.models import Action, Department, Incident
 from incidents.workflow.api import VERSION_HELP
@@ -268,7 +269,12 @@ class FindingSerializer(AuditsModelSerializer):
 class FindingDetailSerializer(FindingSerializer):
     """A finding with the response, its corrective actions and the incidents it relates to."""
 
-    incidents = IncidentRefSerializer(many=True, read_only=True)
+    incidents = serializers.SerializerMethodField(
+        help_text=_("The related incidents you may see; the others are left out.")
+    )
+    # Its corrective actions are part of the finding, as on its page: whoever may see the
+    # finding sees their summaries. Related incidents are records of their own: only those
+    # the reader may see are listed.
     actions = ActionSummarySerializer(many=True, read_only=True)
     responded_by = UserRefSerializer(read_only=True, allow_null=True)
 
@@ -278,6 +284,11 @@ class FindingDetailSerializer(FindingSerializer):
             "plan", "responded_by", "responded_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(IncidentRefSerializer(many=True))
+    def get_incidents(self, finding) -> list[dict]:
+        incidents = visible_related(self, finding, "incidents", Incident)
+        return IncidentRefSerializer(incidents, many=True, context=self.context).data
 
 
 # Raising a finding: its audit, what Finding.edit_policy lets the team give at creation,

@@ -21,9 +21,10 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from incidents.api.attachments import AttachmentActionsMixin
-from incidents.api.serializers import ActionSerializer
+from incidents.api.serializers import ActionSerializer, visible_prefetch
 from incidents.api.views import EDIT_CONTRACT, ERROR_RESPONSES, RecordViewSet, transition_docs
 from incidents.exceptions import StaleEdit
+from incidents.models import Incident
 from incidents.workflow.api import stale_edit_data
 
 from .. import selectors, services  # services registers the audits' transitions
@@ -287,6 +288,11 @@ FINDING_EDIT_RULES = _(
 )
 
 
+def with_visible_links(queryset, user):
+    """Findings with their actions and the related incidents `user` may see."""
+    return queryset.prefetch_related("actions", visible_prefetch("incidents", Incident, user))
+
+
 @extend_schema_view(
     list=extend_schema(summary=_("List findings")),
     retrieve=extend_schema(summary=_("A finding with its response and corrective actions"),
@@ -324,11 +330,11 @@ class FindingViewSet(AttachmentActionsMixin, RecordViewSet):
             return Finding.objects.none()
         queryset = selectors.finding_list(user=self.request.user)
         if self.action == "retrieve":
-            queryset = queryset.prefetch_related("incidents", "actions")
+            queryset = with_visible_links(queryset, self.request.user)
         return queryset
 
     def detail_queryset(self):
-        return selectors.finding_list(user=self.request.user).prefetch_related("incidents", "actions")
+        return with_visible_links(selectors.finding_list(user=self.request.user), self.request.user)
 
     @extend_schema(
         summary=_("Raise a finding"),

@@ -13,6 +13,7 @@ from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, transition
 
 from incidents.models import Department, StateMachineRecord, VersionedRecord, headed_department_ids
+from incidents.models.reporting import date_bound_errors
 from incidents.roles import Role, has_role, sees_everything
 from incidents.workflow import Editable, EditPolicy, TransitionSpec, condition, permission, specs
 from trail.history import TrailedHistory
@@ -176,6 +177,9 @@ class Audit(StateMachineRecord):
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
+        errors = date_bound_errors(self, "planned_start", "planned_end")
+        if errors:
+            raise ValidationError(errors)
         if self.planned_start and self.planned_end and self.planned_end < self.planned_start:
             raise ValidationError({"planned_end": _("The audit cannot end before it starts.")})
 

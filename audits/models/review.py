@@ -22,6 +22,7 @@ from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, transition
 
 from incidents.models import Department, StateMachineRecord
+from incidents.models.reporting import date_bound_errors
 from incidents.roles import Role, has_role, sees_everything
 from incidents.workflow import Editable, EditPolicy, TransitionSpec, condition, permission, specs
 from trail.history import TrailedHistory
@@ -182,6 +183,9 @@ class Review(StateMachineRecord):
     LONGEST_PERIOD = dt.timedelta(days=2 * 366)
 
     def clean(self) -> None:
+        errors = date_bound_errors(self, "period_start", "period_end", "held_on")
+        if errors:
+            raise ValidationError(errors)
         if self.period_start and self.period_end and self.period_end < self.period_start:
             raise ValidationError({"period_end": _("The period cannot end before it starts.")})
         if self.period_start and self.period_end and self.period_end - self.period_start > self.LONGEST_PERIOD:
@@ -276,3 +280,8 @@ class ReviewDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.review.reference}-{self.position} {self.title}"
+
+    def clean(self) -> None:
+        errors = date_bound_errors(self, "due_date")
+        if errors:
+            raise ValidationError(errors)

@@ -7,6 +7,7 @@ write (a 400 naming each) instead of dropping them silently.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from functools import cache
 
@@ -153,7 +154,19 @@ class ModelSerializer(serializers.ModelSerializer):
         field_class, kwargs = super().build_standard_field(field_name, model_field)
         if field_name in self.named_enums and issubclass(field_class, serializers.ChoiceField):
             field_class = named_choice_field(f"{model_field.model.__name__}{field_name.title()}Enum")
+        if isinstance(model_field, models.DateField) and not kwargs.get("read_only"):
+            # Every date people enter lies in 2000-01-01..2100-12-31 (the models' clean() agrees).
+            kwargs["validators"] = [*kwargs.get("validators", []), within_date_bounds]
         return field_class, kwargs
+
+
+def within_date_bounds(value) -> None:
+    """A serializer validator: the date (or datetime) lies in EARLIEST_DATE..LATEST_DATE."""
+    from ..models.reporting import EARLIEST_DATE, LATEST_DATE, date_out_of_bounds_message
+
+    day = value.date() if isinstance(value, dt.datetime) else value
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise serializers.ValidationError(date_out_of_bounds_message())
 
 
 class ErrorSerializer(serializers.Serializer):

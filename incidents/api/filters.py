@@ -1,9 +1,15 @@
-"""Filters of the API lists that the web lists do not share."""
+"""Filters of the API lists that the web lists do not share, and the filter backends of
+every API list: an invalid filter, ordering or page value is a 400 naming the parameter,
+never silently ignored (which would answer with the whole list)."""
 
 from __future__ import annotations
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
+from django_filters import utils as filter_utils
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import filters as drf_filters
+from rest_framework.exceptions import ValidationError
 
 from ..models import ReportingTrack, TrackKind, TrackState
 
@@ -26,3 +32,41 @@ class TrackFilter(django_filters.FilterSet):
             return queryset
         overdue = queryset.overdue()
         return overdue if value else queryset.exclude(pk__in=overdue.values("pk"))
+
+
+BOOLEAN_VALUES = frozenset({"", "true", "false", "True", "False", "1", "0"})
+
+
+class StrictDjangoFilterBackend(DjangoFilterBackend):
+    """django-filter's backend (which already answers 400 for a value its form refuses),
+    also refusing a yes/no filter given anything but true or false: django-filter reads
+    `?reportable=maybe` as "not given" and would return the whole list."""
+
+    def filter_queryset(self, request, queryset, view):
+        filterset = self.get_filterset(request, queryset, view)
+        if filterset is None:
+            return queryset
+        errors = {}
+        for name, filter_ in filterset.filters.items():
+            if isinstance(filter_, django_filters.BooleanFilter) and name in request.query_params:
+                if any(value not in BOOLEAN_VALUES for value in request.query_params.getlist(name)):
+                    errors[name] = [_("Enter true or false.")]
+        if errors:
+            raise ValidationError(errors)
+        if not filterset.is_valid():
+            raise filter_utils.translate_validation(filterset.errors)
+        return filterset.qs
+
+
+class StrictOrderingFilter(drf_filters.OrderingFilter):
+    """DRF's ordering, answering 400 for a field the list cannot be ordered by (DRF drops it)."""
+
+    def remove_invalid_fields(self, queryset, fields, view, request):
+        valid_fields = {item[0] for item in self.get_valid_fields(queryset, view, {"request": request})}
+        invalid = [term for term in fields if term.lstrip("-") not in valid_fields]
+        if invalid:
+            raise ValidationError({self.ordering_param: [
+                _("Cannot order by %(fields)s. Choose among: %(valid)s.")
+                % {"fields": ", ".join(invalid), "valid": ", ".join(sorted(valid_fields))}
+            ]})
+        return super().remove_invalid_fields(queryset, fields, view, request)

@@ -9,7 +9,7 @@ hand validated data to the services.
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.db.models import prefetch_related_objects
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -40,6 +40,34 @@ class ReportableReasonSerializer(serializers.Serializer):
         read_only=True, allow_null=True, help_text=_("Category 1-4 of APPI rule art. 7, when one applies.")
     )
     message = serializers.CharField(read_only=True)
+
+
+# ---------------------------------------------------------------------------
+# Linked records: only those the reader may see
+
+
+def visible_prefetch(relation: str, model, user) -> Prefetch:
+    """Prefetch `relation` restricted to what `user` may see, as `visible_<relation>`."""
+    return Prefetch(relation, queryset=model.objects.visible_to(user), to_attr=f"visible_{relation}")
+
+
+def visible_related(serializer, record, relation: str, model) -> list:
+    """The records of `record.<relation>` the reader (the request's user) may see.
+
+    Linked records the reader may not see are left out, as the web pages leave them out:
+    neither their reference nor their title is shown. Reads `visible_<relation>` when the
+    view prefetched it (visible_prefetch), so lists stay flat; without a request (the
+    server serializing for itself) every linked record."""
+    prefetched = getattr(record, f"visible_{relation}", None)
+    if prefetched is not None:
+        return prefetched
+    related = getattr(record, relation).all()
+    request = serializer.context.get("request")
+    if request is None:
+        return list(related)
+    visible = set(model.objects.visible_to(request.user).filter(pk__in=[r.pk for r in related])
+                  .values_list("pk", flat=True))
+    return [r for r in related if r.pk in visible]
 
 
 # ---------------------------------------------------------------------------
@@ -222,6 +250,8 @@ class IncidentSerializer(ModelSerializer):
 
 
 class IncidentDetailSerializer(IncidentSerializer):
+    # The incident's actions are part of it, as on its page: whoever may see the incident sees
+    # their summaries (opening one takes the right to see the action).
     actions = ActionSummarySerializer(many=True, read_only=True)
 
     class Meta(IncidentSerializer.Meta):

@@ -257,4 +257,17 @@ class TrackViewSet(RecordViewSet):
     responses={200: TokenSerializer, 400: OpenApiResponse(OpenApiTypes.OBJECT, description=_("Wrong credentials."))},
 )
 class TokenObtainApi(ObtainAuthToken):
-    pass
+    """POST username + password for a token. DRF's serializer authenticates with the request,
+    so django-axes counts each failure; a locked-out username + address is a JSON 429."""
+
+    def post(self, request, *args, **kwargs):
+        try:
+            return super().post(request, *args, **kwargs)
+        except serializers.ValidationError:
+            # Axes flags the request it was given: DRF's Request, not the HttpRequest
+            # that its middleware looks at, so the lockout answer is given here.
+            if getattr(request, "axes_locked_out", False):
+                from config.lockout import lockout_response
+
+                return lockout_response(request._request)
+            raise

@@ -205,8 +205,13 @@ class Action(StateMachineRecord):
         return reverse("action_detail", args=[self.pk])
 
     def clean(self) -> None:
+        from .reporting import date_bound_errors
+
+        errors = date_bound_errors(self, "due_date")  # the web form and the admin too, not only the API
         if self.owner_id and self.owner_id == self.verifier_id:
-            raise ValidationError({"verifier": _("The verifier must be someone other than the owner.")})
+            errors["verifier"] = _("The verifier must be someone other than the owner.")
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def is_open(self) -> bool:

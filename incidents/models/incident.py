@@ -20,7 +20,7 @@ from ..workflow import Editable, EditPolicy, TransitionSpec, condition, permissi
 from .action import ActionKind, ActionState, implementers_of
 from .base import StateMachineRecord
 from .organisation import CauseCategory, Department, EventClass, headed_department_ids
-from .reporting import RuleSet, TrackKind
+from .reporting import RULE_SET_ADMIN_PATH, RuleSet, TrackKind, date_bound_errors
 
 
 class IncidentKind(models.TextChoices):
@@ -350,13 +350,24 @@ class Incident(StateMachineRecord):
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
-        errors = {}
+        errors = date_bound_errors(self, "occurred_at", "discovered_at")
+        discovered_out_of_bounds = "discovered_at" in errors
         now = timezone.now()
-        if self.discovered_at and self.discovered_at > now:
-            errors["discovered_at"] = _("The discovery cannot be in the future.")
-        if self.occurred_at and self.occurred_at > now:
+        if not discovered_out_of_bounds and self.discovered_at:
+            if self.discovered_at > now:
+                errors["discovered_at"] = _("The discovery cannot be in the future.")
+            elif self._rules_in_force() is None:
+                # Without rules the incident would owe no reports: never left so.
+                errors["discovered_at"] = _(
+                    "No reporting rule set is in force on %(day)s, so the reports the incident owes cannot be "
+                    "set. Ask the administrator to add one at %(admin)s."
+                ) % {"day": timezone.localdate(self.discovered_at).isoformat(), "admin": RULE_SET_ADMIN_PATH}
+        if "occurred_at" in errors:
+            pass
+        elif self.occurred_at and self.occurred_at > now:
             errors["occurred_at"] = _("The occurrence cannot be in the future.")
-        elif self.occurred_at and self.discovered_at and self.occurred_at > self.discovered_at:
+        elif (self.occurred_at and self.discovered_at and not discovered_out_of_bounds
+              and self.occurred_at > self.discovered_at):
             errors["occurred_at"] = _("The incident cannot have occurred after it was discovered.")
         if errors:
             raise ValidationError(errors)

@@ -24,6 +24,33 @@ from ..roles import Role, has_role
 from ..workflow import EditPolicy, TransitionSpec, condition, permission, specs
 from .base import StateMachineRecord
 
+# The dates people enter (when something happened, is due, was filed, is planned) lie in
+# this range: anything else is a typing mistake, and dates near the ends of the calendar
+# break the date arithmetic of the pages and reports that read them.
+EARLIEST_DATE = dt.date(2000, 1, 1)
+LATEST_DATE = dt.date(2100, 12, 31)
+RULE_SET_ADMIN_PATH = "/admin/incidents/ruleset/"
+
+
+def date_out_of_bounds_message() -> str:
+    return _("Enter a date from %(earliest)s to %(latest)s.") % {
+        "earliest": EARLIEST_DATE.isoformat(), "latest": LATEST_DATE.isoformat(),
+    }
+
+
+def date_bound_errors(record, *names: str) -> dict:
+    """{field: message} for each of the record's `names` whose date (or datetime) lies
+    outside EARLIEST_DATE..LATEST_DATE."""
+    errors = {}
+    for name in names:
+        value = getattr(record, name, None)
+        if value is None:
+            continue
+        day = value.date() if isinstance(value, dt.datetime) else value
+        if not EARLIEST_DATE <= day <= LATEST_DATE:
+            errors[name] = date_out_of_bounds_message()
+    return errors
+
 
 class RuleSetQuerySet(models.QuerySet):
     def in_force_on(self, day: dt.date) -> RuleSet | None:
@@ -236,6 +263,11 @@ class ReportingTrack(StateMachineRecord):
         verbose_name = _("reporting track")
         verbose_name_plural = _("reporting tracks")
         constraints = [models.UniqueConstraint(fields=["incident", "kind"], name="one_track_per_kind")]
+
+    def clean(self) -> None:
+        errors = date_bound_errors(self, "filed_at")
+        if errors:
+            raise ValidationError(errors)
 
     def __str__(self) -> str:
         return f"{self.incident.reference} {self.get_kind_display()}"
