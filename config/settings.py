@@ -7,9 +7,11 @@ whenever DEBUG is off.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -65,6 +67,8 @@ INSTALLED_APPS = [
     "django_fsm",
     "simple_history",
     "pgtrigger",
+    "axes",
+    "csp",
     "trail",
     # audits before incidents: its seed_demo extends the incidents one (the first app wins).
     "audits",
@@ -73,7 +77,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # 413 for a body larger than REQUEST_MAX_BYTES, before anything reads it.
+    "config.limits.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Content-Security-Policy on every response (CONTENT_SECURITY_POLICY below).
+    "config.contentpolicy.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -85,6 +93,8 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     # Which door (web, API, admin) each trail and history entry came through.
     "trail.doors.DoorMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -132,6 +142,30 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Login protection (django-axes): a username + client address pair is locked after
+# LOGIN_FAILURE_LIMIT failed logins (web, admin and API token alike) for
+# LOGIN_LOCKOUT_MINUTES (0: until an administrator unlocks it in the admin, "Access
+# attempts", or with `manage.py axes_reset`). A successful login resets the count.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out pair before checking the password
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", "10")
+_lockout_minutes = envint("LOGIN_LOCKOUT_MINUTES", "15")
+AXES_COOLOFF_TIME = timedelta(minutes=_lockout_minutes) if _lockout_minutes > 0 else None
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "config.lockout.lockout_response"
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+# Logged (logger "axes", WARNING): each failure and each lockout, with the username and address.
+AXES_SENSITIVE_PARAMETERS: list[str] = []
+# The client address is REMOTE_ADDR unless a reverse proxy you trust sets a header with it:
+# CLIENT_IP_HEADER=HTTP_X_FORWARDED_FOR with TRUSTED_PROXY_COUNT proxies in front.
+if os.getenv("CLIENT_IP_HEADER"):
+    AXES_IPWARE_META_PRECEDENCE_ORDER = (os.environ["CLIENT_IP_HEADER"], "REMOTE_ADDR")
+    AXES_IPWARE_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", "1")
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -186,11 +220,18 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON nested deeper than 32 levels is a 400 before it is parsed (never a RecursionError).
+    "DEFAULT_PARSER_CLASSES": [
+        "incidents.api.parsers.DepthLimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "incidents.api.pagination.PageNumberPagination",
+    # Invalid filter, ordering or page-size values are a 400 naming the parameter.
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "incidents.api.filters.StrictDjangoFilterBackend",
         "rest_framework.filters.SearchFilter",
-        "rest_framework.filters.OrderingFilter",
+        "incidents.api.filters.StrictOrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "incidents.api.errors.exception_handler",
@@ -208,9 +249,41 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"FilingMethodEnum": "incidents.models.reporting.FilingMethod"},
 }
 
-if not DEBUG:
-    SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", "True")
-    CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", "True")
+# A request whose declared size is above this is refused (413) before its body is read:
+# the largest attachment plus a margin for the rest of the form.
+REQUEST_MAX_BYTES = envint("REQUEST_MAX_BYTES", str(ATTACHMENT_MAX_BYTES + 1024 * 1024))
+
+# Production profile (HTTPS). `python manage.py check --deploy` is clean with DEBUG=False,
+# SECURE_SSL_REDIRECT=True and SECURE_HSTS_SECONDS, SECURE_HSTS_INCLUDE_SUBDOMAINS and
+# SECURE_HSTS_PRELOAD set; HSTS is opt-in as a browser remembers it for its whole duration.
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "False")
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # a load balancer probes over plain HTTP
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", "0")
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", "False")
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "False")
+SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", "False" if DEBUG else "True")
+CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", "False" if DEBUG else "True")
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto (and strips it from clients).
+if envbool("SECURE_PROXY_SSL_HEADER", "False"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp) on every page: this origin only; scripts and <style>
+# elements from files or carrying the response's nonce; style attributes allowed (the bar
+# charts, the admin). config/contentpolicy.py allows inline <style> on the admin and ReDoc.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [SELF],
+    },
+}
 
 LOGGING = {
     "version": 1,

@@ -23,3 +23,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.gettempdir()) / f"{_test_db}.sqlite3")}  # noqa: F405
 else:
     DATABASES["default"]["TEST"] = {"NAME": _test_db}  # noqa: F405
+
+# django-axes stays on: every login over HTTP is counted and can be locked out. Only the
+# test client's login(), which authenticates without a request, is let through.
+AUTHENTICATION_BACKENDS = ["config.lockout.TestClientAxesBackend", *AUTHENTICATION_BACKENDS[1:]]  # noqa: F405
