@@ -37,7 +37,7 @@ from .models import (
 from .ppc_report import NOT_ENTERED, build_ppc_report
 from .roles import Role, has_role
 from .templatetags.pms import urgency
-from .workflow.timeline import timeline
+from .workflow.timeline import related_timeline
 from .workflow.web import (
     add_model_errors,
     edit_view,
@@ -83,8 +83,7 @@ def _track_trail_rows(incident: Incident) -> list:
     people_steps = set(ReportingTrack.transition_specs)
     return [
         moment
-        for track in incident.tracks.all()
-        for moment in timeline(track, subject=TrackKind(track.kind).label)
+        for moment in related_timeline(incident.tracks.all(), subject=lambda track: TrackKind(track.kind).label)
         if moment.kind == "edit" or (moment.kind == "step" and moment.transition in people_steps)
     ]
 

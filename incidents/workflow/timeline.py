@@ -19,7 +19,7 @@ from trail.steps import entries_of
 from .service import trail_label
 from .versions import IGNORED, display_value
 
-__all__ = ["Change", "Moment", "related_timeline", "timeline"]
+__all__ = ["Change", "Moment", "related_timeline", "timeline", "version_moment"]
 
 # What a version row says about itself, not about the record.
 _NOT_CONTENT = IGNORED | {"state"}
@@ -174,13 +174,13 @@ def _version_moments(record, versions, steps, subject, labels) -> list[Moment]:
         same_save = previous is not None and getattr(row, "version", None) is not None \
             and getattr(row, "version", None) == getattr(previous, "version", None)
         if row.history_type == "-":
-            last = _version_moment(row, "deleted", label("deleted"), subject)
+            last = version_moment(row, "deleted", label("deleted"), subject)
             moments.append(last)
         elif previous is None:
             # The first version: the record's creation, unless a creation step tells it already.
             last = None
             if row.history_type == "+" and not any(m.creation for m in steps.values()):
-                last = _version_moment(row, "created", label("created"), subject)
+                last = version_moment(row, "created", label("created"), subject)
                 moments.append(last)
         elif same_save and (last is None or last.creation):
             pass  # the rest of the creation: its first values are on the page
@@ -191,13 +191,14 @@ def _version_moments(record, versions, steps, subject, labels) -> list[Moment]:
                 target.changes.extend(changes)
                 last = target
             elif changes:
-                last = _version_moment(row, "edit", label("edit"), subject, changes)
+                last = version_moment(row, "edit", label("edit"), subject, changes)
                 moments.append(last)
         previous = row
     return moments
 
 
-def _version_moment(row, kind, label, subject, changes=()) -> Moment:
+def version_moment(row, kind, label, subject, changes=()) -> Moment:
+    """A line of the timeline told by one saved version (an edit, a creation, a deletion)."""
     return Moment(
         kind=kind, at=row.history_date, by=row.history_user, actor_name=row.actor_name, door=row.door,
         label=str(label), subject=subject, changes=list(changes), position=row.chain_seq, hash=row.chain_hash,

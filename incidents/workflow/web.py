@@ -28,7 +28,7 @@ from ..exceptions import (
 )
 from .forms import show_conflict, transition_form_class
 from .service import transition_record, transition_spec, transitions_for, validation_messages
-from .timeline import Moment, related_timeline, timeline
+from .timeline import Moment, related_timeline, timeline, version_moment
 
 __all__ = [
     "PAGE_SIZE", "add_model_errors", "detail_url", "edit_view", "filter_data", "filtered_list", "paginate",
@@ -76,17 +76,10 @@ def file_moments(record) -> list[Moment]:
         content_type=ContentType.objects.get_for_model(record), object_id=record.pk,
     ).exclude(history_type="~").select_related("history_user").order_by("history_date", "history_id")
     return [
-        _file_moment(row) for row in rows
+        version_moment(row, "created" if row.history_type == "+" else "deleted",
+                       _("File added") if row.history_type == "+" else _("File removed"), row.original_name)
+        for row in rows
     ]
-
-
-def _file_moment(row) -> Moment:
-    added = row.history_type == "+"
-    return Moment(
-        kind="created" if added else "deleted", at=row.history_date, by=row.history_user,
-        actor_name=row.actor_name, door=row.door, label=_("File added") if added else _("File removed"),
-        subject=row.original_name, position=row.chain_seq, hash=row.chain_hash, entry=row,
-    )
 
 
 def transition_panels(record, user) -> list[dict]:
