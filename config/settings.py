@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "trail",
+    "accounts",
     # audits before incidents: its seed_demo extends the incidents one (the first app wins).
     "audits",
     "incidents",
