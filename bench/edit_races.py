@@ -64,7 +64,7 @@ def prepare(rounds: int) -> dict:
     django.setup()
     from django.core.management import call_command
     from django.utils import timezone
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
     call_command("migrate", verbosity=0)
     from incidents import services
@@ -90,7 +90,7 @@ def prepare(rounds: int) -> dict:
         )
         actions.append(action.pk)
     return {
-        "tokens": {user.username: Token.objects.create(user=user).key for user in (manager, office)},
+        "tokens": {user.username: AuthToken.objects.create(user=user)[1] for user in (manager, office)},
         "incidents": incidents,
         "actions": actions,
     }

@@ -21,6 +21,7 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from knox.models import get_token_model
 
 from trail.models import AppendOnly, ChainedEntry
 
@@ -43,11 +44,14 @@ class Place:
 
 def _is_own(rel) -> bool:
     """Whether the rows behind a relation are part of the object itself rather than records
-    that refer to it: a one-to-one extension that goes with it (a user's profile, their API
-    token), and the history of such an extension or of the object's own many-to-many (a
-    user's groups). Their own history rows are not relations at all (an `id`, not a key)."""
+    that refer to it: a one-to-one extension that goes with it (a user's profile), their API
+    tokens (django-rest-knox, many per user), and the history of such an extension or of the
+    object's own many-to-many (a user's groups). Their own history rows are not relations at
+    all (an `id`, not a key)."""
     field_ = rel.field
     if isinstance(field_, OneToOneField) and field_.remote_field.on_delete is CASCADE:
+        return True
+    if rel.related_model is get_token_model():
         return True
     tracked = getattr(rel.related_model, "instance_type", None)  # a django-simple-history table
     if tracked is None:

@@ -282,14 +282,6 @@ IncidentInputSerializer = edit_input_serializer(Incident, IncidentInputBase)
 
 
 # ---------------------------------------------------------------------------
-# Documentation-only shapes
-
-
-class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField(read_only=True, help_text=_("Send it as `Authorization: Token <token>`."))
-
-
-# ---------------------------------------------------------------------------
 # The report to the PPC (rule art. 8(1)) and the notice to data subjects (rule art. 10)
 
 

@@ -3,7 +3,8 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from .views import ActionViewSet, IncidentViewSet, TokenObtainApi, TrackViewSet
+from .attachments import AttachmentDownloadApi
+from .views import ActionViewSet, IncidentViewSet, TrackViewSet
 
 app_name = "api"
 
@@ -13,6 +14,6 @@ router.register("actions", ActionViewSet, basename="action")
 router.register("tracks", TrackViewSet, basename="track")
 
 urlpatterns = [
-    path("auth/token/", TokenObtainApi.as_view(), name="token"),
+    path("attachments/<int:pk>/download/", AttachmentDownloadApi.as_view(), name="attachment-download"),
     *router.urls,
 ]

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, status
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -30,7 +28,6 @@ from .serializers import (
     IncidentInputSerializer,
     IncidentSerializer,
     PPCReportSerializer,
-    TokenSerializer,
     TrackDetailSerializer,
 )
 
@@ -246,28 +243,3 @@ class TrackViewSet(RecordViewSet):
         if getattr(self, "swagger_fake_view", False):
             return ReportingTrack.objects.none()
         return ReportingTrack.objects.visible_to(self.request.user).select_related("incident", "filed_by")
-
-
-@extend_schema(
-    tags=["auth"],
-    summary=_("Obtain an API token"),
-    description=_("Exchange a username and password for a token; send it as `Authorization: Token <token>`."),
-    auth=[],
-    request=ObtainAuthToken.serializer_class,
-    responses={200: TokenSerializer, 400: OpenApiResponse(OpenApiTypes.OBJECT, description=_("Wrong credentials."))},
-)
-class TokenObtainApi(ObtainAuthToken):
-    """POST username + password for a token. DRF's serializer authenticates with the request,
-    so django-axes counts each failure; a locked-out username + address is a JSON 429."""
-
-    def post(self, request, *args, **kwargs):
-        try:
-            return super().post(request, *args, **kwargs)
-        except serializers.ValidationError:
-            # Axes flags the request it was given: DRF's Request, not the HttpRequest
-            # that its middleware looks at, so the lockout answer is given here.
-            if getattr(request, "axes_locked_out", False):
-                from config.lockout import lockout_response
-
-                return lockout_response(request._request)
-            raise

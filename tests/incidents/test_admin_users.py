@@ -11,7 +11,7 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.urls import Resolver404, resolve, reverse
 from django.utils import translation
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from incidents import services
@@ -61,7 +61,7 @@ def fresh(sales):
     user = UserFactory(username="fresh", department=sales)
     user.first_name = "誤登録"
     user.save()
-    Token.objects.create(user=user)
+    AuthToken.objects.create(user=user)
     return user
 
 
@@ -78,7 +78,7 @@ def test_where_a_user_appears_is_every_relation_but_their_own(reporter, editor, 
             ("audits.HistoricalAudit_auditors", "user"), ("incidents.Department", "head"),
             ("incidents.SentReminder", "recipient")} <= places
     # Not the user's own profile, token, roles, nor the history of those.
-    assert not places & {("incidents.UserProfile", "user"), ("authtoken.Token", "user"),
+    assert not places & {("incidents.UserProfile", "user"), ("knox.AuthToken", "user"),
                          ("incidents.HistoricalUserProfile", "user"), ("trail.HistoricalUser_groups", "user"),
                          ("auth.User_groups", "user"), ("audits.Audit_auditors", "user")}
     with translation.override("en"):
@@ -160,7 +160,7 @@ def test_a_user_who_never_acted_can_be_deleted(admin_client, superuser, fresh):
     response = admin_client(superuser).post(delete_url(fresh), {"post": "yes"})
     assert response.status_code == 302
     assert not User.objects.filter(pk=fresh.pk).exists()
-    assert not Token.objects.filter(user_id=fresh.pk).exists()
+    assert not AuthToken.objects.filter(user_id=fresh.pk).exists()
     # The deletion itself is on the trail, by the admin.
     gone = HistoricalUser.objects.get(id=fresh.pk, history_type="-")
     assert gone.history_user == superuser and gone.door == Door.ADMIN
@@ -179,7 +179,7 @@ def test_users_who_never_acted_can_be_deleted_together(admin_client, superuser, 
 
 
 def test_deactivating_from_the_refusal_page(admin_client, superuser, reporter, manager):
-    token = Token.objects.create(user=reporter)
+    _instance, token = AuthToken.objects.create(user=reporter)
     client = admin_client(superuser)
     page = client.get(delete_url(reporter))
     assert page.status_code == 200
@@ -194,7 +194,7 @@ def test_deactivating_from_the_refusal_page(admin_client, superuser, reporter, m
     assert any("山田 太郎 (staff)" in message for message in messages_of(response))
     # A deactivated user cannot sign in; the trail still names them.
     assert not client.login(username="staff", password="pass-for-tests")
-    assert APIClient().get("/api/incidents/", HTTP_AUTHORIZATION=f"Token {token.key}").status_code == 401
+    assert APIClient().get("/api/incidents/", HTTP_AUTHORIZATION=f"Token {token}").status_code == 401
     entry = TrailEntry.objects.get(by=reporter, transition="report")
     assert entry.actor_name == "山田 太郎 (staff)"
     manager_client = admin_client(manager)

@@ -2,14 +2,14 @@
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from tests.incidents.factories import reported_incident
 
 pytestmark = pytest.mark.django_db
 
-TOKEN_URL = reverse("api:token")
+TOKEN_URL = reverse("auth_api:token")
 INCIDENTS_URL = reverse("api:incident-list")
 
 
@@ -17,7 +17,8 @@ def test_it_exchanges_username_and_password_for_a_token(api, staff):
     response = api.post(TOKEN_URL, {"username": "staff", "password": "pass-for-tests"}, format="json")
 
     assert response.status_code == 200
-    assert response.json() == {"token": Token.objects.get(user=staff).key}
+    assert set(response.json()) == {"token", "expiry"}
+    assert AuthToken.objects.get(user=staff).token_key == response.json()["token"][:15]
 
 
 def test_it_refuses_wrong_credentials_with_400(api, staff):
@@ -26,7 +27,7 @@ def test_it_refuses_wrong_credentials_with_400(api, staff):
 
     assert response.status_code == 400
     assert "non_field_errors" in response.json()
-    assert not Token.objects.exists()
+    assert not AuthToken.objects.exists()
 
 
 def test_it_requires_username_and_password(api, db):

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from incidents import services
@@ -325,7 +325,7 @@ def test_the_track_list_takes_the_same_number_of_queries_for_5_and_50_incidents(
     user = request.getfixturevalue(who)
     # Authenticated like a real client, loading the user (and their roles) on every request.
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(user=user)[1]}")
     filer = UserFactory(roles=["staff", "pms_manager"])
 
     def make(count):

@@ -7,7 +7,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from incidents import services
@@ -351,7 +351,7 @@ def test_action_history(api_as, manager, staff):
 
 def client_for(user) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}",
+    client.credentials(HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(user=user)[1]}",
                        HTTP_ACCEPT_LANGUAGE="ja")
     return client
 
@@ -363,7 +363,7 @@ def ok(response, status=200) -> dict:
 
 def test_a_leak_from_report_to_closed_through_the_api_only(api, staff, manager, office, head, sales):
     # The staff member logs in with a password and reports the leak in Japanese.
-    token = ok(api.post(reverse("api:token"), {"username": "staff", "password": "pass-for-tests"}, format="json"))
+    token = ok(api.post(reverse("auth_api:token"), {"username": "staff", "password": "pass-for-tests"}, format="json"))
     reporter = APIClient()
     reporter.credentials(HTTP_AUTHORIZATION=f"Token {token['token']}")
     incident = ok(reporter.post(reverse("api:incident-list"), {
