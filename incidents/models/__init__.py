@@ -12,6 +12,7 @@ from .action import (
 )
 from .attachments import Attachment
 from .base import StateMachineRecord, VersionedRecord
+from .idempotency import IdempotentRequest
 from .incident import Incident, IncidentKind, IncidentQuerySet, IncidentState, Severity
 from .organisation import (
     CauseCategory,
@@ -29,8 +30,8 @@ from .reporting import FilingMethod, ReportingTrack, RuleSet, TrackKind, TrackQu
 
 __all__ = [
     "ACTION_WORK_STATES", "Action", "ActionKind", "ActionQuerySet", "ActionRound", "ActionState", "Attachment",
-    "CauseCategory", "Department", "EventClass", "Incident", "IncidentKind", "IncidentQuerySet", "IncidentState",
-    "PickList", "ReferenceCounter", "RoundOutcome", "Severity", "StateMachineRecord", "VersionedRecord",
+    "CauseCategory", "Department", "EventClass", "IdempotentRequest", "Incident", "IncidentKind", "IncidentQuerySet",
+    "IncidentState", "PickList", "ReferenceCounter", "RoundOutcome", "Severity", "StateMachineRecord", "VersionedRecord",
     "UserProfile", "department_of", "headed_department_ids", "implementers_of", "person_name", "FilingMethod",
     "ReportingTrack", "RuleSet", "TrackKind", "TrackQuerySet", "TrackState", "SentReminder",
 ]
