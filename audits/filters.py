@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from incidents.filters import IntegerFilter
 from incidents.models import Department
 
 from .models import Audit, AuditKind, AuditState, Finding, FindingState, Grade, Requirement, Standard
@@ -23,7 +24,7 @@ class RequirementFilter(django_filters.FilterSet):
 class AuditFilter(django_filters.FilterSet):
     state = django_filters.MultipleChoiceFilter(choices=AuditState.choices, label=_("state"))
     kind = django_filters.MultipleChoiceFilter(choices=AuditKind.choices, label=_("kind"))
-    fiscal_year = django_filters.NumberFilter(label=_("fiscal year"))
+    fiscal_year = IntegerFilter(label=_("fiscal year"))
     department = django_filters.ModelChoiceFilter(
         field_name="departments", queryset=Department.objects.all(), label=_("department"),
         help_text=_("Audits whose scope includes this department."),
@@ -38,7 +39,7 @@ class FindingFilter(django_filters.FilterSet):
     state = django_filters.MultipleChoiceFilter(choices=FindingState.choices, label=_("state"))
     grade = django_filters.MultipleChoiceFilter(choices=Grade.choices, label=_("grade"))
     department = django_filters.ModelChoiceFilter(queryset=Department.objects.all(), label=_("department"))
-    audit = django_filters.NumberFilter(field_name="audit_id", label=_("audit"))
+    audit = IntegerFilter(field_name="audit_id", label=_("audit"))
     awaiting_my_response = django_filters.BooleanFilter(
         method="filter_awaiting_my_response", label=_("awaiting my department's response"),
         help_text=_("true: open findings of the departments you head; false: everything else."),

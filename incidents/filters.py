@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
@@ -15,6 +16,27 @@ from .models import (
     IncidentState,
     Severity,
 )
+
+# The range of the database's integer columns (64-bit, signed).
+DB_INTEGER_MAX = 2**63 - 1
+
+
+class IntegerFilter(django_filters.NumberFilter):
+    """A whole number within the database's integer range, else a 400 naming the filter.
+
+    django-filter's NumberFilter takes any decimal: `?owner=-2.4e56` reached the database,
+    which cannot hold it (OverflowError on SQLite, a DataError on PostgreSQL: a 500).
+    """
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", -DB_INTEGER_MAX - 1)
+        kwargs.setdefault("max_value", DB_INTEGER_MAX)
+        super().__init__(*args, **kwargs)
+
+    def get_max_validator(self):
+        return None  # the field's own max_value
 
 
 class IncidentFilter(django_filters.FilterSet):
@@ -39,8 +61,8 @@ class ActionFilter(django_filters.FilterSet):
     state = django_filters.MultipleChoiceFilter(choices=ActionState.choices, label=_("state"))
     kind = django_filters.MultipleChoiceFilter(choices=ActionKind.choices, label=_("kind"))
     department = django_filters.ModelChoiceFilter(queryset=Department.objects.all(), label=_("department"))
-    incident = django_filters.NumberFilter(field_name="incident_id", label=_("incident"))
-    owner = django_filters.NumberFilter(field_name="owner_id", label=_("owner"))
+    incident = IntegerFilter(field_name="incident_id", label=_("incident"))
+    owner = IntegerFilter(field_name="owner_id", label=_("owner"))
     due_before = django_filters.DateFilter(field_name="due_date", lookup_expr="lte", label=_("due on or before"))
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("overdue only"))
 

@@ -172,6 +172,18 @@ def test_an_incident_discovered_before_any_rule_set_is_refused(api_as, staff):
     (ACTIONS_URL, {"incident": "abc"}, "incident", None),
     (FINDINGS_URL, {"awaiting_my_response": "maybe"}, "awaiting_my_response", "Enter true or false."),
     (REVIEWS_URL, {"covers": "yesterday"}, "covers", None),
+    # Numbers beyond the database's integers were a 500 (an overflow in the query).
+    (ACTIONS_URL, {"owner": "-2.465557492598123e+56"}, "owner", None),
+    (ACTIONS_URL, {"incident": "99999999999999999999"}, "incident", None),
+    (ACTIONS_URL, {"owner": "1.5"}, "owner", "Enter a whole number."),
+    (FINDINGS_URL, {"audit": "-99999999999999999999"}, "audit", None),
+    (AUDITS_URL, {"fiscal_year": "1e30"}, "fiscal_year", None),
+    (REVIEWS_URL, {"fiscal_year": "2026.5"}, "fiscal_year", "Enter a whole number."),
+    (reverse("api:track-list"), {"incident": "9223372036854775808"}, "incident",
+     "Ensure this value is less than or equal to 9223372036854775807."),
+    # DRF's search answers a bare list for a null character; ours names the parameter.
+    (INCIDENTS_URL, {"search": "a\x00b"}, "search", "Null characters are not allowed."),
+    (REVIEWS_URL, {"search": "\x00"}, "search", "Null characters are not allowed."),
 ])
 def test_an_invalid_filter_value_is_a_400_naming_it(api_as, manager, url, query, parameter, message):
     response = api_as(manager).get(url, query, **EN)

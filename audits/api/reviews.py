@@ -36,6 +36,7 @@ from incidents.api.serializers import (
     named_choice_field,
 )
 from incidents.api.views import EDIT_CONTRACT, ERROR_RESPONSES, RecordViewSet, transition_docs
+from incidents.filters import IntegerFilter
 from incidents.models import Action, Department
 
 from .. import services  # registers the review's transitions
@@ -231,7 +232,7 @@ class ReviewTransitionSerializer(serializers.Serializer):
 
 class ReviewFilter(django_filters.FilterSet):
     state = django_filters.MultipleChoiceFilter(choices=ReviewState.choices, label=_("state"))
-    fiscal_year = django_filters.NumberFilter(
+    fiscal_year = IntegerFilter(
         method="filter_fiscal_year", label=_("fiscal year"),
         help_text=_("Reviews whose period starts in this fiscal year."),
     )

@@ -114,7 +114,11 @@ class NamedChoiceFieldExtension(OpenApiSerializerFieldExtension):
     target_class = NamedChoiceField
     match_subclasses = True
 
-    def get_name(self) -> str:
+    def get_name(self) -> str | None:
+        # A field that may also be blank or null (a checklist result not recorded yet) keeps
+        # its enum inline, with "" or null: the named component stays the choices alone.
+        if self.target.allow_blank or self.target.allow_null:
+            return None
         return self.target.component_name
 
     def map_serializer_field(self, auto_schema, direction):
@@ -150,6 +154,15 @@ class ModelSerializer(serializers.ModelSerializer):
     }
     named_enums = frozenset({"state", "kind"})
 
+    def include_extra_kwargs(self, kwargs, extra_kwargs):
+        # DRF drops `allow_blank` from read-only fields, and the schema then leaves "" out of
+        # their enums although the answer carries it (a severity not set yet): keep it.
+        allow_blank = kwargs.get("allow_blank", False)
+        kwargs = super().include_extra_kwargs(kwargs, extra_kwargs)
+        if allow_blank and kwargs.get("read_only") and "choices" in kwargs:
+            kwargs["allow_blank"] = True
+        return kwargs
+
     def build_standard_field(self, field_name, model_field):
         field_class, kwargs = super().build_standard_field(field_name, model_field)
         if field_name in self.named_enums and issubclass(field_class, serializers.ChoiceField):
@@ -170,6 +183,13 @@ def within_date_bounds(value) -> None:
 
 
 class ErrorSerializer(serializers.Serializer):
+    """An error: what went wrong, in the reader's language, and a stable code (`not_found`,
+    `permission_denied`, `not_permitted`, `conditions_not_met`, …)."""
+
     detail = serializers.CharField(read_only=True)
-    code = serializers.CharField(read_only=True, required=False)
-    unmet_conditions = serializers.ListField(child=serializers.CharField(), read_only=True, required=False)
+    code = serializers.CharField(read_only=True)
+    # Sent only when a step's conditions are missing (required=False: absent otherwise).
+    unmet_conditions = serializers.ListField(
+        child=serializers.CharField(), read_only=True, required=False,
+        help_text=_("What is missing for the step, one message each; only when conditions are not met."),
+    )

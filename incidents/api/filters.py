@@ -11,13 +11,14 @@ from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import filters as drf_filters
 from rest_framework.exceptions import ValidationError
 
+from ..filters import IntegerFilter
 from ..models import ReportingTrack, TrackKind, TrackState
 
 
 class TrackFilter(django_filters.FilterSet):
     kind = django_filters.MultipleChoiceFilter(choices=TrackKind.choices, label=_("report"))
     state = django_filters.MultipleChoiceFilter(choices=TrackState.choices, label=_("state"))
-    incident = django_filters.NumberFilter(field_name="incident_id", label=_("incident"))
+    incident = IntegerFilter(field_name="incident_id", label=_("incident"))
     overdue = django_filters.BooleanFilter(
         method="filter_overdue", label=_("overdue only"),
         help_text=_("true: pending past the limit; false: everything else."),
@@ -56,6 +57,17 @@ class StrictDjangoFilterBackend(DjangoFilterBackend):
         if not filterset.is_valid():
             raise filter_utils.translate_validation(filterset.errors)
         return filterset.qs
+
+
+class StrictSearchFilter(drf_filters.SearchFilter):
+    """DRF's search, whose refusal of a search term (a null character) names the parameter
+    like every other 400 of the API, instead of a bare list."""
+
+    def get_search_terms(self, request):
+        try:
+            return super().get_search_terms(request)
+        except ValidationError as error:
+            raise ValidationError({self.search_param: error.detail}) from None
 
 
 class StrictOrderingFilter(drf_filters.OrderingFilter):
