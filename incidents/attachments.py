@@ -47,9 +47,10 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
@@ -325,7 +326,12 @@ def attachment_add(*, record, by, file, description: str = "") -> Attachment:
         description=description.strip()[:500],
         uploaded_by=by,
     )
-    attachment.file.save("upload", file, save=False)
+    # Only the storage API (save, open, delete; never a path): the files may be on a
+    # shared bucket (FILE_STORAGE=s3). The stored object is typed as detected, never as the
+    # browser claimed (an S3 backend records the type it is given).
+    stored = File(file, name=file.name)
+    stored.content_type = detected.mime_type
+    attachment.file.save("upload", stored, save=False)
     try:
         with transaction.atomic():
             attachment.full_clean()
@@ -346,6 +352,24 @@ def attachment_for_download(*, pk: int, user) -> Attachment:
     if model not in _REGISTRY or not _REGISTRY[model].visible_to(user).filter(pk=attachment.object_id).exists():
         raise Http404
     return attachment
+
+
+def download_response(attachment: Attachment) -> FileResponse:
+    """The file streamed from the storage, always as a download named as uploaded (a Japanese
+    name RFC 5987-encoded: filename*=utf-8''…), typed as detected; Http404 when the stored
+    file is missing. Used by the web view and the API alike."""
+    try:
+        handle = attachment.file.storage.open(attachment.file.name, "rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(
+        handle, as_attachment=True, filename=attachment.original_name, content_type=attachment.mime_type,
+    )
+    # Never rendered by the browser, whatever the file holds.
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 # ---------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -350,15 +350,4 @@ def attachment_upload(request: HttpRequest, record_type: str, pk: int) -> HttpRe
 def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
     """The file, to users who may see its record (anyone else: 404), always as a download."""
     attachment = attachments.attachment_for_download(pk=pk, user=request.user)
-    try:
-        handle = attachment.file.storage.open(attachment.file.name, "rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(
-        handle, as_attachment=True, filename=attachment.original_name, content_type=attachment.mime_type,
-    )
-    # Never rendered by the browser, whatever the file holds.
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return attachments.download_response(attachment)

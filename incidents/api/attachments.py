@@ -5,8 +5,12 @@ registered in incidents.attachments (incidents here; audits and findings in the 
 API). Listing needs only that the record is visible (else 404, like every endpoint);
 uploading is a multipart POST with `file` (and optionally `description`), checked by
 incidents.attachments.attachment_add: 400 when too large or not an allowed type (checked
-by content), 403 or 409 when the user may not add files to the record now. The file is
-downloaded from `download_url` (`/attachments/<pk>/`), never from a storage URL.
+by content), 403 or 409 when the user may not add files to the record now.
+
+The file is downloaded from `download_url`, `GET /api/attachments/<pk>/download/`
+(`AttachmentDownloadApi`), with the API's own authentication (a token), under the rule of
+the web view `/attachments/<pk>/` (which the pages link to): whoever may see the record;
+404 for anyone else. Never from a storage URL, whatever the storage (a bucket's included).
 """
 
 from __future__ import annotations
@@ -17,8 +21,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from .. import attachments
 from ..models import Attachment
@@ -28,7 +34,7 @@ from .serializers import ErrorSerializer, UserRefSerializer
 class AttachmentSerializer(serializers.ModelSerializer):
     uploaded_by = UserRefSerializer(read_only=True)
     download_url = serializers.SerializerMethodField(
-        help_text=_("Where the file is downloaded (signed-in users who may see the record).")
+        help_text=_("Where the file is downloaded, with the API's credentials (users who may see the record).")
     )
 
     class Meta:
@@ -38,7 +44,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_download_url(self, attachment) -> str:
-        url = reverse("attachment_download", args=[attachment.pk])
+        url = reverse("api:attachment-download", args=[attachment.pk])
         request = self.context.get("request")
         return request.build_absolute_uri(url) if request else url
 
@@ -89,3 +95,38 @@ class AttachmentActionsMixin:
         return Response(
             AttachmentSerializer(attachment, context=self.get_serializer_context()).data, status=status.HTTP_201_CREATED
         )
+
+
+class FirstRendererNegotiation(BaseContentNegotiation):
+    """The file goes out in its own type whatever the client accepts: the negotiation only picks
+    the renderer of the errors (JSON), never a 406 for `Accept: application/pdf`."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class AttachmentDownloadApi(APIView):
+    """`GET /api/attachments/<pk>/download/`: the file, with the API's authentication."""
+
+    content_negotiation_class = FirstRendererNegotiation
+
+    @extend_schema(
+        operation_id="attachments_download",
+        summary=_("Download an evidence file"),
+        description=_(
+            "The file as uploaded, in the type detected from its content (`mime_type`), as an attachment named "
+            "as uploaded (`Content-Disposition`; a Japanese name is encoded as `filename*=utf-8''…`). Only for "
+            "users who may see the record the file belongs to: 404 for anyone else."
+        ),
+        responses={
+            (200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description=_("The file's bytes.")),
+            401: OpenApiResponse(ErrorSerializer, description=_("No or invalid credentials.")),
+            404: OpenApiResponse(ErrorSerializer, description=_("No such file, or not one you may see.")),
+        },
+    )
+    def get(self, request, pk: int):
+        attachment = attachments.attachment_for_download(pk=pk, user=request.user)
+        return attachments.download_response(attachment)

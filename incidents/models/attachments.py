@@ -5,11 +5,13 @@ the audits app attaches files to its audits and findings without incidents impor
 audits. Which records take attachments, and who may see and add them, is registered in
 incidents.attachments.
 
-The file itself is stored through Django's storage API (default_storage) under an
-unguessable name, `attachments/<uuid4>`, with no extension and nothing of the original
-name. It is never served from a URL of the storage (MEDIA_URL is not routed): it is
-downloaded through the view `/attachments/<pk>/`, which checks that the user may see the
-record first. The model keeps the original name, the type detected from the content, the
+The file itself is stored through Django's storage API (default_storage: the local disk,
+or a private S3-compatible bucket with FILE_STORAGE=s3) under an unguessable name,
+`attachments/<uuid4>`, with no extension and nothing of the original name. Only the
+storage API is used on it (save, open, delete; never a path). It is never served from a
+URL of the storage (MEDIA_URL is not routed, a bucket is private): it is downloaded
+through the views `/attachments/<pk>/` (web) and `/api/attachments/<pk>/download/` (API),
+which check that the user may see the record first. The model keeps the original name, the type detected from the content, the
 size and the SHA-256 of the bytes stored.
 """
 

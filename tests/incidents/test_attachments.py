@@ -184,7 +184,7 @@ def test_a_real_pdf_is_accepted_and_stored_under_an_unguessable_name(api_as, sta
     assert body["sha256"] == hashlib.sha256(data).hexdigest()
     assert body["description"] == "送付した通知文の控え"
     assert body["uploaded_by"]["username"] == "staff"
-    assert body["download_url"].endswith(f"/attachments/{body['id']}/")
+    assert body["download_url"].endswith(f"/api/attachments/{body['id']}/download/")
     attachment = Attachment.objects.get()
     assert attachment.record == incident
     assert attachment.file.name.startswith("attachments/")
