@@ -60,7 +60,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "pgtrigger",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "trail",
     "accounts",
     # audits before incidents: its seed_demo extends the incidents one (the first app wins).
@@ -88,12 +90,19 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed a two-factor code (django-otp).
+    "django_otp.middleware.OTPMiddleware",
+    # Users who must use two-factor (OTP_REQUIRED) reach only the enrolment or code page until they do.
+    "accounts.twofactor.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Who saved a record, for its history, when a service did not say (the services do).
     "simple_history.middleware.HistoryRequestMiddleware",
     # Which door (web, API, admin) each trail and history entry came through.
     "trail.doors.DoorMiddleware",
+    # A POST under /api/ with an Idempotency-Key runs once per user and key; a retry gets the
+    # first answer (incidents/api/idempotency.py). Wraps the view in a transaction with the key.
+    "incidents.api.idempotency.IdempotencyMiddleware",
     # Last, as django-axes asks: turns a locked-out login into the lockout answer.
     "axes.middleware.AxesMiddleware",
 ]
@@ -168,6 +177,18 @@ if os.getenv("CLIENT_IP_HEADER"):
     AXES_IPWARE_META_PRECEDENCE_ORDER = (os.environ["CLIENT_IP_HEADER"], "REMOTE_ADDR")
     AXES_IPWARE_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", "1")
 
+# Two-factor (django-otp, TOTP): optional for everyone, enrolled at /accounts/two-factor/;
+# compulsory for the groups of users named in TWO_FACTOR_REQUIRED_FOR (comma list of
+# "superusers", "pms_managers"). An administrator removes a lost device in the admin
+# ("TOTP devices"). Each wrong code doubles the wait before the next try and counts as a
+# failed login for django-axes.
+OTP_REQUIRED = envlist("TWO_FACTOR_REQUIRED_FOR", "")
+if unknown := set(OTP_REQUIRED) - {"superusers", "pms_managers"}:
+    raise ImproperlyConfigured(
+        f"TWO_FACTOR_REQUIRED_FOR: unknown {', '.join(sorted(unknown))}; use superusers and/or pms_managers"
+    )
+OTP_TOTP_ISSUER = "PMS workflow"  # the account's name in the authenticator app
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -194,6 +215,33 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = Path(os.getenv("MEDIA_ROOT", BASE_DIR / "media"))
+# Evidence files on a shared S3-compatible bucket (django-storages) when several instances
+# serve the application: FILE_STORAGE=s3 and AWS_STORAGE_BUCKET_NAME, optionally
+# AWS_S3_ENDPOINT_URL (MinIO, Ceph, Wasabi…) and AWS_S3_REGION_NAME. The keys are read from
+# AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY by django-storages, else boto3's default chain
+# (instance role, ~/.aws). Objects stay private: no ACL is set (the bucket's own, private),
+# and the files are only ever read back through the download views, never from a bucket URL.
+FILE_STORAGE = os.getenv("FILE_STORAGE", "filesystem")
+if FILE_STORAGE == "s3":
+    if not os.getenv("AWS_STORAGE_BUCKET_NAME"):
+        raise ImproperlyConfigured("FILE_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME")
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["AWS_STORAGE_BUCKET_NAME"],
+            "endpoint_url": os.getenv("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": os.getenv("AWS_S3_REGION_NAME") or None,
+            "location": os.getenv("AWS_LOCATION", ""),
+            "default_acl": None,
+            "querystring_auth": True,
+            # Names are attachments/<uuid4>: never taken, so no existence check before a write.
+            "file_overwrite": True,
+            # A download is buffered in memory up to 2 MB, on disk beyond (the default: all in memory).
+            "max_memory_size": 2 * 1024 * 1024,
+        },
+    }
+elif FILE_STORAGE != "filesystem":
+    raise ImproperlyConfigured(f"Unexpected value FILE_STORAGE={FILE_STORAGE!r}, use 'filesystem' or 's3'")
 
 # Evidence files (attachments of incidents, audits and findings): never served from a
 # public URL, only through a view that checks the user may see the record.
@@ -217,7 +265,7 @@ REST_FRAMEWORK = {
     # Token first: a request without credentials then gets 401 with `WWW-Authenticate: Token`
     # (with session auth first, DRF answers 403, as a session has no challenge to offer).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -231,11 +279,28 @@ REST_FRAMEWORK = {
     # Invalid filter, ordering or page-size values are a 400 naming the parameter.
     "DEFAULT_FILTER_BACKENDS": [
         "incidents.api.filters.StrictDjangoFilterBackend",
-        "rest_framework.filters.SearchFilter",
+        "incidents.api.filters.StrictSearchFilter",
         "incidents.api.filters.StrictOrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # drf-spectacular's, with the error answers every endpoint can give (incidents/api/schema.py).
+    "DEFAULT_SCHEMA_CLASS": "incidents.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "incidents.api.errors.exception_handler",
+}
+
+# API tokens (django-rest-knox, accounts/api.py): stored as a hash, one per client or device,
+# each expiring API_TOKEN_TTL_HOURS after it was issued; a client then asks for a new one.
+# 720 hours (30 days): long enough that a scheduled integration is not stopped every day,
+# short enough that a token forgotten on a laptop or in a script stops working within a month
+# (and one taken from them with it). Deactivating the user or changing their password revokes
+# their tokens at once (accounts/signals.py).
+# No sliding renewal (AUTO_REFRESH): a stolen token in use still dies at its expiry.
+API_TOKEN_TTL_HOURS = envint("API_TOKEN_TTL_HOURS", "720")
+if API_TOKEN_TTL_HOURS < 1:
+    raise ImproperlyConfigured(f"API_TOKEN_TTL_HOURS must be at least 1, got {API_TOKEN_TTL_HOURS}")
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=API_TOKEN_TTL_HOURS),
+    "AUTH_HEADER_PREFIX": "Token",  # `Authorization: Token <token>`, as with DRF's tokens before
+    "AUTO_REFRESH": False,
 }
 
 SPECTACULAR_SETTINGS = {
@@ -248,7 +313,16 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {"FilingMethodEnum": "incidents.models.reporting.FilingMethod"},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        # The optional Idempotency-Key header, and its 400 and 422, on every POST it applies to.
+        "incidents.api.idempotency.document_idempotency_key",
+    ],
 }
+
+# How long the answer to an API POST sent with an Idempotency-Key is kept for its retries
+# (`manage.py purge_idempotency_keys` deletes older ones; an older key is a new request).
+IDEMPOTENCY_KEY_HOURS = envint("IDEMPOTENCY_KEY_HOURS", "24")
 
 # A request whose declared size is above this is refused (413) before its body is read:
 # the largest attachment plus a margin for the rest of the form.

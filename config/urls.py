@@ -1,20 +1,24 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views import defaults
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from accounts.views import LoginView
 from config.health import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # The admin logs in through the site's login, which asks for the two-factor code when
+    # the user has a device (accounts.views.LoginView); Django's own admin login would not.
+    path("admin/login/", LoginView.as_view(next_page="admin:index")),
     path("admin/", admin.site.urls),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Login (with the two-factor step), logout, two-factor, password change and reset.
+    path("accounts/", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+    path("api/auth/", include("accounts.api_urls")),
     path("api/", include("incidents.api.urls")),
     path("api/", include("audits.api.urls")),
     path("audits/", include("audits.urls")),
