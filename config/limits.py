@@ -34,7 +34,8 @@ class RequestSizeLimitMiddleware:
                 "size": megabytes(length), "limit": megabytes(limit),
             }
             if request.path_info.startswith("/api/"):
-                response = JsonResponse({"detail": message, "code": "request_too_large"}, status=413)
+                response = JsonResponse({"detail": message, "code": "request_too_large"}, status=413,
+                                        json_dumps_params={"ensure_ascii": False})
             else:
                 response = HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
             # The body was not read: the connection cannot be reused for another request.

@@ -42,7 +42,8 @@ def lockout_response(request: HttpRequest, original_response=None, credentials=N
     status = settings.AXES_HTTP_RESPONSE_CODE
     minutes = lockout_minutes()
     if is_api_request(request):
-        response = JsonResponse({"detail": lockout_message(), "code": "locked_out"}, status=status)
+        response = JsonResponse({"detail": lockout_message(), "code": "locked_out"}, status=status,
+                                json_dumps_params={"ensure_ascii": False})
     else:
         response = render(request, settings.AXES_LOCKOUT_TEMPLATE, {
             "message": lockout_message(), "failure_limit": settings.AXES_FAILURE_LIMIT, "minutes": minutes,

@@ -30,7 +30,8 @@ urlpatterns = [
 def _api_error(request, status: int, detail, code: str):
     from django.http import JsonResponse
 
-    return JsonResponse({"detail": str(detail), "code": code}, status=status)
+    return JsonResponse({"detail": str(detail), "code": code}, status=status,
+                        json_dumps_params={"ensure_ascii": False})
 
 
 def handler404(request, exception=None):

@@ -43,6 +43,7 @@ REUSED_CODE = "idempotency_key_reused"
 INVALID_CODE = "invalid_idempotency_key"
 
 _META_NAME = "HTTP_IDEMPOTENCY_KEY"
+UTF8 = {"ensure_ascii": False}  # Japanese as text, as DRF writes it
 _API_PREFIX = "/api/"
 # Logging in is not a record: a token obtained twice is harmless, and axes counts each try.
 _EXEMPT_PREFIXES = ("/api/auth/",)
@@ -115,7 +116,7 @@ def _authenticated_user(request, view_func):
 def invalid_key_response() -> JsonResponse:
     return JsonResponse({HEADER: [_(
         "Send 1 to 255 printable ASCII characters (letters, digits, punctuation), for example a UUID."
-    )]}, status=400)
+    )]}, status=400, json_dumps_params=UTF8)
 
 
 def reused_key_response() -> JsonResponse:
@@ -125,7 +126,7 @@ def reused_key_response() -> JsonResponse:
             "Send a new key with a new request."
         ),
         "code": REUSED_CODE,
-    }, status=422)
+    }, status=422, json_dumps_params=UTF8)
 
 
 def replay(stored: IdempotentRequest) -> HttpResponse:
