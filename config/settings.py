@@ -317,6 +317,8 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         # The optional Idempotency-Key header, and its 400 and 422, on every POST it applies to.
         "incidents.api.idempotency.document_idempotency_key",
+        # `version` is required on every PUT and PATCH (the edit contract), partial or not.
+        "incidents.api.schema.require_version_on_edits",
     ],
 }
 

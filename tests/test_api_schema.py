@@ -201,3 +201,31 @@ def test_a_real_incident_with_a_blank_severity_matches_its_schema(schema, api_as
     assert created.status_code == 201, created.content
     assert created.json()["severity"] == ""
     incident_schema.validate(created.json())
+
+
+def test_every_edit_body_requires_the_version_and_no_creation_body_does(schema):
+    """The edit contract: PUT and PATCH without `version` are a 400, so the schema says it is
+    required; a creating POST sharing the body's fields has none to send."""
+    components = schema["components"]["schemas"]
+    edits = creations = 0
+    for method, path, operation in operations(schema):
+        for content in operation.get("requestBody", {}).get("content", {}).values():
+            body = components[ref_name(content)]
+            if method in ("put", "patch") and "version" in body.get("properties", {}):
+                edits += 1
+                assert "version" in body.get("required", []), (method, path)
+            if method == "post" and not path.endswith("/transitions/{name}/") and path.count("{") == 0:
+                creations += 1
+                assert "version" not in body.get("required", []), (method, path)
+    assert edits >= 10 and creations >= 5
+
+
+def test_an_edit_without_its_version_is_the_documented_400(client, django_user_model):
+    from tests.incidents.factories import UserFactory
+
+    manager = UserFactory(roles=["pms_manager"])
+    incident = IncidentFactory()
+    client.force_login(manager)
+    response = client.patch(f"/api/incidents/{incident.pk}/", {"title": "x"}, content_type="application/json")
+    assert response.status_code == 400
+    assert "version" in response.json()

@@ -21,6 +21,8 @@ The fuzz step of CI (.ci/api_fuzz, schemathesis) checks every answer against thi
 
 from __future__ import annotations
 
+import copy
+
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiSerializerExtension
@@ -29,7 +31,7 @@ from rest_framework import permissions, serializers
 
 from .fields import ErrorSerializer
 
-__all__ = ["AutoSchema", "ValidationErrorSerializer", "common_error_responses"]
+__all__ = ["AutoSchema", "ValidationErrorSerializer", "common_error_responses", "require_version_on_edits"]
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -164,3 +166,36 @@ class AutoSchema(openapi.AutoSchema):
             codes.append(429)
         return sorted(codes)
 
+
+
+def require_version_on_edits(result, generator, request, public):
+    """Postprocessing hook: `version` is required in the body of every PUT and PATCH.
+
+    The edit contract (workflow.api.VersionedEditMixin.edit) answers 400 without it, but a
+    partial update's serializer makes every field optional, and a full update may share its
+    body with the creating POST (where there is no version yet): drf-spectacular cannot know.
+    A body shared with a POST gets a copy of its own for the edits (`…EditRequest`)."""
+    schemas = result.get("components", {}).get("schemas", {})
+
+    def bodies(operation):
+        return [body["schema"] for body in (operation.get("requestBody") or {}).get("content", {}).values()
+                if "$ref" in body.get("schema", {})]
+
+    created = {
+        body["$ref"] for operations in result.get("paths", {}).values() if "post" in operations
+        for body in bodies(operations["post"])
+    }
+    for operations in result.get("paths", {}).values():
+        for method in ("put", "patch"):
+            for body in bodies(operations.get(method, {})):
+                name = body["$ref"].rsplit("/", 1)[-1]
+                if "version" not in schemas.get(name, {}).get("properties", {}):
+                    continue
+                if body["$ref"] in created:
+                    edit_name = name.removesuffix("Request") + "EditRequest"
+                    schemas.setdefault(edit_name, copy.deepcopy(schemas[name]))
+                    body["$ref"] = body["$ref"].rsplit("/", 1)[0] + "/" + edit_name
+                    name = edit_name
+                schema = schemas[name]
+                schema["required"] = sorted({*schema.get("required", []), "version"})
+    return result
