@@ -42,6 +42,13 @@ DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/pms_races"
 WORKERS = 4
 
 
+def production_env(url: str, name: str) -> dict[str, str]:
+    """This process's environment with the production settings (DEBUG off) on database `url`."""
+    return {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "False",
+            "SECRET_KEY": f"{name}-not-secret", "ALLOWED_HOSTS": "127.0.0.1", "LOG_LEVEL": "ERROR",
+            "PYTHONWARNINGS": "ignore::UserWarning"}  # whitenoise: no collected static files here
+
+
 def setup_database(url: str) -> None:
     import psycopg
 
@@ -138,9 +145,7 @@ def main() -> int:
     url = os.environ.get("DATABASE_URL") or DEFAULT_URL
     if not url.startswith("postgres"):
         sys.exit("This benchmark runs on PostgreSQL: set DATABASE_URL=postgres://…")
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "False",
-           "SECRET_KEY": "bench-edit-races-not-secret", "ALLOWED_HOSTS": "127.0.0.1", "LOG_LEVEL": "ERROR",
-           "PYTHONWARNINGS": "ignore::UserWarning"}  # whitenoise: no collected static files here
+    env = production_env(url, "bench-edit-races")
     os.environ.update(env)
     setup_database(url)
     data = prepare(args.rounds)

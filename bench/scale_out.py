@@ -53,7 +53,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.edit_races import free_port, request, setup_database  # noqa: E402
+from bench.edit_races import free_port, production_env, request, setup_database  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/pms_bench"
 INSTANCES = 2
@@ -288,9 +288,7 @@ def main() -> int:
     url = os.environ.get("DATABASE_URL") or DEFAULT_URL
     if not url.startswith("postgres"):
         sys.exit("This benchmark runs on PostgreSQL: set DATABASE_URL=postgres://…")
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "False",
-           "SECRET_KEY": "bench-scale-out-not-secret", "ALLOWED_HOSTS": "127.0.0.1", "LOG_LEVEL": "ERROR",
-           "PYTHONWARNINGS": "ignore::UserWarning"}  # whitenoise: no collected static files here
+    env = production_env(url, "bench-scale-out")
     os.environ.update(env)
     setup_database(url)
     started = time.perf_counter()
