@@ -19,6 +19,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -29,7 +30,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 PMS_MANAGER_GROUP = "pms_manager"
 
 # What a required but unverified user may still reach (besides the code and enrolment pages).
-OPEN_PREFIXES = ("/api/", "/accounts/login/", "/accounts/logout/", "/accounts/two-factor/",
+OPEN_PREFIXES = ("/api/auth/", "/api/schema/", "/api/docs/", "/api/redoc/", "/accounts/login/", "/accounts/logout/", "/accounts/two-factor/",
                  "/admin/logout/", "/i18n/", "/static/", "/healthz")
 
 
@@ -98,9 +99,10 @@ class TwoFactorRequiredMiddleware:
     """Keeps a user who must use two-factor (settings.OTP_REQUIRED) on the enrolment page
     (no device yet) or the code page (device, but this session has not passed a code).
 
-    After django_otp.middleware.OTPMiddleware. The API (/api/) is left alone: its token
-    endpoint asks api_code_refusal() itself. Costs no query unless OTP_REQUIRED is set and
-    the session is not verified."""
+    After django_otp.middleware.OTPMiddleware. On the API, a request with an `Authorization`
+    header is left to its token (the token endpoint asked api_code_refusal() before issuing
+    it); one that would ride on such a session is a 403, as JSON. Costs no query unless
+    OTP_REQUIRED is set and the session is not verified."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -115,6 +117,13 @@ class TwoFactorRequiredMiddleware:
             and not user.is_verified()
             and is_required(user)
         ):
+            if request.path_info.startswith("/api/"):
+                if "HTTP_AUTHORIZATION" in request.META:
+                    return self.get_response(request)
+                return JsonResponse({"detail": _(
+                    "Two-factor authentication is required for your account: enter your code (or set it up) "
+                    "on the web before using this session with the API."
+                ), "code": "two_factor_required"}, status=403, json_dumps_params={"ensure_ascii": False})
             target = "login_code" if confirmed_device(user) else "two_factor"
             query = urlencode({"next": request.get_full_path()}) if request.method == "GET" else ""
             return redirect(reverse(target) + (f"?{query}" if query else ""))

@@ -273,9 +273,18 @@ def test_users_out_of_scope_are_not_held(client, staff, required):
     assert client.get("/incidents/").status_code == 200
 
 
-def test_the_api_is_not_held_by_the_middleware(client, superuser, required):
+def test_a_held_session_cannot_use_the_api_but_a_token_can(client, superuser, required):
+    """The API would otherwise be a way round the code page: a session that has not passed
+    its code is a 403 there too; a token was only issued after the code (the token endpoint)."""
     client.force_login(superuser)
-    assert client.get("/api/incidents/").status_code == 200
+    response = client.get("/api/incidents/")
+    assert response.status_code == 403
+    assert response.json()["code"] == "two_factor_required" and "2段階認証" in response.json()["detail"]
+    assert client.get("/api/schema/").status_code == 200
+    from knox.models import AuthToken
+
+    token = AuthToken.objects.create(superuser)[1]
+    assert client.get("/api/incidents/", HTTP_AUTHORIZATION=f"Token {token}").status_code == 200
 
 
 def test_no_requirement_holds_nobody(client, superuser):
