@@ -42,11 +42,19 @@ DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/pms_races"
 WORKERS = 4
 
 
-def production_env(url: str, name: str) -> dict[str, str]:
-    """This process's environment with the production settings (DEBUG off) on database `url`."""
-    return {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "False",
-            "SECRET_KEY": f"{name}-not-secret", "ALLOWED_HOSTS": "127.0.0.1", "LOG_LEVEL": "ERROR",
-            "PYTHONWARNINGS": "ignore::UserWarning"}  # whitenoise: no collected static files here
+def production_database(default_url: str, name: str) -> tuple[str, dict[str, str]]:
+    """A fresh PostgreSQL database for a bench (DATABASE_URL, else `default_url`), and the
+    environment its gunicorn runs with: production settings, DEBUG off. This process takes
+    the same environment, so its own Django setup (migrate, seed) uses that database."""
+    url = os.environ.get("DATABASE_URL") or default_url
+    if not url.startswith("postgres"):
+        sys.exit("This benchmark runs on PostgreSQL: set DATABASE_URL=postgres://…")
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "False",
+           "SECRET_KEY": f"{name}-not-secret", "ALLOWED_HOSTS": "127.0.0.1", "LOG_LEVEL": "ERROR",
+           "PYTHONWARNINGS": "ignore::UserWarning"}  # whitenoise: no collected static files here
+    os.environ.update(env)
+    setup_database(url)
+    return url, env
 
 
 def setup_database(url: str) -> None:
@@ -142,12 +150,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=200, help="rounds per case (default 200)")
     args = parser.parse_args()
 
-    url = os.environ.get("DATABASE_URL") or DEFAULT_URL
-    if not url.startswith("postgres"):
-        sys.exit("This benchmark runs on PostgreSQL: set DATABASE_URL=postgres://…")
-    env = production_env(url, "bench-edit-races")
-    os.environ.update(env)
-    setup_database(url)
+    _, env = production_database(DEFAULT_URL, "bench-edit-races")
     data = prepare(args.rounds)
 
     port = free_port()

@@ -53,7 +53,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.edit_races import free_port, production_env, request, setup_database  # noqa: E402
+from bench.edit_races import free_port, production_database, request  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/pms_bench"
 INSTANCES = 2
@@ -285,12 +285,7 @@ def main() -> int:
     if args.reminders_worker:
         return reminders_worker(args.reminders_worker, args.at)
 
-    url = os.environ.get("DATABASE_URL") or DEFAULT_URL
-    if not url.startswith("postgres"):
-        sys.exit("This benchmark runs on PostgreSQL: set DATABASE_URL=postgres://…")
-    env = production_env(url, "bench-scale-out")
-    os.environ.update(env)
-    setup_database(url)
+    url, env = production_database(DEFAULT_URL, "bench-scale-out")
     started = time.perf_counter()
     data = prepare(args.reporters, args.editors)
     print(f"database {url.rsplit('/', 1)[1]} migrated and seeded in {time.perf_counter() - started:.0f} s")
