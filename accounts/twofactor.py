@@ -19,11 +19,12 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from config.api_errors import error_response, is_api_request
 
 # The group of incidents.roles.Role.PMS_MANAGER (accounts imports neither incidents nor audits;
 # tests/accounts/test_twofactor.py checks the two agree).
@@ -117,13 +118,13 @@ class TwoFactorRequiredMiddleware:
             and not user.is_verified()
             and is_required(user)
         ):
-            if request.path_info.startswith("/api/"):
+            if is_api_request(request):
                 if "HTTP_AUTHORIZATION" in request.META:
                     return self.get_response(request)
-                return JsonResponse({"detail": _(
+                return error_response(_(
                     "Two-factor authentication is required for your account: enter your code (or set it up) "
                     "on the web before using this session with the API."
-                ), "code": "two_factor_required"}, status=403, json_dumps_params={"ensure_ascii": False})
+                ), "two_factor_required", 403)
             target = "login_code" if confirmed_device(user) else "two_factor"
             query = urlencode({"next": request.get_full_path()}) if request.method == "GET" else ""
             return redirect(reverse(target) + (f"?{query}" if query else ""))

@@ -11,8 +11,10 @@ from __future__ import annotations
 import math
 
 from django.conf import settings
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
+
+from config.api_errors import error_response, is_api_request
 
 
 def megabytes(size: int) -> str:
@@ -33,9 +35,8 @@ class RequestSizeLimitMiddleware:
             message = _("The request is too large (%(size)s MB); the limit is %(limit)s MB.") % {
                 "size": megabytes(length), "limit": megabytes(limit),
             }
-            if request.path_info.startswith("/api/"):
-                response = JsonResponse({"detail": message, "code": "request_too_large"}, status=413,
-                                        json_dumps_params={"ensure_ascii": False})
+            if is_api_request(request):
+                response = error_response(message, "request_too_large", 413)
             else:
                 response = HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
             # The body was not read: the connection cannot be reused for another request.

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from axes.backends import AxesStandaloneBackend
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+
+from config.api_errors import error_response, is_api_request
 
 
 def lockout_minutes() -> int | None:
@@ -33,17 +35,12 @@ def lockout_message() -> str:
     ) % {"minutes": minutes}
 
 
-def is_api_request(request: HttpRequest) -> bool:
-    return request.path_info.startswith("/api/")
-
-
 def lockout_response(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
     """settings.AXES_LOCKOUT_CALLABLE: JSON on the API, the lockout page on the web."""
     status = settings.AXES_HTTP_RESPONSE_CODE
     minutes = lockout_minutes()
     if is_api_request(request):
-        response = JsonResponse({"detail": lockout_message(), "code": "locked_out"}, status=status,
-                                json_dumps_params={"ensure_ascii": False})
+        response = error_response(lockout_message(), "locked_out", status)
     else:
         response = render(request, settings.AXES_LOCKOUT_TEMPLATE, {
             "message": lockout_message(), "failure_limit": settings.AXES_FAILURE_LIMIT, "minutes": minutes,

@@ -4,6 +4,7 @@ from django.views import defaults
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from accounts.views import LoginView
+from config.api_errors import error_response, is_api_request
 from config.health import healthz
 
 urlpatterns = [
@@ -27,24 +28,17 @@ urlpatterns = [
 
 
 # Every answer under /api/ is JSON, an unknown URL or a server error included; elsewhere the usual pages.
-def _api_error(request, status: int, detail, code: str):
-    from django.http import JsonResponse
-
-    return JsonResponse({"detail": str(detail), "code": code}, status=status,
-                        json_dumps_params={"ensure_ascii": False})
-
-
 def handler404(request, exception=None):
-    if request.path.startswith("/api/"):
+    if is_api_request(request):
         from rest_framework.exceptions import NotFound
 
-        return _api_error(request, 404, NotFound.default_detail, NotFound.default_code)
+        return error_response(NotFound.default_detail, NotFound.default_code, 404)
     return defaults.page_not_found(request, exception)
 
 
 def handler500(request):
-    if request.path.startswith("/api/"):
+    if is_api_request(request):
         from django.utils.translation import gettext
 
-        return _api_error(request, 500, gettext("A server error occurred."), "error")
+        return error_response(gettext("A server error occurred."), "error", 500)
     return defaults.server_error(request)

@@ -34,6 +34,8 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 
+from config.api_errors import API_PREFIX, error_response
+
 from ..models import IdempotentRequest
 
 HEADER = "Idempotency-Key"
@@ -43,15 +45,13 @@ REUSED_CODE = "idempotency_key_reused"
 INVALID_CODE = "invalid_idempotency_key"
 
 _META_NAME = "HTTP_IDEMPOTENCY_KEY"
-UTF8 = {"ensure_ascii": False}  # Japanese as text, as DRF writes it
-_API_PREFIX = "/api/"
 # Logging in is not a record: a token obtained twice is harmless, and axes counts each try.
 _EXEMPT_PREFIXES = ("/api/auth/",)
 
 
 def applies_to(method: str, path: str) -> bool:
     """Whether a request (or a schema operation) of `method` on `path` honours the header."""
-    return method.upper() == "POST" and path.startswith(_API_PREFIX) and not path.startswith(_EXEMPT_PREFIXES)
+    return method.upper() == "POST" and path.startswith(API_PREFIX) and not path.startswith(_EXEMPT_PREFIXES)
 
 
 def key_is_valid(key: str) -> bool:
@@ -116,17 +116,14 @@ def _authenticated_user(request, view_func):
 def invalid_key_response() -> JsonResponse:
     return JsonResponse({HEADER: [_(
         "Send 1 to 255 printable ASCII characters (letters, digits, punctuation), for example a UUID."
-    )]}, status=400, json_dumps_params=UTF8)
+    )]}, status=400, json_dumps_params={"ensure_ascii": False})
 
 
 def reused_key_response() -> JsonResponse:
-    return JsonResponse({
-        "detail": _(
-            "This Idempotency-Key was already used for a different request (another body or another URL). "
-            "Send a new key with a new request."
-        ),
-        "code": REUSED_CODE,
-    }, status=422, json_dumps_params=UTF8)
+    return error_response(_(
+        "This Idempotency-Key was already used for a different request (another body or another URL). "
+        "Send a new key with a new request."
+    ), REUSED_CODE, 422)
 
 
 def replay(stored: IdempotentRequest) -> HttpResponse:
