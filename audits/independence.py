@@ -22,8 +22,19 @@ def _name(user) -> str:
     return person_name(user) or user.get_username()
 
 
-def independence_problems(*, kind: str, departments: list, team: list) -> list[str]:
+def independence_problems(*, kind: str, departments: list, team: list, company=None) -> list[str]:
+    """Why `team` may not audit `departments` of `company`. Companies are otherwise no bar:
+    an auditor of one group company may audit another (a cross-audit is the usual way to
+    be independent in a small group)."""
     problems = []
+    officer = getattr(company, "privacy_officer_id", None)
+    if officer is not None:
+        for member in team:
+            if member.pk == officer:
+                # JIS Q 15001 A.3.7.2 / A.3.3.4: the audit is independent of the 個人情報保護管理者.
+                problems.append(_(
+                    "%(person)s is the personal information protection manager of %(company)s and cannot audit it."
+                ) % {"person": _name(member), "company": company.name})
     if kind == AuditKind.INTERNAL:
         scope = {department.pk: department for department in departments}
         for member in team:

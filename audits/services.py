@@ -19,8 +19,8 @@ from incidents.exceptions import (
     RecordClosed,
     TransitionNotAvailable,
 )
-from incidents.models import Action, ActionKind, department_of, headed_department_ids
-from incidents.roles import Role, has_role
+from incidents.models import Action, ActionKind, Company, department_of, headed_department_ids
+from incidents.roles import Role, has_role, role_companies
 from incidents.services import action_insert
 from incidents.workflow.service import (
     can_edit,
@@ -72,19 +72,40 @@ def _refuse_unknown(model, data: dict, *, by) -> None:
 PLANS_AUDITS = _("Only the audit lead plans audits (a department head may plan its own operational check).")
 
 
-def audit_can_plan(user, *, kind: str = AuditKind.INTERNAL, departments=()) -> bool:
-    """The audit lead plans audits; a department head may plan its own operational check."""
-    if has_role(user, Role.AUDIT_LEAD):
+def audit_can_plan(user, *, kind: str = AuditKind.INTERNAL, departments=(), company=None) -> bool:
+    """The audit lead (of the company audited) plans audits; a department head may plan its
+    own operational check."""
+    if has_role(user, Role.AUDIT_LEAD, company=company):
         return True
     return kind == AuditKind.OPERATIONAL_CHECK and bool(departments) and all(
         department.pk in headed_department_ids(user) for department in departments
     )
 
 
-def _check_team(*, kind, departments, lead, auditors) -> None:
-    problems = independence_problems(kind=kind, departments=list(departments), team=[lead, *auditors])
+def _check_team(*, kind, departments, lead, auditors, company=None) -> None:
+    problems = independence_problems(kind=kind, departments=list(departments), team=[lead, *auditors],
+                                     company=company)
     if problems:
         raise NotPermitted(" ".join(problems))
+
+
+def _audited_company(company, departments):
+    """The company named, else the departments' own (when they share one), else the default."""
+    if company is not None:
+        return company
+    companies = {department.company_id for department in departments}
+    if len(companies) == 1:
+        return Company.objects.get(pk=companies.pop())
+    return Company.objects.default()
+
+
+def _check_scope_company(company, departments) -> None:
+    """An audit covers departments of one company: the group's audits are one per company."""
+    strangers = [department.name for department in departments if department.company_id != company.pk]
+    if strangers:
+        raise ValidationError({"departments": _(
+            "These departments do not belong to %(company)s, the company audited: %(departments)s."
+        ) % {"company": company.name, "departments": ", ".join(strangers)}})
 
 
 def audit_plan(*, by, departments, clauses, auditors=(), **data) -> Audit:
@@ -94,13 +115,16 @@ def audit_plan(*, by, departments, clauses, auditors=(), **data) -> Audit:
     """
     _refuse_unknown(Audit, data, by=by)
     kind = data.get("kind", AuditKind.INTERNAL)
-    if not audit_can_plan(by, kind=kind, departments=departments):
+    departments = list(departments)
+    company = data["company"] = _audited_company(data.get("company"), departments)
+    if not audit_can_plan(by, kind=kind, departments=departments, company=company):
         raise NotPermitted(PLANS_AUDITS)
+    _check_scope_company(company, departments)
     auditors = [a for a in auditors if a.pk != data["lead_auditor"].pk]
-    _check_team(kind=kind, departments=departments, lead=data["lead_auditor"], auditors=auditors)
+    _check_team(kind=kind, departments=departments, lead=data["lead_auditor"], auditors=auditors, company=company)
     with transaction.atomic():
         audit = Audit(created_by=by, **data)
-        audit.reference = next_reference("AUD", 2)
+        audit.reference = next_reference("AUD", 2, company=company)
         audit.full_clean()
         audit._history_user = by
         audit.save()
@@ -131,6 +155,8 @@ def audit_update(*, audit: Audit, by, version: int | None, departments=None, cla
     follows the clauses.
     """
     changes = dict(data)
+    if "company" in changes and changes["company"] is None:
+        del changes["company"]  # a form that does not show the company (one company) keeps it
     lead = data.get("lead_auditor", audit.lead_auditor)
     if departments is not None:
         changes["departments"] = set(departments)
@@ -149,9 +175,11 @@ def audit_update(*, audit: Audit, by, version: int | None, departments=None, cla
         if not changed:
             return
         scope, team = planned_team(current, changed)
-        if not audit_can_plan(by, kind=current.kind, departments=scope):
+        if not audit_can_plan(by, kind=current.kind, departments=scope, company=current.company):
             raise NotPermitted(PLANS_AUDITS)
-        _check_team(kind=current.kind, departments=scope, lead=current.lead_auditor, auditors=team)
+        _check_scope_company(current.company, scope)
+        _check_team(kind=current.kind, departments=scope, lead=current.lead_auditor, auditors=team,
+                    company=current.company)
 
     def after(current: Audit, changed: dict) -> None:
         scope, team = planned_team(current, changed)
@@ -235,7 +263,7 @@ def finding_raise(*, audit: Audit, by, department=None, checklist_item=None, inc
         raise ValidationError({"department": _("The finding must be about a department this audit covers.")})
     with transaction.atomic():
         finding = Finding(audit=audit, raised_by=by, department=department, checklist_item=checklist_item, **data)
-        finding.reference = next_reference("FND", 4)
+        finding.reference = next_reference("FND", 4, company=audit.company)
         finding.full_clean()
         finding._history_user = by
         finding.save()
@@ -277,7 +305,7 @@ def finding_add_action(*, finding: Finding, by, **action_data) -> Action:
     """The department head plans a corrective action for the finding (the same CAPA model)."""
     if finding.state not in (FindingState.OPEN, FindingState.RESPONDED, FindingState.ACCEPTED):
         raise RecordClosed(_("Actions are added while the finding is open or its plan is being agreed."))
-    if not (finding_can_respond(finding, by) or has_role(by, Role.PMS_MANAGER)):
+    if not (finding_can_respond(finding, by) or has_role(by, Role.PMS_MANAGER, company=finding.company_id)):
         raise NotPermitted(_("Only the head of the audited department may plan its actions."))
     action_data.setdefault("department", finding.department)
     with transaction.atomic():
@@ -290,13 +318,26 @@ def finding_add_action(*, finding: Finding, by, **action_data) -> Action:
 # Management reviews
 
 
-def review_can_prepare(user) -> bool:
-    return has_role(user, Role.PMS_MANAGER)
+NOT_NAMED = object()  # review_can_prepare's "no company named" (None names the group)
 
 
-def _review_reference(period_start, *, exclude_pk=None) -> str:
-    """MR-FY2026 for the review of fiscal year 2026; MR-FY2026-2 for a second one."""
-    base = f"MR-FY{fiscal_year_of(period_start)}"
+def review_can_prepare(user, company=NOT_NAMED) -> bool:
+    """The PMS manager: of the company reviewed, or of the whole group for a group review
+    (company None); with no company named, of any company."""
+    if company is NOT_NAMED:
+        return has_role(user, Role.PMS_MANAGER)
+    if company is None:
+        return role_companies(user, Role.PMS_MANAGER) is None
+    return has_role(user, Role.PMS_MANAGER, company=company)
+
+
+def _review_reference(period_start, *, company=None, exclude_pk=None) -> str:
+    """MR-FY2026 for the review of fiscal year 2026; MR-FY2026-2 for a second one; with
+    several companies, MR-INE-FY2026 for a company's and MR-GROUP-FY2026 for the group's."""
+    if Company.objects.count() > 1:
+        base = f"MR-{company.code if company else 'GROUP'}-FY{fiscal_year_of(period_start, company)}"
+    else:
+        base = f"MR-FY{fiscal_year_of(period_start, company)}"
     taken = set(Review.objects.filter(reference__startswith=base).exclude(pk=exclude_pk)
                 .values_list("reference", flat=True))
     if base not in taken:
@@ -310,16 +351,20 @@ def _review_reference(period_start, *, exclude_pk=None) -> str:
 def review_create(*, by, **data) -> Review:
     """The PMS manager opens the review of a period (by default the current fiscal year)."""
     _refuse_unknown(Review, data, by=by)
-    if not review_can_prepare(by):
+    # Not naming a company (today's clients) is a review of the default company; naming
+    # none (None) is a review of the whole group.
+    company = data["company"] = data["company"] if "company" in data else Company.objects.default()
+    if not review_can_prepare(by, company):
         raise NotPermitted(_("Only the PMS manager prepares the review."))
     # By default the fiscal year of today, or of the first day given.
-    first, last = fiscal_year_bounds(fiscal_year_of(data.get("period_start") or timezone.localdate()))
+    first, last = fiscal_year_bounds(fiscal_year_of(data.get("period_start") or timezone.localdate(), company),
+                                     company)
     data["period_start"] = data.get("period_start") or first
     data["period_end"] = data.get("period_end") or last
     try:
         with transaction.atomic():
             review = Review(created_by=by, **data)
-            review.reference = _review_reference(review.period_start)
+            review.reference = _review_reference(review.period_start, company=company)
             review.full_clean()
             review._history_user = by
             review.save()
@@ -342,10 +387,16 @@ def review_update(*, review: Review, by, version: int | None, **data) -> Review:
     """The PMS manager writes the inputs only people know while the review is a draft, from
     `version`. Moving the period to another fiscal year renames the review."""
     def renamed(current: Review, changed: dict) -> dict:
-        # The reference follows the period: MR-FY2025 once the period starts in fiscal year 2025.
-        if "period_start" not in changed:
+        # The reference follows the period (MR-FY2025 once the period starts in fiscal year
+        # 2025) and the company reviewed.
+        if "period_start" not in changed and "company" not in changed:
             return {}
-        return {"reference": _review_reference(changed["period_start"], exclude_pk=current.pk)}
+        company = changed["company"] if "company" in changed else current.company
+        if not review_can_prepare(by, company):
+            raise NotPermitted(_("Only the PMS manager of the group prepares a group review, and a company's "
+                                 "PMS manager that company's."))
+        return {"reference": _review_reference(changed.get("period_start", current.period_start), company=company,
+                                               exclude_pk=current.pk)}
 
     try:
         return edit_record(review, by=by, version=version, changes=data, stamps=renamed)

@@ -247,11 +247,15 @@ elif FILE_STORAGE != "filesystem":
 # public URL, only through a view that checks the user may see the record.
 ATTACHMENT_MAX_BYTES = envint("ATTACHMENT_MAX_BYTES", str(20 * 1024 * 1024))
 
-# The fiscal year of the audit programme starts in this month (April in most Japanese companies).
+# The group's companies are records (admin: "Group companies"). These two settings only
+# name the first company when the database is created from a single-company installation;
+# afterwards each company's own name and fiscal year (April by default) are used.
 FISCAL_YEAR_START_MONTH = envint("FISCAL_YEAR_START_MONTH", "4")
-
-# Printed on the cover of the review and audit PDFs (left off when empty).
 COMPANY_NAME = os.getenv("COMPANY_NAME", "")
+
+# Number each company's records in its own series, headed by its code (INE-INC-2026-0042).
+# Off, the group shares one series (INC-2026-0042) and a record's company is on its page.
+REFERENCE_COMPANY_PREFIX = envbool("REFERENCE_COMPANY_PREFIX", "False")
 
 EMAIL_BACKEND = os.getenv("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.getenv("EMAIL_HOST", "localhost")

@@ -61,13 +61,18 @@ def incident_report(*, reporter, **data) -> Incident:
     _refuse_fields(Incident, reporter, data, creating=True)
     with transaction.atomic():
         incident = Incident(reporter=reporter, **data)
-        incident.reference = next_reference("INC", 4)
+        incident.reference = next_reference("INC", 4, company=_company_of(incident.department if incident.department_id else None))
         incident.full_clean()
         incident._history_user = reporter
         incident.save()
         log_creation(incident, by=reporter, transition_name="report")
         sync_tracks(incident, by=reporter)
     return incident
+
+
+def _company_of(department):
+    """The department's company (None while the form still lacks a department: validation says so)."""
+    return department.company if department is not None and department.company_id else None
 
 
 def incident_check_edit(incident: Incident, user) -> None:
@@ -99,7 +104,11 @@ def incident_update(*, incident: Incident, by, version: int | None, **data) -> I
 def action_can_create(user, *, department=None, incident: Incident | None = None) -> bool:
     if incident is not None and not Incident.objects.visible_to(user).filter(pk=incident.pk).exists():
         return False
-    if has_role(user, Role.PMS_MANAGER):
+    if incident is not None:
+        company = incident.company_id
+    else:
+        company = department.company_id if department is not None else None
+    if has_role(user, Role.PMS_MANAGER, company=company):
         return True
     return department is not None and department.pk in headed_department_ids(user)
 
@@ -111,7 +120,7 @@ def _check_action_target(by, *, department, incident: Incident | None) -> None:
     """May `by` plan an action in this department, for this incident?"""
     if incident is not None and not incident.is_open:
         raise RecordClosed(_("Actions cannot be added to a closed or dismissed incident."))
-    if not action_can_create(by, department=department):
+    if not action_can_create(by, department=department, incident=incident):
         raise NotPermitted(_("Only the PMS manager or the department's head may plan actions."))
     if incident is not None and not Incident.objects.visible_to(by).filter(pk=incident.pk).exists():
         raise NotPermitted(_("You may only plan actions for incidents you can see."))
@@ -132,7 +141,8 @@ def action_insert(*, by, **data) -> Action:
     """
     with transaction.atomic():
         action = Action(created_by=by, **data)
-        action.reference = next_reference("ACT", 4)
+        action.reference = next_reference(
+            "ACT", 4, company=action.incident.company if action.incident_id else _company_of(action.department if action.department_id else None))
         action.full_clean()
         action._history_user = by
         action.save()

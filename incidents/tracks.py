@@ -90,6 +90,26 @@ def required_tracks(incident: Incident, *, entrusting_filed_at: dt.datetime | No
         else:
             reasons[TrackKind.ENTRUSTING_PARTY] = _("The data was not entrusted to us by another business.")
 
+    company = incident.company
+    if not company.holds_privacymark:
+        # Only a PrivacyMark holder reports to an assessment body (domain.md §1.13).
+        for kind in (TrackKind.PMARK_PRELIMINARY, TrackKind.PMARK_FINAL):
+            plans.pop(kind, None)
+            reasons[kind] = _("%(company)s does not hold PrivacyMark.") % {"company": company.name}
+
+    manager = incident.joint_use_company
+    if not incident.involves_joint_use:
+        reasons[TrackKind.JOINT_USE] = _("No jointly used personal data is involved.")
+    elif manager is None:
+        reasons[TrackKind.JOINT_USE] = _("No group company is named responsible for jointly used data.")
+    elif manager.pk == company.pk:
+        reasons[TrackKind.JOINT_USE] = _("%(company)s is itself responsible for the jointly used data.") % {
+            "company": company.name}
+    else:
+        # The group's rule (privacy policy: the responsible company manages jointly used
+        # data): whoever's data it is, the responsible company hears of it without delay.
+        plans[TrackKind.JOINT_USE] = prompt(rules.joint_use_target_days, rules.joint_use_limit_days)
+
     if TrackKind.ENTRUSTING_PARTY in plans and entrusting_filed_at is not None:
         # APPI art. 26(1) proviso and (2): a contractor that notified its 委託元 is released
         # from its own report to the PPC and from notifying the data subjects.

@@ -12,9 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, transition
 
-from incidents.models import Department, StateMachineRecord, VersionedRecord, headed_department_ids
+from incidents.models import Company, Department, StateMachineRecord, VersionedRecord, headed_department_ids
 from incidents.models.reporting import date_bound_errors
-from incidents.roles import Role, has_role, sees_everything
+from incidents.roles import Role, has_role, seen_companies
 from incidents.workflow import Editable, EditPolicy, TransitionSpec, condition, permission, specs
 from trail.history import TrailedHistory
 
@@ -40,9 +40,10 @@ class AuditQuerySet(models.QuerySet):
         anyone the audits they take part in."""
         if not user.is_authenticated or not user.is_active:
             return self.none()
-        if sees_everything(user):
+        companies = seen_companies(user)  # the PMS roles: every audit of their companies
+        if companies is None:
             return self
-        visible = Q(lead_auditor=user) | Q(auditors=user)
+        visible = Q(lead_auditor=user) | Q(auditors=user) | Q(company_id__in=companies)
         departments = headed_department_ids(user)
         if departments:
             visible |= Q(departments__in=departments)
@@ -50,13 +51,15 @@ class AuditQuerySet(models.QuerySet):
 
 
 def _leads_the_audit(audit: Audit, user) -> str | None:
-    if user.pk == audit.lead_auditor_id or has_role(user, Role.AUDIT_LEAD):
+    if user.pk == audit.lead_auditor_id or has_role(user, Role.AUDIT_LEAD, company=audit.company_id):
         return None
     return _("Only the lead auditor or the audit lead may do this.")
 
 
 def _audit_lead_only(audit: Audit, user) -> str | None:
-    return None if has_role(user, Role.AUDIT_LEAD) else _("Only the audit lead may do this.")
+    if has_role(user, Role.AUDIT_LEAD, company=audit.company_id):
+        return None
+    return _("Only the audit lead may do this.")
 
 
 def _has_checklist(audit: Audit) -> str | None:
@@ -84,8 +87,8 @@ def _has_cancel_reason(audit: Audit) -> str | None:
 
 
 def _plans_audits(audit: Audit | None, user) -> str | None:
-    """The audit lead; a department head its own department's operational check."""
-    if has_role(user, Role.AUDIT_LEAD):
+    """The audit lead (of the audit's company); a department head its own department's operational check."""
+    if has_role(user, Role.AUDIT_LEAD, company=audit.company_id if audit is not None and audit.pk else None):
         return None
     if audit is not None and audit.pk and audit.kind == AuditKind.OPERATIONAL_CHECK:
         departments = set(audit.departments.values_list("pk", flat=True))
@@ -113,8 +116,8 @@ class Audit(StateMachineRecord):
     # The plan (scope, team, dates) until fieldwork starts; the conclusion and the reason
     # for cancelling are written by their steps.
     edit_policy = EditPolicy(
-        Editable(("title", "kind", "planned_start", "planned_end", "lead_auditor", "departments", "clauses",
-                  "auditors"), who=_plans_audits),
+        Editable(("title", "kind", "company", "planned_start", "planned_end", "lead_auditor", "departments",
+                  "clauses", "auditors"), who=_plans_audits),
         editable=_still_planned,
         by_transition={"conclusion": AUDIT_TRANSITIONS["report"].label,
                        "cancel_reason": AUDIT_TRANSITIONS["cancel"].label},
@@ -124,6 +127,10 @@ class Audit(StateMachineRecord):
     reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
     title = models.CharField(_("title"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20, choices=AuditKind.choices, default=AuditKind.INTERNAL)
+    company = models.ForeignKey(
+        "incidents.Company", verbose_name=_("company"), on_delete=models.PROTECT, blank=True, related_name="audits",
+        help_text=_("The company audited; its departments are the scope. Left empty, the departments' company."),
+    )
     fiscal_year = models.PositiveSmallIntegerField(_("fiscal year"), editable=False)
     departments = models.ManyToManyField(Department, verbose_name=_("departments audited"), related_name="audits")
     clauses = models.ManyToManyField(
@@ -171,7 +178,9 @@ class Audit(StateMachineRecord):
         return reverse("audit_detail", args=[self.pk])
 
     def save(self, *args, **kwargs) -> None:
-        self.fiscal_year = fiscal_year_of(self.planned_start)
+        if self.company_id is None:  # the services name it from the departments; scripts may not
+            self.company = Company.objects.default()
+        self.fiscal_year = fiscal_year_of(self.planned_start, self.company)
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "fiscal_year", "updated_at"}
         super().save(*args, **kwargs)
@@ -192,6 +201,7 @@ class Audit(StateMachineRecord):
 
         return independence_problems(
             kind=self.kind,
+            company=self.company if self.company_id else None,
             departments=list(departments if departments is not None else self.departments.all()),
             team=list(team if team is not None else self.team()),
         )

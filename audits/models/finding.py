@@ -21,7 +21,7 @@ from incidents.models import (
     implementers_of,
     person_name,
 )
-from incidents.roles import Role, has_role, sees_everything
+from incidents.roles import Role, has_role, seen_companies
 from incidents.workflow import Editable, EditPolicy, TransitionSpec, condition, permission, specs
 from trail.history import TrailedHistory
 
@@ -49,9 +49,10 @@ class FindingQuerySet(models.QuerySet):
         """The PMS roles see every finding; department heads their departments'; the audit team its own."""
         if not user.is_authenticated or not user.is_active:
             return self.none()
-        if sees_everything(user):
+        companies = seen_companies(user)  # the PMS roles: every finding of their companies
+        if companies is None:
             return self
-        visible = Q(audit__lead_auditor=user) | Q(audit__auditors=user)
+        visible = Q(audit__lead_auditor=user) | Q(audit__auditors=user) | Q(company_id__in=companies)
         departments = headed_department_ids(user)
         if departments:
             visible |= Q(department_id__in=departments)
@@ -76,7 +77,7 @@ def _heads_the_department(finding: Finding, user) -> str | None:
 
 def _audits(finding: Finding, user) -> str | None:
     team = {finding.audit.lead_auditor_id, *finding.audit.auditors.values_list("pk", flat=True)}
-    if user.pk in team or has_role(user, Role.AUDIT_LEAD):
+    if user.pk in team or has_role(user, Role.AUDIT_LEAD, company=finding.company_id):
         return None
     return _("Only the audit team or the audit lead may judge the response.")
 
@@ -161,7 +162,8 @@ def _before_acceptance(finding: Finding) -> str | None:
 
 
 def _raises_findings(finding: Finding | None, user) -> str | None:
-    if has_role(user, Role.AUDIT_LEAD):
+    company = finding.audit.company_id if finding is not None and finding.audit_id else None
+    if has_role(user, Role.AUDIT_LEAD, company=company):
         return None
     if finding is not None and finding.audit_id and user.pk in {
         finding.audit.lead_auditor_id, *finding.audit.auditors.values_list("pk", flat=True)
@@ -202,6 +204,9 @@ class Finding(StateMachineRecord):
                                     related_name="findings")
     department = models.ForeignKey(Department, verbose_name=_("department"), on_delete=models.PROTECT,
                                    related_name="findings")
+    # Its audit's company (set on save).
+    company = models.ForeignKey("incidents.Company", verbose_name=_("company"), on_delete=models.PROTECT,
+                                editable=False, related_name="findings")
     grade = models.CharField(_("grade"), max_length=20, choices=Grade.choices)
     description = models.TextField(_("description"))
     evidence = models.TextField(_("evidence"), blank=True)
@@ -233,6 +238,13 @@ class Finding(StateMachineRecord):
 
     def __str__(self) -> str:
         return f"{self.reference} {self.get_grade_display()}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.audit_id and self.company_id is None:
+            from .audit import Audit
+
+            self.company_id = Audit.objects.filter(pk=self.audit_id).values_list("company_id", flat=True).first()
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("finding_detail", args=[self.pk])

@@ -23,7 +23,7 @@ from django_fsm import FSMField, transition
 
 from incidents.models import Department, StateMachineRecord
 from incidents.models.reporting import date_bound_errors
-from incidents.roles import Role, has_role, sees_everything
+from incidents.roles import Role, has_role, role_companies, seen_companies
 from incidents.workflow import Editable, EditPolicy, TransitionSpec, condition, permission, specs
 from trail.history import TrailedHistory
 
@@ -36,10 +36,15 @@ class ReviewState(models.TextChoices):
 
 class ReviewQuerySet(models.QuerySet):
     def visible_to(self, user) -> ReviewQuerySet:
-        """The review is the PMS office's and top management's document; auditors read it too."""
-        if not user.is_authenticated or not user.is_active or not sees_everything(user):
+        """The review is the PMS office's and top management's document; auditors read it too.
+        A company's review is read by those roles of the company, the group's by those of
+        the group."""
+        if not user.is_authenticated or not user.is_active:
             return self.none()
-        return self
+        companies = seen_companies(user)
+        if companies is None:
+            return self
+        return self.filter(company_id__in=companies)
 
 
 # The inputs only people know, with what each one answers (ISO/IEC 27001 9.3.2 and the
@@ -47,12 +52,23 @@ class ReviewQuerySet(models.QuerySet):
 TEXT_INPUTS = ("issues_changes", "interested_parties", "feedback", "risk_status")
 
 
+def holds_role_for_review(user, role: str, review: Review | None) -> bool:
+    """The role for the review's company; for a group review (no company), for the whole group."""
+    if review is None or review.pk is None:
+        return has_role(user, role)
+    if review.company_id is None:
+        return role_companies(user, role) is None
+    return has_role(user, role, company=review.company_id)
+
+
 def _prepares(review: Review, user) -> str | None:
-    return None if has_role(user, Role.PMS_MANAGER) else _("Only the PMS manager prepares the review.")
+    if holds_role_for_review(user, Role.PMS_MANAGER, review):
+        return None
+    return _("Only the PMS manager prepares the review.")
 
 
 def _top_management(review: Review, user) -> str | None:
-    if not has_role(user, Role.EXECUTIVE):
+    if not holds_role_for_review(user, Role.EXECUTIVE, review):
         return _("Only top management may do this.")
     return None
 
@@ -98,7 +114,7 @@ REVIEW_TRANSITIONS = specs(
     TransitionSpec("approve", _("Approve with decisions"), ("conclusion", "held_on", "attendees")),
 )
 
-REVIEW_FIELDS = ("period_start", "period_end", "held_on", "attendees", *TEXT_INPUTS, "improvement_notes")
+REVIEW_FIELDS = ("company", "period_start", "period_end", "held_on", "attendees", *TEXT_INPUTS, "improvement_notes")
 
 
 class Review(StateMachineRecord):
@@ -112,6 +128,11 @@ class Review(StateMachineRecord):
     system_trail_labels = {"prepare": _("Review prepared")}
 
     reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
+    # The company reviewed; none for a review of the whole group.
+    company = models.ForeignKey(
+        "incidents.Company", verbose_name=_("company"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="reviews", help_text=_("Empty for a review of the whole group."),
+    )
     period_start = models.DateField(_("period from"))
     period_end = models.DateField(_("period to"))
     held_on = models.DateField(_("meeting date"), null=True, blank=True)
@@ -239,7 +260,8 @@ class DecisionKind(models.TextChoices):
 
 
 def _top_management_may_decide(decision, user) -> str | None:
-    return None if has_role(user, Role.EXECUTIVE) else _("Only top management may do this.")
+    review = decision.review if decision is not None and decision.review_id else None
+    return None if holds_role_for_review(user, Role.EXECUTIVE, review) else _("Only top management may do this.")
 
 
 def _decided_with_the_approval(decision) -> str | None:

@@ -12,6 +12,7 @@ from .action import (
 )
 from .attachments import Attachment
 from .base import StateMachineRecord, VersionedRecord
+from .company import Company, LeakAuthority, RoleScope, group_has_several_companies
 from .idempotency import IdempotentRequest
 from .incident import Incident, IncidentKind, IncidentQuerySet, IncidentState, Severity
 from .organisation import (
@@ -30,7 +31,7 @@ from .reporting import FilingMethod, ReportingTrack, RuleSet, TrackKind, TrackQu
 
 __all__ = [
     "ACTION_WORK_STATES", "Action", "ActionKind", "ActionQuerySet", "ActionRound", "ActionState", "Attachment",
-    "CauseCategory", "Department", "EventClass", "IdempotentRequest", "Incident", "IncidentKind", "IncidentQuerySet",
+    "CauseCategory", "Company", "Department", "LeakAuthority", "RoleScope", "group_has_several_companies", "EventClass", "IdempotentRequest", "Incident", "IncidentKind", "IncidentQuerySet",
     "IncidentState", "PickList", "ReferenceCounter", "RoundOutcome", "Severity", "StateMachineRecord", "VersionedRecord",
     "UserProfile", "department_of", "headed_department_ids", "implementers_of", "person_name", "FilingMethod",
     "ReportingTrack", "RuleSet", "TrackKind", "TrackQuerySet", "TrackState", "SentReminder",

@@ -14,7 +14,7 @@ from django_fsm import FSMField, transition
 
 from trail.history import TrailedHistory
 
-from ..roles import Role, has_role, sees_everything
+from ..roles import Role, has_role, seen_companies
 from ..workflow import Editable, EditPolicy, TransitionSpec, condition, permission, specs
 from .base import StateMachineRecord
 from .organisation import Department, headed_department_ids
@@ -49,6 +49,12 @@ class ActionState(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+def _incident_company_id(incident_id: int) -> int | None:
+    from .incident import Incident
+
+    return Incident.objects.filter(pk=incident_id).values_list("company_id", flat=True).first()
+
+
 # The states in which an action's owner still has work to do (and can be late with it).
 ACTION_WORK_STATES = (ActionState.PLANNED, ActionState.IN_PROGRESS)
 
@@ -58,9 +64,10 @@ class ActionQuerySet(models.QuerySet):
         """Owners and verifiers see their actions; department heads their departments'."""
         if not user.is_authenticated or not user.is_active:
             return self.none()
-        if sees_everything(user):
+        companies = seen_companies(user)  # the PMS roles: every action of their companies
+        if companies is None:
             return self
-        visible = Q(owner=user) | Q(verifier=user)
+        visible = Q(owner=user) | Q(verifier=user) | Q(company_id__in=companies)
         departments = headed_department_ids(user)
         if departments:
             visible |= Q(department_id__in=departments)
@@ -75,7 +82,7 @@ class ActionQuerySet(models.QuerySet):
 
 
 def _owner_or_manager(action: Action, user) -> str | None:
-    if user.pk == action.owner_id or has_role(user, Role.PMS_MANAGER):
+    if user.pk == action.owner_id or has_role(user, Role.PMS_MANAGER, company=action.company_id):
         return None
     return _("Only the action's owner or the PMS manager may do this.")
 
@@ -89,7 +96,9 @@ def _independent_verifier(action: Action, user) -> str | None:
 
 
 def _manager_only(action: Action, user) -> str | None:
-    return None if has_role(user, Role.PMS_MANAGER) else _("Only the PMS manager may do this.")
+    if has_role(user, Role.PMS_MANAGER, company=action.company_id):
+        return None
+    return _("Only the PMS manager may do this.")
 
 
 def _has_implementation_note(action: Action) -> str | None:
@@ -105,8 +114,10 @@ def _has_cancel_reason(action: Action) -> str | None:
 
 
 def _plans_actions(action: Action | None, user) -> str | None:
-    """The PMS manager, or the head of the action's department (of some department, for a new one)."""
-    if has_role(user, Role.PMS_MANAGER):
+    """The PMS manager (of the action's company), or the head of the action's department
+    (of some department, for a new one)."""
+    company = action.company_id if action is not None and action.pk else None
+    if has_role(user, Role.PMS_MANAGER, company=company):
         return None
     departments = headed_department_ids(user)
     if action is None or action.department_id is None:
@@ -156,6 +167,11 @@ class Action(StateMachineRecord):
     department = models.ForeignKey(
         Department, verbose_name=_("department"), on_delete=models.PROTECT, related_name="actions"
     )
+    # Its incident's company, else its department's (set on save): whose PMS office runs it.
+    company = models.ForeignKey(
+        "incidents.Company", verbose_name=_("company"), on_delete=models.PROTECT, editable=False,
+        related_name="actions",
+    )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="owned_actions"
     )
@@ -203,6 +219,21 @@ class Action(StateMachineRecord):
 
     def get_absolute_url(self) -> str:
         return reverse("action_detail", args=[self.pk])
+
+    def save(self, *args, **kwargs) -> None:
+        company = self._company()
+        if company is not None and company != self.company_id:
+            self.company_id = company
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "company"}
+        super().save(*args, **kwargs)
+
+    def _company(self) -> int | None:
+        if self.incident_id:
+            return _incident_company_id(self.incident_id)
+        if self.department_id:
+            return Department.objects.filter(pk=self.department_id).values_list("company_id", flat=True).first()
+        return None
 
     def clean(self) -> None:
         from .reporting import date_bound_errors

@@ -15,10 +15,11 @@ from django_fsm import FSMField, transition
 from trail.history import TrailedHistory
 
 from .. import reportability
-from ..roles import Role, has_role, sees_everything
+from ..roles import Role, has_role, seen_companies
 from ..workflow import Editable, EditPolicy, TransitionSpec, condition, permission, specs
 from .action import ActionKind, ActionState, implementers_of
 from .base import StateMachineRecord
+from .company import Company
 from .organisation import CauseCategory, Department, EventClass, headed_department_ids
 from .reporting import RULE_SET_ADMIN_PATH, RuleSet, TrackKind, date_bound_errors
 
@@ -55,12 +56,15 @@ class IncidentState(models.TextChoices):
 
 class IncidentQuerySet(models.QuerySet):
     def visible_to(self, user) -> IncidentQuerySet:
-        """Staff see what they reported; department heads their departments; the rest all."""
+        """Staff see what they reported; department heads their departments; the PMS roles
+        every incident of their companies, and those involving the jointly used data their
+        company is responsible for."""
         if not user.is_authenticated or not user.is_active:
             return self.none()
-        if sees_everything(user):
+        companies = seen_companies(user)
+        if companies is None:
             return self
-        visible = Q(reporter=user)
+        visible = Q(reporter=user) | Q(company_id__in=companies) | Q(joint_use_company_id__in=companies)
         departments = headed_department_ids(user)
         if departments:
             visible |= Q(department_id__in=departments)
@@ -74,7 +78,7 @@ class IncidentQuerySet(models.QuerySet):
 
 
 def _runs_response(incident: Incident, user) -> str | None:
-    if not has_role(user, Role.PMS_MANAGER):
+    if not has_role(user, Role.PMS_MANAGER, company=incident.company_id):
         return _("Only the PMS manager or the PMS office may do this.")
     return None
 
@@ -165,7 +169,7 @@ def _incident_open(incident: Incident) -> str | None:
 
 def _reporter_until_triage(incident: Incident | None, user) -> str | None:
     """The PMS office, or the reporter until the office starts the response."""
-    if has_role(user, Role.PMS_MANAGER):
+    if has_role(user, Role.PMS_MANAGER, company=incident.company_id if incident is not None and incident.pk else None):
         return None
     if incident is None or incident.pk is None:  # a new report: anyone reports
         return None
@@ -175,7 +179,7 @@ def _reporter_until_triage(incident: Incident | None, user) -> str | None:
 
 
 def _assesses(incident: Incident | None, user) -> str | None:
-    if has_role(user, Role.PMS_MANAGER):
+    if has_role(user, Role.PMS_MANAGER, company=incident.company_id if incident is not None and incident.pk else None):
         return None
     return _("Only the PMS manager may fill in the assessment of an incident.")
 
@@ -196,6 +200,7 @@ REPORT_FIELDS = (
     "title", "description", "department", "kind", "occurred_at", "discovered_at", "data_items",
     "affected_count", "affected_count_estimated", "involves_sensitive_data", "risk_of_financial_damage",
     "suspected_unauthorized_purpose", "data_in_collection", "strongly_encrypted", "entrusted_by",
+    "involves_joint_use",
 )
 # The PMS office's assessment, and what the PPC report asks for (rule art. 8(1)).
 ASSESSMENT_FIELDS = (
@@ -229,6 +234,10 @@ class Incident(StateMachineRecord):
     )
     department = models.ForeignKey(
         Department, verbose_name=_("department"), on_delete=models.PROTECT, related_name="incidents"
+    )
+    # The department's company (set on save): the business that owes the reports.
+    company = models.ForeignKey(
+        Company, verbose_name=_("company"), on_delete=models.PROTECT, editable=False, related_name="incidents"
     )
     kind = models.CharField(_("kind"), max_length=20, choices=IncidentKind.choices)
     event_class = models.ForeignKey(
@@ -264,6 +273,16 @@ class Incident(StateMachineRecord):
     strongly_encrypted = models.BooleanField(
         _("strongly encrypted"), default=False,
         help_text=_("The data was protected by strong encryption or an equivalent measure."),
+    )
+    involves_joint_use = models.BooleanField(
+        _("involves jointly used personal data (共同利用)"), default=False,
+        help_text=_("Data the group uses jointly: the company responsible for it is told at once."),
+    )
+    # The group's company responsible for jointly used data, when such data is involved
+    # (set on save): it is owed a notice, its PMS office sees the incident, its review counts it.
+    joint_use_company = models.ForeignKey(
+        Company, verbose_name=_("responsible for the jointly used data"), on_delete=models.PROTECT, null=True,
+        blank=True, editable=False, related_name="joint_use_incidents",
     )
     entrusted_by = models.CharField(
         _("entrusting business"), max_length=200, blank=True,
@@ -345,8 +364,14 @@ class Incident(StateMachineRecord):
         # reaches only incidents discovered from its effective date on.
         self.rule_set = self._rules_in_force()
         self.reportable = self.assessment.reportable
+        self.company_id = Department.objects.filter(pk=self.department_id).values_list("company_id", flat=True).first()
+        self.joint_use_company_id = (
+            Company.objects.filter(joint_use_manager=True).values_list("pk", flat=True).first()
+            if self.involves_joint_use else None
+        )
         if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "rule_set", "reportable", "updated_at"}
+            kwargs["update_fields"] = {*kwargs["update_fields"], "rule_set", "reportable", "updated_at", "company",
+                                       "joint_use_company"}
         super().save(*args, **kwargs)
 
     def clean(self) -> None:

@@ -11,6 +11,7 @@ from trail.history import TrailedHistory
 from trail.people import person_name  # noqa: F401  (one naming rule for pages and trail)
 
 from ..roles import Role, has_role
+from .company import Company
 
 # ---------------------------------------------------------------------------
 # Organisation
@@ -19,6 +20,10 @@ from ..roles import Role, has_role
 class Department(models.Model):
     code = models.CharField(_("code"), max_length=20, unique=True)
     name = models.CharField(_("name"), max_length=100)
+    company = models.ForeignKey(
+        Company, verbose_name=_("company"), on_delete=models.PROTECT, blank=True, related_name="departments",
+        help_text=_("Left empty, the default company."),
+    )
     head = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("department head"),
@@ -37,6 +42,11 @@ class Department(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.company_id is None:  # today's API clients, imports and scripts name none
+            self.company = Company.objects.default()
+        super().save(*args, **kwargs)
 
 
 class UserProfile(models.Model):

@@ -99,6 +99,12 @@ class RuleSet(models.Model):
     # "Promptly" duties with no number in the law: the company's own targets.
     entrusting_party_target_days = models.PositiveSmallIntegerField(_("委託元 notice target (days)"), default=1)
     entrusting_party_limit_days = models.PositiveSmallIntegerField(_("委託元 notice limit (days)"), default=3)
+    # The group's own rule for jointly used data: "without delay" unless it says otherwise.
+    joint_use_target_days = models.PositiveSmallIntegerField(
+        _("共同利用 notice target (days)"), default=1,
+        help_text=_("Notice to the group company responsible for jointly used data (遅滞なく)."),
+    )
+    joint_use_limit_days = models.PositiveSmallIntegerField(_("共同利用 notice limit (days)"), default=1)
     data_subjects_target_days = models.PositiveSmallIntegerField(
         _("本人通知 target (days)"), default=5,
         help_text=_("Its limit is the 確報 limit: notify no later than the final report."),
@@ -124,6 +130,8 @@ class RuleSet(models.Model):
             errors["pmark_preliminary_target_days"] = _("The target cannot be later than the limit.")
         if self.entrusting_party_target_days > self.entrusting_party_limit_days:
             errors["entrusting_party_target_days"] = _("The target cannot be later than the limit.")
+        if self.joint_use_target_days > self.joint_use_limit_days:
+            errors["joint_use_target_days"] = _("The target cannot be later than the limit.")
         if errors:
             raise ValidationError(errors)
 
@@ -135,6 +143,7 @@ class TrackKind(models.TextChoices):
     PMARK_FINAL = "pmark_final", _("PrivacyMark final report (確報)")
     ENTRUSTING_PARTY = "entrusting_party", _("Notice to the entrusting business (委託元)")
     DATA_SUBJECTS = "data_subjects", _("Notice to data subjects (本人通知)")
+    JOINT_USE = "joint_use", _("Notice to the company responsible for jointly used data (共同利用)")
 
 
 class TrackState(models.TextChoices):
@@ -177,7 +186,7 @@ class TrackQuerySet(models.QuerySet):
 
 
 def _files_reports(track: ReportingTrack, user) -> str | None:
-    if has_role(user, Role.PMS_MANAGER):
+    if has_role(user, Role.PMS_MANAGER, company=track.incident.company_id):
         return None
     return _("Only the PMS manager or the PMS office files reports.")
 
@@ -275,6 +284,11 @@ class ReportingTrack(StateMachineRecord):
     def get_absolute_url(self) -> str:
         # A report has no page of its own: it lives in its incident's reporting panel.
         return reverse("incident_detail", args=[self.incident_id])
+
+    @property
+    def company(self):
+        """A report is owed by its incident's company."""
+        return self.incident.company
 
     @property
     def part_of(self):

@@ -266,8 +266,11 @@ def _differs(record, name: str, value) -> bool:
     return getattr(record, name) != value
 
 
-def next_reference(prefix: str, width: int) -> str:
+def next_reference(prefix: str, width: int, company=None) -> str:
     """Allocate PREFIX-<year>-<n>, unique and without gaps within the year.
+
+    With settings.REFERENCE_COMPANY_PREFIX, a record of `company` is numbered in its
+    company's own series, CODE-PREFIX-<year>-<n> (INE-INC-2026-0042).
 
     Must run inside the transaction that inserts the record. The counter row stays locked
     until that transaction ends, so concurrent reports queue for it; a rollback also
@@ -275,6 +278,10 @@ def next_reference(prefix: str, width: int) -> str:
     """
     from ..models import ReferenceCounter
 
+    from django.conf import settings
+
+    if company is not None and getattr(settings, "REFERENCE_COMPANY_PREFIX", False):
+        prefix = f"{company.code}-{prefix}"
     claim()  # before the counter, as _lock does before the record
     year = timezone.localdate().year
     ReferenceCounter.objects.bulk_create(
