@@ -276,9 +276,9 @@ def next_reference(prefix: str, width: int, company=None) -> str:
     until that transaction ends, so concurrent reports queue for it; a rollback also
     rolls back the counter, so no number is lost.
     """
-    from ..models import ReferenceCounter
-
     from django.conf import settings
+
+    from ..models import ReferenceCounter
 
     if company is not None and getattr(settings, "REFERENCE_COMPANY_PREFIX", False):
         prefix = f"{company.code}-{prefix}"
