@@ -122,6 +122,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "incidents.context_processors.roles",
+                "incidents.context_processors.companies",
             ],
         },
     },
