@@ -378,7 +378,7 @@ def download_response(attachment: Attachment) -> FileResponse:
 
 def incident_may_add(incident: Incident, user) -> str | None:
     """Who may attach evidence to an incident (the module's docstring): the reason they may not, or None."""
-    if has_role(user, Role.PMS_MANAGER):
+    if has_role(user, Role.PMS_MANAGER, company=incident.company_id):
         return None
     if not (incident.reporter_id == user.pk or incident.department_id in headed_department_ids(user)):
         return _("Only the reporter, the head of the incident's department and the PMS office may add files to an "

@@ -18,12 +18,14 @@ from django.utils.translation import gettext_lazy as _
 from .filters import ActionFilter, IncidentFilter
 from .models import (
     Action,
+    Company,
     Department,
     FilingMethod,
     Incident,
     IncidentKind,
     ReportingTrack,
     TrackKind,
+    group_has_several_companies,
     headed_department_ids,
     person_name,
 )
@@ -72,12 +74,57 @@ def _limit_picklist(field: forms.ModelChoiceField, current_id: int | None) -> No
     field.queryset = field.queryset.filter(Q(active=True) | Q(pk=current_id))
 
 
+def group_departments_by_company(field: forms.ModelChoiceField, *, several: bool | None = None) -> None:
+    """The department choices under one heading (optgroup) per company, when there are several.
+
+    The field still validates against its queryset: only the list the browser shows changes.
+    """
+    if not (group_has_several_companies() if several is None else several):
+        return
+    departments = field.queryset.select_related("company").order_by("company__position", "company__code", "code")
+    groups: dict[Company, list] = {}
+    for department in departments:
+        groups.setdefault(department.company, []).append((department.pk, str(department)))
+    choices = [("", field.empty_label)] if field.empty_label is not None else []
+    field.choices = [*choices, *((company.name, options) for company, options in groups.items())]
+
+
+def joint_use_help_text() -> str:
+    """The joint-use tick box's help, naming the company responsible for the jointly used data."""
+    manager = Company.objects.filter(joint_use_manager=True).first()
+    if manager is None:
+        return str(Incident._meta.get_field("involves_joint_use").help_text)
+    return _("Personal data the group companies use jointly (共同利用) under the privacy policy. Ticked, "
+             "%(company)s, responsible for it, is told at once and its PMS office sees this incident.") % {
+        "company": manager.name}
+
+
+def prepare_company_fields(form: forms.ModelForm) -> None:
+    """The company-dependent fields of an incident form: the joint-use tick box only when the
+    group has several companies (with one there is nobody else to tell), the departments
+    grouped by company."""
+    several = group_has_several_companies()
+    if "involves_joint_use" in form.fields:
+        if several:
+            form.fields["involves_joint_use"].help_text = joint_use_help_text()
+        else:
+            del form.fields["involves_joint_use"]
+    if "department" in form.fields:
+        group_departments_by_company(form.fields["department"], several=several)
+
+
 # ---------------------------------------------------------------------------
 # List filters (the shared FilterSets, with a search box and widgets for a filter bar)
 
 
+def _company_filter() -> django_filters.ModelChoiceFilter:
+    """The web lists' company filter (shown only where the group has several companies)."""
+    return django_filters.ModelChoiceFilter(queryset=Company.objects.all(), label=_("company"))
+
+
 class IncidentListFilter(IncidentFilter):
     q = django_filters.CharFilter(method="search", label=_("Search"))
+    company = _company_filter()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -96,6 +143,7 @@ class IncidentListFilter(IncidentFilter):
 
 class ActionListFilter(ActionFilter):
     q = django_filters.CharFilter(method="search", label=_("Search"))
+    company = _company_filter()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -123,6 +171,11 @@ def prepare_filter_widgets(filterset, *, choices, yes_no, ticks) -> None:
     for name in ticks:
         filterset.filters[name].extra["widget"] = OnlyIfChecked
     filterset.filters["department"].extra["empty_label"] = _("All")
+    if "company" in filterset.filters:
+        if group_has_several_companies():
+            filterset.filters["company"].extra["empty_label"] = _("All")
+        else:
+            filterset.filters.pop("company")  # one company: nothing to choose
 
 
 # ---------------------------------------------------------------------------
@@ -132,7 +185,7 @@ QUICK_REPORT_FIELDS = ["title", "description", "discovered_at", "department", "k
 REPORT_DETAIL_FIELDS = [
     "occurred_at", "data_items", "affected_count", "affected_count_estimated",
     "involves_sensitive_data", "risk_of_financial_damage", "suspected_unauthorized_purpose",
-    "data_in_collection", "strongly_encrypted", "entrusted_by",
+    "data_in_collection", "strongly_encrypted", "entrusted_by", "involves_joint_use",
 ]
 APPI_TRIGGER_FIELDS = [
     "involves_sensitive_data", "risk_of_financial_damage", "suspected_unauthorized_purpose",
@@ -179,6 +232,7 @@ class IncidentReportForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = IncidentKind.choices
         self.fields["affected_count"].widget.attrs["min"] = 0
+        prepare_company_fields(self)
         if not self.is_bound:
             self.initial.setdefault("discovered_at", timezone.now().replace(second=0, microsecond=0))
             profile = getattr(user, "profile", None)
@@ -209,11 +263,12 @@ class IncidentEditForm(VersionedForm):
         for name in ("event_class", "cause"):
             if name in self.fields:
                 _limit_picklist(self.fields[name], getattr(self.instance, f"{name}_id"))
+        prepare_company_fields(self)
 
     def groups(self) -> list[tuple[str, str, list[forms.BoundField]]]:
         """(title, note, fields): the fields of the form in the sections of the detail page."""
         sections = [
-            (_("Report"), "", [*QUICK_REPORT_FIELDS, "occurred_at"]),
+            (_("Report"), "", [*QUICK_REPORT_FIELDS, "occurred_at", "involves_joint_use"]),
             (_("Classification"), "", [*CLASSIFICATION_FIELDS, "data_items", "affected_count",
                                        "affected_count_estimated"]),
             (_("Reportability under APPI"), "", [*APPI_TRIGGER_FIELDS, "entrusted_by"]),
@@ -268,6 +323,8 @@ class ActionForm(VersionedForm):
         self.fields["verifier"].queryset = users
         if not has_role(user, Role.PMS_MANAGER):
             self.fields["department"].queryset = Department.objects.filter(pk__in=headed_department_ids(user))
+        if "department" in self.fields:
+            group_departments_by_company(self.fields["department"])
         if self.instance.pk:
             self.fields.pop("incident", None)  # an action stays with its incident
         else:

@@ -3,6 +3,10 @@
 The PMS manager pastes this text into the PPC's online form, which is in Japanese, so the
 text is Japanese whatever language the user reads the interface in: these strings are
 document content, not interface, and deliberately not translated.
+
+The reporter is the business that handles the data: the incident's company, by its name
+and 法人番号 (domain.md §1.15: each group company reports its own leaks); the addressee is
+where that company reports leaks, the PPC or the minister it delegated its authority to.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from .models import ActionState, FilingMethod, Incident, TrackKind, TrackState
+from .models import ActionState, FilingMethod, Incident, TrackKind, TrackState, group_has_several_companies
 
 NOT_ENTERED = "（未入力）"
 CATEGORY_TEXT = {
@@ -35,6 +39,9 @@ class ReportItem:
 class PPCReport:
     items: list[ReportItem]
     subject_notice: str
+    addressee: str  # 個人情報保護委員会, or the delegated minister (事業所管大臣)
+    reporter: str  # the company's name
+    corporate_number: str  # its 法人番号 ("" when not recorded)
 
     @property
     def missing(self) -> list[str]:
@@ -42,7 +49,22 @@ class PPCReport:
 
     @property
     def text(self) -> str:
+        """The nine items, numbered, ready to paste."""
         return "\n\n".join(f"{item.number}. {item.title}\n{item.text}" for item in self.items)
+
+    @property
+    def heading(self) -> str:
+        """Who reports to whom: the lines above the nine items."""
+        return "\n".join([
+            f"報告先：{self.addressee}",
+            f"報告者（個人情報取扱事業者）：{self.reporter}",
+            f"法人番号：{self.corporate_number or NOT_ENTERED}",
+        ])
+
+    @property
+    def document(self) -> str:
+        """The whole report: who reports to whom, then the nine items."""
+        return f"{self.heading}\n\n{self.text}"
 
 
 def _when(moment) -> str:
@@ -59,6 +81,11 @@ def _overview(incident: Incident) -> str:
         entrustment = f"あり（委託元：{incident.entrusted_by.strip()}。当社は委託先として取り扱っていた。）"
     else:
         entrustment = "なし（当社が取得した個人データ）"
+    joint_use = []
+    if incident.involves_joint_use:
+        manager = incident.joint_use_company
+        responsible = f"（管理責任者：{manager.name}）" if manager is not None else ""
+        joint_use = [f"・共同利用の有無：あり{responsible}"]
     course = "\n".join(part for part in (incident.containment_summary.strip(), incident.correction_taken.strip()) if part)
     return "\n".join([
         f"・発生日時：{_when(incident.occurred_at)}",
@@ -67,6 +94,7 @@ def _overview(incident: Incident) -> str:
         f"・発見者及び発覚の経緯：{_or_missing(incident.discovery_route)}",
         f"・規則第7条各号該当性：{'、'.join(categories) if categories else '該当なし'}",
         f"・委託元及び委託先の有無：{entrustment}",
+        *joint_use,
         f"・事実経過：{course or NOT_ENTERED}",
     ])
 
@@ -133,7 +161,11 @@ def build_ppc_report(incident: Incident) -> PPCReport:
         ReportItem(9, "other", "その他参考となる事項", _or_missing(incident.other_information),
                    not incident.other_information.strip()),
     ]
-    return PPCReport(items=items, subject_notice=_subject_notice(incident, items))
+    company = incident.company
+    return PPCReport(
+        items=items, subject_notice=_subject_notice(incident, items), addressee=company.leak_authority_display,
+        reporter=company.name, corporate_number=company.corporate_number,
+    )
 
 
 def _subject_notice(incident: Incident, items: list[ReportItem]) -> str:
@@ -150,8 +182,10 @@ def _subject_notice(incident: Incident, items: list[ReportItem]) -> str:
         ("5. その他", by_number[9].text),
     ]
     body = "\n\n".join(f"{title}\n{text}" for title, text in sections)
+    # Within a group the data subjects must learn which company writes to them.
+    sender = f"{incident.company.name}\n\n" if group_has_several_companies() else ""
     return (
-        "お客様各位\n\n"
+        f"お客様各位\n\n{sender}"
         "このたび、当社がお預かりしているお客様の個人情報について、下記のとおり漏えい等の事態が発生いたしました。"
         "お客様に多大なるご迷惑とご心配をおかけしますことを、深くお詫び申し上げます。\n\n"
         "記\n\n"

@@ -2,18 +2,21 @@
 
 Who gets what (issue 3):
 
-- reports (ReportingTrack, pending) go to the PMS managers: active users of the group
-  `pms_manager` with an e-mail address;
+- reports (ReportingTrack, pending) go to the PMS managers of the incident's company:
+  active users with an e-mail address who hold the role `pms_manager` for that company
+  (those who hold it for the whole group included; with one company, every PMS manager);
   - stage ``due_soon``: not overdue yet, and its target or its limit falls within the next
     24 hours (``TrackQuerySet.due_soon``: ``due_at < now + 24h`` and ``now <= limit_at``).
     The mail is about the nearer of the two that matters: the limit when it is within
     24 hours, otherwise the target (which may already have passed);
   - stage ``overdue``: past its limit (``TrackQuerySet.overdue``: ``limit_at < now``). An
-    overdue report to the PPC (速報 or 確報) also goes to top management (group
-    `executive`), worded as an escalation;
+    overdue report to the PPC (速報 or 確報) also goes to top management (`executive`)
+    of the incident's company, worded as an escalation;
 - actions (planned or in progress) go to their owner:
   - stage ``week_before``: ``due_date - 7 days <= today < due_date`` (today in Japan);
-  - stage ``overdue``: ``due_date < today``, the rule of ``Action.is_overdue``.
+  - stage ``overdue``: ``due_date < today``, the rule of ``Action.is_overdue``;
+- the notice to the company responsible for jointly used data (joint_use.py), sent when
+  the duty arises, is sent again here while it could not be sent and the duty is pending.
 
 Each mail is recorded as a SentReminder whose unique key names the record, the stage, the
 deadline the mail is about and the recipient. The row is inserted first and the mail sent
@@ -41,9 +44,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from .clocks import JAPAN
-from .models import ACTION_WORK_STATES, Action, ReportingTrack, SentReminder, TrackKind
+from .models import ACTION_WORK_STATES, Action, Company, ReportingTrack, SentReminder, TrackKind
 from .models.reporting import DUE_SOON
-from .roles import Role
+from .roles import Role, has_role
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +67,10 @@ REPORT_PHRASES = {
     TrackKind.PMARK_FINAL: "プライバシーマーク審査機関への確報",
     TrackKind.ENTRUSTING_PARTY: "委託元への通知",
     TrackKind.DATA_SUBJECTS: "本人への通知（または代替措置）",
+    TrackKind.JOINT_USE: "共同利用の管理責任者への通知",
 }
+# The reports to the company's leak authority: the PPC, or the minister it delegated to.
+AUTHORITY_REPORTS = {TrackKind.PPC_PRELIMINARY: "速報", TrackKind.PPC_FINAL: "確報"}
 WEEKDAYS = "月火水木金土日"
 
 
@@ -115,8 +121,13 @@ def person(user) -> str:
 
 
 def report_phrase(track: ReportingTrack) -> str:
-    if track.kind == TrackKind.ENTRUSTING_PARTY and track.incident.entrusted_by.strip():
-        return f"委託元（{track.incident.entrusted_by.strip()}）への通知"
+    incident = track.incident
+    if track.kind == TrackKind.ENTRUSTING_PARTY and incident.entrusted_by.strip():
+        return f"委託元（{incident.entrusted_by.strip()}）への通知"
+    if track.kind in AUTHORITY_REPORTS:
+        return f"{incident.company.leak_authority_display}への{AUTHORITY_REPORTS[track.kind]}"
+    if track.kind == TrackKind.JOINT_USE and incident.joint_use_company is not None:
+        return f"共同利用の管理責任者（{incident.joint_use_company.name}）への通知"
     return REPORT_PHRASES[TrackKind(track.kind)]
 
 
@@ -125,7 +136,7 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def _text(template: str, context: dict) -> str:
+def mail_text(template: str, context: dict) -> str:
     return render_to_string(template, context).strip() + "\n"
 
 
@@ -144,6 +155,25 @@ def _group_members(role: str):
     )
 
 
+def role_holders(role: str, company: Company | int) -> list:
+    """The active users with an e-mail address who hold `role` for `company`: scoped to it,
+    to the whole group, or (without a scope) belonging to it (roles.has_role decides)."""
+    return [user for user in _group_members(role) if has_role(user, role, company=company)]
+
+
+class Holders:
+    """role_holders, looked up once per role and company in a run."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[str, int], list] = {}
+
+    def __call__(self, role: str, company_id: int) -> list:
+        key = (role, company_id)
+        if key not in self._cache:
+            self._cache[key] = role_holders(role, company_id)
+        return self._cache[key]
+
+
 def _reachable(user) -> bool:
     return bool(user.is_active and user.email)
 
@@ -154,21 +184,31 @@ def _reachable(user) -> bool:
 
 def due_reminders(*, now: dt.datetime, base_url: str = DEFAULT_BASE_URL) -> Iterator[Reminder]:
     """Every reminder that applies at `now`, sent or not."""
-    base_url = base_url.rstrip("/")
-    managers = list(_group_members(Role.PMS_MANAGER))
-    manager_ids = {user.pk for user in managers}
-    executives = [user for user in _group_members(Role.EXECUTIVE) if user.pk not in manager_ids]
-    tracks = ReportingTrack.objects.select_related("incident").order_by("limit_at", "pk")
+    from .joint_use import pending_notices
 
+    base_url = base_url.rstrip("/")
+    holders = Holders()
+    tracks = (
+        ReportingTrack.objects.select_related("incident__company", "incident__joint_use_company")
+        .order_by("limit_at", "pk")
+    )
+
+    # A report is its incident's company's duty: that company's PMS office is reminded,
+    # and its top management told of an overdue report to the PPC.
     for track in tracks.due_soon(now=now):
-        for user in managers:
+        for user in holders(Role.PMS_MANAGER, track.incident.company_id):
             yield _track_reminder(track, user, now=now, base_url=base_url, overdue=False)
     for track in tracks.overdue(now=now):
+        managers = holders(Role.PMS_MANAGER, track.incident.company_id)
         for user in managers:
             yield _track_reminder(track, user, now=now, base_url=base_url, overdue=True)
         if track.kind in ESCALATED_KINDS:
-            for user in executives:
-                yield _track_reminder(track, user, now=now, base_url=base_url, overdue=True, escalation=True)
+            manager_ids = {user.pk for user in managers}
+            for user in holders(Role.EXECUTIVE, track.incident.company_id):
+                if user.pk not in manager_ids:
+                    yield _track_reminder(track, user, now=now, base_url=base_url, overdue=True, escalation=True)
+
+    yield from pending_notices(base_url=base_url, holders=holders)
 
     today = timezone.localdate(now, JAPAN)
     actions = (
@@ -202,10 +242,11 @@ def _track_reminder(track, user, *, now, base_url, overdue: bool, escalation: bo
             target = "目標期限を過ぎています"
         subject = f"【要対応】{incident.reference} {report}の{target}（期限まであと{span(track.limit_at - now)}）"
     with translation.override("ja"):
-        body = _text("incidents/email/track_reminder.txt", {
+        body = mail_text("incidents/email/track_reminder.txt", {
             "recipient": person(user),
             "incident": incident,
             "report": report,
+            "authority": incident.company.leak_authority_display,
             "track": track,
             "overdue": overdue,
             "escalation": escalation,
@@ -232,7 +273,7 @@ def _action_reminder(action: Action, *, today: dt.date, base_url: str, overdue: 
         stage = WEEK_BEFORE_STAGE
         subject = f"【期限まであと{(action.due_date - today).days}日】{action.reference} {action.title}"
     with translation.override("ja"):
-        body = _text("incidents/email/action_reminder.txt", {
+        body = mail_text("incidents/email/action_reminder.txt", {
             "recipient": person(action.owner),
             "action": action,
             "overdue": overdue,
@@ -251,9 +292,12 @@ def _action_reminder(action: Action, *, today: dt.date, base_url: str, overdue: 
 
 def send_reminders(*, now: dt.datetime | None = None, base_url: str = DEFAULT_BASE_URL) -> Outcome:
     """Send every reminder due at `now` that has not been sent before; return what happened."""
-    now = now or timezone.now()
+    return deliver(list(due_reminders(now=now or timezone.now(), base_url=base_url)))
+
+
+def deliver(reminders: list[Reminder]) -> Outcome:
+    """Send each of `reminders` that has not been sent before, each once; return what happened."""
     outcome = Outcome()
-    reminders = list(due_reminders(now=now, base_url=base_url))
     # Most runs find most reminders already sent: look them up at once rather than let
     # each insert fail.
     already = set(

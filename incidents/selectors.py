@@ -13,13 +13,14 @@ from .models import Action, Incident
 def incident_list(*, user) -> QuerySet[Incident]:
     return (
         Incident.objects.visible_to(user)
-        .select_related("reporter", "department", "event_class", "cause", "rule_set")
+        .select_related("reporter", "department", "event_class", "cause", "rule_set", "company",
+                        "joint_use_company")
     )
 
 
 def action_list(*, user) -> QuerySet[Action]:
     return Action.objects.visible_to(user).select_related(
-        "owner", "verifier", "department", "incident", "created_by"
+        "owner", "verifier", "department", "incident", "created_by", "company"
     )
 
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from trail.steps import write_entry
 
-from . import clocks
+from . import clocks, joint_use
 from .models import Incident, IncidentKind, IncidentState, ReportingTrack, TrackKind, TrackState
 from .models.incident import TRACKS_UPDATED
 
@@ -147,11 +147,15 @@ def _sync_tracks(incident: Incident, *, by) -> list[str]:
                 track._history_user = by  # whose report or edit made it owed
                 track.save()
                 changes.append(_("%(track)s: required, limit %(limit)s.") % {"track": label, "limit": _when(clock.limit_at)})
+                if kind == TrackKind.JOINT_USE:
+                    joint_use.notify_on_commit(incident)
                 continue
             if track.state == TrackState.NOT_REQUIRED and track.withdrawn_by_system:
                 track.reinstate(by=by, description=_("Required again after the classification changed."))
                 changes.append(_("%(track)s: required again, limit %(limit)s.") % {
                     "track": label, "limit": _when(clock.limit_at)})
+                if kind == TrackKind.JOINT_USE:
+                    joint_use.notify_on_commit(incident)  # each manager is still told only once
             elif track.state != TrackState.PENDING or (track.due_at, track.limit_at) == (clock.due_at, clock.limit_at):
                 continue
             else:

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import action_origins, attachments, selectors, services
+from . import action_origins, attachments, joint_use, selectors, services
 from .exceptions import (
     NotPermitted,
     RecordClosed,
@@ -32,11 +32,14 @@ from .models import (
     IncidentState,
     ReportingTrack,
     TrackKind,
+    group_has_several_companies,
     headed_department_ids,
 )
 from .ppc_report import NOT_ENTERED, build_ppc_report
-from .roles import Role, has_role
+from .roles import Role, has_role, role_companies
+from .switcher import narrow
 from .templatetags.pms import urgency
+from .tracks import required_tracks
 from .workflow.timeline import related_timeline
 from .workflow.web import (
     add_model_errors,
@@ -97,6 +100,36 @@ def _track_rows(incident: Incident, user) -> list[dict]:
     return rows
 
 
+# The duties that depend on the incident's company rather than on the incident alone.
+PRIVACYMARK_TRACKS = (TrackKind.PMARK_PRELIMINARY, TrackKind.PMARK_FINAL)
+
+
+def _company_duties_not_owed(incident: Incident, tracks: list[dict]) -> list[dict]:
+    """The company-specific reports the incident does not owe, and why, for its panel.
+
+    The panel says why a company without PrivacyMark has no PrivacyMark rows and, in a
+    group, why jointly used data owes no notice when the incident's company is itself the
+    responsible one. A single company is responsible for any jointly used data: a row
+    about it would only clutter the panel.
+    """
+    kinds = []
+    if not incident.company.holds_privacymark:
+        kinds += PRIVACYMARK_TRACKS
+    if incident.involves_joint_use and group_has_several_companies():
+        kinds.append(TrackKind.JOINT_USE)
+    kinds = [kind for kind in kinds if kind not in {row["track"].kind for row in tracks}]
+    if not kinds:
+        return []
+    _plans, reasons = required_tracks(incident)
+    return [{"label": TrackKind(kind).label, "reason": reasons.get(kind, "")} for kind in kinds]
+
+
+def _held_for(user, role: str, field: str = "company") -> Q:
+    """A Q for the records of the companies for which `user` holds `role` (all of them: an empty Q)."""
+    companies = role_companies(user, role)
+    return Q() if companies is None else Q(**{f"{field}__in": companies})
+
+
 # ---------------------------------------------------------------------------
 # My items
 
@@ -104,8 +137,9 @@ def _track_rows(incident: Incident, user) -> list[dict]:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
-    incidents = selectors.incident_list(user=user)
-    actions = selectors.action_list(user=user)
+    # The header's company switcher narrows every list of the page (never widens it).
+    incidents = narrow(selectors.incident_list(user=user), request)
+    actions = narrow(selectors.action_list(user=user), request)
     due_by = timezone.localdate() + dt.timedelta(days=ACTIONS_DUE_SOON_DAYS)
     context = {
         "my_incidents": list(incidents.filter(reporter=user)[:10]),
@@ -116,10 +150,15 @@ def home(request: HttpRequest) -> HttpResponse:
         ),
         "due_days": ACTIONS_DUE_SOON_DAYS,
     }
-    tracks = ReportingTrack.objects.visible_to(user).select_related("incident").order_by("limit_at", "due_at", "id")
+    tracks = narrow(
+        ReportingTrack.objects.visible_to(user).select_related("incident__company").order_by("limit_at", "due_at", "id"),
+        request, field="incident__company",
+    )
     if has_role(user, Role.PMS_MANAGER):
-        # Every report still owed, the one with the least time left first.
-        open_tracks = list(tracks.pending())
+        # Every report still owed by the companies whose office the user runs, the one with
+        # the least time left first (another company's incident they see for its jointly
+        # used data is not theirs to report).
+        open_tracks = list(tracks.pending().filter(_held_for(user, Role.PMS_MANAGER, "incident__company")))
         now = timezone.now()
         context.update({
             "open_tracks": open_tracks,
@@ -127,18 +166,24 @@ def home(request: HttpRequest) -> HttpResponse:
             "due_soon_track_count": sum(1 for track in open_tracks if urgency(track, now) == "soon"),
         })
     elif has_role(user, Role.EXECUTIVE):
-        # Escalation: an overdue report to the PPC is top management's business too.
-        context["overdue_ppc_tracks"] = list(tracks.overdue().filter(kind__in=PPC_TRACKS))
+        # Escalation: an overdue report to the PPC is top management's business too (of
+        # the companies they manage).
+        context["overdue_ppc_tracks"] = list(
+            tracks.overdue().filter(_held_for(user, Role.EXECUTIVE, "incident__company"), kind__in=PPC_TRACKS)
+        )
     if has_role(user, Role.PMS_MANAGER):
         counts = dict(incidents.open().order_by().values_list("state").annotate(n=Count("id")))
+        runs = _held_for(user, Role.PMS_MANAGER)
         context.update({
-            "awaiting_triage": list(incidents.filter(state=IncidentState.REPORTED).order_by("created_at")[:20]),
+            "awaiting_triage": list(
+                incidents.filter(runs, state=IncidentState.REPORTED).order_by("created_at")[:20]
+            ),
             "open_by_state": [
                 (value, label, counts.get(value, 0))
                 for value, label in IncidentState.choices
                 if value not in (IncidentState.CLOSED, IncidentState.DISMISSED)
             ],
-            "overdue_actions": list(actions.overdue()[:20]),
+            "overdue_actions": list(actions.overdue().filter(runs)[:20]),
         })
     departments = headed_department_ids(user)
     if departments:
@@ -155,7 +200,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def incident_list(request: HttpRequest) -> HttpResponse:
-    return filtered_list(request, filter_class=IncidentListFilter, queryset=selectors.incident_list(user=request.user),
+    return filtered_list(request, filter_class=IncidentListFilter,
+                         queryset=narrow(selectors.incident_list(user=request.user), request),
                          template="incidents/incident_list.html")
 
 
@@ -180,16 +226,22 @@ def incident_report(request: HttpRequest) -> HttpResponse:
 def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     incident = get_object_or_404(selectors.incident_list(user=request.user), pk=pk)
     user = request.user
-    actions = list(incident.actions.select_related("owner", "verifier", "department"))
+    actions = list(incident.actions.select_related("owner", "verifier", "department", "company"))
     visible_actions = set(
         Action.objects.visible_to(user).filter(incident=incident).values_list("pk", flat=True)
     )
+    tracks = _track_rows(incident, user)
     return render(request, "incidents/incident_detail.html", {
         "incident": incident,
         "actions": actions,
         "visible_actions": visible_actions,
-        "tracks": _track_rows(incident, user),
-        "show_ppc_report": incident.reportable or has_role(user, Role.PMS_MANAGER),
+        "tracks": tracks,
+        "duties_not_owed": _company_duties_not_owed(incident, tracks),
+        "joint_use_notices": (
+            list(joint_use.sent_notices(incident))
+            if any(row["track"].kind == TrackKind.JOINT_USE for row in tracks) else []
+        ),
+        "show_ppc_report": incident.reportable or has_role(user, Role.PMS_MANAGER, company=incident.company_id),
         "trail": trail_rows(incident, extra=_track_trail_rows(incident)),
         "transitions": transition_panels(incident, user),
         "can_edit": services.incident_can_edit(incident, user),
@@ -219,7 +271,7 @@ def incident_ppc_report(request: HttpRequest, pk: int) -> HttpResponse:
         "report": report,
         "items": items,
         "missing": [row["item"] for row in items if row["item"].empty],
-        "report_rows": _text_rows(report.text),
+        "report_rows": _text_rows(report.document),
         "notice_rows": _text_rows(report.subject_notice),
         "can_edit": bool(writable),
     })
@@ -245,7 +297,8 @@ def incident_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def action_list(request: HttpRequest) -> HttpResponse:
-    return filtered_list(request, filter_class=ActionListFilter, queryset=selectors.action_list(user=request.user),
+    return filtered_list(request, filter_class=ActionListFilter,
+                         queryset=narrow(selectors.action_list(user=request.user), request),
                          template="incidents/action_list.html")
 
 

@@ -15,7 +15,43 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from incidents import services
-from incidents.models import Action, ActionKind, Department, Incident, IncidentKind, UserProfile
+from incidents.models import (
+    Action,
+    ActionKind,
+    Company,
+    Department,
+    Incident,
+    IncidentKind,
+    RoleScope,
+    UserProfile,
+)
+
+
+def corporate_number(base: str) -> str:
+    """A valid 法人番号 for 12 digits: its check digit first (models.company.corporate_number_problem)."""
+    total = sum(int(digit) * (1 if n % 2 else 2) for n, digit in enumerate(reversed(base), start=1))
+    return f"{9 - total % 9}{base}"
+
+
+class CompanyFactory(factory.django.DjangoModelFactory):
+    """A group company besides the default one (which the migration made)."""
+
+    class Meta:
+        model = Company
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"C{n:03d}")
+    name = factory.Sequence(lambda n: f"株式会社グループ{n}")
+    corporate_number = factory.Sequence(lambda n: corporate_number(f"{11001000000 + n:012d}"))
+    holds_privacymark = True
+    position = factory.Sequence(lambda n: n + 1)
+
+
+def scope_role(user, role: str, *companies) -> None:
+    """Hold `role` for these companies only (None: for the whole group)."""
+    for company in companies:
+        RoleScope.objects.create(user=user, role=role, company=company)
+    user.__dict__.pop("_pms_scopes", None)
 
 
 class DepartmentFactory(factory.django.DjangoModelFactory):

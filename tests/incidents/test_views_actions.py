@@ -137,7 +137,8 @@ def test_the_reporter_edits_the_report_fields_only(client, staff, sales):
     response = client.get(reverse("incident_edit", args=[incident.pk]))
     assert response.status_code == 200
     fields = set(response.context["form"].fields)
-    assert fields == {*services.REPORT_FIELDS, "version"}  # the assessment is the PMS office's
+    # The assessment is the PMS office's; with one company there is no jointly used data to tick.
+    assert fields == {*services.REPORT_FIELDS, "version"} - {"involves_joint_use"}
     assert "severity" not in fields
     data = {
         "title": "訂正後の件名", "description": incident.description, "department": sales.pk, "kind": "loss",
@@ -154,7 +155,8 @@ def test_the_manager_edits_the_classification(client, staff, manager, sales):
     incident = reported_incident(staff)
     client.force_login(manager)
     form = client.get(reverse("incident_edit", args=[incident.pk])).context["form"]
-    assert set(form.fields) == services.REPORT_FIELDS | services.ASSESSMENT_FIELDS | {"version"}
+    assert set(form.fields) == (services.REPORT_FIELDS | services.ASSESSMENT_FIELDS | {"version"}) - {
+        "involves_joint_use"}
     data = {
         "title": incident.title, "description": incident.description, "department": sales.pk, "kind": "leak",
         "discovered_at": timezone.localtime(incident.discovered_at).strftime("%Y-%m-%dT%H:%M"),

@@ -99,8 +99,13 @@ def test_the_panel_shows_every_report_of_a_reportable_leak_with_its_limits(clien
     # 確報: 60 days for category 3, day 1 being the day of discovery: Friday 2025-05-30.
     assert "2025-05-30 23:59" in content
     for kind in TrackKind:
-        if kind != TrackKind.ENTRUSTING_PARTY:
+        if kind not in (TrackKind.ENTRUSTING_PARTY, TrackKind.JOINT_USE):
             assert str(kind.label) in content
+    # One company is itself responsible for any jointly used data: no joint-use row, no
+    # "not owed" rows, no company at all.
+    assert str(TrackKind.JOINT_USE.label) not in content
+    assert "Not owed" not in content
+    assert response.context["duties_not_owed"] == []
     # The PMS manager may file each report, or record why it is not required.
     for row in rows:
         assert [panel["option"].name for panel in row["transitions"]] == ["file", "not_required"]
