@@ -36,7 +36,7 @@ def _team_ids(audit: Audit) -> set[int]:
 
 def audit_may_add(audit: Audit, user) -> str | None:
     """Who may attach evidence to an audit (the module's docstring): the reason they may not, or None."""
-    if has_role(user, Role.AUDIT_LEAD):
+    if has_role(user, Role.AUDIT_LEAD, company=audit.company_id):
         return None
     departments = set(headed_department_ids(user))
     if not (user.pk in _team_ids(audit) or (
@@ -51,7 +51,7 @@ def audit_may_add(audit: Audit, user) -> str | None:
 
 def finding_may_add(finding: Finding, user) -> str | None:
     """Who may attach evidence to a finding (the module's docstring): the reason they may not, or None."""
-    if has_role(user, Role.AUDIT_LEAD):
+    if has_role(user, Role.AUDIT_LEAD, company=finding.company_id):
         return None
     if not (user.pk in _team_ids(finding.audit) or finding.department_id in headed_department_ids(user)):
         return _("Only the audit team, the audit lead and the head of the audited department may add "

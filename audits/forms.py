@@ -16,8 +16,15 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from incidents.forms import ActionForm, DateInput, UserChoiceField, prepare_filter_widgets
-from incidents.models import ActionKind, Department, headed_department_ids, person_name
-from incidents.roles import Role, has_role
+from incidents.models import (
+    ActionKind,
+    Company,
+    Department,
+    group_has_several_companies,
+    headed_department_ids,
+    person_name,
+)
+from incidents.roles import Role, has_role, role_companies
 from incidents.workflow.forms import VersionedForm
 
 from .filters import AuditFilter, FindingFilter
@@ -62,17 +69,30 @@ class DepartmentChoiceField(forms.ModelMultipleChoiceField):
 
 
 class TeamMemberChoiceField(UserChoiceField):
-    """A person with their department: whether they may audit a scope depends on it."""
+    """A person with their department (and its company, when the group has several):
+    whether they may audit a scope depends on it."""
+
+    show_company = False
 
     def label_from_instance(self, user) -> str:
         name = person_name(user) or user.username
         profile = getattr(user, "profile", None)
         department = profile.department if profile is not None else None
-        return f"{name} ({department.name})" if department else name
+        if department is None:
+            return name
+        if self.show_company:
+            return f"{name} ({department.company.name} {department.name})"
+        return f"{name} ({department.name})"
 
 
 class TeamChoiceField(forms.ModelMultipleChoiceField):
+    show_company = False
     label_from_instance = TeamMemberChoiceField.label_from_instance
+
+
+class CompanyChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, company) -> str:
+        return company.name
 
 
 class ClauseChoiceField(forms.ModelMultipleChoiceField):
@@ -93,19 +113,36 @@ def _team_candidates(*roles, keep=()):
     return (
         get_user_model().objects
         .filter(Q(is_active=True, groups__name__in=roles) | Q(pk__in=[pk for pk in keep if pk]))
-        .select_related("profile__department")
+        .select_related("profile__department__company")
         .order_by("last_name", "first_name", "username")
         .distinct()
     )
 
 
-class AuditForm(VersionedForm):
-    """Plan or re-plan an audit: scope (departments, clauses), team and dates.
+def plannable_companies(user, *, keep=None):
+    """The companies `user` plans audits of: those they are the audit lead of, and those of
+    the departments they head (their operational checks); `keep`, the audit's own, stays."""
+    companies = Company.objects.order_by("position", "code")
+    led = role_companies(user, Role.AUDIT_LEAD)
+    if led is None:
+        return companies
+    headed = Department.objects.filter(pk__in=headed_department_ids(user)).values("company_id")
+    return companies.filter(Q(pk__in=led) | Q(pk__in=headed) | Q(pk=keep)).distinct()
 
-    Whether the team is independent of the scope is the service's decision; its refusal is
-    shown on this form.
+
+class AuditForm(VersionedForm):
+    """Plan or re-plan an audit: the company audited (when the group has several), scope
+    (departments, clauses), team and dates.
+
+    Whether the team is independent of the scope, and whether the departments belong to the
+    company audited, is the service's decision; its refusal is shown on this form. With one
+    company the form has no company field: nothing is posted and the service names it.
     """
 
+    company = CompanyChoiceField(
+        queryset=Company.objects.none(), label=capfirst(_("company audited")), empty_label=None,
+        help_text=_("An audit covers the departments of one group company."),
+    )
     departments = DepartmentChoiceField(
         queryset=Department.objects.all(), widget=forms.CheckboxSelectMultiple, label=capfirst(_("departments audited")),
     )
@@ -132,18 +169,58 @@ class AuditForm(VersionedForm):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
         audit = self.instance
+        self.several_companies = group_has_several_companies()
         self.fields["kind"].choices = AuditKind.choices
         current_team = [audit.lead_auditor_id] + ([a.pk for a in audit.auditors.all()] if audit.pk else [])
         self.fields["lead_auditor"].queryset = _team_candidates(
             Role.AUDITOR, Role.AUDIT_LEAD, Role.DEPARTMENT_HEAD, keep=current_team,
         )
         self.fields["auditors"].queryset = _team_candidates(Role.AUDITOR, Role.AUDIT_LEAD, keep=current_team)
+        self.fields["departments"].queryset = Department.objects.select_related("company").order_by(
+            "company__position", "company__code", "code")
         if not has_role(user, Role.AUDIT_LEAD):
             # A department head plans the operational check of their own department only.
             self.fields["kind"].choices = [(AuditKind.OPERATIONAL_CHECK.value, AuditKind.OPERATIONAL_CHECK.label)]
-            self.fields["departments"].queryset = Department.objects.filter(pk__in=headed_department_ids(user))
+            self.fields["departments"].queryset = self.fields["departments"].queryset.filter(
+                pk__in=headed_department_ids(user))
             if not audit.pk:
                 self.initial.setdefault("kind", AuditKind.OPERATIONAL_CHECK)
+        if self.several_companies:
+            # An auditor may audit another group company: say which company each one is of.
+            for name in ("lead_auditor", "auditors"):
+                if name in self.fields:
+                    self.fields[name].show_company = True
+        if "company" in self.fields:
+            self._prepare_company(user)
+
+    def _prepare_company(self, user) -> None:
+        """One company: no field (the service names it). Several: those the user plans audits
+        of, their own company first chosen on a new plan."""
+        if not self.several_companies:
+            del self.fields["company"]
+            return
+        field = self.fields["company"]
+        field.queryset = plannable_companies(user, keep=self.instance.company_id if self.instance.pk else None)
+        if not self.instance.pk and "company" not in self.initial:
+            profile = getattr(user, "profile", None)
+            home = profile.department.company_id if profile is not None and profile.department_id else None
+            choices = list(field.queryset.values_list("pk", flat=True))
+            if home in choices:
+                self.initial["company"] = home
+            elif choices:
+                self.initial["company"] = choices[0]
+
+    def department_groups(self) -> list[dict]:
+        """The department checkboxes under one heading per company (one group, unnamed, when
+        the group has a single company)."""
+        groups: dict[int, dict] = {}
+        for choice in self["departments"]:
+            department = choice.data["value"].instance
+            group = groups.setdefault(department.company_id, {
+                "company": department.company.name if self.several_companies else "", "choices": [],
+            })
+            group["choices"].append(choice)
+        return list(groups.values())
 
     def clause_groups(self) -> list[dict]:
         """The clause checkboxes by standard and edition, each with its nesting depth."""
@@ -294,6 +371,8 @@ def _fiscal_year_choices():
 
 class AuditListFilter(AuditFilter):
     q = django_filters.CharFilter(method="search", label=_("Search"))
+    # Shown only when the group has several companies (prepare_filter_widgets).
+    company = django_filters.ModelChoiceFilter(queryset=Company.objects.all(), label=_("company"))
     # A pick-list of the years that have audits rather than a number box.
     fiscal_year = django_filters.ChoiceFilter(choices=_fiscal_year_choices, label=_("fiscal year"),
                                               empty_label=_("All"))
@@ -311,6 +390,7 @@ class AuditListFilter(AuditFilter):
 
 class FindingListFilter(FindingFilter):
     q = django_filters.CharFilter(method="search", label=_("Search"))
+    company = django_filters.ModelChoiceFilter(queryset=Company.objects.all(), label=_("company"))
     open = django_filters.BooleanFilter(method="filter_open", label=_("open only"))
 
     def __init__(self, *args, **kwargs):

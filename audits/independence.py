@@ -5,7 +5,13 @@
   department (their profile's department) nor the head of one (Department.head, or a
   department head's own department) is on the team, as lead auditor or auditor.
 - The audit lead (個人情報保護監査責任者) is never the PMS manager (個人情報保護管理者), and
-  a PMS manager does not lead an audit: the manager runs what is being audited.
+  a PMS manager does not lead an audit of their company: the manager runs what is being
+  audited.
+- The audited company's personal information protection manager (Company.privacy_officer)
+  is not on the team at all.
+- Companies are otherwise no bar: an auditor of one group company may audit another (a
+  cross-audit between group companies is the usual way for a small company to be
+  independent), and a PMS manager of one company may lead the audit of another.
 """
 
 from __future__ import annotations
@@ -53,7 +59,7 @@ def independence_problems(*, kind: str, departments: list, team: list, company=N
                         "%(person)s heads %(department)s, which this audit covers: nobody audits the "
                         "department they head."
                     ) % {"person": _name(member), "department": department.name})
-    if team and has_role(team[0], Role.PMS_MANAGER):
+    if team and has_role(team[0], Role.PMS_MANAGER, company=company):
         problems.append(_(
             "%(person)s is a PMS manager and cannot lead an audit of the system they run."
         ) % {"person": _name(team[0])})

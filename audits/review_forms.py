@@ -12,7 +12,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from incidents.forms import DateInput, UserChoiceField
-from incidents.models import Department
+from incidents.models import Company, Department, group_has_several_companies
+from incidents.roles import Role, role_companies
 from incidents.workflow.forms import VersionedForm
 
 from .fiscal import fiscal_year_bounds, fiscal_year_of
@@ -28,8 +29,29 @@ def _textarea(rows: int) -> forms.Textarea:
     return forms.Textarea(attrs={"rows": rows})
 
 
+class CompanyChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, company) -> str:
+        return company.name
+
+
+WHOLE_GROUP = _("Whole group")
+
+
 class ReviewForm(VersionedForm):
-    """The period, the meeting and the inputs only people know (PMS manager, draft only)."""
+    """The company reviewed (when the group has several), the period, the meeting and the
+    inputs only people know (PMS manager, draft only).
+
+    The company is offered among those the user prepares reviews for, and the whole group
+    (グループ全体, posted as empty) to the group's PMS manager; whether they may prepare the
+    one posted is the service's decision. With one company there is no company field and
+    the service reviews the default company.
+    """
+
+    company = CompanyChoiceField(
+        queryset=Company.objects.all(), required=False, empty_label=WHOLE_GROUP,
+        label=capfirst(_("company reviewed")),
+        help_text=_("A review of one group company, or of the whole group with a breakdown by company."),
+    )
 
     class Meta:
         model = Review
@@ -50,14 +72,38 @@ class ReviewForm(VersionedForm):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, user=user, **kwargs)
+        company = None
+        if "company" in self.fields:
+            company = self._prepare_company(user)
         if not self.instance.pk and not self.is_bound:
-            # By default the review of the current fiscal year.
-            first, last = fiscal_year_bounds(fiscal_year_of(timezone.localdate()))
+            # By default the review of the current fiscal year (of the company offered first).
+            first, last = fiscal_year_bounds(fiscal_year_of(timezone.localdate(), company), company)
             self.initial.setdefault("period_start", first)
             self.initial.setdefault("period_end", last)
         for name, letter in INPUT_LETTERS.items():
             if name in self.fields:
                 self.fields[name].label = f"({letter}) {self.fields[name].label}"
+
+    def _prepare_company(self, user) -> Company | None:
+        """The company field's choices (see the class); the company a new review starts on."""
+        if not group_has_several_companies():
+            del self.fields["company"]
+            return None
+        field = self.fields["company"]
+        companies = list(Company.objects.order_by("position", "code"))
+        held = role_companies(user, Role.PMS_MANAGER) if user is not None else frozenset()
+        current = self.instance.company_id if self.instance.pk else None
+        offered = [c for c in companies if held is None or c.pk in held or c.pk == current]
+        group = held is None or (self.instance.pk and current is None)
+        field.choices = [*([("", field.empty_label)] if group else []), *((c.pk, c.name) for c in offered)]
+        if self.instance.pk:
+            return self.instance.company
+        # A new review: the user's own company if they prepare its review, else the first offered.
+        profile = getattr(user, "profile", None)
+        home = profile.department.company_id if profile is not None and profile.department_id else None
+        start = next((c for c in offered if c.pk == home), offered[0] if offered else None)
+        self.initial.setdefault("company", start.pk if start else None)
+        return start
 
     def text_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in REVIEW_TEXT_FIELDS if name in self.fields]
@@ -113,12 +159,24 @@ class DecisionForm(forms.Form):
         help_text=_("Checks the action's effectiveness; must be someone other than the owner."),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, review: Review | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         users = get_user_model().objects.filter(is_active=True).order_by("last_name", "first_name", "username")
         self.fields["owner"].queryset = users
         self.fields["verifier"].queryset = users
-        self.fields["department"].queryset = Department.objects.order_by("code")
+        departments = Department.objects.select_related("company").order_by("company__position", "company__code",
+                                                                             "code")
+        if review is not None and review.company_id:
+            # A company's review decides for its own departments.
+            departments = departments.filter(company_id=review.company_id)
+        field = self.fields["department"]
+        field.queryset = departments
+        if review is not None and review.company_id is None and group_has_several_companies():
+            # A group review: the departments under one heading per company.
+            groups: dict = {}
+            for department in departments:
+                groups.setdefault(department.company.name, []).append((department.pk, department.name))
+            field.choices = [("", field.empty_label), *groups.items()]
 
     def decision(self) -> dict:
         """The cleaned data as review_approve takes it."""

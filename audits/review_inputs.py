@@ -10,6 +10,14 @@ What "in the period" means for each record:
 - incidents and their reports: discovered in the period;
 - actions: due in the period (what the company committed to finish then);
 - audits and findings: audits planned to start in the period.
+
+Whose records: a company's review reads that company's (its incidents and their reports,
+its actions, audits and findings, its departments' coverage, its previous review); a review
+of the whole group (no company) reads every company's, and adds a breakdown by company in
+which each record counts for its own company only, so that the group's figures are the sum
+of the companies'. The review of the company responsible for jointly used data (共同利用の
+管理責任者) also lists, on their own, the other companies' incidents that involve that data:
+they are the other companies' incidents, not added to its figures.
 """
 
 from __future__ import annotations
@@ -37,6 +45,7 @@ from incidents.models import (
     ActionKind,
     ActionRound,
     ActionState,
+    Company,
     Department,
     Incident,
     IncidentKind,
@@ -52,7 +61,9 @@ from incidents.models import (
 from .models import NONCONFORMITIES, Audit, AuditKind, AuditState, Finding, FindingState, Grade
 from .models.review import TEXT_INPUTS, Review, ReviewDecision, ReviewState
 
-SNAPSHOT_VERSION = 1
+# 2: the company reviewed (or the group) with its breakdown by company, and the incidents
+# of jointly used data. A version-1 snapshot (one company) still renders.
+SNAPSHOT_VERSION = 2
 
 # "Recurrence": an incident of the same cause category in the same department within the
 # twelve months before (domain.md §5.3).
@@ -62,19 +73,43 @@ RECURRENCE_WINDOW = dt.timedelta(days=365)
 def assemble(review: Review) -> dict:
     """Every input of `review`, as JSON-ready data."""
     start, end = review.period_start, review.period_end
+    company = review.company_id  # None: the whole group
+    companies = [
+        {"id": row["pk"], "code": row["code"], "name": row["name"], "corporate_number": row["corporate_number"],
+         "joint_use_manager": row["joint_use_manager"]}
+        for row in Company.objects.order_by("position", "code").values(
+            "pk", "code", "name", "corporate_number", "joint_use_manager")
+    ]
+    several = len(companies) > 1
+    reviewed = next((row for row in companies if row["id"] == company), None)
     return {
         "version": SNAPSHOT_VERSION,
         "reference": review.reference,
         "period": {"start": start.isoformat(), "end": end.isoformat()},
         "assembled_at": timezone.now().isoformat(),
+        # The company reviewed as it was named then (None for the group, whose companies follow).
+        "company": _company_entry(reviewed) if reviewed else None,
+        "companies": [_company_entry(row) for row in companies] if company is None else [],
         "previous_review": previous_review(review),
-        "incidents": incident_figures(start, end),
-        "tracks": track_figures(start, end),
-        "actions": action_figures(start, end),
-        "audits": audit_figures(start, end),
-        "opportunities": opportunities(start, end),
+        "incidents": incident_figures(start, end, company),
+        "tracks": track_figures(start, end, company),
+        "actions": action_figures(start, end, company),
+        "audits": audit_figures(start, end, company),
+        "opportunities": opportunities(start, end, company),
+        "by_company": company_breakdown(start, end, companies) if company is None and several else None,
+        "joint_use": (joint_use_incidents(start, end, company)
+                      if several and reviewed and reviewed["joint_use_manager"] else None),
         "texts": {name: getattr(review, name) for name in (*TEXT_INPUTS, "improvement_notes")},
     }
+
+
+def _company_entry(row: dict) -> dict:
+    return {"code": row["code"], "name": row["name"], "corporate_number": row["corporate_number"]}
+
+
+def _of(queryset: QuerySet, company: int | None, field: str = "company_id") -> QuerySet:
+    """`queryset` limited to the records of `company` (all of them for the group, None)."""
+    return queryset if company is None else queryset.filter(**{field: company})
 
 
 def _bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -99,7 +134,8 @@ def _rate(part: int, whole: int) -> float | None:
 def previous_review(review: Review) -> dict | None:
     """The last approved review before this period, and where its decisions' actions stand."""
     previous = (
-        Review.objects.filter(state=ReviewState.APPROVED, period_end__lt=review.period_start)
+        Review.objects.filter(state=ReviewState.APPROVED, period_end__lt=review.period_start,
+                              company_id=review.company_id)  # the same company's, or the group's
         .exclude(pk=review.pk).order_by("-period_end").first()
     )
     if previous is None:
@@ -142,10 +178,11 @@ def previous_review(review: Review) -> dict | None:
 # (d) performance: incidents
 
 
-def period_incidents(start: dt.date, end: dt.date) -> QuerySet[Incident]:
-    """Incidents and near misses discovered in the period (dismissed reports are not incidents)."""
+def period_incidents(start: dt.date, end: dt.date, company: int | None = None) -> QuerySet[Incident]:
+    """Incidents and near misses discovered in the period (dismissed reports are not
+    incidents), of `company` (None: of every company)."""
     first, after = _bounds(start, end)
-    return Incident.objects.filter(discovered_at__gte=first, discovered_at__lt=after).exclude(
+    return _of(Incident.objects, company).filter(discovered_at__gte=first, discovered_at__lt=after).exclude(
         state=IncidentState.DISMISSED
     )
 
@@ -162,10 +199,10 @@ def _counts(queryset: QuerySet, field: str) -> dict[str, int]:
     return {row[field]: row["n"] for row in queryset.order_by().values(field).annotate(n=Count("pk"))}
 
 
-def incident_figures(start: dt.date, end: dt.date) -> dict:
-    incidents = period_incidents(start, end)
+def incident_figures(start: dt.date, end: dt.date, company: int | None = None) -> dict:
+    incidents = period_incidents(start, end, company)
     first, after = _bounds(start, end)
-    dismissed = Incident.objects.filter(
+    dismissed = _of(Incident.objects, company).filter(
         discovered_at__gte=first, discovered_at__lt=after, state=IncidentState.DISMISSED
     ).count()
 
@@ -270,15 +307,17 @@ def recurrence(incidents: QuerySet[Incident]) -> dict:
 # (d) performance: the regulatory reports
 
 
-def track_figures(start: dt.date, end: dt.date) -> dict:
-    """The reports owed for the period's incidents, per recipient: filed on time or late,
-    overdue, still within their limit, or not required."""
+TRACK_KEYS = ("total", "filed", "on_time", "late", "overdue", "pending", "not_required")
+
+
+def _track_counts(start: dt.date, end: dt.date, company: int | None, by: str) -> dict:
+    """{value of `by`: the counts of TRACK_KEYS} for the reports owed for the period's incidents."""
     now = timezone.now()
     filed = Q(state=TrackState.FILED)
-    rows = {
-        row["kind"]: row
-        for row in ReportingTrack.objects.filter(incident__in=period_incidents(start, end)).order_by()
-        .values("kind").annotate(
+    return {
+        row[by]: row
+        for row in ReportingTrack.objects.filter(incident__in=period_incidents(start, end, company)).order_by()
+        .values(by).annotate(
             total=Count("pk"),
             filed=Count("pk", filter=filed),
             on_time=Count("pk", filter=filed & Q(filed_at__lte=F("limit_at"))),
@@ -288,7 +327,13 @@ def track_figures(start: dt.date, end: dt.date) -> dict:
             not_required=Count("pk", filter=Q(state=TrackState.NOT_REQUIRED)),
         )
     }
-    keys = ("total", "filed", "on_time", "late", "overdue", "pending", "not_required")
+
+
+def track_figures(start: dt.date, end: dt.date, company: int | None = None) -> dict:
+    """The reports owed for the period's incidents, per recipient: filed on time or late,
+    overdue, still within their limit, or not required."""
+    rows = _track_counts(start, end, company, "kind")
+    keys = TRACK_KEYS
     by_kind = [{"kind": kind, **{key: rows.get(kind, {}).get(key, 0) for key in keys}}
                for kind in TrackKind.values]
     totals = {key: sum(row[key] for row in by_kind) for key in keys}
@@ -302,15 +347,19 @@ def track_figures(start: dt.date, end: dt.date) -> dict:
 # (d) performance: corrective and other actions
 
 
-def action_figures(start: dt.date, end: dt.date) -> dict:
-    """Actions due in the period: done on time, late, overdue, and verified effective."""
+def period_actions(start: dt.date, end: dt.date, company: int | None = None) -> QuerySet[Action]:
+    return _of(Action.objects, company).filter(due_date__gte=start, due_date__lte=end)
+
+
+def _action_counts(due: QuerySet[Action], by: str) -> dict:
+    """{value of `by`: counts} of the actions `due` that were not cancelled: done on time,
+    late, overdue, verified effective (at the first check or later), checked (2 queries)."""
     today = timezone.localdate()
-    due = Action.objects.filter(due_date__gte=start, due_date__lte=end)
     live = due.exclude(state=ActionState.CANCELLED).annotate(done_on=TruncDate("implemented_at", tzinfo=JAPAN))
     completed = Q(implemented_at__isnull=False)
     rows = {
-        row["kind"]: row
-        for row in live.order_by().values("kind").annotate(
+        row[by]: row
+        for row in live.order_by().values(by).annotate(
             total=Count("pk"),
             completed=Count("pk", filter=completed),
             on_time=Count("pk", filter=completed & Q(done_on__lte=F("due_date"))),
@@ -323,18 +372,28 @@ def action_figures(start: dt.date, end: dt.date) -> dict:
     # query of their own: an uncorrelated IN runs once, not once per action.
     failed_checks = ActionRound.objects.filter(outcome=RoundOutcome.INEFFECTIVE).values("action_id")
     failed = {
-        row["kind"]: row
-        for row in live.filter(pk__in=failed_checks).order_by().values("kind").annotate(
+        row[by]: row
+        for row in live.filter(pk__in=failed_checks).order_by().values(by).annotate(
             failed=Count("pk"), effective_since=Count("pk", filter=Q(state=ActionState.EFFECTIVE)),
         )
     }
-    for kind, row in rows.items():
-        failed_row = failed.get(kind, {"failed": 0, "effective_since": 0})
+    for key, row in rows.items():
+        failed_row = failed.get(key, {"failed": 0, "effective_since": 0})
         row["effective_first_time"] = row["effective"] - failed_row["effective_since"]
         # checked at least once: verified effective now, or found ineffective before
         row["checked"] = row["effective"] + failed_row["failed"] - failed_row["effective_since"]
-    keys = ("total", "completed", "on_time", "overdue", "not_yet_due", "effective", "effective_first_time",
-            "checked")
+    return rows
+
+
+ACTION_KEYS = ("total", "completed", "on_time", "overdue", "not_yet_due", "effective", "effective_first_time",
+               "checked")
+
+
+def action_figures(start: dt.date, end: dt.date, company: int | None = None) -> dict:
+    """Actions due in the period: done on time, late, overdue, and verified effective."""
+    due = period_actions(start, end, company)
+    rows = _action_counts(due, "kind")
+    keys = ACTION_KEYS
     by_kind = [{"kind": kind, **{key: rows.get(kind, {}).get(key, 0) for key in keys}}
                for kind in ActionKind.values]
     totals = {key: sum(row[key] for row in by_kind) for key in keys}
@@ -353,8 +412,38 @@ def action_figures(start: dt.date, end: dt.date) -> dict:
 # (d) performance: audits, and (g) opportunities for improvement
 
 
-def period_findings(start: dt.date, end: dt.date) -> QuerySet[Finding]:
-    return Finding.objects.filter(audit__planned_start__gte=start, audit__planned_start__lte=end)
+def period_findings(start: dt.date, end: dt.date, company: int | None = None) -> QuerySet[Finding]:
+    return _of(Finding.objects, company).filter(audit__planned_start__gte=start, audit__planned_start__lte=end)
+
+
+def period_audits(start: dt.date, end: dt.date, company: int | None = None) -> QuerySet[Audit]:
+    return _of(Audit.objects, company).filter(planned_start__gte=start, planned_start__lte=end).exclude(
+        state=AuditState.CANCELLED
+    )
+
+
+AUDIT_COUNTS = {
+    "total": Count("pk"),
+    "internal": Count("pk", filter=Q(kind=AuditKind.INTERNAL)),
+    "operational_checks": Count("pk", filter=Q(kind=AuditKind.OPERATIONAL_CHECK)),
+    "reported": Count("pk", filter=Q(state__in=[AuditState.REPORTED, AuditState.CLOSED])),
+}
+
+
+def _coverage_of_departments(start: dt.date, end: dt.date, company: int | None = None) -> list[dict]:
+    """Each department (of `company`) with whether a reported internal audit of the period
+    covered it, and whether one is planned."""
+    covered = Audit.objects.filter(
+        departments=OuterRef("pk"), kind=AuditKind.INTERNAL, planned_start__gte=start, planned_start__lte=end,
+        state__in=[AuditState.REPORTED, AuditState.CLOSED],
+    )
+    planned = Audit.objects.filter(
+        departments=OuterRef("pk"), kind=AuditKind.INTERNAL, planned_start__gte=start, planned_start__lte=end,
+    ).exclude(state=AuditState.CANCELLED)
+    return list(
+        _of(Department.objects, company).annotate(covered=Exists(covered), planned=Exists(planned))
+        .values("code", "name", "company_id", "covered", "planned").order_by("code")
+    )
 
 
 def _year_before(day: dt.date) -> dt.date:
@@ -364,21 +453,13 @@ def _year_before(day: dt.date) -> dt.date:
         return day.replace(year=day.year - 1, day=28)
 
 
-def audit_figures(start: dt.date, end: dt.date) -> dict:
-    audits = Audit.objects.filter(planned_start__gte=start, planned_start__lte=end).exclude(
-        state=AuditState.CANCELLED
-    )
-    audit_counts = audits.order_by().aggregate(
-        total=Count("pk"),
-        internal=Count("pk", filter=Q(kind=AuditKind.INTERNAL)),
-        operational_checks=Count("pk", filter=Q(kind=AuditKind.OPERATIONAL_CHECK)),
-        reported=Count("pk", filter=Q(state__in=[AuditState.REPORTED, AuditState.CLOSED])),
-    )
-    findings = period_findings(start, end)
+def audit_figures(start: dt.date, end: dt.date, company: int | None = None) -> dict:
+    audit_counts = period_audits(start, end, company).order_by().aggregate(**AUDIT_COUNTS)
+    findings = period_findings(start, end, company)
     is_open = ~Q(state=FindingState.CLOSED)
     grades = {row["grade"]: row for row in findings.order_by().values("grade").annotate(
         n=Count("pk"), open=Count("pk", filter=is_open))}
-    previous = _counts(period_findings(_year_before(start), _year_before(end)), "grade")
+    previous = _counts(period_findings(_year_before(start), _year_before(end), company), "grade")
     nonconformity = Q(grade__in=NONCONFORMITIES)
     by_clause = (
         findings.order_by()
@@ -392,17 +473,7 @@ def audit_figures(start: dt.date, end: dt.date) -> dict:
         .annotate(n=Count("pk"), nonconformities=Count("pk", filter=nonconformity), open=Count("pk", filter=is_open))
         .order_by("-n", "department__code")
     )
-    covered = Audit.objects.filter(
-        departments=OuterRef("pk"), kind=AuditKind.INTERNAL, planned_start__gte=start, planned_start__lte=end,
-        state__in=[AuditState.REPORTED, AuditState.CLOSED],
-    )
-    planned = Audit.objects.filter(
-        departments=OuterRef("pk"), kind=AuditKind.INTERNAL, planned_start__gte=start, planned_start__lte=end,
-    ).exclude(state=AuditState.CANCELLED)
-    departments = list(
-        Department.objects.annotate(covered=Exists(covered), planned=Exists(planned))
-        .values("code", "name", "covered", "planned").order_by("code")
-    )
+    departments = _coverage_of_departments(start, end, company)
     return {
         "audits": audit_counts,
         "by_grade": [
@@ -434,11 +505,91 @@ def audit_figures(start: dt.date, end: dt.date) -> dict:
     }
 
 
-def opportunities(start: dt.date, end: dt.date) -> list[dict]:
+def opportunities(start: dt.date, end: dt.date, company: int | None = None) -> list[dict]:
     """(g) The findings graded as opportunities for improvement."""
     return [
         {"reference": row["reference"], "clause": row["requirement__clause"], "department": row["department__name"],
          "description": row["description"], "state": row["state"]}
-        for row in period_findings(start, end).filter(grade=Grade.OPPORTUNITY).order_by("reference")
+        for row in period_findings(start, end, company).filter(grade=Grade.OPPORTUNITY).order_by("reference")
         .values("reference", "requirement__clause", "department__name", "description", "state")
+    ]
+
+
+# ---------------------------------------------------------------------------
+# The group: its figures company by company, and the incidents of jointly used data
+
+
+def company_breakdown(start: dt.date, end: dt.date, companies: list[dict]) -> list[dict]:
+    """The main figures of each company (`companies`: id, code, name, corporate number), in
+    that order, each record counted for its own company only: the group's figures are their
+    sum. A fixed number of grouped queries, however many companies and records."""
+    first, after = _bounds(start, end)
+    dismissed = Q(state=IncidentState.DISMISSED)
+    incidents = {
+        row["company_id"]: row
+        for row in Incident.objects.filter(discovered_at__gte=first, discovered_at__lt=after).order_by()
+        .values("company_id").annotate(
+            total=Count("pk", filter=~dismissed),
+            near_misses=Count("pk", filter=~dismissed & Q(kind=IncidentKind.NEAR_MISS)),
+            open=Count("pk", filter=~Q(state__in=[IncidentState.CLOSED, IncidentState.DISMISSED])),
+            dismissed=Count("pk", filter=dismissed),
+        )
+    }
+    tracks = _track_counts(start, end, None, "incident__company_id")
+    actions = _action_counts(period_actions(start, end), "company_id")
+    audits = {row["company_id"]: row for row in period_audits(start, end).order_by().values("company_id")
+              .annotate(**AUDIT_COUNTS)}
+    findings = {
+        row["company_id"]: row
+        for row in period_findings(start, end).order_by().values("company_id").annotate(
+            total=Count("pk"), nonconformities=Count("pk", filter=Q(grade__in=NONCONFORMITIES)),
+            open=Count("pk", filter=~Q(state=FindingState.CLOSED)),
+        )
+    }
+    departments: dict[int, list[dict]] = {}
+    for department in _coverage_of_departments(start, end):
+        departments.setdefault(department["company_id"], []).append(department)
+
+    rows = []
+    for company in companies:
+        key = company["id"]
+        incident = incidents.get(key, {})
+        track = {name: tracks.get(key, {}).get(name, 0) for name in TRACK_KEYS}
+        action = {name: actions.get(key, {}).get(name, 0) for name in ACTION_KEYS}
+        action["late"] = action["completed"] - action["on_time"]
+        own = departments.get(key, [])
+        covered = sum(d["covered"] for d in own)
+        rows.append({
+            **_company_entry(company),
+            "incidents": {
+                "total": incident.get("total", 0), "near_misses": incident.get("near_misses", 0),
+                "accidents": incident.get("total", 0) - incident.get("near_misses", 0),
+                "open": incident.get("open", 0), "dismissed": incident.get("dismissed", 0),
+            },
+            "tracks": {**track, "on_time_rate": _rate(track["on_time"], track["filed"] + track["overdue"])},
+            "actions": {**action,
+                        "on_time_rate": _rate(action["on_time"], action["completed"] + action["overdue"]),
+                        "effective_rate": _rate(action["effective"], action["checked"])},
+            "audits": {name: audits.get(key, {}).get(name, 0) for name in AUDIT_COUNTS},
+            "findings": {name: findings.get(key, {}).get(name, 0) for name in ("total", "nonconformities", "open")},
+            "coverage": {"departments": len(own), "covered": covered, "rate": _rate(covered, len(own))},
+        })
+    return rows
+
+
+def joint_use_incidents(start: dt.date, end: dt.date, company: int) -> list[dict]:
+    """The other companies' incidents of the period that involve the personal data
+    `company` is responsible for (共同利用): listed in its review, not counted in it."""
+    rows = (
+        period_incidents(start, end).filter(joint_use_company_id=company).exclude(company_id=company)
+        .order_by("discovered_at", "pk")
+        .values("reference", "title", "kind", "severity", "state", "discovered_at", "affected_count",
+                "company__code", "company__name", "department__name")
+    )
+    return [
+        {"reference": row["reference"], "title": row["title"], "kind": row["kind"], "severity": row["severity"],
+         "state": row["state"], "discovered_at": row["discovered_at"].isoformat(),
+         "affected_count": row["affected_count"], "company_code": row["company__code"],
+         "company": row["company__name"], "department": row["department__name"]}
+        for row in rows
     ]

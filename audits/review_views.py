@@ -13,6 +13,7 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.forms.utils import ErrorDict
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -28,8 +29,18 @@ from incidents.exceptions import (
     NotPermitted,
     TransitionNotAvailable,
 )
-from incidents.models import Action, ActionKind, ActionState, IncidentKind, Severity, TrackKind
+from incidents.models import (
+    Action,
+    ActionKind,
+    ActionState,
+    Incident,
+    IncidentKind,
+    IncidentState,
+    Severity,
+    TrackKind,
+)
 from incidents.roles import sees_everything
+from incidents.switcher import current_company
 from incidents.workflow import web
 
 from . import services
@@ -37,7 +48,7 @@ from .models import DecisionKind, Finding, FindingState, Grade, Review, ReviewDe
 from .models.review import TEXT_INPUTS, approval_problem
 from .pdf.base import pdf_language, pdf_response
 from .pdf.review_report import render_review_report, report_filename
-from .review_format import DASH, label, localized, number, percent
+from .review_format import DASH, breakdown_total, label, localized, number, percent
 from .review_forms import DecisionFormSet, ReviewApproveForm, ReviewForm
 
 
@@ -62,7 +73,16 @@ DECISIONS_PREFIX = "decisions"
 
 
 def _reviews(user):
-    return Review.objects.visible_to(user).select_related("created_by", "submitted_by", "approved_by")
+    return Review.objects.visible_to(user).select_related("company", "created_by", "submitted_by", "approved_by")
+
+
+def _narrowed(reviews, request: HttpRequest):
+    """The reviews of the company chosen in the header's switcher, and the group's (which
+    covers it too); all of them when none is chosen."""
+    company = current_company(request)
+    if company is None:
+        return reviews
+    return reviews.filter(Q(company=company) | Q(company__isnull=True))
 
 
 def _review_or_404(user, pk: int) -> Review:
@@ -80,7 +100,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
     if not sees_everything(user):
         # Like the audit pages: nothing here for staff and department heads.
         raise Http404
-    page = web.paginate(request, _reviews(user).order_by("-period_start", "-id"))
+    page = web.paginate(request, _narrowed(_reviews(user), request).order_by("-period_start", "-id"))
     return render(request, "audits/review_list.html", {
         "page": page,
         "can_prepare": services.review_can_prepare(user),
@@ -152,6 +172,12 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ).values_list("reference", "pk"))
     for row in inputs["opportunities"]:
         row["finding_pk"] = findings.get(row["reference"])
+    if inputs["joint_use"]:
+        incidents = dict(Incident.objects.visible_to(user).filter(
+            reference__in=[row["reference"] for row in inputs["joint_use"]]
+        ).values_list("reference", "pk"))
+        for row in inputs["joint_use"]:
+            row["incident_pk"] = incidents.get(row["reference"])
     return render(request, "audits/review_detail.html", {
         "review": review,
         "inputs": inputs,
@@ -237,12 +263,12 @@ def review_approve(request: HttpRequest, pk: int) -> HttpResponse:
     if data is not None and "add_decision" in data:
         data = _with_another_row(data)
         form = ReviewApproveForm(data, review=review)
-        formset = DecisionFormSet(data, prefix=DECISIONS_PREFIX)
+        formset = DecisionFormSet(data, prefix=DECISIONS_PREFIX, form_kwargs={"review": review})
         _quiet(form, *formset.forms)
         formset._errors, formset._non_form_errors = [ErrorDict() for _form in formset.forms], formset.error_class()
     else:
         form = ReviewApproveForm(data, review=review)
-        formset = DecisionFormSet(data, prefix=DECISIONS_PREFIX)
+        formset = DecisionFormSet(data, prefix=DECISIONS_PREFIX, form_kwargs={"review": review})
         if data is not None:
             form_valid, formset_valid = form.is_valid(), formset.is_valid()
             if form_valid and formset_valid:
@@ -379,6 +405,10 @@ def readable_inputs(inputs: dict) -> dict:
 
     return {
         "reference": inputs.get("reference", ""),
+        "company": inputs.get("company"),
+        "companies": inputs.get("companies") or [],
+        "by_company": _breakdown_rows(inputs.get("by_company")),
+        "joint_use": _joint_use_rows(inputs.get("joint_use")),
         "assembled_at": _date(inputs.get("assembled_at")),
         "period": inputs.get("period") or {},
         "previous": previous_rows,
@@ -434,3 +464,42 @@ def readable_inputs(inputs: dict) -> dict:
         ],
     }
 
+
+
+def _breakdown_row(row: dict) -> dict:
+    incidents, tracks, actions = row.get("incidents") or {}, row.get("tracks") or {}, row.get("actions") or {}
+    audits, findings, coverage = row.get("audits") or {}, row.get("findings") or {}, row.get("coverage") or {}
+    return {
+        "name": row.get("name", ""),
+        "incidents": number(incidents.get("total")), "near_misses": number(incidents.get("near_misses")),
+        "open": number(incidents.get("open")),
+        "reports": number(tracks.get("total")), "reports_on_time": percent(tracks.get("on_time_rate")),
+        "reports_overdue": number(tracks.get("overdue")),
+        "actions": number(actions.get("total")), "actions_on_time": percent(actions.get("on_time_rate")),
+        "actions_overdue": number(actions.get("overdue")), "actions_effective": percent(actions.get("effective_rate")),
+        "audits": number(audits.get("total")), "findings": number(findings.get("total")),
+        "findings_open": number(findings.get("open")),
+        "coverage": percent(coverage.get("rate")),
+        "coverage_note": _("%(covered)s of %(departments)s") % {
+            "covered": number(coverage.get("covered")), "departments": number(coverage.get("departments"))},
+    }
+
+
+def _breakdown_rows(rows: list[dict] | None) -> dict | None:
+    """A group review's figures company by company, and the group's total (their sum)."""
+    if not rows:
+        return None
+    return {"rows": [_breakdown_row(row) for row in rows],
+            "total": _breakdown_row({"name": _("Whole group"), **breakdown_total(rows)})}
+
+
+def _joint_use_rows(rows: list[dict] | None) -> list[dict] | None:
+    """The other companies' incidents of jointly used data (None: not the responsible company's review)."""
+    if rows is None:
+        return None
+    return [
+        {**row, "kind_label": label(IncidentKind, row.get("kind")),
+         "severity_label": label(Severity, row.get("severity")) if row.get("severity") else DASH,
+         "state_label": label(IncidentState, row.get("state")), "discovered": _date(row.get("discovered_at"))}
+        for row in rows
+    ]

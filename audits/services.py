@@ -250,7 +250,7 @@ def checklist_record(*, item: ChecklistItem, by, result: str, evidence: str = ""
 def finding_raise(*, audit: Audit, by, department=None, checklist_item=None, incidents=(), **data) -> Finding:
     """An auditor raises a finding against one clause and one department of the audit."""
     _refuse_unknown(Finding, data, by=by)
-    if by.pk not in audit_team_ids(audit) and not has_role(by, Role.AUDIT_LEAD):
+    if by.pk not in audit_team_ids(audit) and not has_role(by, Role.AUDIT_LEAD, company=audit.company_id):
         raise NotPermitted(_("Only the audit team raises findings."))
     if audit.state not in (AuditState.FIELDWORK, AuditState.REPORTED):
         raise RecordClosed(_("Findings are raised during fieldwork or while the report is written."))
@@ -416,9 +416,15 @@ class DecisionsInvalid(ConditionsNotMet):
         ])
 
 
-def _decision_problems(data: dict, *, by) -> list[str]:
-    """What is wrong with one decision."""
+def _decision_problems(data: dict, *, by, review: Review | None = None) -> list[str]:
+    """What is wrong with one decision. A company's review decides for the company: its
+    action (of the decision's department) must be one of the company's."""
     problems = []
+    department = data.get("department") or (department_of(data["owner"]) if data.get("owner") else None)
+    if (review is not None and review.company_id and department is not None
+            and department.company_id != review.company_id):
+        problems.append(_("Name a department of %(company)s, the company reviewed: %(department)s is not one "
+                          "of its departments.") % {"company": review.company.name, "department": department.name})
     owner, verifier = data.get("owner"), data.get("verifier") or by
     if not (data.get("title") or "").strip():
         problems.append(_("Write what was decided."))
@@ -454,7 +460,7 @@ def review_approve(*, review: Review, by, decisions: list[dict], conclusion: str
         if unknown:
             raise ValueError(f"a decision does not take {sorted(unknown)}")
     by_decision = {number: problems for number, data in enumerate(decisions, start=1)
-                   if (problems := _decision_problems(data, by=by))}
+                   if (problems := _decision_problems(data, by=by, review=review))}
     if by_decision:
         raise DecisionsInvalid(by_decision)
     changes = {"conclusion": conclusion, "held_on": held_on or review.held_on or timezone.localdate()}

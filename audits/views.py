@@ -18,8 +18,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from incidents.exceptions import FieldsNotWritable, NotPermitted, RecordClosed, StaleEdit
-from incidents.models import Action, Incident, headed_department_ids
-from incidents.roles import Role, has_role, sees_everything
+from incidents.models import Action, Department, Incident, group_has_several_companies, headed_department_ids
+from incidents.roles import Role, has_role, seen_companies, sees_everything
+from incidents.switcher import current_company, narrow
 from incidents.workflow import web
 from incidents.workflow.forms import show_conflict
 
@@ -82,30 +83,61 @@ def _as_form_error(call):
 # Programme and list
 
 
+def _programme_companies(user) -> set[int] | None:
+    """The companies whose coverage the programme shows `user` (None: all). Those the user
+    reads in full (the PMS roles), and those of the audits they take part in or that cover a
+    department they head, and their own: a company's departments and their gaps are its
+    own business."""
+    seen = seen_companies(user)
+    if seen is None or not group_has_several_companies():
+        return None
+    companies = set(seen)
+    companies |= set(Audit.objects.visible_to(user).values_list("company_id", flat=True).distinct())
+    companies |= set(Department.objects.filter(pk__in=headed_department_ids(user)).values_list("company_id", flat=True))
+    profile = getattr(user, "profile", None)
+    if profile is not None and profile.department_id:
+        companies.add(profile.department.company_id)
+    return companies
+
+
 @login_required
 def programme(request: HttpRequest, year: int | None = None) -> HttpResponse:
-    """Every department against its audits of the fiscal year: the gaps stand out."""
+    """Every department against its audits of the fiscal year: the gaps stand out. With
+    several companies, company by company, each over its own fiscal year; the header's
+    company switcher narrows it to one."""
     user = request.user
     if not _sees_audits(user):
         raise Http404
+    chosen = current_company(request)
+    today_year = fiscal_year_of(timezone.localdate(), chosen)
     if year is None:
-        year = fiscal_year_of(timezone.localdate())
+        year = today_year
     if not 2000 <= year <= 2100:
         raise Http404
-    audits = list(selectors.audit_list(user=user).filter(fiscal_year=year).order_by("planned_start", "id"))
+    companies = _programme_companies(user)
+    if chosen is not None:
+        companies = {chosen.pk}
+    audits = list(narrow(selectors.audit_list(user=user), request).filter(fiscal_year=year)
+                  .order_by("planned_start", "id"))
     visible = {audit.pk for audit in audits}
-    rows = selectors.programme(year=year)
-    first, last = fiscal_year_bounds(year)
+    sections = selectors.programme_by_company(year=year, companies=companies)
+    rows = [row for section in sections for row in section["rows"]]
+    # The year's first and last days go in the heading when every company shown shares
+    # them; otherwise each company's section says its own.
+    bounds = {(section["first_day"], section["last_day"]) for section in sections}
+    first, last = next(iter(bounds)) if len(bounds) == 1 else fiscal_year_bounds(year, chosen)
     return render(request, "audits/programme.html", {
         "year": year,
         "first_day": first,
         "last_day": last,
+        "one_fiscal_year": len(bounds) <= 1,
+        "sections": sections,
         "rows": rows,
         "visible_audits": visible,
         "audits": audits,
-        "counts": {status: sum(1 for row in rows if row["status"] == status) for status in ("done", "planned", "none")},
+        "counts": {status: sum(1 for row in rows if row["status"] == status) for status in selectors.STATUSES},
         "can_plan": _may_plan(user),
-        "is_current_year": year == fiscal_year_of(timezone.localdate()),
+        "is_current_year": year == today_year,
     })
 
 
@@ -114,7 +146,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     if not _sees_audits(request.user):
         raise Http404
     return web.filtered_list(
-        request, filter_class=AuditListFilter, queryset=selectors.audit_list(user=request.user),
+        request, filter_class=AuditListFilter, queryset=narrow(selectors.audit_list(user=request.user), request),
         template="audits/audit_list.html", can_plan=_may_plan(request.user),
     )
 
@@ -280,7 +312,7 @@ def finding_list(request: HttpRequest) -> HttpResponse:
     if not _sees_audits(request.user):
         raise Http404
     return web.filtered_list(
-        request, filter_class=FindingListFilter, queryset=selectors.finding_list(user=request.user),
+        request, filter_class=FindingListFilter, queryset=narrow(selectors.finding_list(user=request.user), request),
         template="audits/finding_list.html", heads_department=bool(headed_department_ids(request.user)),
     )
 
@@ -315,7 +347,7 @@ def _finding_page(request: HttpRequest, finding: Finding, *, action_form: Findin
                   status: int = 200) -> HttpResponse:
     user = request.user
     actions = list(
-        finding.actions.select_related("owner", "verifier", "department", "incident").order_by("due_date", "id")
+        finding.actions.select_related("owner", "verifier", "department", "incident", "company").order_by("due_date", "id")
     )
     incidents = list(finding.incidents.select_related("department").order_by("reference"))
     visible_incidents = set(

@@ -104,7 +104,8 @@ def build(counts: dict, *, start: dict, rng: random.Random) -> None:
         contained = discovered + dt.timedelta(hours=rng.randrange(1, 120))
         new_incidents.append(Incident(
             reference=f"INC-B-{n:06d}", title=f"事案 {n}", description="ベンチマーク用", reporter=rng.choice(users),
-            department=rng.choice(departments), kind=rng.choice(IncidentKind.values),
+            department=(department := rng.choice(departments)), company_id=department.company_id,
+            kind=rng.choice(IncidentKind.values),
             severity=rng.choice(Severity.values), cause=rng.choice(causes), discovered_at=discovered,
             contained_at=contained, state=state,
             closed_at=contained + dt.timedelta(days=rng.randrange(5, 90)) if state == IncidentState.CLOSED else None,
@@ -127,7 +128,8 @@ def build(counts: dict, *, start: dict, rng: random.Random) -> None:
         done = state in (ActionState.IMPLEMENTED, ActionState.EFFECTIVE)
         new_actions.append(Action(
             reference=f"ACT-B-{n:06d}", kind=rng.choice(ActionKind.values), title=f"処置 {n}",
-            department=rng.choice(departments), owner=owner, verifier=verifier, created_by=owner, due_date=due,
+            department=(department := rng.choice(departments)), company_id=department.company_id, owner=owner,
+            verifier=verifier, created_by=owner, due_date=due,
             state=state,
             implemented_at=dt.datetime.combine(due + dt.timedelta(days=rng.randrange(-20, 10)), dt.time(12),
                                                tzinfo=JAPAN) if done else None,
@@ -147,12 +149,13 @@ def build(counts: dict, *, start: dict, rng: random.Random) -> None:
             reference=f"AUD-B-{start['findings']}-{n}", title=f"{department.name} 内部監査", kind=AuditKind.INTERNAL,
             lead_auditor=rng.choice(users), created_by=rng.choice(users), planned_start=planned,
             planned_end=planned + dt.timedelta(days=2), state=rng.choice([AuditState.CLOSED, AuditState.REPORTED]),
+            company_id=department.company_id,
         )
         audit.departments.set([department])
         audits.append(audit)
     Finding.objects.bulk_create([
         Finding(reference=f"FND-B-{n:05d}", audit=(audit := rng.choice(audits)), requirement=rng.choice(clauses),
-                department=audit.departments.all()[0], grade=rng.choice(Grade.values),
+                department=audit.departments.all()[0], company_id=audit.company_id, grade=rng.choice(Grade.values),
                 description=f"指摘事項 {n}", raised_by=audit.lead_auditor,
                 state=rng.choice(["open", "responded", "accepted", "verifying", "closed"]))
         for n in range(start["findings"], counts["findings"])

@@ -29,6 +29,8 @@ from .base import (
     FONT_NAME,
     RULE,
     build_pdf,
+    company_line,
+    corporate_number_text,
     data_table,
     key_value_table,
     local_date,
@@ -68,7 +70,8 @@ def render_audit_report(audit: Audit, *, language: str = "ja", user=None,
             _sign_off(sheet),
         ]
         return build_pdf(story, title=f"{title} {audit.reference}", subject=audit.title,
-                         confidential_mark=gettext("Confidential"), generated_at=generated_at)
+                         confidential_mark=gettext("Confidential"), generated_at=generated_at,
+                         company=company_line(audit.company.name, audit.company.corporate_number))
 
 
 # ---------------------------------------------------------------------------
@@ -78,9 +81,9 @@ def render_audit_report(audit: Audit, *, language: str = "ja", user=None,
 def _load(pk: int, user) -> tuple[Audit, list[Finding], int]:
     """The audit with everything the report shows, the findings to list, and how many
     findings `user` may not see."""
-    people = get_user_model().objects.select_related("profile__department")
+    people = get_user_model().objects.select_related("profile__department__company")
     audit = (
-        Audit.objects.select_related("lead_auditor__profile__department")
+        Audit.objects.select_related("company", "lead_auditor__profile__department__company")
         .prefetch_related(
             "departments",
             Prefetch("auditors", queryset=people.order_by("last_name", "first_name", "username")),
@@ -129,10 +132,12 @@ def _section(number: int, text: str, sheet) -> Paragraph:
 
 
 def _cover(audit: Audit, title: str, sheet) -> list:
-    story = []
-    company = getattr(settings, "COMPANY_NAME", "")
-    if company:
-        story.append(para(company, sheet["subtitle"]))
+    # The company audited, with its 法人番号 (the company's own name for its papers).
+    company = audit.company
+    story = [para(company.name, sheet["subtitle"])]
+    if company.corporate_number:
+        story.append(para(corporate_number_text(company.corporate_number), sheet["small"]))
+    story.append(Spacer(0, 3 * mm))
     story += [
         para(title, sheet["title"]),
         para(audit.title, sheet["subtitle"]),
@@ -173,7 +178,11 @@ def _scope(audit: Audit, sheet) -> list:
 def _team(audit: Audit, sheet) -> list:
     def department(user) -> str:
         found = department_of(user)
-        return found.name if found else "—"
+        if found is None:
+            return "—"
+        if found.company_id != audit.company_id:  # an auditor of another group company
+            return f"{found.name} ({found.company.name})"
+        return found.name
 
     rows = [[gettext("Lead auditor"), _name(audit.lead_auditor), department(audit.lead_auditor)]]
     rows += [[gettext("Auditor"), _name(member), department(member)]

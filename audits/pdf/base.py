@@ -32,7 +32,7 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.utils import formats, timezone
 from django.utils.http import content_disposition_header
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language, gettext, pgettext
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4
@@ -297,6 +297,23 @@ def key_value_table(rows: Iterable[tuple[str, Cell]], *, label_width: float = 38
 
 
 # ---------------------------------------------------------------------------
+# The company whose document it is
+
+
+def corporate_number_text(number: str) -> str:
+    """"法人番号 7010001000001" (the term is Japanese in both languages, as on the company's papers)."""
+    return gettext("Corporate number %(number)s") % {"number": number} if number else ""
+
+
+def company_line(name: str, corporate_number: str = "") -> str:
+    """A company as the running footer names it: 株式会社INE（法人番号 7010001000001）."""
+    if not corporate_number:
+        return name
+    return pgettext("company and its corporate number", "%(name)s (%(number)s)") % {
+        "name": name, "number": corporate_number_text(corporate_number)}
+
+
+# ---------------------------------------------------------------------------
 # The document
 
 
@@ -308,6 +325,7 @@ class PageDecoration:
     confidential_mark: str
     generated: str  # "Generated 2026-05-01 10:00 (JST)", already translated
     cover: bool  # the first page is a cover: no header on it
+    company: str = ""  # whose document: "株式会社INE（法人番号 …）", at the footer's left
 
 
 class NumberedCanvas(canvas.Canvas):
@@ -358,8 +376,17 @@ class NumberedCanvas(canvas.Canvas):
         self.line(left, baseline + 4 * mm, right, baseline + 4 * mm)
         self.setFont(FONT_NAME, 8)
         self.setFillColor(MUTED)
-        self.drawString(left, baseline, decoration.generated)
-        self.drawRightString(right, baseline, f"{number} / {total}")
+        page = f"{number} / {total}"
+        if decoration.company:
+            # The company at the left, when it was generated and the page at the right.
+            page_width_used = self.stringWidth(page, FONT_NAME, 8) + 6 * mm
+            generated_width = self.stringWidth(decoration.generated, FONT_NAME, 8)
+            room = right - left - page_width_used - generated_width - 6 * mm
+            self.drawString(left, baseline, _fit(decoration.company, room, 8))
+            self.drawRightString(right - page_width_used, baseline, decoration.generated)
+        else:
+            self.drawString(left, baseline, decoration.generated)
+        self.drawRightString(right, baseline, page)
         self.restoreState()
 
 
@@ -405,12 +432,13 @@ class _Document(BaseDocTemplate):
 
 
 def build_pdf(story: Sequence[Flowable], *, title: str, subject: str = "", confidential_mark: str,
-              generated_at: datetime | None = None, cover: bool = False) -> bytes:
+              generated_at: datetime | None = None, cover: bool = False, company: str = "") -> bytes:
     """Lay `story` out on A4 and return the PDF.
 
     `title` goes into the metadata and the header of each page, `confidential_mark`
     (already translated, e.g. 社外秘) boxed at the header's right; the footer says when the
-    document was generated (Japan time) and "n / N". With `cover`, the first page has no
+    document was generated (Japan time) and "n / N", and `company`, when given, whose
+    document it is (its name and 法人番号, company_line()). With `cover`, the first page has no
     header. A story holding a table of contents is built in as many passes as its page
     numbers need.
     """
@@ -419,7 +447,7 @@ def build_pdf(story: Sequence[Flowable], *, title: str, subject: str = "", confi
     document = _Document(buffer, title=title, subject=subject, lang=get_language() or settings.LANGUAGE_CODE)
     generated = gettext("Generated %(when)s (JST)") % {"when": local_datetime(generated_at or timezone.now())}
     canvasmaker = partial(NumberedCanvas, decoration=PageDecoration(
-        title=title, confidential_mark=confidential_mark, generated=generated, cover=cover,
+        title=title, confidential_mark=confidential_mark, generated=generated, cover=cover, company=company,
     ))
     story = list(story)
     if any(flowable.isIndexing() for flowable in story):

@@ -21,6 +21,7 @@ from incidents.clocks import JAPAN
 from incidents.models import (
     ActionState,
     CauseCategory,
+    Company,
     IncidentKind,
     IncidentState,
     ReportingTrack,
@@ -353,11 +354,16 @@ def test_queries_do_not_grow_with_the_decisions(manager, executive, head, period
     assert queries_of(one) == queries_of(three)
 
 
-def test_company_name_on_the_cover_only_when_set(draft, settings):
-    settings.COMPANY_NAME = "株式会社サンプル"
-    assert "株式会社サンプル" in pages(render_review_report(draft, language="en"))[0]
-    del settings.COMPANY_NAME
-    assert "株式会社サンプル" not in pages(render_review_report(draft, language="en"))[0]
+def test_the_companys_name_and_corporate_number_on_the_cover_and_every_footer(draft):
+    # The company reviewed names the document (it used to be settings.COMPANY_NAME).
+    Company.objects.filter(is_default=True).update(name="株式会社サンプル", corporate_number="")
+    texts = pages(render_review_report(Review.objects.get(pk=draft.pk), language="en"))
+    assert "株式会社サンプル" in texts[0]
+    assert "Corporate number" not in texts[0]  # none recorded: none printed
+    Company.objects.filter(is_default=True).update(corporate_number="7000012050002")
+    texts = pages(render_review_report(Review.objects.get(pk=draft.pk), language="en"))
+    assert "株式会社サンプル" in texts[0] and "Corporate number 7000012050002" in texts[0]
+    assert all("株式会社サンプル (Corporate number 7000012050002)" in page for page in texts[1:])
 
 
 def test_owner_names_are_shown(manager, executive, period_records):

@@ -7,11 +7,13 @@ import pytest
 from audits import selectors, services
 from audits.fiscal import fiscal_year_bounds, fiscal_year_of
 from incidents.exceptions import ConditionsNotMet, RecordClosed
+from incidents.models import Company
 from incidents.roles import role_conflict
 from incidents.services import transition_record
 from tests.incidents.factories import DepartmentFactory
 
 
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     ("day", "year"), [("2026-03-31", 2025), ("2026-04-01", 2026), ("2027-01-15", 2026)],
 )
@@ -19,8 +21,11 @@ def test_the_fiscal_year_runs_april_to_march(day, year):
     assert fiscal_year_of(dt.date.fromisoformat(day)) == year
 
 
-def test_the_fiscal_year_start_is_configurable(settings):
-    settings.FISCAL_YEAR_START_MONTH = 1
+@pytest.mark.django_db
+def test_the_fiscal_year_start_is_the_companys():
+    # The fiscal year is the company's (Company.fiscal_year_start_month); without one named,
+    # the default company's.
+    Company.objects.filter(is_default=True).update(fiscal_year_start_month=1)
     assert fiscal_year_of(dt.date(2026, 3, 31)) == 2026
     assert fiscal_year_bounds(2026) == (dt.date(2026, 1, 1), dt.date(2026, 12, 31))
 

@@ -1,15 +1,16 @@
-"""`python manage.py seed_demo`: the demo company of incidents, plus a fiscal year of audits.
+"""`python manage.py seed_demo`: the demo group of incidents, plus a fiscal year of audits.
 
 This command extends the incidents app's seed_demo (audits comes before incidents in
-INSTALLED_APPS, so `seed_demo` is this one): to the departments, users, incidents and
-actions it adds, in its `add_stories` hook, the internal-audit programme of the current
-fiscal year, the previous fiscal year's incidents and audits, and the management reviews
-of both years. The data and the seeder are in audits/demo/ (its __init__ tells the story
+INSTALLED_APPS, so `seed_demo` is this one): to the companies, departments, users,
+incidents and actions it adds, in its `add_stories` hook, the internal-audit programme of
+the current fiscal year (the group companies' audits among them, one a cross-audit), the
+previous fiscal year's incidents and audits, and the management reviews of both years (this
+year's of a group company and of the whole group too). The data and the seeder are in audits/demo/ (its __init__ tells the story
 and says what each module holds); the seeder plays the steps of all the stories, these and
 the incidents', in date order, and this command prints what the demo now holds.
 
 Idempotent: each audit is keyed by its title and fiscal year; an audit that exists is left
-as it is, with its findings and actions; a review by its period. The run is one
+as it is, with its findings and actions; a review by its company and period. The run is one
 transaction.
 """
 
@@ -19,6 +20,7 @@ from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from audits.demo.audits import AUDITS
+from audits.demo.group import GROUP_AUDITS, GROUP_REVIEWS
 from audits.demo.people import DEMO_USERS
 from audits.demo.previous_year import PREVIOUS_YEAR_AUDITS, PREVIOUS_YEAR_STORIES
 from audits.demo.reviews import CURRENT_REVIEW, PREVIOUS_REVIEW
@@ -30,8 +32,8 @@ from incidents.models.incident import list_separator
 
 
 class Command(IncidentsSeedCommand):
-    help = ("Load the demo company 株式会社INE: departments, users for every role, a year of incidents "
-            "and actions, and the current fiscal year's internal audits.")
+    help = ("Load the demo group, 株式会社INE and two group companies: departments, users for every role, "
+            "a year of incidents and actions, and the current fiscal year's internal audits.")
 
     demo_users = DEMO_USERS
     seeder_class = AuditSeeder
@@ -42,12 +44,14 @@ class Command(IncidentsSeedCommand):
             seeder.add_story(story)
         for story in PREVIOUS_YEAR_AUDITS:
             seeder.add_audit(story, previous_year=True)
-        for story in AUDITS:
+        for story in [*AUDITS, *GROUP_AUDITS]:
             seeder.add_audit(story)
         # Submitted in this fiscal year, the previous year's review freezes that year's records
         # as they stand at that moment.
         seeder.add_previous_review(PREVIOUS_REVIEW)
         seeder.add_current_review(CURRENT_REVIEW)
+        for story in GROUP_REVIEWS:
+            seeder.add_group_review(story)
 
     # --- output
 

@@ -94,5 +94,5 @@ class ReviewReport(CoverPages, SummaryPage, InputSections, OutputSections):
         return build_pdf(
             story, title=header_title, subject=gettext("Management review %(period)s") % {
                 "period": format_period(review.period_start, review.period_end)},
-            confidential_mark=gettext("Confidential"), cover=True,
+            confidential_mark=gettext("Confidential"), cover=True, company=self.company_line(),
         )

@@ -5,15 +5,16 @@ it and when, and the confidential mark.
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable, Spacer, Table, TableStyle
 
+from incidents.models import group_has_several_companies
+
 from ...models.review import ReviewState
 from ...review_format import DASH, label
-from ..base import ACCENT, CONTENT_WIDTH, MARK_RED, esc, key_value_table
+from ..base import ACCENT, CONTENT_WIDTH, MARK_RED, corporate_number_text, esc, key_value_table
 from .formatting import format_date, format_datetime, format_period
 from .layout import ReportLayout
 
@@ -24,9 +25,18 @@ class CoverPages(ReportLayout):
     def cover(self, title: str) -> list[Flowable]:
         review = self.review
         flowables: list[Flowable] = []
-        company = getattr(settings, "COMPANY_NAME", "")
-        if company:
-            flowables.append(self.text(company, "cover_company"))
+        company = self.company()
+        if company is not None:
+            # The company reviewed, with its 法人番号.
+            flowables.append(self.text(company.get("name", ""), "cover_company"))
+            if company.get("corporate_number"):
+                flowables.append(self.text(corporate_number_text(company["corporate_number"]), "small"))
+        else:
+            # A review of the whole group names the companies it covers.
+            flowables.append(self.text(gettext("Whole group"), "cover_company"))
+            names = self.group_companies()
+            if names:
+                flowables.append(self.text(pgettext("list separator", ", ").join(names), "small"))
         flowables += [
             Spacer(1, 30 * mm),
             self.p(esc(title), "cover_title"),
@@ -64,6 +74,9 @@ class CoverPages(ReportLayout):
             (gettext("Submitted by"), self.signed(review.submitted_by_id, review.submitted_at)),
             (gettext("Approved by"), self.signed(review.approved_by_id, review.approved_at)),
         ]
+        if self.is_group or group_has_several_companies():
+            rows.insert(0, (gettext("Company reviewed"),
+                            company.get("name", "") if company is not None else gettext("Whole group")))
         flowables.append(key_value_table(rows, label_width=40 * mm, sheet=self.sheet))
         flowables += [Spacer(1, 12 * mm), self.confidential_box()]
         return flowables

@@ -43,6 +43,17 @@ def format_datetime(value: dt.datetime | str | None) -> str:
     return f"{format_date(value.date())} {value:%H:%M}"
 
 
+def format_day(value: dt.datetime | str | None) -> str:
+    """The day of a moment in Japan time, as format_date() writes it."""
+    if not value:
+        return DASH
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if timezone.is_aware(value):
+        value = timezone.localtime(value, TOKYO)
+    return format_date(value.date())
+
+
 def format_period(start: dt.date | str | None, end: dt.date | str | None) -> str:
     separator = "〜" if _japanese() else " – "
     return f"{format_date(start)}{separator}{format_date(end)}"

@@ -10,13 +10,13 @@ from django.utils.translation import gettext, pgettext
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Spacer
 
-from incidents.models import ActionKind, ActionState, IncidentKind, TrackKind
+from incidents.models import ActionKind, ActionState, IncidentKind, IncidentState, TrackKind
 
 from ...models import Grade
-from ...review_format import DASH, label, localized, number, percent
+from ...review_format import DASH, breakdown_total, label, localized, number, percent
 from .. import charts
 from ..base import CONTENT_WIDTH, esc
-from .formatting import clause_name, format_date, format_period, severity_label
+from .formatting import clause_name, format_date, format_day, format_period, severity_label
 from .layout import ReportLayout
 
 # Long tables are cut here with a line saying how many rows were left out; the
@@ -72,7 +72,9 @@ class InputSections(ReportLayout):
         return [
             *self.section(gettext("(d) Performance of the management system"),
                           gettext("results of audits and reports on operation")),
+            *self.company_breakdown(),
             *self.incident_performance(),
+            *self.joint_use(),
             *self.report_performance(),
             *self.action_performance(),
             *self.audit_performance(),
@@ -145,6 +147,63 @@ class InputSections(ReportLayout):
             recurring.append(self.more_rows(len(pairs) - MAX_RECURRENCE_ROWS))
         flowables.append(self.block(*recurring))
         return flowables
+
+    def company_breakdown(self) -> list[Flowable]:
+        """A group review: the main figures company by company, and the group's (their sum)."""
+        rows = self.inputs.get("by_company")
+        if not rows:
+            return []
+
+        def row_of(name, row: dict) -> tuple:
+            incidents, tracks, actions = row.get("incidents") or {}, row.get("tracks") or {}, row.get("actions") or {}
+            findings, coverage = row.get("findings") or {}, row.get("coverage") or {}
+            return (
+                name, incidents.get("total", 0), incidents.get("near_misses", 0), incidents.get("open", 0),
+                self.figure(f"{number(tracks.get('total', 0))} / {percent(tracks.get('on_time_rate'))}"),
+                self.figure(f"{number(actions.get('total', 0))} / {percent(actions.get('on_time_rate'))}"),
+                self.figure(f"{number(findings.get('total', 0))} / {number(findings.get('open', 0))}"),
+                self.figure(f"{percent(coverage.get('rate'))} ({number(coverage.get('covered', 0))}/"
+                            f"{number(coverage.get('departments', 0))})"),
+            )
+
+        table_rows = [row_of(row.get("name", ""), row) for row in rows]
+        table_rows.append(row_of(self.total_cell(gettext("Whole group")), breakdown_total(rows)))
+        return [self.block(
+            self.h2(gettext("By company")),
+            self.p(esc(gettext("Each record counts for its own company: the group's figures are the sum of the "
+                               "companies'. Reports and actions: owed or due / on time; findings: raised / still "
+                               "open; audit coverage: departments audited."))),
+            self.table(
+                [gettext("Company"), gettext("Incidents"), gettext("of which near misses"), gettext("Still open"),
+                 gettext("Reports"), gettext("Actions"), gettext("Findings"), gettext("Audit coverage")],
+                table_rows, (0.20, 0.12, 0.11, 0.07, 0.12, 0.12, 0.09, 0.17)),
+        ), Spacer(1, 4 * mm)]
+
+    def joint_use(self) -> list[Flowable]:
+        """The responsible company's review: the other companies' incidents of jointly used
+        data, listed apart and not counted in its figures."""
+        rows = self.inputs.get("joint_use")
+        if rows is None:
+            return []
+        company = self.company() or {}
+        flowables: list[Flowable | None] = [
+            self.h2(gettext("Other group companies' incidents involving jointly used data")),
+            self.p(esc(gettext("%(company)s is responsible for the personal data the group uses jointly (共同利用の"
+                               "管理責任者). These incidents are the other companies' own: they are not counted in "
+                               "the figures of this review.") % {"company": company.get("name", "")})),
+        ]
+        if rows:
+            flowables.append(self.table(
+                [gettext("Reference"), gettext("Company"), gettext("Title"), gettext("Kind"), gettext("Severity"),
+                 gettext("Discovered"), gettext("State")],
+                [(row.get("reference", ""), row.get("company", ""), row.get("title", ""),
+                  label(IncidentKind, row.get("kind")), severity_label(row.get("severity") or ""),
+                  format_day(row.get("discovered_at")), label(IncidentState, row.get("state")))
+                 for row in rows],
+                (0.15, 0.16, 0.25, 0.1, 0.1, 0.13, 0.11)))
+        else:
+            flowables.append(self.none())
+        return [self.block(*flowables)]
 
     def report_performance(self) -> list[Flowable]:
         tracks = self.inputs.get("tracks") or {}

@@ -21,7 +21,7 @@ from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph,
 from ...models.review import Review, ReviewDecision, ReviewState
 from ...review_format import number
 from .. import charts
-from ..base import ACCENT, CONTENT_WIDTH, MUTED, data_table, esc, para, styles, widths
+from ..base import ACCENT, CONTENT_WIDTH, MUTED, company_line, data_table, esc, para, styles, widths
 from .formatting import format_period, month_label, user_name
 
 
@@ -98,6 +98,34 @@ class ReportLayout:
     @property
     def is_draft(self) -> bool:
         return self.review.state == ReviewState.DRAFT
+
+    # -- whose review -----------------------------------------------------------
+
+    @property
+    def is_group(self) -> bool:
+        """A review of the whole group (グループ全体) rather than of one company."""
+        return self.review.company_id is None
+
+    def company(self) -> dict | None:
+        """The company reviewed (name, corporate_number) as the inputs named it; a snapshot
+        from before the group companies names none: the review's company now."""
+        if self.is_group:
+            return None
+        if self.inputs.get("company"):
+            return self.inputs["company"]
+        company = self.review.company
+        return {"code": company.code, "name": company.name, "corporate_number": company.corporate_number}
+
+    def group_companies(self) -> list[str]:
+        """The names of the companies a group review covers."""
+        return [row.get("name", "") for row in self.inputs.get("companies") or []]
+
+    def company_line(self) -> str:
+        """Whose review, for the running footer: the company and its 法人番号, or the group."""
+        company = self.company()
+        if company is None:
+            return gettext("Whole group")
+        return company_line(company.get("name", ""), company.get("corporate_number", ""))
 
     def monthly_chart(self, height: float) -> Flowable:
         """Incidents per month, accidents and near misses stacked."""
