@@ -42,7 +42,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from incidents.models import person_name
+from incidents.admin.company import CompanyColumnsMixin, GroupOrCompanyFilter
+from incidents.models import Company, group_has_several_companies, person_name
 from incidents.roles import Role, has_role
 from incidents.workflow.admin import (
     PMSOfficeAccessMixin,
@@ -52,6 +53,7 @@ from incidents.workflow.admin import (
 )
 
 from . import services
+from .api.filters import of_fiscal_year
 from .fiscal import fiscal_year_bounds, fiscal_year_of
 from .independence import independence_problems
 from .models import (
@@ -123,6 +125,17 @@ class ChecklistItemInline(ReadOnlyInlineMixin, admin.TabularInline):
 
 
 
+def audited_company(company, departments) -> Company | None:
+    """The company an audit audits: the one named, else its departments' when they share one,
+    else the default (as services.audit_plan decides)."""
+    if company is not None:
+        return company
+    companies = {department.company_id for department in departments}
+    if len(companies) == 1:
+        return Company.objects.filter(pk=companies.pop()).first()
+    return Company.objects.filter(is_default=True).first()
+
+
 class AuditAdminForm(StateMachineAdminForm):
     """Refuses a team that is not independent of the scope on the field concerned, with the
     reason (audits.independence), before the service would refuse the whole save."""
@@ -135,19 +148,23 @@ class AuditAdminForm(StateMachineAdminForm):
         kind = cleaned.get("kind", self.instance.kind)
         departments = list(cleaned.get("departments") or [])
         lead = cleaned.get("lead_auditor")
-        if departments and not services.audit_can_plan(self.user, kind=kind, departments=departments):
+        company = audited_company(cleaned.get("company") or (self.instance.company if self.instance.pk else None),
+                                  departments)
+        if departments and not services.audit_can_plan(self.user, kind=kind, departments=departments,
+                                                       company=company):
             self.add_error(None, _("Only the audit lead plans audits (a department head may plan its own "
                                    "operational check)."))
         if lead is not None and departments:
             auditors = [a for a in cleaned.get("auditors") or [] if a.pk != lead.pk]
-            problems = independence_problems(kind=kind, departments=departments, team=[lead, *auditors])
+            problems = independence_problems(kind=kind, departments=departments, team=[lead, *auditors],
+                                             company=company)
             if problems:
                 self.add_error("auditors" if auditors else "lead_auditor", problems)
         return cleaned
 
 
 @admin.register(Audit)
-class AuditAdmin(StateMachineAdmin, AuditLeadAccessMixin):
+class AuditAdmin(CompanyColumnsMixin, StateMachineAdmin, AuditLeadAccessMixin):
     form = AuditAdminForm
     list_display = ["reference", "title", "kind", "state", "fiscal_year", "department_list", "lead_auditor",
                     "planned_start", "planned_end", "finding_count"]
@@ -163,8 +180,8 @@ class AuditAdmin(StateMachineAdmin, AuditLeadAccessMixin):
     # The layout. Which of these fields this user may edit is Audit.edit_policy's answer
     # (the plan, until fieldwork starts; the conclusion and the cancel reason are written
     # by their steps).
-    plan_fields = ["title", "kind", "departments", "clauses", "lead_auditor", "auditors", "planned_start",
-                   "planned_end"]
+    plan_fields = ["title", "kind", "company", "departments", "clauses", "lead_auditor", "auditors",
+                   "planned_start", "planned_end"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("departments").annotate(
@@ -204,7 +221,7 @@ class AuditAdmin(StateMachineAdmin, AuditLeadAccessMixin):
 
 
 @admin.register(Finding)
-class FindingAdmin(StateMachineAdmin, AuditLeadAccessMixin):
+class FindingAdmin(CompanyColumnsMixin, StateMachineAdmin, AuditLeadAccessMixin):
     """Raised through the service (finding_raise). Afterwards the audit team rewords it and the
     department's head refines its cause and plan as Finding.edit_policy allows (finding_update);
     responding, accepting and closing are its transitions."""
@@ -228,8 +245,10 @@ class FindingAdmin(StateMachineAdmin, AuditLeadAccessMixin):
     def get_fieldsets(self, request, obj=None):
         if obj is None:
             return [(None, {"fields": self.raise_fields})]
+        # The company is the audit's (set by the system).
+        company = ["company"] if group_has_several_companies() else []
         return [
-            (None, {"fields": ["reference", "state", *self.raise_fields, "checklist_item"]}),
+            (None, {"fields": ["reference", "state", *self.raise_fields, *company, "checklist_item"]}),
             (_("Response"), {"fields": ["cause", "plan", "responded_by", "responded_at", "action_list"]}),
             (_("Trail"), {"fields": ["raised_by", "created_at", "updated_at", "closed_at", "trail_display"]}),
         ]
@@ -288,14 +307,17 @@ class FiscalYearFilter(admin.SimpleListFilter):
     parameter_name = "fiscal_year"
 
     def lookups(self, request, model_admin):
-        starts = model_admin.get_queryset(request).order_by().values_list("period_start", flat=True).distinct()
-        years = sorted({fiscal_year_of(day) for day in starts}, reverse=True)
+        # Each review in its company's fiscal year (the group's in the default company's).
+        companies = {company.pk: company for company in Company.objects.all()}
+        default = next((company for company in companies.values() if company.is_default), None)
+        starts = model_admin.get_queryset(request).order_by().values_list("period_start", "company_id").distinct()
+        years = sorted({fiscal_year_of(day, companies.get(company_id, default)) for day, company_id in starts},
+                       reverse=True)
         return [(str(year), str(year)) for year in years]
 
     def queryset(self, request, queryset):
         if self.value() and self.value().isdigit():
-            first, last = fiscal_year_bounds(int(self.value()))
-            return queryset.filter(period_start__gte=first, period_start__lte=last)
+            return of_fiscal_year(queryset, int(self.value()))
         return queryset
 
 
@@ -328,7 +350,7 @@ class ReviewDecisionInline(ReadOnlyInlineMixin, admin.TabularInline):
 
 
 @admin.register(Review)
-class ReviewAdmin(StateMachineAdmin, ReviewAccessMixin):
+class ReviewAdmin(CompanyColumnsMixin, StateMachineAdmin, ReviewAccessMixin):
     """The PMS manager opens a review and writes the inputs only people know while it is a
     draft (services.review_create / review_update); the rest comes from the records. Submit
     and return for revision go through the shared transition page; approval, which records
@@ -340,18 +362,20 @@ class ReviewAdmin(StateMachineAdmin, ReviewAccessMixin):
     list_filter = ["state", FiscalYearFilter]
     search_fields = ["reference", "attendees", "conclusion", "issues_changes", "interested_parties", "feedback",
                      "risk_status", "improvement_notes", "decisions__title"]
-    readonly_fields = ("approval_display", "snapshot_display")
+    readonly_fields = ("approval_display", "snapshot_display", "company_display")
     inlines = [ReviewDecisionInline]
+    company_column = "company_display"
+    company_list_filter = GroupOrCompanyFilter
 
     # The layout. Which of these fields this user may edit is Review.edit_policy's answer
     # (the draft's, by the PMS manager; the conclusion comes with the approval).
-    plan_fields = ["period_start", "period_end", "held_on", "attendees"]
+    plan_fields = ["company", "period_start", "period_end", "held_on", "attendees"]
     input_fields = [*TEXT_INPUTS, "improvement_notes"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(decision_count=Count("decisions", distinct=True))
 
-    def get_fieldsets(self, request, obj=None):
+    def _fieldsets(self, request, obj=None):
         inputs = (_("Inputs only people know"), {
             "fields": self.input_fields,
             "description": _("Everything else the review reads (incidents, reports, actions, audits, findings) "
@@ -372,9 +396,36 @@ class ReviewAdmin(StateMachineAdmin, ReviewAccessMixin):
         return super().get_inline_instances(request, obj) if obj is not None else []
 
     def get_changeform_initial_data(self, request):
-        # The current fiscal year, as review_create would choose.
-        first, last = fiscal_year_bounds(fiscal_year_of(timezone.localdate()))
-        return {"period_start": first, "period_end": last, **super().get_changeform_initial_data(request)}
+        # The default company's review of the current fiscal year, as review_create would choose.
+        company = Company.objects.filter(is_default=True).first()
+        first, last = fiscal_year_bounds(fiscal_year_of(timezone.localdate(), company), company)
+        return {"company": company, "period_start": first, "period_end": last,
+                **super().get_changeform_initial_data(request)}
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "company" and field is not None:
+            field.empty_label = gettext("Whole group")
+        return field
+
+    def get_readonly_fields(self, request, obj=None):
+        # A review's company, read-only, shows "whole group" rather than a blank.
+        fields = list(super().get_readonly_fields(request, obj))
+        return ["company_display" if name == "company" else name for name in fields]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = self._fieldsets(request, obj)
+        if "company" in self.editable_fields(request, obj):
+            return fieldsets
+        return [(name, {**options, "fields": ["company_display" if field == "company" else field
+                                              for field in options["fields"]]})
+                for name, options in fieldsets]
+
+    @admin.display(description=_("company"))
+    def company_display(self, obj) -> str:
+        if obj is None or obj.pk is None:
+            return "-"
+        return obj.company.name if obj.company_id else gettext("Whole group")
 
     def service_create(self, user, data):
         return services.review_create(by=user, **data)

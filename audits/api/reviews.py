@@ -27,24 +27,27 @@ from rest_framework import renderers, serializers, status
 from rest_framework.decorators import action
 
 from incidents.api.fields import within_date_bounds
+from incidents.api.filters import company_filter
 from incidents.api.serializers import (
     ErrorSerializer,
     ModelSerializer,
     RejectUnexpectedFieldsMixin,
     UserRefSerializer,
+    company_name_field,
     edit_input_serializer,
     named_choice_field,
 )
 from incidents.api.views import EDIT_CONTRACT, ERROR_RESPONSES, RecordViewSet, transition_docs
 from incidents.filters import IntegerFilter
-from incidents.models import Action, Department
+from incidents.models import Action, Company, Department
 
 from .. import services  # registers the review's transitions
-from ..fiscal import fiscal_year_bounds, fiscal_year_of
+from ..fiscal import fiscal_year_of
 from ..models import DecisionKind, Review, ReviewDecision, ReviewState
 from ..models.review import TEXT_INPUTS
 from ..pdf.base import pdf_response
 from ..pdf.review_report import render_review_report, report_filename
+from .filters import of_fiscal_year
 from .serializers import DepartmentRefSerializer
 from .views import PDFRenderer, pdf_docs, pdf_language_or_400
 
@@ -85,9 +88,20 @@ class ReviewDecisionSerializer(ModelSerializer):
         read_only_fields = fields
 
 
+REVIEW_COMPANY_HELP = _(
+    "The group company reviewed; null for a review of the whole group (グループ全体). Opening a review "
+    "without it reviews the default company; with null, the whole group (the group's PMS manager only)."
+)
+
+
 class ReviewSerializer(ModelSerializer):
     state_display = serializers.CharField(source="get_state_display", read_only=True)
-    fiscal_year = serializers.SerializerMethodField(help_text=_("The fiscal year the period starts in."))
+    fiscal_year = serializers.SerializerMethodField(
+        help_text=_("The fiscal year the period starts in (the company's; the default company's for the group).")
+    )
+    company_name = company_name_field(
+        allow_null=True, help_text=_("The name of the company reviewed; null for the whole group."),
+    )
     created_by = UserRefSerializer(read_only=True)
     submitted_by = UserRefSerializer(read_only=True, allow_null=True)
     approved_by = UserRefSerializer(read_only=True, allow_null=True)
@@ -95,14 +109,22 @@ class ReviewSerializer(ModelSerializer):
     class Meta:
         model = Review
         fields = [
-            "id", "reference", "state", "state_display", "fiscal_year", "period_start", "period_end", "held_on",
-            "created_by", "submitted_by", "submitted_at", "approved_by", "approved_at", "created_at", "updated_at",
-            "version",
+            "id", "reference", "company", "company_name", "state", "state_display", "fiscal_year", "period_start",
+            "period_end", "held_on", "created_by", "submitted_by", "submitted_at", "approved_by", "approved_at",
+            "created_at", "updated_at", "version",
         ]
         read_only_fields = fields
+        extra_kwargs = {"company": {"help_text": REVIEW_COMPANY_HELP}}
 
     def get_fiscal_year(self, review) -> int:
-        return fiscal_year_of(review.period_start)
+        # A group review counts in the default company's fiscal years, read once per answer
+        # (a list would otherwise ask for it on every row).
+        company = review.company
+        if company is None:
+            if "default_company" not in self.context:
+                self.context["default_company"] = Company.objects.filter(is_default=True).first()
+            company = self.context["default_company"]
+        return fiscal_year_of(review.period_start, company)
 
 
 class ReviewDetailSerializer(ReviewSerializer):
@@ -162,7 +184,11 @@ class ReviewInputBase(RejectUnexpectedFieldsMixin, ModelSerializer):
     class Meta:
         model = Review
         fields = list(Review.edit_policy.fields)
-        extra_kwargs = {"period_start": {"required": False}, "period_end": {"required": False}}
+        extra_kwargs = {
+            "period_start": {"required": False},
+            "period_end": {"required": False},
+            "company": {"required": False, "help_text": REVIEW_COMPANY_HELP},
+        }
 
     def validate(self, attrs):
         start = attrs.get("period_start", getattr(self.instance, "period_start", None))
@@ -234,24 +260,28 @@ class ReviewFilter(django_filters.FilterSet):
     state = django_filters.MultipleChoiceFilter(choices=ReviewState.choices, label=_("state"))
     fiscal_year = IntegerFilter(
         method="filter_fiscal_year", label=_("fiscal year"),
-        help_text=_("Reviews whose period starts in this fiscal year."),
+        help_text=_("Reviews whose period starts in this fiscal year (each company's own fiscal year)."),
     )
     covers = django_filters.DateFilter(
         method="filter_covers", label=_("covers"), help_text=_("Reviews whose period includes this day."),
     )
+    company = company_filter(help_text=_(
+        "Reviews of this group company (its id); repeat the parameter for several. The reviews of the whole "
+        "group have no company: ask for them with `group=true`."
+    ))
+    group = django_filters.BooleanFilter(
+        field_name="company", lookup_expr="isnull", label=_("review of the whole group"),
+        help_text=_("true: only the reviews of the whole group (no company); false: only the companies' reviews."),
+    )
 
     class Meta:
         model = Review
-        fields = ["state", "fiscal_year", "covers"]
+        fields = ["state", "fiscal_year", "covers", "company", "group"]
 
     def filter_fiscal_year(self, queryset, name, value):
         if value is None:
             return queryset
-        try:
-            first, last = fiscal_year_bounds(int(value))
-        except (ValueError, OverflowError):
-            return queryset.none()
-        return queryset.filter(period_start__range=(first, last))
+        return of_fiscal_year(queryset, value)
 
     def filter_covers(self, queryset, name, value):
         if value is None:
@@ -264,7 +294,7 @@ class ReviewFilter(django_filters.FilterSet):
 
 
 def review_queryset(user):
-    return Review.objects.visible_to(user).select_related("created_by", "submitted_by", "approved_by")
+    return Review.objects.visible_to(user).select_related("company", "created_by", "submitted_by", "approved_by")
 
 
 def with_decisions(queryset):
@@ -314,9 +344,11 @@ class ReviewViewSet(RecordViewSet):
     """Management reviews (マネジメントレビュー, ISO/IEC 27001 9.3, JIS Q 15001). The PMS manager
     opens the review of a period and writes the inputs only people know; the rest is assembled
     from the records. Submitting freezes the inputs; top management returns the review for
-    revision or approves it with decisions, each of which becomes an improvement action. The
-    PMS office, auditors, the audit lead and top management see every review; anyone else
-    gets a 404."""
+    revision or approves it with decisions, each of which becomes an improvement action. A
+    review covers one group company (`company`) or, with no company, the whole group
+    (`?company=<id>` and `?group=true` filter). The PMS office, auditors, the audit lead and
+    top management see the reviews of their companies, and the group's when they act for
+    the whole group; anyone else gets a 404."""
 
     model = Review
     queryset = Review.objects.none()  # the real one depends on the user
@@ -348,7 +380,11 @@ class ReviewViewSet(RecordViewSet):
 
     @extend_schema(
         summary=_("Open a management review"),
-        description=_("The PMS manager. The period defaults to the current fiscal year."),
+        description=_(
+            "The PMS manager of the company reviewed. Without `company`, a review of the default company; "
+            "with `company: null`, a review of the whole group, which only the group's PMS manager opens. "
+            "The period defaults to the current fiscal year (the company's)."
+        ),
         request=ReviewInputSerializer,
         responses={201: ReviewDetailSerializer, **_errors(400, 403)},
     )

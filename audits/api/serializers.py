@@ -19,6 +19,7 @@ from incidents.api.serializers import (
     ModelSerializer,
     RejectUnexpectedFieldsMixin,
     UserRefSerializer,
+    company_name_field,
     edit_input_serializer,
     named_choice_field,
     visible_related,
@@ -133,12 +134,13 @@ class AuditSerializer(AuditsModelSerializer):
     clauses = RequirementRefSerializer(many=True, read_only=True)
     lead_auditor = UserRefSerializer(read_only=True)
     auditors = UserRefSerializer(many=True, read_only=True)
+    company_name = company_name_field()
 
     class Meta:
         model = Audit
         fields = [
-            "id", "reference", "title", "kind", "kind_display", "fiscal_year", "state", "state_display",
-            "departments", "clauses", "lead_auditor", "auditors", "planned_start", "planned_end",
+            "id", "reference", "title", "kind", "kind_display", "company", "company_name", "fiscal_year",
+            "state", "state_display", "departments", "clauses", "lead_auditor", "auditors", "planned_start", "planned_end",
             "created_at", "updated_at", "version",
         ]
         read_only_fields = fields
@@ -256,14 +258,17 @@ class FindingSerializer(AuditsModelSerializer):
     grade_display = serializers.CharField(source="get_grade_display", read_only=True)
     state_display = serializers.CharField(source="get_state_display", read_only=True)
     raised_by = UserRefSerializer(read_only=True)
+    company_name = company_name_field()
 
     class Meta:
         model = Finding
         fields = [
-            "id", "reference", "audit", "requirement", "department", "grade", "grade_display", "state",
-            "state_display", "description", "raised_by", "created_at", "updated_at", "closed_at", "version",
+            "id", "reference", "audit", "company", "company_name", "requirement", "department", "grade",
+            "grade_display", "state", "state_display", "description", "raised_by", "created_at", "updated_at",
+            "closed_at", "version",
         ]
         read_only_fields = fields
+        extra_kwargs = {"company": {"help_text": _("The group company of the finding: its audit's.")}}
 
 
 class FindingDetailSerializer(FindingSerializer):

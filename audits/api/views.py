@@ -28,10 +28,11 @@ from incidents.models import Incident
 from incidents.workflow.api import stale_edit_data
 
 from .. import selectors, services  # services registers the audits' transitions
-from ..filters import AuditFilter, FindingFilter, RequirementFilter
+from ..filters import RequirementFilter
 from ..models import Audit, ChecklistItem, Finding, Requirement
 from ..pdf.audit_report import render_audit_report, report_filename
 from ..pdf.base import pdf_language, pdf_response
+from .filters import AuditApiFilter, FindingApiFilter
 from .serializers import (
     AuditDetailSerializer,
     AuditInputSerializer,
@@ -145,15 +146,17 @@ class AuditViewSet(AttachmentActionsMixin, RecordViewSet):
     the lead auditor starts the fieldwork, the team records the checklist, the lead auditor
     reports and the audit lead closes. Auditors never audit their own department and a PMS
     manager never leads an audit: such plans are refused (403) with the reason. The PMS
-    roles see every audit, department heads those of their departments, the team its own;
-    anything else is a 404."""
+    roles see every audit of their companies (the group's, every company's), department
+    heads those of their departments, the team its own; anything else is a 404. An audit
+    audits one group company (`company`; `?company=<id>` filters): named when planning it,
+    else its departments' company."""
 
     model = Audit
     queryset = Audit.objects.none()  # the real one comes from the selector, per user
     list_serializer_class = AuditSerializer
     detail_serializer_class = AuditDetailSerializer
     input_serializer_class = AuditInputSerializer
-    filterset_class = AuditFilter
+    filterset_class = AuditApiFilter
     search_fields = ["reference", "title"]
     ordering_fields = [
         "reference", "title", "kind", "state", "fiscal_year", "planned_start", "planned_end", "created_at",
@@ -168,14 +171,15 @@ class AuditViewSet(AttachmentActionsMixin, RecordViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Audit.objects.none()
-        queryset = selectors.audit_list(user=self.request.user).prefetch_related("clauses")
+        queryset = selectors.audit_list(user=self.request.user).select_related("company").prefetch_related("clauses")
         if self.action == "retrieve":
             queryset = audit_detail_queryset(queryset, self.request.user)
         return queryset
 
     def detail_queryset(self):
         return audit_detail_queryset(
-            selectors.audit_list(user=self.request.user).prefetch_related("clauses"), self.request.user
+            selectors.audit_list(user=self.request.user).select_related("company").prefetch_related("clauses"),
+            self.request.user,
         )
 
     @staticmethod
@@ -305,8 +309,9 @@ class FindingViewSet(AttachmentActionsMixin, RecordViewSet):
     improvement. The audit team raises them; the head of the department responds with the
     cause, the plan and corrective actions; an auditor accepts or rejects the response; once
     the actions are implemented an auditor other than the responder verifies and closes.
-    The PMS roles see every finding, department heads their departments', the audit team
-    its audit's; anything else is a 404. `awaiting_my_response=true` lists the open
+    The PMS roles see every finding of their companies (the group's, every company's),
+    department heads their departments', the audit team its audit's; anything else is a
+    404. A finding belongs to its audit's company (`company`; `?company=<id>` filters). `awaiting_my_response=true` lists the open
     findings of the departments you head."""
 
     model = Finding
@@ -314,7 +319,7 @@ class FindingViewSet(AttachmentActionsMixin, RecordViewSet):
     list_serializer_class = FindingSerializer
     detail_serializer_class = FindingDetailSerializer
     input_serializer_class = FindingEditSerializer
-    filterset_class = FindingFilter
+    filterset_class = FindingApiFilter
     search_fields = ["reference", "description", "audit__reference", "requirement__clause"]
     ordering_fields = ["reference", "grade", "state", "department__code", "created_at", "updated_at", "closed_at"]
 
@@ -328,13 +333,14 @@ class FindingViewSet(AttachmentActionsMixin, RecordViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Finding.objects.none()
-        queryset = selectors.finding_list(user=self.request.user)
+        queryset = selectors.finding_list(user=self.request.user).select_related("company")
         if self.action == "retrieve":
             queryset = with_visible_links(queryset, self.request.user)
         return queryset
 
     def detail_queryset(self):
-        return with_visible_links(selectors.finding_list(user=self.request.user), self.request.user)
+        return with_visible_links(selectors.finding_list(user=self.request.user).select_related("company"),
+                                  self.request.user)
 
     @extend_schema(
         summary=_("Raise a finding"),

@@ -2,6 +2,8 @@
 
 One module per part of the app (as in incidents/models/):
 
+- `company`: the group's companies (and the company column every record's list shows
+  when there are several);
 - `organisation`: departments, users and their roles, the pick-lists (event classes,
   causes): plain admin editing;
 - `incident`, `action`: the incidents and the corrective actions, records with a
@@ -31,4 +33,4 @@ the services still decide what they may do.
 Django's admin autodiscovery imports this package: the imports below register the admins.
 """
 
-from . import action, attachments, incident, organisation, reporting  # noqa: F401
+from . import action, attachments, company, incident, organisation, reporting  # noqa: F401

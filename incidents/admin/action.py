@@ -9,8 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .. import services
-from ..models import Action, ActionState, Incident
+from ..models import Action, ActionState, Incident, group_has_several_companies
 from ..workflow.admin import StateMachineAdmin, StateMachineAdminForm
+from .company import CompanyColumnsMixin
 
 
 class OverdueFilter(admin.SimpleListFilter):
@@ -42,7 +43,7 @@ class ActionAdminForm(StateMachineAdminForm):
 
 
 @admin.register(Action)
-class ActionAdmin(StateMachineAdmin):
+class ActionAdmin(CompanyColumnsMixin, StateMachineAdmin):
     form = ActionAdminForm
     list_display = [
         "reference", "title", "kind", "state", "incident", "department", "owner", "verifier", "due_date",
@@ -62,8 +63,10 @@ class ActionAdmin(StateMachineAdmin):
     def get_fieldsets(self, request, obj=None):
         if obj is None:
             return [(None, {"fields": self.plan_fields})]
+        # The company (the incident's, else the department's) is set by the system.
+        company = ["company"] if group_has_several_companies() else []
         return [
-            (None, {"fields": ["reference", "state", *self.plan_fields]}),
+            (None, {"fields": ["reference", "state", *self.plan_fields, *company]}),
             (_("Evidence"), {"fields": [
                 "implementation_note", "implemented_at", "effectiveness_note", "verified_at", "cancel_reason",
             ]}),

@@ -9,19 +9,21 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from .. import services
-from ..models import Incident
+from ..models import Incident, group_has_several_companies
 from ..workflow.admin import StateMachineAdmin
+from .company import CompanyColumnsMixin
 from .reporting import ReportingTrackInline
 
 
 @admin.register(Incident)
-class IncidentAdmin(StateMachineAdmin):
+class IncidentAdmin(CompanyColumnsMixin, StateMachineAdmin):
     list_display = [
         "reference", "title", "state", "kind", "severity", "department", "reporter", "reportable",
         "discovered_at",
     ]
     list_display_links = ["reference", "title"]
     list_select_related = ["department", "reporter"]
+    company_field = "company"
     list_filter = ["state", "kind", "severity", "reportable", "department", "event_class", "cause"]
     search_fields = ["reference", "title", "description"]
     date_hierarchy = "discovered_at"
@@ -37,17 +39,22 @@ class IncidentAdmin(StateMachineAdmin):
     ]})
     appi_fieldset = (_("APPI reportability (rule art. 7)"), {"fields": [
         "involves_sensitive_data", "risk_of_financial_damage", "suspected_unauthorized_purpose",
-        "data_in_collection", "strongly_encrypted", "entrusted_by",
+        "data_in_collection", "strongly_encrypted", "entrusted_by", "involves_joint_use",
     ]})
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
             return [self.report_fieldset, self.classification_fieldset, self.appi_fieldset]
+        # The company (the department's) and the one responsible for the jointly used data,
+        # set by the system: named only when the group has several companies.
+        company = ["company"] if group_has_several_companies() else []
+        joint_use = ["joint_use_company"] if company else []
         return [
-            (None, {"fields": ["reference", "state", "reporter", *self.report_fieldset[1]["fields"]]}),
+            (None, {"fields": ["reference", "state", "reporter", *self.report_fieldset[1]["fields"], *company]}),
             self.classification_fieldset,
             (self.appi_fieldset[0], {"fields": [
-                *self.appi_fieldset[1]["fields"], "reportable", "reportable_reasons_display", "rule_set",
+                *self.appi_fieldset[1]["fields"], *joint_use, "reportable", "reportable_reasons_display",
+                "rule_set",
             ]}),
             (_("Response"), {"fields": [
                 "containment_summary", "correction_taken", "root_cause", "dismissal_reason",

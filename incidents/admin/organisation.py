@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
 from django.db.models import Count
+from django.forms.models import BaseInlineFormSet
 from django.utils import translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext
@@ -23,9 +24,17 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from trail.people import actor_name
 
-from ..models import CauseCategory, Department, EventClass, UserProfile
+from ..models import (
+    CauseCategory,
+    Department,
+    EventClass,
+    RoleScope,
+    UserProfile,
+    group_has_several_companies,
+)
 from ..roles import Role, role_conflict
 from ..workflow.admin import PMSOfficeAccessMixin, is_pms_office
+from .company import CompanyColumnsMixin, GroupOrCompanyFilter
 from .kept import KeptWhileReferencedMixin
 
 User = get_user_model()
@@ -37,7 +46,7 @@ logger = logging.getLogger(__name__)
 
 
 @admin.register(Department)
-class DepartmentAdmin(KeptWhileReferencedMixin, PMSOfficeAccessMixin, SimpleHistoryAdmin):
+class DepartmentAdmin(CompanyColumnsMixin, KeptWhileReferencedMixin, PMSOfficeAccessMixin, SimpleHistoryAdmin):
     refused_because = _(
         "These departments cannot be deleted: records or the trail refer to them. Nothing has been deleted."
     )
@@ -45,6 +54,11 @@ class DepartmentAdmin(KeptWhileReferencedMixin, PMSOfficeAccessMixin, SimpleHist
     list_select_related = ["head"]
     search_fields = ["code", "name"]
     autocomplete_fields = ["head"]
+
+    def get_exclude(self, request, obj=None):
+        # With one company every department is the default company's: nothing to choose.
+        exclude = list(super().get_exclude(request, obj) or [])
+        return exclude if group_has_several_companies() else [*exclude, "company"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(member_count=Count("members"))
@@ -61,6 +75,69 @@ class UserProfileInline(admin.StackedInline):
     fields = ["department"]
     verbose_name = _("department")
     verbose_name_plural = _("department")
+
+
+class RoleScopeFormSet(BaseInlineFormSet):
+    """Refuses a role held twice for the whole group (the database would refuse the save)."""
+
+    def clean(self):
+        super().clean()
+        seen = set()
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data") or not form.cleaned_data or self._should_delete_form(form):
+                continue
+            role, company = form.cleaned_data.get("role"), form.cleaned_data.get("company")
+            if role and company is None:
+                if role in seen:
+                    form.add_error("company", gettext("This role is already held for the whole group."))
+                seen.add(role)
+
+
+class RoleScopeInline(admin.TabularInline):
+    """For which companies the user holds each of their roles (incidents.roles)."""
+
+    model = RoleScope
+    formset = RoleScopeFormSet
+    extra = 0
+    fields = ["role", "company"]
+    template = "admin/edit_inline/described_tabular.html"
+    verbose_name = _("role scope")
+    verbose_name_plural = _("role scopes: for which company each role is held")
+    description = _(
+        "Without a row, a role is held for the user's own company (their department's). A row with an empty "
+        "company holds the role for the whole group; rows naming companies, for those companies. Only the "
+        "roles ticked under “Groups” count."
+    )
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "company":
+            field.empty_label = gettext("Whole group")
+            field.help_text = _("Empty: the whole group.")
+        return field
+
+
+@admin.register(RoleScope)
+class RoleScopeAdmin(SimpleHistoryAdmin):
+    """Every role scope of every user, to look up who holds a role for which company. They are
+    given on the user's page too (RoleScopeInline)."""
+
+    list_display = ["user", "role", "company_display"]
+    list_select_related = ["user", "company"]
+    list_filter = ["role", ("company", GroupOrCompanyFilter)]
+    search_fields = ["user__username", "user__last_name", "user__first_name"]
+    autocomplete_fields = ["user"]
+    fields = ["user", "role", "company"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "company":
+            field.empty_label = gettext("Whole group")
+        return field
+
+    @admin.display(description=_("company"), ordering="company__position")
+    def company_display(self, obj) -> str:
+        return obj.company.name if obj.company_id else gettext("Whole group")
 
 
 if admin.site.is_registered(User):
@@ -95,7 +172,7 @@ class UserAdmin(KeptWhileReferencedMixin, SimpleHistoryAdmin, DjangoUserAdmin):
     instead = _("Deactivate them instead: a deactivated user can no longer sign in, and keeps their name on the trail.")
     instead_action = "deactivate_users"
     instead_label = _("Deactivate instead")
-    inlines = [UserProfileInline]
+    inlines = [UserProfileInline, RoleScopeInline]
     list_display = ["username", "last_name", "first_name", "department", "roles", "is_staff", "is_active"]
     list_select_related = ["profile__department"]
     list_filter = [*DjangoUserAdmin.list_filter, "profile__department"]
@@ -112,8 +189,12 @@ class UserAdmin(KeptWhileReferencedMixin, SimpleHistoryAdmin, DjangoUserAdmin):
         return super().has_view_permission(request, obj) or is_pms_office(request)
 
     def get_inline_instances(self, request, obj=None):
-        # The two-step "add user" page asks only for the username and password.
-        return super().get_inline_instances(request, obj) if obj is not None else []
+        # The two-step "add user" page asks only for the username and password; with one
+        # company every role is the whole group's, and there is no scope to give.
+        if obj is None:
+            return []
+        return [inline for inline in super().get_inline_instances(request, obj)
+                if not isinstance(inline, RoleScopeInline) or group_has_several_companies()]
 
     @admin.display(description=_("department"), ordering="profile__department__code")
     def department(self, obj):

@@ -5,20 +5,84 @@ never silently ignored (which would answer with the whole list)."""
 from __future__ import annotations
 
 import django_filters
+from django.core.exceptions import ValidationError as FormValidationError
 from django.utils.translation import gettext_lazy as _
 from django_filters import utils as filter_utils
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import filters as drf_filters
 from rest_framework.exceptions import ValidationError
 
-from ..filters import IntegerFilter
-from ..models import ReportingTrack, TrackKind, TrackState
+from ..filters import DB_INTEGER_MAX, ActionFilter, IncidentFilter, IntegerFilter
+from ..models import Company, ReportingTrack, TrackKind, TrackState
+
+COMPANY_FILTER_HELP = _(
+    "Records of this group company (its id, as GET /api/companies/ lists them); repeat the parameter "
+    "for several. It only narrows what you may see anyway."
+)
+
+
+class CompanyChoiceField(django_filters.fields.ModelMultipleChoiceField):
+    """Company ids, each a whole number the database can hold before it is looked up (a huge
+    one would overflow the query: a 500) and then a company's."""
+
+    def _check_values(self, value):
+        for pk in value:
+            try:
+                number = int(str(pk))
+            except (TypeError, ValueError):
+                continue  # refused by Django's own check, as not a valid value
+            if not -DB_INTEGER_MAX - 1 <= number <= DB_INTEGER_MAX:
+                raise FormValidationError(self.error_messages["invalid_choice"], code="invalid_choice",
+                                          params={"value": pk})
+        return super()._check_values(value)
+
+
+class CompanyIdsFilter(django_filters.ModelMultipleChoiceFilter):
+    field_class = CompanyChoiceField
+
+
+def company_filter(field_name: str = "company", help_text=COMPANY_FILTER_HELP):
+    """The `company` filter of every API list: one or more company ids (`?company=1&company=2`).
+    An id that is no company is a 400 naming the parameter, as for a department."""
+    return CompanyIdsFilter(
+        field_name=field_name, queryset=Company.objects.all(), label=_("company"), help_text=help_text,
+    )
+
+
+class IncidentApiFilter(IncidentFilter):
+    """The incident list's filters (shared with the web list), and the company."""
+
+    company = company_filter()
+
+    class Meta(IncidentFilter.Meta):
+        fields = [*IncidentFilter.Meta.fields, "company"]
+
+
+class ActionApiFilter(ActionFilter):
+    """The action list's filters (shared with the web list), and the company."""
+
+    company = company_filter()
+
+    class Meta(ActionFilter.Meta):
+        fields = [*ActionFilter.Meta.fields, "company"]
+
+
+class CompanyFilter(django_filters.FilterSet):
+    holds_privacymark = django_filters.BooleanFilter(label=_("holds PrivacyMark"))
+    iso27001_certified = django_filters.BooleanFilter(label=_("ISO/IEC 27001 certified"))
+
+    class Meta:
+        model = Company
+        fields = ["holds_privacymark", "iso27001_certified"]
 
 
 class TrackFilter(django_filters.FilterSet):
     kind = django_filters.MultipleChoiceFilter(choices=TrackKind.choices, label=_("report"))
     state = django_filters.MultipleChoiceFilter(choices=TrackState.choices, label=_("state"))
     incident = IntegerFilter(field_name="incident_id", label=_("incident"))
+    company = company_filter("incident__company", help_text=_(
+        "Reports of the incidents of this group company (its id); repeat the parameter for several."
+    ))
     overdue = django_filters.BooleanFilter(
         method="filter_overdue", label=_("overdue only"),
         help_text=_("true: pending past the limit; false: everything else."),
@@ -26,7 +90,7 @@ class TrackFilter(django_filters.FilterSet):
 
     class Meta:
         model = ReportingTrack
-        fields = ["kind", "state", "incident"]
+        fields = ["kind", "state", "incident", "company"]
 
     def filter_overdue(self, queryset, name, value):
         if value is None:

@@ -71,6 +71,16 @@ def visible_related(serializer, record, relation: str, model) -> list:
 
 
 # ---------------------------------------------------------------------------
+# The company a record belongs to
+
+
+def company_name_field(source: str = "company.name", **kwargs) -> serializers.CharField:
+    """The name of the record's company, next to its id (`company`)."""
+    kwargs.setdefault("help_text", _("The company's name."))
+    return serializers.CharField(source=source, read_only=True, **kwargs)
+
+
+# ---------------------------------------------------------------------------
 # Actions
 
 
@@ -131,17 +141,21 @@ class ActionSerializer(ModelSerializer):
                     "ineffective is implemented again in a new round."),
     )
     is_overdue = serializers.BooleanField(read_only=True)
+    company_name = company_name_field()
 
     class Meta:
         model = Action
         fields = [
             "id", "reference", "kind", "kind_display", "title", "description", "incident", "department",
-            "owner", "verifier", "due_date", "state", "state_display", "implementation_note",
+            "company", "company_name", "owner", "verifier", "due_date", "state", "state_display", "implementation_note",
             "effectiveness_note", "cancel_reason", "created_by", "created_at", "updated_at",
             "implemented_at", "implemented_by", "verified_at", "verified_by", "rounds", "is_overdue", "version",
         ]
         read_only_fields = fields
         list_serializer_class = ActionListSerializer
+        extra_kwargs = {"company": {"help_text": _(
+            "The group company of the action: its incident's, else its department's (set by the system)."
+        )}}
 
     def to_representation(self, instance):
         if not isinstance(self.parent, ActionListSerializer):
@@ -209,10 +223,16 @@ class TrackDetailSerializer(TrackSerializer):
 
     incident_reference = serializers.CharField(source="incident.reference", read_only=True)
     incident_title = serializers.CharField(source="incident.title", read_only=True)
+    company = serializers.IntegerField(
+        source="incident.company_id", read_only=True,
+        help_text=_("The group company of the incident: the business that owes the report."),
+    )
+    company_name = company_name_field("incident.company.name")
 
     class Meta(TrackSerializer.Meta):
         fields = [
-            "id", "incident", "incident_reference", "incident_title", *TrackSerializer.Meta.fields[1:],
+            "id", "incident", "incident_reference", "incident_title", "company", "company_name",
+            *TrackSerializer.Meta.fields[1:],
             "created_at", "updated_at",
         ]
         read_only_fields = fields
@@ -233,20 +253,36 @@ class IncidentSerializer(ModelSerializer):
         help_text=_("Version of the reporting rules in force on the day of discovery; they set the clocks."),
     )
     tracks = TrackSerializer(many=True, read_only=True, help_text=_("The reports the incident owes."))
+    company_name = company_name_field()
+    joint_use_company_name = company_name_field(
+        "joint_use_company.name", allow_null=True,
+        help_text=_("The name of the company responsible for the jointly used data; null without joint use."),
+    )
 
     class Meta:
         model = Incident
         fields = [
             "id", "reference", "state", "state_display", "reporter", "title", "description", "department",
-            "kind", "kind_display", "event_class", "cause", "severity", "severity_display", "occurred_at",
+            "company", "company_name", "kind", "kind_display", "event_class", "cause", "severity", "severity_display", "occurred_at",
             "discovered_at", "discovery_route", "data_items", "affected_count", "affected_count_estimated",
             "involves_sensitive_data", "risk_of_financial_damage", "suspected_unauthorized_purpose",
-            "data_in_collection", "strongly_encrypted", "entrusted_by", "reportable", "reportable_reasons",
+            "data_in_collection", "strongly_encrypted", "entrusted_by", "involves_joint_use", "joint_use_company",
+            "joint_use_company_name", "reportable", "reportable_reasons",
             "rule_set", "tracks", "root_cause", "containment_summary", "correction_taken", "secondary_harm",
             "subject_response", "publication", "recurrence_prevention", "other_information", "dismissal_reason",
             "created_at", "updated_at", "contained_at", "closed_at", "version",
         ]
         read_only_fields = fields
+        extra_kwargs = {
+            "company": {"help_text": _(
+                "The group company of the incident, its department's (set by the system): the business "
+                "that owes the reports."
+            )},
+            "joint_use_company": {"help_text": _(
+                "When jointly used personal data (共同利用) is involved, the company responsible for it "
+                "(共同利用の管理責任者), which is told at once; null otherwise (set by the system)."
+            )},
+        }
 
 
 class IncidentDetailSerializer(IncidentSerializer):

@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from .attachments import AttachmentDownloadApi
+from .companies import CompanyViewSet
 from .views import ActionViewSet, IncidentViewSet, TrackViewSet
 
 app_name = "api"
@@ -12,6 +13,7 @@ router = DefaultRouter()
 router.register("incidents", IncidentViewSet, basename="incident")
 router.register("actions", ActionViewSet, basename="action")
 router.register("tracks", TrackViewSet, basename="track")
+router.register("companies", CompanyViewSet, basename="company")
 
 urlpatterns = [
     path("attachments/<int:pk>/download/", AttachmentDownloadApi.as_view(), name="attachment-download"),

@@ -15,12 +15,11 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from .. import selectors, services
-from ..filters import ActionFilter, IncidentFilter
 from ..models import Action, Incident, ReportingTrack, department_of
 from ..ppc_report import build_ppc_report
 from ..workflow.api import ERROR_RESPONSES, RecordViewSet, errors, transition_docs
 from .attachments import AttachmentActionsMixin
-from .filters import TrackFilter
+from .filters import ActionApiFilter, IncidentApiFilter, TrackFilter
 from .serializers import (
     ActionInputSerializer,
     ActionSerializer,
@@ -61,15 +60,18 @@ def with_tracks(incidents):
 @extend_schema(tags=["incidents"])
 class IncidentViewSet(AttachmentActionsMixin, RecordViewSet):
     """Incidents and near misses. Staff see what they reported, department heads their
-    departments', the PMS office, auditors and top management all; anything else is a 404.
-    The state changes only through the transitions."""
+    departments', the PMS office, auditors and top management those of their companies (the
+    group's, every company's) and the incidents involving the jointly used data their company
+    is responsible for; anything else is a 404. Each incident belongs to its department's
+    company (`company`; `?company=<id>` filters). The state changes only through the
+    transitions."""
 
     model = Incident
     queryset = Incident.objects.none()  # the real one comes from the selector, per user
     list_serializer_class = IncidentSerializer
     detail_serializer_class = IncidentDetailSerializer
     input_serializer_class = IncidentInputSerializer
-    filterset_class = IncidentFilter
+    filterset_class = IncidentApiFilter
     search_fields = ["reference", "title", "description"]
     ordering_fields = [
         "reference", "title", "state", "kind", "severity", "occurred_at", "discovered_at", "affected_count",
@@ -163,15 +165,17 @@ class IncidentViewSet(AttachmentActionsMixin, RecordViewSet):
 class ActionViewSet(RecordViewSet):
     """Corrections, corrective, preventive and improvement actions (CAPA). Owners and
     verifiers see their actions, department heads their departments', the PMS office,
-    auditors and top management all; anything else is a 404. The state changes only
-    through the transitions."""
+    auditors and top management those of their companies (the group's, every company's);
+    anything else is a 404. Each action belongs to its incident's company, else its
+    department's (`company`; `?company=<id>` filters). The state changes only through the
+    transitions."""
 
     model = Action
     queryset = Action.objects.none()  # the real one comes from the selector, per user
     list_serializer_class = ActionSerializer
     detail_serializer_class = ActionSerializer
     input_serializer_class = ActionInputSerializer
-    filterset_class = ActionFilter
+    filterset_class = ActionApiFilter
     search_fields = ["reference", "title", "description"]
     ordering_fields = ["reference", "title", "state", "kind", "due_date", "created_at", "updated_at"]
 
@@ -242,4 +246,6 @@ class TrackViewSet(RecordViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return ReportingTrack.objects.none()
-        return ReportingTrack.objects.visible_to(self.request.user).select_related("incident", "filed_by")
+        return ReportingTrack.objects.visible_to(self.request.user).select_related(
+            "incident", "incident__company", "filed_by"
+        )

@@ -548,10 +548,11 @@ def test_audit_filters_search_and_ordering(api_as, manager, listed, sales, it_de
 def test_audit_rows_have_the_documented_fields(api_as, manager, listed):
     row = api_as(manager).get(AUDITS_URL, {"search": listed[0].reference}).json()["results"][0]
     assert row.keys() == {
-        "id", "reference", "title", "kind", "kind_display", "fiscal_year", "state", "state_display",
-        "departments", "clauses", "lead_auditor", "auditors", "planned_start", "planned_end", "created_at",
-        "updated_at", "version",
+        "id", "reference", "title", "kind", "kind_display", "company", "company_name", "fiscal_year", "state",
+        "state_display", "departments", "clauses", "lead_auditor", "auditors", "planned_start", "planned_end",
+        "created_at", "updated_at", "version",
     }
+    assert row["company"] == listed[0].company_id and row["company_name"] == listed[0].company.name
     assert row["departments"][0].keys() == {"id", "code", "name"}
     assert row["lead_auditor"].keys() == {"id", "username", "name"}
 

@@ -466,9 +466,11 @@ def test_finding_filters_search_and_ordering(api_as, manager, nc, observation, i
 def test_finding_rows_have_the_documented_fields(api_as, manager, nc):
     row = api_as(manager).get(FINDINGS_URL).json()["results"][0]
     assert row.keys() == {
-        "id", "reference", "audit", "requirement", "department", "grade", "grade_display", "state",
-        "state_display", "description", "raised_by", "created_at", "updated_at", "closed_at", "version",
+        "id", "reference", "audit", "company", "company_name", "requirement", "department", "grade",
+        "grade_display", "state", "state_display", "description", "raised_by", "created_at", "updated_at",
+        "closed_at", "version",
     }
+    assert row["company"] == nc.audit.company_id and row["company_name"] == nc.audit.company.name
     detail = api_as(manager).get(url("detail", nc.pk)).json()
     assert {"evidence", "incidents", "actions", "cause", "plan", "responded_by", "checklist_item"} <= detail.keys()
     assert detail["checklist_item"] == nc.checklist_item_id

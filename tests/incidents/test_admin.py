@@ -17,6 +17,7 @@ from incidents.models import (
     Action,
     Incident,
     ReportingTrack,
+    RoleScope,
     SentReminder,
 )
 from incidents.selectors import trail
@@ -35,6 +36,7 @@ def test_every_admin_page_loads_for_a_superuser(admin_client, superuser, inciden
     ActionFactory(incident=incident, department=sales, owner=head, verifier=manager, created_by=manager)
     AuthToken.objects.create(user=superuser)
     SentReminder.objects.create(key="track:1:overdue:1", recipient=manager, subject="【期限超過】")
+    RoleScope.objects.create(user=manager, role="pms_manager", company=None)
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from incidents.attachments import attachment_add
