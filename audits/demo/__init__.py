@@ -1,4 +1,4 @@
-"""The demo company's internal audits and management reviews, which `python manage.py
+"""The demo group's internal audits and management reviews, which `python manage.py
 seed_demo` adds to the incidents app's demo (incidents/demo/).
 
 The internal-audit programme of the current fiscal year (April to March unless
@@ -19,13 +19,19 @@ Then the previous fiscal year, for its management review: two more incidents of 
 (a near miss, and a mis-sending in 営業部 that recurs with the same cause as December's),
 and that year's two internal audits, closed, covering every department, with a minor
 nonconformity closed on an effective action, two observations and an opportunity for
-improvement. Last, the management reviews: last year's (MR-FY2025 when seeded in fiscal
-2026), prepared and submitted by the PMS manager (its inputs frozen as the records stood
+improvement. Last, the management reviews: last year's (MR-INE-FY2025 when seeded in
+fiscal 2026), prepared and submitted by the PMS manager (its inputs frozen as the records stood
 at the moment of the submission, which the seed replays), approved by top management in May
 with three decisions through services.review_approve, whose improvement actions are under
 way: one in progress, one implemented, one not started yet (due next year). Due dates are
 never before the day of seeding, which the service requires. And this year's review, a
-draft with two of the four required inputs still to write.
+draft with two of the four required inputs still to write. Both are 株式会社INE's (with
+several companies a review's reference names its company).
+
+The group companies (group.py): 株式会社INE保険サービス's audit is a cross-audit, led by
+株式会社INEソリューションズ's internal auditor; 株式会社INEソリューションズ, ISMS only, is
+audited against ISO/IEC 27001:2022; this year's reviews of 株式会社INE保険サービス (by its own
+PMS manager) and of the whole group (MR-GROUP-FY2026, by the group's PMS office) are drafts.
 
 Independence holds: nobody audits their own department (小林 of 人事部 and 松本 of
 情報システム部, added here as `auditor2`, share the audits), and the audit lead 加藤 is not
@@ -33,12 +39,14 @@ a PMS manager.
 
 By module:
 
-- people.py: the second internal auditor;
+- people.py: the second internal auditor (of the whole group);
 - story.py: how an audit story is written (`AuditStory` and its steps) and how its days
   map to dates;
 - audits.py: this fiscal year's audits;
 - previous_year.py: the previous fiscal year's incidents and audits;
-- reviews.py: the two management reviews;
+- reviews.py: 株式会社INE's two management reviews;
+- group.py: the group companies' audits and this year's reviews of a group company and of
+  the group;
 - seeder.py: `AuditSeeder`, the incidents' DemoSeeder extended with what the audits' and
   the reviews' steps do; it puts them on the same timeline as the incidents', so that all
   are played together in date order (incidents/demo/timeline.py).

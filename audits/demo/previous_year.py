@@ -9,7 +9,7 @@ from incidents.demo import story as incident_story
 from ..models import Grade
 from .story import AuditStory, act, action, check, close_audit, finding, report, start, step
 
-# The previous fiscal year, for the management review of that year (MR-FY2025 when seeded
+# The previous fiscal year, for the management review of that year (MR-INE-FY2025 when seeded
 # in the 2026 fiscal year): two more incidents, a near miss and a recurrence (the same cause
 # in the same department within twelve months), dated in days before today like the
 # incidents app's stories (so they fall in the previous fiscal year when the demo is seeded

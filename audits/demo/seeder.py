@@ -8,7 +8,7 @@ checklist_record, finding_raise, finding_add_action, review_create, review_updat
 review_approve, transition_record) as the user whose job it is.
 
 Idempotent: each audit is keyed by its title and fiscal year; an audit that exists is left
-as it is, with its findings and actions; a review by its period.
+as it is, with its findings and actions; a review by its company and period.
 """
 
 from __future__ import annotations
@@ -25,11 +25,11 @@ from audits import services
 from audits.fiscal import fiscal_year_bounds, fiscal_year_of
 from audits.models import Audit, Finding, Requirement, Review
 from audits.models.review import TEXT_INPUTS
-from incidents.demo.people import DemoUser
+from incidents.demo.people import GROUP, DemoUser
 from incidents.demo.seeder import DemoSeeder
 from incidents.models import Action
 
-from .story import EDITION, STANDARD, STORY_SPAN, AuditStory
+from .story import STORY_SPAN, AuditStory
 
 
 @dataclass
@@ -39,6 +39,7 @@ class AuditCast:
     audit: Audit | None = None
     findings: dict[str, Finding] = field(default_factory=dict)
     actions: dict[str, Action] = field(default_factory=dict)
+    clauses: dict[str, Requirement] = field(default_factory=dict)  # its standard's, by clause number
 
 
 @dataclass
@@ -56,7 +57,13 @@ class AuditSeeder(DemoSeeder):
         today = timezone.localdate(self.now)
         self.fiscal_year = fiscal_year_of(today)
         self.year_start, self.year_end = fiscal_year_bounds(self.fiscal_year)
-        self.clauses = {r.clause: r for r in Requirement.objects.of(STANDARD, EDITION)}
+        self.catalogues: dict[tuple[str, str], dict[str, Requirement]] = {}
+
+    def clauses_of(self, standard: tuple[str, str]) -> dict[str, Requirement]:
+        """The standard's requirements by clause number."""
+        if standard not in self.catalogues:
+            self.catalogues[standard] = {r.clause: r for r in Requirement.objects.of(*standard)}
+        return self.catalogues[standard]
 
     # --- one audit and what came of it
 
@@ -73,7 +80,7 @@ class AuditSeeder(DemoSeeder):
             planned = first, min(first + dt.timedelta(days=1), self.year_end)
         else:
             planned = timezone.localdate(day(story.start)), timezone.localdate(day(story.end))
-        cast = AuditCast()
+        cast = AuditCast(clauses=self.clauses_of(story.standard))
         thread = self.timeline.thread(story.title)
         thread.add(day(story.planned_at), "plan", partial(self.plan_audit, cast, story, planned, counted))
         for kind, *rest in story.steps:
@@ -106,7 +113,7 @@ class AuditSeeder(DemoSeeder):
             by=self.users[story.planned_by],
             title=story.title, kind=story.kind,
             departments=[self.departments[code] for code in story.departments],
-            clauses=[self.clauses[clause] for clause in story.clauses],
+            clauses=[cast.clauses[clause] for clause in story.clauses],
             lead_auditor=self.users[story.lead],
             auditors=[self.users[name] for name in story.auditors],
             planned_start=planned[0], planned_end=planned[1],
@@ -117,14 +124,14 @@ class AuditSeeder(DemoSeeder):
         cast.audit = self.transition(cast.audit, name, by, comment, changes)
 
     def check(self, cast: AuditCast, clause, by, result, evidence, note) -> None:
-        item = cast.audit.checklist.get(requirement=self.clauses[clause])
+        item = cast.audit.checklist.get(requirement=cast.clauses[clause])
         services.checklist_record(item=item, by=self.users[by], result=result, evidence=evidence, note=note)
 
     def raise_finding(self, cast: AuditCast, key, by, data, counted: str) -> None:
-        item = cast.audit.checklist.get(requirement=self.clauses[data["clause"]]) if data["item"] else None
+        item = cast.audit.checklist.get(requirement=cast.clauses[data["clause"]]) if data["item"] else None
         cast.findings[key] = services.finding_raise(
             audit=cast.audit, by=self.users[by], checklist_item=item,
-            requirement=self.clauses[data["clause"]],
+            requirement=cast.clauses[data["clause"]],
             department=self.departments[data["department"]], grade=data["grade"],
             description=data["description"], evidence=data["evidence"],
         )
@@ -185,7 +192,7 @@ class AuditSeeder(DemoSeeder):
         (services.review_approve) whose improvement actions their owners have since started or
         implemented."""
         first, last = fiscal_year_bounds(self.fiscal_year - 1)
-        if Review.objects.filter(period_start=first, period_end=last).exists():
+        if Review.objects.filter(company__is_default=True, period_start=first, period_end=last).exists():
             return
         today = timezone.localdate(self.now)
         decisions = []
@@ -214,7 +221,8 @@ class AuditSeeder(DemoSeeder):
 
     def add_current_review(self, story: dict) -> None:
         """This year's review: a draft the PMS manager has started, some inputs still to write."""
-        if Review.objects.filter(period_start=self.year_start, period_end=self.year_end).exists():
+        if Review.objects.filter(company__is_default=True, period_start=self.year_start,
+                                 period_end=self.year_end).exists():
             return
         cast = ReviewCast()
         thread = self.timeline.thread(f"MR-FY{self.fiscal_year}")
@@ -224,15 +232,38 @@ class AuditSeeder(DemoSeeder):
             "issues_changes": story["issues_changes"], "interested_parties": story["interested_parties"],
         }))
 
+    def add_group_review(self, story: dict) -> None:
+        """This year's draft of a group company's review (`company`, its code) or of the whole
+        group's (`company` GROUP), prepared and partly written by its PMS manager (`by`). Its
+        period is the company's fiscal year (the group's: the default company's)."""
+        reviews = Review.objects.filter(period_start=self.year_start, period_end=self.year_end)
+        if story["company"] == GROUP:
+            reviews = reviews.filter(company__isnull=True)
+        else:
+            reviews = reviews.filter(company__code=story["company"])
+        if reviews.exists():
+            return
+        cast = ReviewCast()
+        thread = self.timeline.thread(f"MR-{story['company']}-FY{self.fiscal_year}")
+        thread.add(self.day(story["prepared"]), "prepare", partial(self.prepare_group_review, cast, story))
+        thread.add(self.day(story["written"]), "write", partial(self.write_review, cast, {
+            name: story[name] for name in TEXT_INPUTS if name in story
+        }, by=story["by"]))
+
     # What the reviews' steps do when their moment comes.
 
     def prepare_review(self, cast: ReviewCast, first: dt.date, last: dt.date) -> None:
         cast.review = services.review_create(by=self.users["manager"], period_start=first, period_end=last)
         self.created["reviews"] += 1
 
-    def write_review(self, cast: ReviewCast, inputs: dict) -> None:
+    def prepare_group_review(self, cast: ReviewCast, story: dict) -> None:
+        company = None if story["company"] == GROUP else self.companies[story["company"]]
+        cast.review = services.review_create(by=self.users[story["by"]], company=company)
+        self.created["reviews"] += 1
+
+    def write_review(self, cast: ReviewCast, inputs: dict, by: str = "manager") -> None:
         """The inputs only people know (no trail entry: the review's saved versions record it)."""
-        cast.review = services.review_update(review=cast.review, by=self.users["manager"], version=None, **inputs)
+        cast.review = services.review_update(review=cast.review, by=self.users[by], version=None, **inputs)
 
     def submit_review(self, cast: ReviewCast, comment: str) -> None:
         cast.review = self.transition(cast.review, "submit", "manager", comment, {})

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-# The standard and edition the demo company audits against.
+# The standard and edition the demo's PrivacyMark holders audit against.
 STANDARD, EDITION = "jis_q_15001", "2023"
 
 # The story's last step is on this day of the fiscal year (see above).
@@ -22,7 +22,8 @@ STORY_SPAN = 230
 
 # ---------------------------------------------------------------------------
 # The stories. `at` is a day of the fiscal year (fractions are hours within the working
-# day); users are usernames, departments codes, clauses JIS Q 15001:2023 clause numbers.
+# day); users are usernames, departments codes, clauses clause numbers of the story's standard
+# (JIS Q 15001:2023 unless it names another).
 
 
 @dataclass
@@ -39,6 +40,8 @@ class AuditStory:
     start: float | None
     end: float | None
     steps: list[tuple] = field(default_factory=list)
+    # The standard and edition of its clauses (an ISMS-only company audits against ISO/IEC 27001).
+    standard: tuple[str, str] = (STANDARD, EDITION)
 
 
 def start(by, at, comment=""):

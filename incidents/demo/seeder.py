@@ -1,5 +1,5 @@
-"""DemoSeeder: plays the demo's stories (incidents.py, reportable.py, actions.py) through the
-services, each step at the moment its story gives it.
+"""DemoSeeder: plays the demo's stories (incidents.py, reportable.py, group.py, actions.py)
+through the services, each step at the moment its story gives it.
 
 Adding a story (`add_story`, `add_standalone_action`) only dates its steps and puts them on
 the timeline (timeline.py); `play` then takes them all in date order, with the clock moved
@@ -14,9 +14,14 @@ The demo has reports in every state, one filed late, one released by the notice 
 委託元, one overdue and one due within 24 hours whenever it is seeded (the showcase leak
 of 1,200 customers' addresses is timed in hours from the moment of seeding for that).
 
-Idempotent: departments and users are keyed by code and username, each demo incident by
-its title and reporter, each stand-alone action by its title. What exists is left as it
-is, and its story is not played again.
+The group (people.py): the default company becomes 株式会社INE while it is as the
+migration made it (no 法人番号; one set up before is left as it is, and is INE in the
+stories), the group companies are added, and the users' roles are scoped (RoleScope) as
+people.py says, before anything happens.
+
+Idempotent: companies, departments and users are keyed by code and username, each demo
+incident by its title and reporter, each stand-alone action by its title. What exists is
+left as it is, and its story is not played again.
 """
 
 from __future__ import annotations
@@ -34,11 +39,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from incidents import services
-from incidents.models import Action, CauseCategory, Department, EventClass, Incident, UserProfile
+from incidents.models import (
+    Action,
+    CauseCategory,
+    Company,
+    Department,
+    EventClass,
+    Incident,
+    RoleScope,
+    UserProfile,
+)
 from incidents.roles import Role
 
 from .actions import StandaloneAction
-from .people import DEPARTMENTS, EMAIL_DOMAIN, PASSWORD, DemoUser
+from .people import COMPANIES, DEPARTMENTS, EMAIL_DOMAIN, GROUP, PASSWORD, DemoCompany, DemoUser
 from .story import Story
 from .timeline import Timeline
 
@@ -62,7 +76,7 @@ class DemoSeeder:
         self.now = timezone.now()
         self.timeline = Timeline(self.now)
         self.demo_users = demo_users
-        self.created = {"departments": 0, "users": 0, "incidents": 0, "actions": 0}
+        self.created = {"companies": 0, "departments": 0, "users": 0, "incidents": 0, "actions": 0}
 
     def play(self) -> None:
         """The organisation, then every step added, in date order (timeline.py)."""
@@ -71,16 +85,50 @@ class DemoSeeder:
     # --- organisation
 
     def seed_organisation(self) -> None:
-        """The departments, the users and the heads of the departments."""
+        """The group's companies, the departments, the users (with the companies they hold
+        their roles for), the heads of the departments and the companies' 個人情報保護管理者."""
+        self.companies = self.seed_companies()
         departments = self.seed_departments()
         self.users = self.seed_users(departments)
         self.assign_heads(departments)
+        self.assign_privacy_officers()
         self.departments = departments
+
+    def seed_companies(self) -> dict[str, Company]:
+        """The default company becomes 株式会社INE if it is still as the migration made it (no
+        法人番号); the group companies are keyed by code."""
+        companies = {}
+        for demo in COMPANIES:
+            if demo.is_default:
+                company = Company.objects.default()
+                if not company.corporate_number:
+                    self.describe_company(company, demo)
+                    company.save()
+            else:
+                company = Company.objects.filter(code=demo.code).first()
+                if company is None:
+                    company = self.describe_company(Company(code=demo.code), demo)
+                    company.position = len(companies)
+                    company.save()
+                    self.created["companies"] += 1
+            companies[demo.code] = company
+        return companies
+
+    def describe_company(self, company: Company, demo: DemoCompany) -> Company:
+        """The demo's data on `company`, checked (the 法人番号's check digit among the rest)."""
+        for name in ("code", "name", "corporate_number", "holds_privacymark", "privacymark_number",
+                     "privacymark_body", "iso27001_certified", "iso27001_certificate", "leak_authority",
+                     "leak_authority_name", "joint_use_manager"):
+            setattr(company, name, getattr(demo, name))
+        company.full_clean(exclude=["privacy_officer"])
+        return company
 
     def seed_departments(self) -> dict[str, Department]:
         departments = {}
-        for code, name, _head in DEPARTMENTS:
-            department, created = Department.objects.get_or_create(code=code, defaults={"name": name})
+        for code, name, _head, company in DEPARTMENTS:
+            department, created = Department.objects.get_or_create(
+                code=code, defaults={"name": name, "company": self.companies[company]}
+            )
             self.created["departments"] += created
             departments[code] = department
         return departments
@@ -110,15 +158,34 @@ class DemoSeeder:
             self.created["users"] += created
             user.groups.add(*(groups[role] for role in demo.roles))
             UserProfile.objects.get_or_create(user=user, defaults={"department": departments[demo.department]})
+            self.scope_roles(user, demo)
             users[demo.username] = user
         return users
 
+    def scope_roles(self, user, demo: DemoUser) -> None:
+        """The companies the user holds their roles for (a role with a scope already is left
+        as it is). Staff and department heads need none: a department is in one company."""
+        if not demo.scope:
+            return
+        company = None if demo.scope == GROUP else self.companies[demo.scope]
+        for role in demo.roles:
+            if role in (Role.STAFF, Role.DEPARTMENT_HEAD) or RoleScope.objects.filter(user=user, role=role).exists():
+                continue
+            RoleScope.objects.create(user=user, role=role, company=company)
+
     def assign_heads(self, departments) -> None:
-        for code, _name, head in DEPARTMENTS:
+        for code, _name, head, _company in DEPARTMENTS:
             department = departments[code]
             if department.head_id is None:
                 department.head = self.users[head]
                 department.save(update_fields=["head"])
+
+    def assign_privacy_officers(self) -> None:
+        for demo in COMPANIES:
+            company = self.companies[demo.code]
+            if company.privacy_officer_id is None:
+                company.privacy_officer = self.users[demo.privacy_officer]
+                company.save(update_fields=["privacy_officer"])
 
     # --- incident stories: dated when added, played by the timeline
 

@@ -1,5 +1,6 @@
 """`manage.py seed_demo` with the audits app: a fiscal year of audits in every state, findings
-of every grade in every state with their actions, one department left unaudited; idempotent."""
+of every grade in every state with their actions, one department left unaudited, the group
+companies' audits (one a cross-audit) and reviews (a company's and the group's); idempotent."""
 
 import datetime as dt
 import re
@@ -35,6 +36,8 @@ from incidents.models import (
     Action,
     ActionKind,
     ActionState,
+    Company,
+    Incident,
     ReferenceCounter,
     department_of,
 )
@@ -80,7 +83,11 @@ def this_year() -> int:
 
 def test_the_command_extends_the_incidents_one():
     assert issubclass(AuditsSeedCommand, IncidentsSeedCommand)
-    assert [demo.username for demo in AuditsSeedCommand.demo_users][-1] == "auditor2"
+    usernames = [demo.username for demo in AuditsSeedCommand.demo_users]
+    # The incidents app's users, and the second auditor among INE's people, before the group companies'.
+    assert [name for name in usernames if name != "auditor2"] == [demo.username for demo in
+                                                                  IncidentsSeedCommand.demo_users]
+    assert usernames[usernames.index("auditor2") - 1] == "admin"
 
 
 def test_seeding_twice_changes_nothing(seeded):
@@ -113,7 +120,9 @@ def test_a_fiscal_year_of_audits_in_every_state_and_findings_of_every_grade(seed
 
 def test_one_department_is_left_unaudited(seeded):
     statuses = {row["department"].code: row["status"] for row in programme(year=this_year())}
-    assert statuses == {"SALES": "done", "CS": "done", "HR": "done", "IT": "done", "PMS": "done", "GA": "none"}
+    assert statuses == {"SALES": "done", "CS": "done", "HR": "done", "IT": "done", "PMS": "done", "GA": "none",
+                        # The group companies': one audit closed, one in fieldwork.
+                        "INS-SALES": "done", "INS-ADM": "done", "SOL-DEV": "planned", "SOL-ADM": "planned"}
     # Its only audit of the year was cancelled.
     assert set(Audit.objects.filter(departments__code="GA", fiscal_year=this_year())
                .values_list("state", flat=True)) == {"cancelled"}
@@ -212,13 +221,13 @@ def test_the_summary_and_the_second_auditor_in_the_logins_table(db, client):
         output = seed()
     assert re.search(rf"^\s+auditor2\s+{PASSWORD}\s", output, re.MULTILINE)
     assert re.search(r"^Departments not audited in fiscal year \d{4}: 総務部$", output, re.MULTILINE)
-    assert re.search(r"^Audits by state: Planned 1, Fieldwork 1, Reported 1, Closed 2, Cancelled 1$", output,
+    assert re.search(r"^Audits by state: Planned 1, Fieldwork 2, Reported 1, Closed 3, Cancelled 1$", output,
                      re.MULTILINE)
     year = this_year()
     assert re.search(rf"^Audits of fiscal year {year - 1} created in this run: 2, with 4 findings\.$", output,
                      re.MULTILINE)
-    assert re.search(rf"^Management reviews: MR-FY{year - 1} Approved \(3 decisions\), MR-FY{year} Draft$", output,
-                     re.MULTILINE)
+    assert re.search(rf"^Management reviews: MR-INE-FY{year - 1} Approved \(3 decisions\), MR-GROUP-FY{year} Draft, "
+                     rf"MR-INE-FY{year} Draft, MR-INS-FY{year} Draft$", output, re.MULTILINE)
     assert client.login(username="auditor2", password=PASSWORD)
 
 
@@ -233,7 +242,8 @@ def test_it_can_be_seeded_on_any_day_of_the_fiscal_year(db, moment):
         year = fiscal_year_of(timezone.localdate())
         first, last = fiscal_year_bounds(year)
         audits = Audit.objects.filter(fiscal_year=year)
-        assert audits.count() == 6
+        assert audits.count() == 8
+        assert audits.filter(company__is_default=True).count() == 6
         assert set(audits.values_list("state", flat=True)) == set(AuditState.values)
         assert all(first <= a.planned_start <= a.planned_end <= last for a in audits)
         assert StateLog.objects.filter(timestamp__gt=timezone.now()).count() == 0
@@ -246,7 +256,10 @@ def test_it_can_be_seeded_on_any_day_of_the_fiscal_year(db, moment):
         assert Audit.objects.filter(fiscal_year=year - 1, state=AuditState.CLOSED).count() == 2
         previous = Review.objects.get(period_start=fiscal_year_bounds(year - 1)[0])
         assert previous.state == ReviewState.APPROVED and previous.decisions.count() == 3
-        assert Review.objects.get(period_start=first).state == ReviewState.DRAFT
+        assert previous.company == Company.objects.default()
+        this_years = Review.objects.filter(period_start=first)
+        assert {review.state for review in this_years} == {ReviewState.DRAFT}
+        assert sorted(review.company.code if review.company else "" for review in this_years) == ["", "INE", "INS"]
         for review in Review.objects.all():
             assert all(entry.timestamp <= timezone.now() for entry in trail(review))
         assert not list(verify())
@@ -269,7 +282,7 @@ def test_last_year_has_records_for_its_review(seeded):
     minor = findings.get(grade=Grade.MINOR)
     assert minor.state == FindingState.CLOSED
     assert [action.state for action in minor.actions.all()] == [ActionState.EFFECTIVE]
-    inputs = Review.objects.get(reference=f"MR-FY{year}").inputs()
+    inputs = Review.objects.get(reference=f"MR-INE-FY{year}").inputs()
     assert inputs["incidents"]["near_misses"] >= 1
     assert inputs["incidents"]["recurrence"]["recurring"] >= 1
     assert inputs["audits"]["coverage"]["rate"] == 100.0
@@ -280,7 +293,7 @@ def test_last_years_review_is_approved_with_decisions_under_way(seeded):
     User = get_user_model()
     manager, executive = User.objects.get(username="manager"), User.objects.get(username="executive")
     year = this_year() - 1
-    review = Review.objects.get(reference=f"MR-FY{year}")
+    review = Review.objects.get(reference=f"MR-INE-FY{year}")
     assert review.state == ReviewState.APPROVED
     assert (review.period_start, review.period_end) == fiscal_year_bounds(year)
     assert (review.created_by, review.submitted_by, review.approved_by) == (manager, manager, executive)
@@ -290,7 +303,12 @@ def test_last_years_review_is_approved_with_decisions_under_way(seeded):
     # The frozen inputs, dated when it was submitted.
     assert review.snapshot is not None and review.snapshot["reference"] == review.reference
     assert dt.datetime.fromisoformat(review.snapshot["assembled_at"]) == review.submitted_at
-    assert review.snapshot["incidents"]["total"] >= 5
+    # The company's incidents discovered in that year, as many as there were when it was submitted
+    # (four or five: one story falls on either side of April 1st depending on the day of seeding).
+    that_year = [incident for incident in Incident.objects.filter(company=review.company)
+                 if review.period_start <= timezone.localdate(incident.discovered_at) <= review.period_end
+                 and incident.created_at <= review.submitted_at]
+    assert review.snapshot["incidents"]["total"] == len(that_year) >= 4
     # The trail, in the story's order, in this fiscal year, all in the past.
     entries = list(trail(review))
     assert [(e.transition, e.by) for e in entries] == [("prepare", manager), ("submit", manager),
@@ -323,7 +341,7 @@ def test_last_years_review_is_approved_with_decisions_under_way(seeded):
 
 def test_this_years_review_is_a_draft_with_inputs_still_to_write(seeded):
     year = this_year()
-    review = Review.objects.get(reference=f"MR-FY{year}")
+    review = Review.objects.get(reference=f"MR-INE-FY{year}")
     assert review.state == ReviewState.DRAFT and review.snapshot is None
     assert (review.period_start, review.period_end) == fiscal_year_bounds(year)
     assert review.issues_changes.strip() and not review.feedback.strip()
@@ -332,7 +350,7 @@ def test_this_years_review_is_a_draft_with_inputs_still_to_write(seeded):
     assert submit.name == "submit" and submit.unmet_conditions
     # Its input (a): last year's decisions and where their actions stand.
     previous = review.inputs()["previous_review"]
-    assert previous["reference"] == f"MR-FY{year - 1}"
+    assert previous["reference"] == f"MR-INE-FY{year - 1}"
     assert previous["summary"]["open"] >= 1
     assert [entry.transition for entry in trail(review)] == ["prepare"]
     assert review.created_at == trail(review).get().timestamp <= review.updated_at < timezone.now()
@@ -358,3 +376,49 @@ def test_every_time_is_the_moment_of_its_step(seeded):
                 entries = list(trail(record).filter(transition=name))
                 if entries:
                     assert getattr(record, attname) == entries[-1].timestamp, (record, name)
+
+
+# ---------------------------------------------------------------------------
+# The group companies (issue 12)
+
+
+def test_every_company_is_audited_and_one_by_another_companys_auditor(seeded):
+    year = this_year()
+    by_company = defaultdict(list)
+    for audit in Audit.objects.filter(fiscal_year=year).select_related("company", "lead_auditor"):
+        by_company[audit.company.code].append(audit)
+        # An audit covers departments of its own company.
+        assert set(audit.departments.values_list("company__code", flat=True)) == {audit.company.code}, audit
+    assert set(by_company) == {"INE", "SOL", "INS"}
+    # The cross-audit: 株式会社INEソリューションズ's auditor leads 株式会社INE保険サービス's audit.
+    [cross] = by_company["INS"]
+    assert cross.lead_auditor.username == "sol_auditor"
+    assert department_of(cross.lead_auditor).company.code == "SOL"
+    assert cross.state == AuditState.CLOSED and not cross.independence_problems()
+    assert cross.company.privacy_officer not in cross.team()
+    finding = cross.findings.get()
+    assert (finding.company, finding.grade, finding.state) == (cross.company, Grade.MINOR, FindingState.ACCEPTED)
+    assert [action.state for action in finding.actions.all()] == [ActionState.IN_PROGRESS]
+    # The ISMS-only company is audited against ISO/IEC 27001.
+    [isms] = by_company["SOL"]
+    assert set(isms.clauses.values_list("standard", flat=True)) == {"iso_iec_27001"}
+    assert isms.state == AuditState.FIELDWORK
+
+
+def test_this_years_reviews_of_a_group_company_and_of_the_group(seeded):
+    User = get_user_model()
+    year = this_year()
+    company_review = Review.objects.get(reference=f"MR-INS-FY{year}")
+    assert company_review.company.code == "INS"
+    assert company_review.created_by == User.objects.get(username="ins_manager")
+    group_review = Review.objects.get(reference=f"MR-GROUP-FY{year}")
+    assert group_review.company is None
+    assert group_review.created_by == User.objects.get(username="manager")
+    for review in (company_review, group_review):
+        assert review.state == ReviewState.DRAFT
+        assert (review.period_start, review.period_end) == fiscal_year_bounds(year)
+        assert review.issues_changes.strip() and review.interested_parties.strip() and not review.feedback.strip()
+    # The group review is read by the group's roles only; the company's by its own too.
+    ins_manager, executive = User.objects.get(username="ins_manager"), User.objects.get(username="executive")
+    assert set(Review.objects.visible_to(ins_manager)) == {company_review}
+    assert {company_review, group_review} <= set(Review.objects.visible_to(executive))

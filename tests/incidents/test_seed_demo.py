@@ -1,4 +1,4 @@
-"""`manage.py seed_demo`: the demo company, complete and idempotent."""
+"""`manage.py seed_demo`: the demo group (株式会社INE and two group companies), complete and idempotent."""
 
 import datetime as dt
 import re
@@ -18,26 +18,29 @@ from django.utils import timezone, translation
 
 from audits.management.commands.seed_demo import Command as FullSeedCommand
 from incidents import clocks, services
-from incidents.demo.people import USERS
+from incidents.demo.people import GROUP_USERS, USERS
 from incidents.demo.seeder import DemoSeeder
 from incidents.demo.story import Story, step
 from incidents.models import (
     Action,
     ActionKind,
     ActionState,
+    Company,
     Department,
     Incident,
     IncidentKind,
     IncidentState,
     ReferenceCounter,
     ReportingTrack,
+    RoleScope,
     TrackKind,
     TrackState,
     UserProfile,
 )
-from incidents.roles import Role
+from incidents.models.company import LeakAuthority, corporate_number_problem
+from incidents.roles import Role, has_role, role_companies, seen_companies
 from incidents.selectors import trail
-from incidents.tracks import sync_tracks
+from incidents.tracks import required_tracks, sync_tracks
 from trail.chain import chained_models, verify
 from trail.guard import unguarded_tables
 from trail.models import TrailEntry as StateLog
@@ -45,7 +48,8 @@ from trail.models import TrailEntry as StateLog
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "demo-pass-2026"
-USERNAMES = ["staff", "manager", "office", "head_sales", "head_cs", "auditor", "auditlead", "executive", "admin"]
+USERNAMES = ["staff", "manager", "office", "head_sales", "head_cs", "auditor", "auditlead", "executive", "admin",
+             "sol_head_dev", "sol_auditor", "ins_manager", "ins_exec", "ins_staff"]
 
 
 def seed() -> str:
@@ -58,8 +62,13 @@ def snapshot() -> dict:
     User = get_user_model()
     return {
         "counts": {model.__name__: model.objects.count() for model in (
-            User, Department, UserProfile, Group, Incident, Action, ReportingTrack, StateLog, ReferenceCounter,
+            User, Company, RoleScope, Department, UserProfile, Group, Incident, Action, ReportingTrack, StateLog,
+            ReferenceCounter,
         )},
+        "companies": sorted(Company.objects.values_list(
+            "code", "name", "corporate_number", "is_default", "holds_privacymark", "privacy_officer__username",
+        )),
+        "scopes": sorted(RoleScope.objects.values_list("user__username", "role", "company__code")),
         "incidents": sorted(Incident.objects.values_list("reference", "state", "updated_at")),
         "actions": sorted(Action.objects.values_list("reference", "state", "updated_at")),
         "tracks": sorted(ReportingTrack.objects.values_list(
@@ -116,7 +125,7 @@ def test_the_records_cover_the_kinds_and_the_interesting_cases(seeded):
     assert {"leak", "loss", "damage", "violation", "weakness", "near_miss"} <= kinds
     categories = {
         incident.title: {reason["category"] for reason in incident.reportable_reasons}
-        for incident in Incident.objects.filter(reportable=True)
+        for incident in Incident.objects.filter(reportable=True, company__is_default=True)
     }
     # Sensitive data (1), unauthorized purpose (3, once by the 2024 rule), over 1,000 (4).
     assert sorted(map(sorted, categories.values())) == [[1], [3], [3, 4], [4]]
@@ -379,3 +388,130 @@ def test_a_story_dated_in_the_future_or_out_of_order_is_refused(db, steps, probl
     with pytest.raises(CommandError, match=problem):
         seeder.add_story(story)
     assert not Incident.objects.exists()
+
+
+# ---------------------------------------------------------------------------
+# The group (issue 12): 株式会社INE and two group companies
+
+
+def company(code: str) -> Company:
+    return Company.objects.get(code=code)
+
+
+def user(username: str):
+    return get_user_model().objects.get(username=username)
+
+
+def test_the_demo_is_a_group_of_three_companies(seeded):
+    assert list(Company.objects.values_list("code", flat=True)) == ["INE", "SOL", "INS"]
+    ine, sol, ins = company("INE"), company("SOL"), company("INS")
+    assert Company.objects.default() == ine and ine.name == "株式会社INE"
+    for each in (ine, sol, ins):
+        assert corporate_number_problem(each.corporate_number) is None, each
+        # A few departments each, every one with a head, and people in them.
+        departments = Department.objects.filter(company=each)
+        assert departments.count() >= 2, each
+        assert not departments.filter(head__isnull=True).exists(), each
+        assert UserProfile.objects.filter(department__company=each).count() >= 3, each
+        assert department_company(each.privacy_officer) == each
+    # INE: PrivacyMark, the responsible company for jointly used data.
+    assert ine.holds_privacymark and ine.privacymark_number and "JIPDEC" in ine.privacymark_body
+    assert ine.joint_use_manager and not sol.joint_use_manager and not ins.joint_use_manager
+    # ISMS only.
+    assert sol.iso27001_certified and sol.iso27001_certificate and not sol.holds_privacymark
+    # PrivacyMark, its leaks reported to the ministry the PPC delegated to.
+    assert ins.holds_privacymark and ins.leak_authority == LeakAuthority.DELEGATED
+    assert ins.leak_authority_display == "金融庁" and ine.leak_authority_display == "個人情報保護委員会"
+    assert {ine.privacy_officer.username, ins.privacy_officer.username} == {"manager", "ins_manager"}
+
+
+def department_company(person) -> Company:
+    return person.profile.department.company
+
+
+def test_the_group_office_holds_its_roles_for_the_whole_group_and_a_group_company_its_own(seeded):
+    for username, role in [("manager", Role.PMS_MANAGER), ("office", Role.PMS_MANAGER), ("auditor", Role.AUDITOR),
+                           ("auditlead", Role.AUDIT_LEAD), ("executive", Role.EXECUTIVE)]:
+        person = user(username)
+        assert RoleScope.objects.get(user=person, role=role).company is None, username
+        assert role_companies(person, role) is None, username
+        assert set(Incident.objects.visible_to(person)) == set(Incident.objects.all()), username
+    ins = company("INS")
+    for username, role in [("ins_manager", Role.PMS_MANAGER), ("ins_exec", Role.EXECUTIVE)]:
+        person = user(username)
+        assert [scope.company for scope in RoleScope.objects.filter(user=person)] == [ins], username
+        assert role_companies(person, role) == {ins.pk}, username
+        assert not has_role(person, role, company=company("INE")), username
+        # Every record of its company, and none of the others'.
+        assert set(Incident.objects.visible_to(person)) == set(Incident.objects.filter(company=ins)), username
+        assert set(Action.objects.visible_to(person)) == set(Action.objects.filter(company=ins)), username
+    # Department heads and staff hold their roles where they work, without a scope of their own.
+    assert not RoleScope.objects.filter(user__username__in=["head_sales", "sol_head_dev", "ins_head", "staff"]).exists()
+    assert seen_companies(user("sol_head_dev")) == frozenset()
+    assert set(Incident.objects.visible_to(user("sol_head_dev"))) == set(
+        Incident.objects.filter(department__head__username="sol_head_dev"))
+
+
+def test_the_group_companies_logins_are_printed_with_their_scope(db):
+    with translation.override("en"):
+        output = seed()
+    for username in [demo.username for demo in GROUP_USERS]:
+        assert re.search(rf"^\s+{username}\s+{PASSWORD}\s", output, re.MULTILINE), username
+    assert re.search(rf"^\s+manager\s+{PASSWORD}\s+PMS manager / office \(whole group\)", output, re.MULTILINE)
+    assert re.search(rf"^\s+ins_manager\s+{PASSWORD}\s+PMS manager / office \(株式会社INE保険サービス only\)",
+                     output, re.MULTILINE)
+    assert re.search(rf"^\s+ins_exec\s+{PASSWORD}\s+Top management \(株式会社INE保険サービス only\)", output,
+                     re.MULTILINE)
+    # Company by company, each headed by what it holds.
+    headings = re.findall(r"^\s+\[(.+?)\] (.*)$", output, re.MULTILINE)
+    assert [name for name, _held in headings] == ["株式会社INE", "株式会社INEソリューションズ", "株式会社INE保険サービス"]
+    assert "reports leaks to 金融庁" in headings[2][1] and "PrivacyMark" not in headings[1][1]
+    assert output.index("ins_manager") > output.index("[株式会社INE保険サービス]") > output.index("sol_head_dev")
+
+
+def test_the_joint_use_incident_owes_its_notice_to_ine(seeded):
+    incident = Incident.objects.get(involves_joint_use=True)
+    ins, ine = company("INS"), company("INE")
+    assert (incident.company, incident.joint_use_company) == (ins, ine)
+    tracks = {track.kind: track for track in incident.tracks.all()}
+    notice = tracks[TrackKind.JOINT_USE]
+    assert notice.state == TrackState.FILED and not notice.late
+    assert notice.filed_by == user("ins_manager") and "株式会社INE" in notice.recipient_reference
+    assert notice.filed_at - incident.discovered_at < dt.timedelta(hours=3)
+    # Its company holds PrivacyMark: its own report to the body is owed.
+    assert tracks[TrackKind.PMARK_FINAL].state == TrackState.PENDING
+    # Run by the group company's own PMS manager; INE's office sees it too.
+    assert trail(incident).get(transition="triage").by == user("ins_manager")
+    assert incident in Incident.objects.visible_to(user("ins_manager"))
+    assert incident in Incident.objects.visible_to(user("manager"))
+    assert incident not in Incident.objects.visible_to(user("staff"))
+
+
+def test_the_isms_only_company_owes_no_privacymark_report(seeded):
+    sol = company("SOL")
+    incidents = Incident.objects.filter(company=sol)
+    assert incidents.exists()
+    assert not ReportingTrack.objects.filter(
+        incident__company=sol, kind__in=[TrackKind.PMARK_PRELIMINARY, TrackKind.PMARK_FINAL]).exists()
+    # Its leak of over 1,000 applicants' résumés owes the PPC's reports all the same.
+    leak = incidents.get(kind=IncidentKind.LEAK, reportable=True)
+    kinds = set(leak.tracks.values_list("kind", flat=True))
+    assert kinds == {TrackKind.PPC_PRELIMINARY, TrackKind.PPC_FINAL, TrackKind.DATA_SUBJECTS}
+    _plans, reasons = required_tracks(leak)
+    assert "株式会社INEソリューションズ" in reasons[TrackKind.PMARK_FINAL]
+    assert "株式会社INEソリューションズ" in reasons[TrackKind.PMARK_PRELIMINARY]
+    # The PrivacyMark holders' leaks do owe it.
+    assert ReportingTrack.objects.filter(incident__company__code="INE", kind=TrackKind.PMARK_FINAL).exists()
+
+
+def test_a_default_company_set_up_before_the_seed_is_left_as_it_is(db):
+    default = Company.objects.default()
+    default.name, default.corporate_number = "株式会社テスト", "8010001145678"
+    default.save()
+    code = default.code
+    seed()
+    default.refresh_from_db()
+    assert (default.name, default.code, default.corporate_number) == ("株式会社テスト", code, "8010001145678")
+    # The demo's people and records of INE are its.
+    assert department_company(user("manager")) == default
+    assert Company.objects.count() == 3
