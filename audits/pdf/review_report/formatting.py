@@ -32,26 +32,24 @@ def format_date(value: dt.date | str | None) -> str:
     return dateformat.format(value, "j F Y")
 
 
+def _in_japan(value: dt.datetime | str) -> dt.datetime:
+    """A moment (or its ISO text, as a snapshot keeps it) in Japan time."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return timezone.localtime(value, TOKYO) if timezone.is_aware(value) else value
+
+
 def format_datetime(value: dt.datetime | str | None) -> str:
     """The date as format_date() and the time of day, in Japan time."""
     if not value:
         return DASH
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    if timezone.is_aware(value):
-        value = timezone.localtime(value, TOKYO)
+    value = _in_japan(value)
     return f"{format_date(value.date())} {value:%H:%M}"
 
 
 def format_day(value: dt.datetime | str | None) -> str:
     """The day of a moment in Japan time, as format_date() writes it."""
-    if not value:
-        return DASH
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    if timezone.is_aware(value):
-        value = timezone.localtime(value, TOKYO)
-    return format_date(value.date())
+    return format_date(_in_japan(value).date()) if value else DASH
 
 
 def format_period(start: dt.date | str | None, end: dt.date | str | None) -> str:
