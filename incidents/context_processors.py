@@ -3,8 +3,12 @@ from .roles import Role, roles_of
 
 def roles(request):
     """The signed-in user's roles, for showing the right navigation."""
-    held = roles_of(getattr(request, "user", None))
-    return {"user_roles": held, "is_pms_manager": Role.PMS_MANAGER in held}
+    from .trail_views import reads_whole_trail
+
+    user = getattr(request, "user", None)
+    held = roles_of(user)
+    return {"user_roles": held, "is_pms_manager": Role.PMS_MANAGER in held,
+            "reads_whole_trail": reads_whole_trail(user) if held else False}
 
 
 def companies(request):

@@ -18,10 +18,18 @@ from trail.export import as_csv, as_json, period_entries, record_entries
 from trail.guard import unguarded_tables
 from trail.models import ChainHead
 
-from .roles import Role, has_role
+from .roles import Role, role_companies
 
-# Who reads the whole trail: the PMS office and the internal auditors.
+# Who reads the whole trail: the PMS office and the internal auditors, of the whole group:
+# a period's trail holds every company's records, so a role held for one company reads
+# the trail of that company's records one by one, from their pages.
 TRAIL_READERS = (Role.PMS_MANAGER, Role.AUDITOR, Role.AUDIT_LEAD)
+
+
+def reads_whole_trail(user) -> bool:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or role_companies(user, *TRAIL_READERS) is None
 
 
 def _download(entries, fmt: str, name: str) -> HttpResponse:
@@ -62,7 +70,7 @@ def _parse(value: str | None):
 @require_http_methods(["GET", "POST"])
 def trail_page(request: HttpRequest) -> HttpResponse:
     """Export a period's trail; check the whole chain on request."""
-    if not (request.user.is_superuser or has_role(request.user, *TRAIL_READERS)):
+    if not reads_whole_trail(request.user):
         raise PermissionDenied
     today = timezone.localdate()
     since, until = _parse(request.GET.get("since")), _parse(request.GET.get("until"))

@@ -13,7 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from incidents import services
-from tests.incidents.factories import reported_incident
+from incidents.models import Company
+from incidents.roles import Role
+from tests.incidents.factories import CompanyFactory, reported_incident, scope_role
 from trail.guard import lifted
 
 pytestmark = pytest.mark.django_db
@@ -53,6 +55,22 @@ def test_the_trail_page_is_for_the_office_and_the_auditors(client, staff, head, 
     for user, status in ((staff, 403), (head, 403), (manager, 200), (auditor, 200)):
         client.force_login(user)
         assert client.get(reverse("trail")).status_code == status
+
+
+def test_in_a_group_the_whole_trail_is_for_group_wide_readers_only(client, incident, manager, auditor):
+    """A period's trail holds every company's records: a PMS manager of one company reads
+    the trail of that company's records from their pages, never the group's by period."""
+    CompanyFactory()  # a second company: a role is no longer the whole group's by itself
+    scope_role(manager, Role.PMS_MANAGER, Company.objects.default())
+    scope_role(auditor, Role.AUDITOR, None)
+    today = timezone.localdate().isoformat()
+    client.force_login(manager)
+    assert client.get(reverse("trail")).status_code == 403
+    assert client.get(reverse("trail"), {"export": "1", "since": today, "until": today}).status_code == 403
+    assert "/trail/" not in client.get(reverse("home")).content.decode()
+    assert client.get(export_url(incident, "json")).status_code == 200  # its own company's record
+    client.force_login(auditor)
+    assert client.get(reverse("trail")).status_code == 200
 
 
 def test_a_period_is_downloaded_and_bad_dates_are_a_400(client, incident, manager):
