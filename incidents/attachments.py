@@ -49,7 +49,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import FileResponse, Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -288,6 +288,16 @@ def can_see(record, user) -> bool:
 
 def can_add(record, user) -> bool:
     return rules_for(type(record)).may_add(record, user) is None
+
+
+def visible_attachments(user) -> QuerySet[Attachment]:
+    """The files of the records `user` may see (the admin's list: in a group, a company's
+    PMS office must not read the names and descriptions of another company's evidence)."""
+    visible = Q(pk__in=[])
+    for model, rules in _REGISTRY.items():
+        visible |= Q(content_type=ContentType.objects.get_for_model(model),
+                     object_id__in=rules.visible_to(user).values("pk"))
+    return Attachment.objects.filter(visible)
 
 
 def attachments_of(record) -> QuerySet[Attachment]:

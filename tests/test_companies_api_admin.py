@@ -578,3 +578,31 @@ def test_the_role_scope_admin_lists_who_holds_which_role_where(admin_client, sup
                           {"user": group_manager.pk, "role": "pms_manager", "company": ""})
     assert refused.status_code == 200 and refused.context["adminform"].form.errors
     assert RoleScope.objects.filter(user=group_manager).count() == 1
+
+
+def test_a_companys_pms_office_reads_only_its_evidence_and_its_mails_in_the_admin(
+        admin_client, records, sol_manager, group_manager, staff, sol_staff):
+    """The admin's lists of evidence files and of sent mails name other records: a company's
+    PMS office sees those of the records it may see, the group's office all of them."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from incidents.attachments import attachment_add
+    from incidents.models import SentReminder
+
+    for key, reporter in (("main", staff), ("sol", sol_staff)):
+        attachment_add(record=records[key]["incident"], by=reporter, description=f"{key}-evidence",
+                       file=SimpleUploadedFile(f"{key}-list.txt", f"{key} 一覧\n".encode(), "text/plain"))
+    SentReminder.objects.create(key="main-reminder", recipient=group_manager, subject="main-reminder")
+    SentReminder.objects.create(key="sol-reminder", recipient=sol_manager, subject="sol-reminder")
+    for user in (sol_manager, group_manager):
+        user.is_staff = True
+        user.save()
+
+    def listed(user, name):
+        html = admin_client(user).get(reverse(f"admin:incidents_{name}_changelist")).content.decode()
+        return {key for key in ("main", "sol") if f"{key}-list.txt" in html or f"{key}-reminder" in html}
+
+    assert listed(group_manager, "attachment") == {"main", "sol"}
+    assert listed(sol_manager, "attachment") == {"sol"}
+    assert listed(group_manager, "sentreminder") == {"main", "sol"}
+    assert listed(sol_manager, "sentreminder") == {"sol"}

@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from ..attachments import visible_attachments
 from ..models import Attachment
 from ..workflow.admin import PMSOfficeReadOnlyMixin
 
@@ -23,6 +24,9 @@ class AttachmentAdmin(PMSOfficeReadOnlyMixin, admin.ModelAdmin):
     fields = ["original_name", "download", "content_type", "object_id", "mime_type", "size", "sha256",
               "description", "uploaded_by", "uploaded_at"]
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        return visible_attachments(request.user).select_related(*self.list_select_related)
 
     @admin.display(description=_("download"))
     def download(self, obj):

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from ..models import ReportingTrack, RuleSet, SentReminder, TrackState
+from ..roles import seen_companies
 from ..templatetags.pms import time_left_text
 from ..workflow.admin import (
     PMSOfficeAccessMixin,
@@ -179,3 +180,8 @@ class SentReminderAdmin(PMSOfficeReadOnlyMixin, admin.ModelAdmin):
     date_hierarchy = "sent_at"
     fields = ["sent_at", "recipient", "subject", "key"]
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        # Subjects name incidents: a company's PMS office reads only what was sent to it.
+        sent = super().get_queryset(request)
+        return sent if seen_companies(request.user) is None else sent.filter(recipient=request.user)
