@@ -78,17 +78,6 @@ def seen_companies(user) -> frozenset[int] | None:
     return role_companies(user, *SEES_EVERYTHING)
 
 
-def visible_company_filter(user, field: str = "company"):
-    """A Q for the records of the companies the user reads in full, or None when that is
-    the whole group (no filter needed) and an empty-matching Q when none."""
-    from django.db.models import Q
-
-    companies = seen_companies(user)
-    if companies is None:
-        return None
-    return Q(**{f"{field}__in": companies}) if companies else Q(pk__in=[])
-
-
 def _scopes(user) -> dict:
     """{role: frozenset of company ids, or None for the group}, and "home": the user's own
     company, for the roles without a RoleScope row. Cached on the user for the request."""

@@ -56,10 +56,6 @@ class CompanyQuerySet(models.QuerySet):
         return self.get(is_default=True)
 
 
-def default_company() -> Company:
-    return Company.objects.default()
-
-
 def group_has_several_companies() -> bool:
     """Whether the pages name companies at all (one company: never)."""
     return Company.objects.count() > 1
