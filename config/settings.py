@@ -254,8 +254,8 @@ ATTACHMENT_MAX_BYTES = envint("ATTACHMENT_MAX_BYTES", str(20 * 1024 * 1024))
 FISCAL_YEAR_START_MONTH = envint("FISCAL_YEAR_START_MONTH", "4")
 COMPANY_NAME = os.getenv("COMPANY_NAME", "")
 
-# Where the links in mails sent outside a request point (the joint-use notice); the
-# reminders command takes --base-url.
+# Where the links in mails sent outside a request point: the joint-use notice, and the
+# reminders unless send_reminders is given --base-url.
 SITE_URL = os.getenv("SITE_URL", "")
 
 # Number each company's records in its own series, headed by its code (INE-INC-2026-0042).

@@ -22,14 +22,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 
-from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import translation
 
 from .models import Incident, ReportingTrack, SentReminder, TrackKind, TrackState
 from .reminders import (
-    DEFAULT_BASE_URL,
     Holders,
     Outcome,
     Reminder,
@@ -38,6 +36,7 @@ from .reminders import (
     mail_text,
     one_line,
     person,
+    site_url,
 )
 from .roles import Role
 
@@ -48,11 +47,6 @@ KEY_PREFIX = "joint_use"
 
 def notice_key(incident_id: int, user_id: int) -> str:
     return f"{KEY_PREFIX}:{incident_id}:user:{user_id}"
-
-
-def base_url() -> str:
-    """Where the links in the mails point: settings.SITE_URL when the site sets it."""
-    return (getattr(settings, "SITE_URL", "") or DEFAULT_BASE_URL).rstrip("/")
 
 
 def notify_on_commit(incident: Incident) -> None:
@@ -84,7 +78,7 @@ def send_notices(incident_id: int, *, base: str | None = None) -> Outcome:
     )
     if track is None:  # no longer owed (withdrawn in the same transaction) or never
         return Outcome()
-    return deliver(notices(track.incident, base=base or base_url(), holders=Holders()))
+    return deliver(notices(track.incident, base=base or site_url(), holders=Holders()))
 
 
 def pending_notices(*, base_url: str, holders: Holders) -> Iterator[Reminder]:

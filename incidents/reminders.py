@@ -36,6 +36,7 @@ import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -51,6 +52,11 @@ from .roles import Role, has_role
 logger = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+
+
+def site_url() -> str:
+    """Where the links in the mails point: settings.SITE_URL when the site sets it."""
+    return (getattr(settings, "SITE_URL", "") or DEFAULT_BASE_URL).rstrip("/")
 ACTION_NOTICE = dt.timedelta(days=7)
 # Overdue reports that are escalated to top management: the legal duties to the PPC.
 ESCALATED_KINDS = frozenset({TrackKind.PPC_PRELIMINARY, TrackKind.PPC_FINAL})
@@ -182,11 +188,11 @@ def _reachable(user) -> bool:
 # What is due
 
 
-def due_reminders(*, now: dt.datetime, base_url: str = DEFAULT_BASE_URL) -> Iterator[Reminder]:
-    """Every reminder that applies at `now`, sent or not."""
+def due_reminders(*, now: dt.datetime, base_url: str | None = None) -> Iterator[Reminder]:
+    """Every reminder that applies at `now`, sent or not (links to `base_url`, else site_url())."""
     from .joint_use import pending_notices
 
-    base_url = base_url.rstrip("/")
+    base_url = (base_url or site_url()).rstrip("/")
     holders = Holders()
     tracks = (
         ReportingTrack.objects.select_related("incident__company", "incident__joint_use_company")
@@ -290,7 +296,7 @@ def _action_reminder(action: Action, *, today: dt.date, base_url: str, overdue: 
 # Sending
 
 
-def send_reminders(*, now: dt.datetime | None = None, base_url: str = DEFAULT_BASE_URL) -> Outcome:
+def send_reminders(*, now: dt.datetime | None = None, base_url: str | None = None) -> Outcome:
     """Send every reminder due at `now` that has not been sent before; return what happened."""
     return deliver(list(due_reminders(now=now or timezone.now(), base_url=base_url)))
 

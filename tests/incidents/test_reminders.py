@@ -324,6 +324,15 @@ def test_the_command_prints_a_summary_and_uses_the_base_url(staff, manager):
         assert f"sent 0, skipped {sent} already sent" in out.getvalue()
 
 
+def test_without_a_base_url_the_links_point_to_the_sites_address(staff, manager, settings):
+    """The reminders and the joint-use notice take their links from one place, SITE_URL."""
+    settings.SITE_URL = "https://pms.example.co.jp/"
+    incident = leak(staff, discovered_at=NOW - dt.timedelta(days=6))
+    call_command("send_reminders", stdout=StringIO())
+    assert mail.outbox
+    assert all(f"https://pms.example.co.jp/incidents/{incident.pk}/#reporting" in m.body for m in mail.outbox)
+
+
 def test_the_command_fails_when_a_mail_could_not_be_sent(staff, manager):
     leak(staff, discovered_at=NOW - dt.timedelta(days=6))
     with mock.patch("incidents.reminders.send_mail", side_effect=smtplib.SMTPException("down")), \

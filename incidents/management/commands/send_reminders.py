@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from incidents.reminders import DEFAULT_BASE_URL, send_reminders
+from incidents.reminders import send_reminders, site_url
 
 
 class Command(BaseCommand):
@@ -22,8 +22,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--base-url", default=DEFAULT_BASE_URL,
-            help=_("Address of the web application, for the links in the mails (default: %(default)s)."),
+            "--base-url", default=None,
+            help=_("Address of the web application, for the links in the mails (default: SITE_URL, or %(url)s).")
+            % {"url": site_url()},
         )
 
     def handle(self, *args, base_url: str, **options):
