@@ -15,9 +15,19 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from .models import ActionState, FilingMethod, Incident, TrackKind, TrackState, group_has_several_companies
+from .models import (
+    ActionKind,
+    ActionState,
+    FilingMethod,
+    Incident,
+    TrackKind,
+    TrackState,
+    group_has_several_companies,
+)
 
 NOT_ENTERED = "（未入力）"
+DISCOVERY_LINE = "・発見者及び発覚の経緯："
+DISCOVERY_NOT_ENTERED = f"{DISCOVERY_LINE}{NOT_ENTERED}"
 CATEGORY_TEXT = {
     1: "第1号（要配慮個人情報が含まれる事態）",
     2: "第2号（不正に利用されることにより財産的被害が生じるおそれがある事態）",
@@ -34,6 +44,34 @@ class ReportItem:
     text: str
     empty: bool
 
+    @property
+    def short_title(self) -> str:
+        return SHORT_TITLES[self.key]
+
+
+# The items' short names (domain.md §1.6), for messages that list them.
+SHORT_TITLES = {
+    "overview": "概要", "data_items": "項目", "subject_count": "本人の数", "cause": "原因",
+    "secondary_harm": "二次被害", "subject_response": "本人への対応", "publication": "公表",
+    "recurrence_prevention": "再発防止策", "other": "その他",
+}
+# How a notice reached the data subjects, as the report says it (never the interface's words).
+METHOD_TEXT = {
+    FilingMethod.ONLINE_FORM: "ウェブフォーム",
+    FilingMethod.EMAIL: "電子メール",
+    FilingMethod.POST: "郵送",
+    FilingMethod.PHONE: "電話",
+    FilingMethod.NOTICE: "本人への個別通知",
+    FilingMethod.PUBLICATION: "代替措置：公表",
+    FilingMethod.INQUIRY_DESK: "代替措置：問合せ窓口の設置",
+}
+ACTION_KIND_TEXT = {
+    ActionKind.CORRECTION: "修正",
+    ActionKind.CORRECTIVE: "是正処置",
+    ActionKind.PREVENTIVE: "予防処置",
+    ActionKind.IMPROVEMENT: "改善",
+}
+
 
 @dataclass(frozen=True)
 class PPCReport:
@@ -42,10 +80,25 @@ class PPCReport:
     addressee: str  # 個人情報保護委員会, or the delegated minister (事業所管大臣)
     reporter: str  # the company's name
     corporate_number: str  # its 法人番号 ("" when not recorded)
+    unknown: dict  # {item key: why it is not yet known}, as the PMS office marked them
 
     @property
     def missing(self) -> list[str]:
         return [item.key for item in self.items if item.empty]
+
+    @property
+    def unexplained_gaps(self) -> list[ReportItem]:
+        """Empty items not marked as not yet known: the 確報 cannot go with these."""
+        return [item for item in self.items if item.empty and item.key not in self.unknown]
+
+    @property
+    def items_still_unknown(self) -> list[ReportItem]:
+        """Items marked as not yet known that are still empty: the 追完 cannot go with these."""
+        return [item for item in self.items if item.empty and item.key in self.unknown]
+
+    @staticmethod
+    def describe(items: list[ReportItem]) -> str:
+        return "、".join(f"{item.number}（{item.short_title}）" for item in items)
 
     @property
     def text(self) -> str:
@@ -91,7 +144,7 @@ def _overview(incident: Incident) -> str:
         f"・発生日時：{_when(incident.occurred_at)}",
         f"・発覚日時：{_when(incident.discovered_at)}",
         f"・発生事案：{incident.title}\n{incident.description.strip()}",
-        f"・発見者及び発覚の経緯：{_or_missing(incident.discovery_route)}",
+        f"{DISCOVERY_LINE}{_or_missing(incident.discovery_route)}",
         f"・規則第7条各号該当性：{'、'.join(categories) if categories else '該当なし'}",
         f"・委託元及び委託先の有無：{entrustment}",
         *joint_use,
@@ -117,10 +170,14 @@ def _subject_response(incident: Incident, tracks: dict) -> str:
     lines = [incident.subject_response.strip()] if incident.subject_response.strip() else []
     track = tracks.get(TrackKind.DATA_SUBJECTS)
     if track is not None and track.state == TrackState.FILED:
-        method = FilingMethod(track.method).label if track.method else ""
-        lines.append(f"{_when(track.filed_at)}に実施（{method}）。")
+        method = f"（{METHOD_TEXT[track.method]}）" if track.method in METHOD_TEXT else ""
+        lines.append(f"{_when(track.filed_at)}に実施{method}。")
     elif track is not None and track.state == TrackState.PENDING:
         lines.append(f"実施予定（{_when(track.limit_at)}までに実施する）。")
+    elif incident.subjects_low_risk and incident.rule_set is not None and incident.rule_set.data_subjects_low_risk_exemption:
+        lines.append(f"本人の権利利益を害するおそれが小さいため、本人への通知は行わない。理由：{incident.subjects_low_risk_reason.strip()}")
+        if incident.substitute_measure.strip():
+            lines.append(f"代替措置：{incident.substitute_measure.strip()}")
     return "\n".join(lines) or NOT_ENTERED
 
 
@@ -131,10 +188,10 @@ def _prevention(incident: Incident) -> tuple[str, bool]:
     lines = []
     if done:
         lines.append("【実施済みの措置】")
-        lines += [f"・{a.title}（{a.get_kind_display()}、{_when(a.implemented_at)}実施）" for a in done]
+        lines += [f"・{a.title}（{ACTION_KIND_TEXT.get(a.kind, '')}、{_when(a.implemented_at)}実施）" for a in done]
     if planned:
         lines.append("【実施予定の措置】")
-        lines += [f"・{a.title}（{a.get_kind_display()}、{a.due_date:%Y年%m月%d日}までに実施予定）" for a in planned]
+        lines += [f"・{a.title}（{ACTION_KIND_TEXT.get(a.kind, '')}、{a.due_date:%Y年%m月%d日}までに実施予定）" for a in planned]
     if incident.recurrence_prevention.strip():
         lines.append(incident.recurrence_prevention.strip())
     return ("\n".join(lines) or NOT_ENTERED), not lines
@@ -145,7 +202,9 @@ def build_ppc_report(incident: Incident) -> PPCReport:
     prevention, prevention_empty = _prevention(incident)
     subject_response = _subject_response(incident, tracks)
     items = [
-        ReportItem(1, "overview", "概要", _overview(incident), not incident.description.strip()),
+        # The PPC asks who found it and how (発見者、発覚の経緯) within the overview (§1.5a).
+        ReportItem(1, "overview", "概要", _overview(incident),
+                   not incident.description.strip() or not incident.discovery_route.strip()),
         ReportItem(2, "data_items", "漏えい等が発生し、又は発生したおそれがある個人データの項目",
                    _or_missing(incident.data_items), not incident.data_items.strip()),
         ReportItem(3, "subject_count", "漏えい等が発生し、又は発生したおそれがある個人データに係る本人の数",
@@ -161,11 +220,26 @@ def build_ppc_report(incident: Incident) -> PPCReport:
         ReportItem(9, "other", "その他参考となる事項", _or_missing(incident.other_information),
                    not incident.other_information.strip()),
     ]
+    unknown = {key: why.strip() for key, why in (incident.ppc_unknown_items or {}).items() if str(why).strip()}
+    # An item still unknown says so, with the reason, instead of "not entered" (§1.5a).
+    items = [_marked_unknown(item, unknown[item.key]) if item.empty and item.key in unknown else item
+             for item in items]
     company = incident.company
     return PPCReport(
         items=items, subject_notice=_subject_notice(incident, items), addressee=company.leak_authority_display,
-        reporter=company.name, corporate_number=company.corporate_number,
+        reporter=company.name, corporate_number=company.corporate_number, unknown=unknown,
     )
+
+
+def _marked_unknown(item: ReportItem, reason: str) -> ReportItem:
+    """The item as reported while it is still unknown: the overview keeps what is known and
+    says so of the discoverer; another item is the reason alone."""
+    pending = f"調査中（追完予定）：{reason}"
+    if item.key == "overview" and DISCOVERY_NOT_ENTERED in item.text:
+        text = item.text.replace(DISCOVERY_NOT_ENTERED, f"{DISCOVERY_LINE}{pending}")
+    else:
+        text = pending
+    return ReportItem(item.number, item.key, item.title, text, item.empty)
 
 
 def _subject_notice(incident: Incident, items: list[ReportItem]) -> str:

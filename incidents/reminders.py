@@ -74,9 +74,11 @@ REPORT_PHRASES = {
     TrackKind.ENTRUSTING_PARTY: "委託元への通知",
     TrackKind.DATA_SUBJECTS: "本人への通知（または代替措置）",
     TrackKind.JOINT_USE: "共同利用の管理責任者への通知",
+    TrackKind.PPC_SUPPLEMENT: "個人情報保護委員会への追完",
+    TrackKind.PMARK_MEASURES: "プライバシーマーク審査機関への再発防止策の報告",
 }
 # The reports to the company's leak authority: the PPC, or the minister it delegated to.
-AUTHORITY_REPORTS = {TrackKind.PPC_PRELIMINARY: "速報", TrackKind.PPC_FINAL: "確報"}
+AUTHORITY_REPORTS = {TrackKind.PPC_PRELIMINARY: "速報", TrackKind.PPC_FINAL: "確報", TrackKind.PPC_SUPPLEMENT: "追完"}
 WEEKDAYS = "月火水木金土日"
 
 

@@ -51,6 +51,7 @@ def assess(
     strongly_encrypted: bool,
     affected_count: int | None,
     rules: Rules | None,
+    is_personal_data: bool = True,
 ) -> Assessment:
     if rules is None:
         return Assessment(False, (Reason("no_rule_in_force", _(
@@ -66,10 +67,16 @@ def assess(
             "which is excluded from the reportable situations (rule art. 7)."
         )),))
 
+    if not is_personal_data and not data_in_collection:
+        return Assessment(False, (Reason("not_personal_data", _(
+            "The information was not personal data (個人データ: part of a database organised for search), "
+            "and APPI art. 26 concerns personal data only."
+        )),))
+
     reasons: list[Reason] = []
     # Data still being collected (not yet personal data in our database) is only caught
     # by the 2024 extension of category 3; categories 1, 2 and 4 speak of personal data.
-    personal_data = not data_in_collection
+    personal_data = is_personal_data and not data_in_collection
     if personal_data and involves_sensitive_data:
         reasons.append(Reason("sensitive_data", _(
             "Category 1: the data includes sensitive personal information (要配慮個人情報)."

@@ -12,7 +12,9 @@ from .exceptions import FieldsNotWritable, NotPermitted, RecordClosed
 from .models import Action, Incident, ReportingTrack, headed_department_ids
 from .models.action import ACTION_PLAN_FIELDS
 from .models.incident import ASSESSMENT_FIELDS as _ASSESSMENT
+from .models.incident import PMARK_NOTICE_FIELDS as _PMARK_NOTICE
 from .models.incident import REPORT_FIELDS as _REPORT
+from .models.incident import REPORT_ITEM_FIELDS as _REPORT_ITEMS
 from .roles import Role, has_role
 from .tracks import sync_tracks
 from .workflow.service import (  # noqa: F401  (the engine's names, for this app's views and admin)
@@ -42,7 +44,7 @@ TRACK_TRANSITIONS = ReportingTrack.transition_specs
 
 # What a reporter may fill in, and what the PMS office assesses (Incident.edit_policy).
 REPORT_FIELDS = frozenset(_REPORT)
-ASSESSMENT_FIELDS = frozenset(_ASSESSMENT)
+ASSESSMENT_FIELDS = frozenset((*_ASSESSMENT, *_REPORT_ITEMS, *_PMARK_NOTICE))
 
 
 def _refuse_fields(model, user, data: dict, *, record=None, creating: bool = False) -> None:

@@ -24,6 +24,7 @@ from .models.incident import TRACKS_UPDATED
 # Trail entry written on the incident when its tracks change (not a state transition).
 
 PPC_DUTIES = (TrackKind.PPC_PRELIMINARY, TrackKind.PPC_FINAL, TrackKind.DATA_SUBJECTS)
+PMARK_DUTIES = (TrackKind.PMARK_PRELIMINARY, TrackKind.PMARK_FINAL, TrackKind.PMARK_MEASURES)
 
 
 @dataclass(frozen=True)
@@ -36,18 +37,20 @@ def _when(moment: dt.datetime) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
 
 
-def required_tracks(incident: Incident, *, entrusting_filed_at: dt.datetime | None = None):
-    """({kind: Clock} for the reports the incident owes, {kind: reason} for those it does not)."""
+def required_tracks(
+    incident: Incident, *, entrusting_filed_at: dt.datetime | None = None, ppc_final_filed_at: dt.datetime | None = None,
+):
+    """({kind: Clock} for the reports the incident owes, {kind: reason} for those it does not).
+
+    Each recipient has its own test: the PPC's (reportability.py, APPI rule art. 7), the
+    assessment body's (pmark_reportability.py, PMK500), the 委託元's and the group's."""
     rules = incident.rule_set
     if incident.state == IncidentState.DISMISSED:
         return {}, dict.fromkeys(TrackKind.values, _("The report was dismissed."))
     if rules is None:
         return {}, dict.fromkeys(TrackKind.values, _("No reporting rules were in force on the day of discovery."))
 
-    assessment = incident.assessment
-    category_3 = any(reason.category == 3 for reason in assessment.reasons)
     discovered = incident.discovered_at
-    near_miss = incident.kind == IncidentKind.NEAR_MISS
 
     def final(days: int) -> Clock:
         limit = clocks.day_count_limit(
@@ -60,43 +63,17 @@ def required_tracks(incident: Incident, *, entrusting_filed_at: dt.datetime | No
 
     plans: dict[str, Clock] = {}
     reasons: dict[str, str] = {}
-    not_reportable = _("Not a reportable situation: %(reason)s") % {
-        "reason": " ".join(str(reason.message) for reason in assessment.reasons)
-    }
-    if assessment.reportable:
-        ppc_final = final(rules.final_unauthorized_purpose_days if category_3 else rules.final_days)
-        plans[TrackKind.PPC_PRELIMINARY] = prompt(rules.preliminary_target_days, rules.preliminary_limit_days)
-        plans[TrackKind.PPC_FINAL] = ppc_final
-        plans[TrackKind.PMARK_PRELIMINARY] = prompt(
-            rules.pmark_preliminary_target_days, rules.pmark_preliminary_limit_days
-        )
-        notice_target = clocks.elapsed_limit(discovered, rules.data_subjects_target_days)
-        plans[TrackKind.DATA_SUBJECTS] = Clock(min(notice_target, ppc_final.limit_at), ppc_final.limit_at)
-    else:
-        for kind in (*PPC_DUTIES, TrackKind.PMARK_PRELIMINARY):
-            reasons[kind] = not_reportable
+    _ppc_duties(incident, rules, plans, reasons, final=final, prompt=prompt, final_filed_at=ppc_final_filed_at)
+    _pmark_duties(incident, rules, plans, reasons, final=final, prompt=prompt)
 
-    if near_miss:
-        reasons[TrackKind.PMARK_FINAL] = _("A near miss: no personal information left our control.")
-        reasons[TrackKind.ENTRUSTING_PARTY] = reasons[TrackKind.PMARK_FINAL]
+    if incident.kind == IncidentKind.NEAR_MISS:
+        reasons[TrackKind.ENTRUSTING_PARTY] = _("A near miss: no personal information left our control.")
+    elif incident.entrusted_by.strip():
+        plans[TrackKind.ENTRUSTING_PARTY] = prompt(rules.entrusting_party_target_days, rules.entrusting_party_limit_days)
     else:
-        plans[TrackKind.PMARK_FINAL] = final(
-            rules.pmark_final_unauthorized_purpose_days if category_3 else rules.pmark_final_days
-        )
-        if incident.entrusted_by.strip():
-            plans[TrackKind.ENTRUSTING_PARTY] = prompt(
-                rules.entrusting_party_target_days, rules.entrusting_party_limit_days
-            )
-        else:
-            reasons[TrackKind.ENTRUSTING_PARTY] = _("The data was not entrusted to us by another business.")
+        reasons[TrackKind.ENTRUSTING_PARTY] = _("The data was not entrusted to us by another business.")
 
     company = incident.company
-    if not company.holds_privacymark:
-        # Only a PrivacyMark holder reports to an assessment body (domain.md §1.13).
-        for kind in (TrackKind.PMARK_PRELIMINARY, TrackKind.PMARK_FINAL):
-            plans.pop(kind, None)
-            reasons[kind] = _("%(company)s does not hold PrivacyMark.") % {"company": company.name}
-
     manager = incident.joint_use_company
     if not incident.involves_joint_use:
         reasons[TrackKind.JOINT_USE] = _("No jointly used personal data is involved.")
@@ -121,6 +98,82 @@ def required_tracks(incident: Incident, *, entrusting_filed_at: dt.datetime | No
     return plans, reasons
 
 
+def _ppc_duties(incident, rules, plans, reasons, *, final, prompt, final_filed_at) -> None:
+    """The PPC's 速報, 確報 and 追完, and the notice to the data subjects (APPI art. 26)."""
+    assessment = incident.assessment
+    if not assessment.reportable:
+        not_reportable = _("Not a reportable situation: %(reason)s") % {
+            "reason": " ".join(str(reason.message) for reason in assessment.reasons)
+        }
+        for kind in (*PPC_DUTIES, TrackKind.PPC_SUPPLEMENT):
+            reasons[kind] = not_reportable
+        return
+    category_3 = any(reason.category == 3 for reason in assessment.reasons)
+    ppc_final = final(rules.final_unauthorized_purpose_days if category_3 else rules.final_days)
+    plans[TrackKind.PPC_PRELIMINARY] = prompt(rules.preliminary_target_days, rules.preliminary_limit_days)
+    plans[TrackKind.PPC_FINAL] = ppc_final
+    if rules.data_subjects_low_risk_exemption and incident.subjects_low_risk:
+        # The 2026 amendment of art. 26(2), where the rule set in force carries it (§1.12).
+        reasons[TrackKind.DATA_SUBJECTS] = _low_risk_reason(incident, rules)
+    else:
+        notice_target = clocks.elapsed_limit(incident.discovered_at, rules.data_subjects_target_days)
+        plans[TrackKind.DATA_SUBJECTS] = Clock(min(notice_target, ppc_final.limit_at), ppc_final.limit_at)
+    # The 追完 (domain.md §1.5a): owed once the 確報 went with items not yet known. The law
+    # sets no limit ("as soon as they are known"); the target is the company's.
+    if final_filed_at is None:
+        reasons[TrackKind.PPC_SUPPLEMENT] = _("Owed only if the 確報 is filed with items not yet known.")
+    elif not incident.ppc_unknown_items:
+        reasons[TrackKind.PPC_SUPPLEMENT] = _("The 確報 was filed with every item known.")
+    else:
+        target = clocks.elapsed_limit(final_filed_at, rules.ppc_supplement_target_days)
+        plans[TrackKind.PPC_SUPPLEMENT] = Clock(target, target)
+
+
+def _low_risk_reason(incident, rules) -> str:
+    reason = _("Not required: the risk to the data subjects' rights and interests is small (APPI art. 26(2) as "
+               "amended, in force from %(day)s in %(rules)s). Reason: %(reason)s") % {
+        "day": rules.effective_from.isoformat(), "rules": rules.version,
+        "reason": incident.subjects_low_risk_reason.strip()}
+    if incident.substitute_measure.strip():
+        reason += " " + _("Substitute measure: %(measure)s") % {"measure": incident.substitute_measure.strip()}
+    return reason
+
+
+def _pmark_duties(incident, rules, plans, reasons, *, final, prompt) -> None:
+    """The PrivacyMark holder's 速報, 確報 and report on measures (PMK500, domain.md §1.13)."""
+    company = incident.company
+    if not company.holds_privacymark:
+        # Only a PrivacyMark holder reports to an assessment body; an ISMS-only company has no such clock.
+        for kind in PMARK_DUTIES:
+            reasons[kind] = _("%(company)s does not hold PrivacyMark.") % {"company": company.name}
+        return
+    pmark = incident.pmark_assessment
+    if not pmark.incident:
+        for kind in PMARK_DUTIES:
+            reasons[kind] = " ".join(str(reason.message) for reason in pmark.reasons)
+        return
+    plans[TrackKind.PMARK_FINAL] = final(
+        rules.pmark_final_unauthorized_purpose_days if pmark.unauthorized_purpose else rules.pmark_final_days
+    )
+    if pmark.preliminary:
+        plans[TrackKind.PMARK_PRELIMINARY] = prompt(
+            rules.pmark_preliminary_target_days, rules.pmark_preliminary_limit_days
+        )
+    else:
+        reasons[TrackKind.PMARK_PRELIMINARY] = " ".join(str(reason.message) for reason in pmark.preliminary_reasons)
+    # Step 3: the report on measures, by the date the assessment body's notice sets.
+    due_on = incident.pmark_notice_due_on
+    if incident.pmark_notice_received_on is None or due_on is None:
+        reasons[TrackKind.PMARK_MEASURES] = _(
+            "Owed once the assessment body's notice on the measures (事故措置の通知) is recorded."
+        )
+    else:
+        limit = clocks.end_of_day(due_on)
+        target = max(clocks.end_of_day(incident.pmark_notice_received_on),
+                     limit - dt.timedelta(days=rules.pmark_measures_target_days))
+        plans[TrackKind.PMARK_MEASURES] = Clock(target, limit)
+
+
 def sync_tracks(incident: Incident, *, by) -> list[str]:
     """Create, re-time, withdraw or reinstate the incident's tracks; return what changed.
 
@@ -131,12 +184,16 @@ def sync_tracks(incident: Incident, *, by) -> list[str]:
         return _sync_tracks(incident, by=by)
 
 
+def _filed_at(track: ReportingTrack | None) -> dt.datetime | None:
+    return track.filed_at if track is not None and track.state == TrackState.FILED else None
+
+
 def _sync_tracks(incident: Incident, *, by) -> list[str]:
     existing = {track.kind: track for track in ReportingTrack.objects.select_for_update().filter(incident=incident)}
-    entrusting = existing.get(TrackKind.ENTRUSTING_PARTY)
     plans, reasons = required_tracks(
         incident,
-        entrusting_filed_at=entrusting.filed_at if entrusting and entrusting.state == TrackState.FILED else None,
+        entrusting_filed_at=_filed_at(existing.get(TrackKind.ENTRUSTING_PARTY)),
+        ppc_final_filed_at=_filed_at(existing.get(TrackKind.PPC_FINAL)),
     )
     changes = []
     for kind, label in TrackKind.choices:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import build_choice_field
 from rest_framework import serializers
+from rest_framework.utils import html
 
 from ..models import person_name
 
@@ -93,6 +94,12 @@ class RejectUnexpectedFieldsMixin:
             raise
         if problems:
             raise serializers.ValidationError(problems)
+        if html.is_html_input(data):
+            # A form leaves out an unticked box, which DRF reads as False: a box the client
+            # did not send is not written (it may be one only the PMS office may write).
+            for name, field in self.fields.items():
+                if isinstance(field, serializers.BooleanField) and name not in data:
+                    value.pop(name, None)
         return value
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, prefetch_related_objects
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..models import Action, ActionRound, CauseCategory, EventClass, Incident, ReportingTrack
@@ -40,6 +41,18 @@ class ReportableReasonSerializer(serializers.Serializer):
         read_only=True, allow_null=True, help_text=_("Category 1-4 of APPI rule art. 7, when one applies.")
     )
     message = serializers.CharField(read_only=True)
+
+
+class PMarkAssessmentSerializer(serializers.Serializer):
+    """The PrivacyMark test (PMK500): is it a 事故等, and is a 速報 owed, with the reasons."""
+
+    applies = serializers.BooleanField(
+        read_only=True, help_text=_("The incident's company holds PrivacyMark; otherwise nothing below is owed."))
+    event = serializers.CharField(read_only=True, help_text=_("The kind of 事故等 (set, or taken from the kind)."))
+    incident = serializers.BooleanField(read_only=True, help_text=_("A 事故等: the 確報 is owed."))
+    preliminary = serializers.BooleanField(read_only=True, help_text=_("A 速報 is owed too."))
+    reasons = ReportableReasonSerializer(many=True, read_only=True)
+    preliminary_reasons = ReportableReasonSerializer(many=True, read_only=True)
 
 
 # ---------------------------------------------------------------------------
@@ -253,6 +266,8 @@ class IncidentSerializer(ModelSerializer):
         help_text=_("Version of the reporting rules in force on the day of discovery; they set the clocks."),
     )
     tracks = TrackSerializer(many=True, read_only=True, help_text=_("The reports the incident owes."))
+    pmark_assessment = serializers.SerializerMethodField(
+        help_text=_("PrivacyMark's own test (PMK500), which differs from APPI's."))
     company_name = company_name_field()
     joint_use_company_name = company_name_field(
         "joint_use_company.name", allow_null=True,
@@ -270,6 +285,10 @@ class IncidentSerializer(ModelSerializer):
             "joint_use_company_name", "reportable", "reportable_reasons",
             "rule_set", "tracks", "root_cause", "containment_summary", "correction_taken", "secondary_harm",
             "subject_response", "publication", "recurrence_prevention", "other_information", "dismissal_reason",
+            "not_personal_data", "pmark_event", "pmark_suspected", "is_my_number", "my_number_network_system",
+            "my_number_publicly_viewable", "pmark_judged_serious", "pmark_judged_serious_reason", "pmark_assessment",
+            "subjects_low_risk", "subjects_low_risk_reason", "substitute_measure", "ppc_unknown_items",
+            "pmark_notice_received_on", "pmark_notice_requests", "pmark_notice_due_on",
             "created_at", "updated_at", "contained_at", "closed_at", "version",
         ]
         read_only_fields = fields
@@ -283,6 +302,19 @@ class IncidentSerializer(ModelSerializer):
                 "(共同利用の管理責任者), which is told at once; null otherwise (set by the system)."
             )},
         }
+
+
+    @extend_schema_field(PMarkAssessmentSerializer)
+    def get_pmark_assessment(self, incident) -> dict:
+        assessment = incident.pmark_assessment
+        return PMarkAssessmentSerializer({
+            "applies": incident.company.holds_privacymark,
+            "event": incident.pmark_event_effective,
+            "incident": assessment.incident,
+            "preliminary": assessment.preliminary,
+            "reasons": [reason.as_dict() for reason in assessment.reasons],
+            "preliminary_reasons": [reason.as_dict() for reason in assessment.preliminary_reasons],
+        }).data
 
 
 class IncidentDetailSerializer(IncidentSerializer):
@@ -337,6 +369,14 @@ class PPCReportSerializer(serializers.Serializer):
     items = ReportItemSerializer(many=True, read_only=True)
     missing = serializers.ListField(
         child=serializers.CharField(), read_only=True, help_text=_("Keys of the items still empty.")
+    )
+    blocking_final = serializers.ListField(
+        child=serializers.CharField(), read_only=True,
+        help_text=_("Keys of the empty items not marked as not yet known: the 確報 cannot be filed while any remain."),
+    )
+    not_yet_known = serializers.DictField(
+        child=serializers.CharField(), read_only=True,
+        help_text=_("Items marked as not yet known at the 確報, with the reason: a 追完 follows."),
     )
     text = serializers.CharField(read_only=True, help_text=_("The whole report as one text."))
     subject_notice = serializers.CharField(

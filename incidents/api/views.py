@@ -113,6 +113,8 @@ class IncidentViewSet(AttachmentActionsMixin, RecordViewSet):
             "incident": incident.reference,
             "items": report.items,
             "missing": report.missing,
+            "blocking_final": [item.key for item in report.unexplained_gaps],
+            "not_yet_known": report.unknown,
             "text": report.text,
             "subject_notice": report.subject_notice,
         }

@@ -14,7 +14,15 @@ from .attachments import Attachment
 from .base import StateMachineRecord, VersionedRecord
 from .company import Company, LeakAuthority, RoleScope, group_has_several_companies
 from .idempotency import IdempotentRequest
-from .incident import Incident, IncidentKind, IncidentQuerySet, IncidentState, Severity
+from .incident import (
+    PPC_ITEM_KEYS,
+    Incident,
+    IncidentKind,
+    IncidentQuerySet,
+    IncidentState,
+    PMarkEvent,
+    Severity,
+)
 from .organisation import (
     CauseCategory,
     Department,
@@ -27,12 +35,13 @@ from .organisation import (
     person_name,
 )
 from .reminders import SentReminder
-from .reporting import FilingMethod, ReportingTrack, RuleSet, TrackKind, TrackQuerySet, TrackState
+from .reporting import FOLLOW_UPS, FilingMethod, ReportingTrack, RuleSet, TrackKind, TrackQuerySet, TrackState
 
 __all__ = [
     "ACTION_WORK_STATES", "Action", "ActionKind", "ActionQuerySet", "ActionRound", "ActionState", "Attachment",
     "CauseCategory", "Company", "Department", "LeakAuthority", "RoleScope", "group_has_several_companies", "EventClass", "IdempotentRequest", "Incident", "IncidentKind", "IncidentQuerySet",
     "IncidentState", "PickList", "ReferenceCounter", "RoundOutcome", "Severity", "StateMachineRecord", "VersionedRecord",
     "UserProfile", "department_of", "headed_department_ids", "implementers_of", "person_name", "FilingMethod",
-    "ReportingTrack", "RuleSet", "TrackKind", "TrackQuerySet", "TrackState", "SentReminder",
+    "ReportingTrack", "RuleSet", "TrackKind", "TrackQuerySet", "TrackState", "SentReminder", "FOLLOW_UPS",
+    "PMarkEvent", "PPC_ITEM_KEYS",
 ]

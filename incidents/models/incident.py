@@ -14,14 +14,14 @@ from django_fsm import FSMField, transition
 
 from trail.history import TrailedHistory
 
-from .. import reportability
+from .. import pmark_reportability, reportability
 from ..roles import Role, has_role, seen_companies
 from ..workflow import Editable, EditPolicy, TransitionSpec, condition, permission, specs
 from .action import ActionKind, ActionState, implementers_of
 from .base import StateMachineRecord
 from .company import Company
 from .organisation import CauseCategory, Department, EventClass, headed_department_ids
-from .reporting import RULE_SET_ADMIN_PATH, RuleSet, TrackKind, date_bound_errors
+from .reporting import FOLLOW_UPS, RULE_SET_ADMIN_PATH, RuleSet, TrackKind, date_bound_errors
 
 
 class IncidentKind(models.TextChoices):
@@ -33,6 +33,28 @@ class IncidentKind(models.TextChoices):
     WEAKNESS = "weakness", _("Weakness")
     NEAR_MISS = "near_miss", _("Near miss")
     OTHER = "other", _("Other")
+
+
+class PMarkEvent(models.TextChoices):
+    """The nine kinds of 事故等 a PrivacyMark holder reports (PMK500, domain.md §1.13); the
+    ninth, the risk (おそれ) of one of them, is Incident.pmark_suspected."""
+
+    LEAK = "leak", _("① Leak (漏えい)")
+    LOSS = "loss", _("② Loss (紛失)")
+    DESTRUCTION = "destruction", _("③ Destruction or damage (滅失・き損)")
+    FALSIFICATION = "falsification", _("④ Falsification, or accuracy not ensured (改ざん・正確性の未確保)")
+    IMPROPER_ACQUISITION = "improper_acquisition", _("⑤ Improper acquisition (不正・不適正取得)")
+    PURPOSE_VIOLATION = "purpose_violation", _("⑥ Use or provision beyond the purpose (目的外利用・提供)")
+    MISUSE = "misuse", _("⑦ Misuse (不正利用)")
+    REQUEST_REFUSAL = "request_refusal", _("⑧ Wrongful refusal of a request to disclose etc. (開示等の求め等の拒否)")
+    NONE = "none", _("Not a 事故等 (no such event)")
+
+
+# The nine items of the PPC report (rule art. 8(1)), by the keys of ppc_report.ReportItem.
+PPC_ITEM_KEYS = (
+    "overview", "data_items", "subject_count", "cause", "secondary_harm", "subject_response", "publication",
+    "recurrence_prevention", "other",
+)
 
 
 class Severity(models.TextChoices):
@@ -147,7 +169,9 @@ def list_separator() -> str:
 
 
 def _reports_settled(incident: Incident) -> str | None:
-    pending = [TrackKind(kind).label for kind in incident.tracks.pending().values_list("kind", flat=True)]
+    # A 追完 and the PrivacyMark report on measures may still be owed after close.
+    pending = [TrackKind(kind).label for kind in
+               incident.tracks.pending().exclude(kind__in=FOLLOW_UPS).values_list("kind", flat=True)]
     if pending:
         return _("These reports are still pending (file them or record why they are not required): "
                  "%(tracks)s.") % {"tracks": list_separator().join(str(label) for label in pending)}
@@ -178,6 +202,10 @@ def _reporter_until_triage(incident: Incident | None, user) -> str | None:
     return _("Only the PMS manager may edit an incident once the response has started.")
 
 
+def _not_dismissed(incident: Incident) -> str | None:
+    return _("This report was dismissed.") if incident.state == IncidentState.DISMISSED else None
+
+
 def _assesses(incident: Incident | None, user) -> str | None:
     if has_role(user, Role.PMS_MANAGER, company=incident.company_id if incident is not None and incident.pk else None):
         return None
@@ -202,12 +230,25 @@ REPORT_FIELDS = (
     "suspected_unauthorized_purpose", "data_in_collection", "strongly_encrypted", "entrusted_by",
     "involves_joint_use",
 )
-# The PMS office's assessment, and what the PPC report asks for (rule art. 8(1)).
+# The report's fields that are items of the PPC report (1-3): a 追完 may change them after close.
+REPORTED_ITEM_FIELDS = ("description", "data_items", "affected_count", "affected_count_estimated")
+# The PMS office's assessment at triage: what the PrivacyMark test and the 2026
+# amendment need, which the staff report form does not ask (domain.md §1.12, §1.13).
 ASSESSMENT_FIELDS = (
-    "severity", "event_class", "cause", "root_cause", "containment_summary", "correction_taken",
-    "discovery_route", "secondary_harm", "subject_response", "publication", "recurrence_prevention",
-    "other_information",
+    "severity", "event_class", "cause", "containment_summary", "correction_taken",
+    "pmark_event", "pmark_suspected", "not_personal_data", "is_my_number", "my_number_network_system",
+    "my_number_publicly_viewable", "pmark_judged_serious", "pmark_judged_serious_reason",
+    "subjects_low_risk", "subjects_low_risk_reason", "substitute_measure",
 )
+# What the PPC report asks for (rule art. 8(1)): still editable after close, since items
+# unknown at the 確報 are supplemented (追完) whenever they come to light (domain.md §1.5a).
+REPORT_ITEM_FIELDS = (
+    "root_cause", "discovery_route", "secondary_harm", "subject_response", "publication",
+    "recurrence_prevention", "other_information", "ppc_unknown_items",
+)
+# The assessment body's 事故措置の通知, which arrives after the PrivacyMark 確報, often after
+# the incident is closed (domain.md §1.13).
+PMARK_NOTICE_FIELDS = ("pmark_notice_received_on", "pmark_notice_requests", "pmark_notice_due_on")
 
 
 class Incident(StateMachineRecord):
@@ -215,8 +256,11 @@ class Incident(StateMachineRecord):
     # The dismissal reason, the reporter and everything the system records itself
     # (reference, reportable, rule set, times) change only through their steps.
     edit_policy = EditPolicy(
-        Editable(REPORT_FIELDS, who=_reporter_until_triage),
+        Editable(tuple(name for name in REPORT_FIELDS if name not in REPORTED_ITEM_FIELDS), who=_reporter_until_triage),
+        Editable(REPORTED_ITEM_FIELDS, who=_reporter_until_triage, when=_not_dismissed, after_close=True),
         Editable(ASSESSMENT_FIELDS, who=_assesses),
+        Editable(REPORT_ITEM_FIELDS, who=_assesses, when=_not_dismissed, after_close=True),
+        Editable(PMARK_NOTICE_FIELDS, who=_assesses, when=_not_dismissed, after_close=True),
         editable=_incident_open,
         by_transition={"dismissal_reason": INCIDENT_TRANSITIONS["dismiss"].label},
     )
@@ -318,6 +362,68 @@ class Incident(StateMachineRecord):
         help_text=_("Measures beyond the listed actions; the actions are included in the report by themselves."),
     )
     other_information = models.TextField(_("other useful information"), blank=True)
+    # Items of the PPC report still unknown at the 確報, {item key: why}: the 確報 may be
+    # filed with them, and a 追完 is then owed (domain.md §1.5a).
+    ppc_unknown_items = models.JSONField(
+        _("items not yet known"), default=dict, blank=True,
+        help_text=_("Items of the PPC report still unknown after reasonable effort, with the reason for each."),
+    )
+
+    # What the PrivacyMark test needs (domain.md §1.13), completed by the PMS office at triage.
+    pmark_event = models.CharField(
+        _("kind of 事故等 (PrivacyMark)"), max_length=30, choices=PMarkEvent.choices, blank=True,
+        help_text=_("Blank: taken from the kind of the report (a leak is ①, a loss ②, damage ③, "
+                    "unauthorized use ⑥; anything else is not a 事故等)."),
+    )
+    pmark_suspected = models.BooleanField(
+        _("only suspected (⑨ おそれ)"), default=False,
+        help_text=_("The event is not confirmed, only feared: still a 事故等 (kind ⑨)."),
+    )
+    not_personal_data = models.BooleanField(
+        _("personal information that is not personal data (個人データ)"), default=False,
+        help_text=_("Not part of a database organised for search (a single form, a business card): the PPC's "
+                    "duty does not apply, PrivacyMark's does."),
+    )
+    is_my_number = models.BooleanField(
+        _("specific personal information (特定個人情報, My Number)"), default=False,
+    )
+    my_number_network_system = models.BooleanField(
+        _("leaked from the information-provision network system or the like"), default=False,
+        help_text=_("情報提供ネットワークシステム等 (My Number only)."),
+    )
+    my_number_publicly_viewable = models.BooleanField(
+        _("viewable by an unspecified number of people"), default=False,
+        help_text=_("For example published on the internet (My Number only)."),
+    )
+    pmark_judged_serious = models.BooleanField(
+        _("judged serious: PrivacyMark 速報"), default=False,
+        help_text=_("No listed trigger applies, but the case is serious enough for the assessment body to hear "
+                    "of it at once (the catch-all of PMK500). Give the reason."),
+    )
+    pmark_judged_serious_reason = models.TextField(_("why it is serious"), blank=True)
+
+    # The 2026 APPI amendment (domain.md §1.12): where the rule set in force allows it, no
+    # 本人通知 for a case of small risk, with the reason and any substitute measure recorded.
+    subjects_low_risk = models.BooleanField(
+        _("small risk to the data subjects: no 本人通知"), default=False,
+        help_text=_("Only where the rules in force on the day of discovery allow it (amended APPI art. 26(2))."),
+    )
+    subjects_low_risk_reason = models.TextField(_("why the risk is small"), blank=True)
+    substitute_measure = models.TextField(
+        _("substitute measure (代替措置)"), blank=True,
+        help_text=_("For example publication or an inquiry desk."),
+    )
+
+    # The assessment body's 事故措置の通知, step 2 of the PrivacyMark report (since 2024-10-31).
+    pmark_notice_received_on = models.DateField(_("notice received on"), null=True, blank=True)
+    pmark_notice_requests = models.TextField(
+        _("what the notice asks"), blank=True,
+        help_text=_("The measures the assessment body asks to be reported."),
+    )
+    pmark_notice_due_on = models.DateField(
+        _("report on the measures due on"), null=True, blank=True,
+        help_text=_("The date the notice sets for the report on measures to prevent recurrence."),
+    )
 
     state = FSMField(
         _("state"), default=IncidentState.REPORTED, choices=IncidentState.choices, protected=True
@@ -387,6 +493,8 @@ class Incident(StateMachineRecord):
                     "No reporting rule set is in force on %(day)s, so the reports the incident owes cannot be "
                     "set. Ask the administrator to add one at %(admin)s."
                 ) % {"day": timezone.localdate(self.discovered_at).isoformat(), "admin": RULE_SET_ADMIN_PATH}
+        errors.update(date_bound_errors(self, "pmark_notice_received_on", "pmark_notice_due_on"))
+        errors.update(self._assessment_errors())
         if "occurred_at" in errors:
             pass
         elif self.occurred_at and self.occurred_at > now:
@@ -396,6 +504,61 @@ class Incident(StateMachineRecord):
             errors["occurred_at"] = _("The incident cannot have occurred after it was discovered.")
         if errors:
             raise ValidationError(errors)
+
+    def _assessment_errors(self) -> dict:
+        """The triage assessment's own rules: each decision carries its reason."""
+        errors = {}
+        if self.pmark_judged_serious and not self.pmark_judged_serious_reason.strip():
+            errors["pmark_judged_serious_reason"] = _("Give the reason why the case is serious.")
+        if (self.my_number_network_system or self.my_number_publicly_viewable) and not self.is_my_number:
+            errors["is_my_number"] = _("These triggers concern specific personal information (My Number) only.")
+        if self.subjects_low_risk:
+            rules = self.rule_set if self.rule_set_id else self._rules_in_force()
+            if rules is not None and not rules.data_subjects_low_risk_exemption:
+                errors["subjects_low_risk"] = _(
+                    "The rules in force on the day of discovery (%(rules)s) do not relieve the notice to data "
+                    "subjects for a small risk."
+                ) % {"rules": rules.version}
+            elif not self.subjects_low_risk_reason.strip():
+                errors["subjects_low_risk_reason"] = _("Give the reason why the risk to the data subjects is small.")
+        unknown = self.ppc_unknown_items
+        if not isinstance(unknown, dict) or any(
+            key not in PPC_ITEM_KEYS or not isinstance(why, str) or not why.strip() for key, why in unknown.items()
+        ):
+            errors["ppc_unknown_items"] = _(
+                "Give an object of item keys (%(keys)s), each with the reason it is not yet known."
+            ) % {"keys": ", ".join(PPC_ITEM_KEYS)}
+        notice = (self.pmark_notice_received_on, self.pmark_notice_due_on)
+        if any(notice) and not all(notice):
+            field = "pmark_notice_due_on" if self.pmark_notice_received_on else "pmark_notice_received_on"
+            errors[field] = _("Enter both the day the notice arrived and the day it sets for the report.")
+        elif all(notice) and self.pmark_notice_due_on < self.pmark_notice_received_on:
+            errors["pmark_notice_due_on"] = _("The report cannot be due before the notice arrived.")
+        if self.pmark_notice_received_on and self.pmark_notice_received_on > timezone.localdate():
+            errors["pmark_notice_received_on"] = _("The notice cannot arrive in the future.")
+        return errors
+
+    @property
+    def pmark_event_effective(self) -> str:
+        return pmark_reportability.event_of(self.kind, self.pmark_event)
+
+    @property
+    def pmark_assessment(self) -> pmark_reportability.PMarkAssessment:
+        return pmark_reportability.assess(
+            event=self.pmark_event_effective,
+            suspected=self.pmark_suspected,
+            involves_sensitive_data=self.involves_sensitive_data,
+            risk_of_financial_damage=self.risk_of_financial_damage,
+            suspected_unauthorized_purpose=self.suspected_unauthorized_purpose,
+            strongly_encrypted=self.strongly_encrypted,
+            affected_count=self.affected_count,
+            is_my_number=self.is_my_number,
+            my_number_network_system=self.my_number_network_system,
+            my_number_publicly_viewable=self.my_number_publicly_viewable,
+            judged_serious=self.pmark_judged_serious,
+            judged_serious_reason=self.pmark_judged_serious_reason,
+            rules=self.rule_set if self.rule_set_id else self._rules_in_force(),
+        )
 
     @property
     def assessment(self) -> reportability.Assessment:
@@ -407,6 +570,7 @@ class Incident(StateMachineRecord):
             data_in_collection=self.data_in_collection,
             strongly_encrypted=self.strongly_encrypted,
             affected_count=self.affected_count,
+            is_personal_data=not self.not_personal_data,
             rules=self.rule_set if self.rule_set_id else self._rules_in_force(),
         )
 

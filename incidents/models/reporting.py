@@ -73,6 +73,24 @@ class RuleSet(models.Model):
         help_text=_("The 2024 amendment of rule art. 7(3) (web skimming, phishing)."),
     )
 
+    # PrivacyMark's own thresholds (PMK500 art. 12(3), domain.md §1.13)
+    pmark_subject_count_threshold = models.PositiveIntegerField(
+        _("PrivacyMark 速報: people threshold"), default=1000,
+        help_text=_("A 速報 for MORE than this many people, counting all personal information (個人情報)."),
+    )
+    pmark_my_number_threshold = models.PositiveIntegerField(
+        _("PrivacyMark 速報: My Number people threshold"), default=100,
+        help_text=_("A 速報 for specific personal information (特定個人情報) of MORE than this many people."),
+    )
+
+    # The 2026 amendment of APPI art. 26(2) (domain.md §1.12): from a rule set that says so,
+    # a case of small risk owes no 本人通知 once the PMS manager records why.
+    data_subjects_low_risk_exemption = models.BooleanField(
+        _("no 本人通知 for a small risk"), default=False,
+        help_text=_("Amended APPI art. 26(2): the notice to data subjects is not required where the risk to their "
+                    "rights and interests is small (the PMS manager records the reason)."),
+    )
+
     # PPC (rule art. 8; guideline 3-5-3-3 and 3-5-3-4)
     preliminary_target_days = models.PositiveSmallIntegerField(_("速報 target (days)"), default=3)
     preliminary_limit_days = models.PositiveSmallIntegerField(_("速報 limit (days)"), default=5)
@@ -96,7 +114,18 @@ class RuleSet(models.Model):
         _("PrivacyMark 確報 limit for category 3 (days)"), default=60
     )
 
+    pmark_measures_target_days = models.PositiveSmallIntegerField(
+        _("PrivacyMark report on measures: target (days before the date set)"), default=3,
+        help_text=_("The report on measures to prevent recurrence is due on the date the assessment body's notice "
+                    "sets; the reminder comes this many days before."),
+    )
+
     # "Promptly" duties with no number in the law: the company's own targets.
+    ppc_supplement_target_days = models.PositiveSmallIntegerField(
+        _("PPC 追完 target (days after the 確報)"), default=30,
+        help_text=_("Items unknown at the 確報 are supplemented as soon as they are known; the law sets no limit, "
+                    "so this is the company's own."),
+    )
     entrusting_party_target_days = models.PositiveSmallIntegerField(_("委託元 notice target (days)"), default=1)
     entrusting_party_limit_days = models.PositiveSmallIntegerField(_("委託元 notice limit (days)"), default=3)
     # The group's own rule for jointly used data: "without delay" unless it says otherwise.
@@ -144,6 +173,13 @@ class TrackKind(models.TextChoices):
     ENTRUSTING_PARTY = "entrusting_party", _("Notice to the entrusting business (委託元)")
     DATA_SUBJECTS = "data_subjects", _("Notice to data subjects (本人通知)")
     JOINT_USE = "joint_use", _("Notice to the company responsible for jointly used data (共同利用)")
+    PPC_SUPPLEMENT = "ppc_supplement", _("PPC supplement of items unknown at the 確報 (追完)")
+    PMARK_MEASURES = "pmark_measures", _("PrivacyMark report on measures to prevent recurrence (再発防止策)")
+
+
+# Duties that may run on after the incident is closed: the 追完 of the PPC report and the
+# PrivacyMark report on measures, due when the assessment body's notice says (domain.md §1.5a, §1.13).
+FOLLOW_UPS = (TrackKind.PPC_SUPPLEMENT, TrackKind.PMARK_MEASURES)
 
 
 class TrackState(models.TextChoices):
@@ -203,6 +239,28 @@ def _has_filing_details(track: ReportingTrack) -> str | None:
             return _("Choose how the data subjects were notified (or the substitute measure).")
     elif not track.recipient_reference.strip():
         return _("Enter the recipient's reference number (or the name of the person who received it).")
+    return None
+
+
+def _ppc_report_complete(track: ReportingTrack) -> str | None:
+    """The PPC 確報 carries all nine items of rule art. 8(1), each filled in or marked as
+    not yet known with the reason (a 追完 is then owed); the 追完 carries every item that
+    was marked (domain.md §1.5a)."""
+    from ..ppc_report import build_ppc_report
+
+    if track.kind not in (TrackKind.PPC_FINAL, TrackKind.PPC_SUPPLEMENT):
+        return None
+    report = build_ppc_report(track.incident)
+    if track.kind == TrackKind.PPC_FINAL:
+        gaps = report.unexplained_gaps
+        if gaps:
+            return _("These items of the report are empty: %(items)s. Fill them in, or mark them as not yet known "
+                     "with the reason (a 追完 is then owed).") % {"items": report.describe(gaps)}
+        return None
+    gaps = report.items_still_unknown
+    if gaps:
+        return _("These items marked as not yet known are still empty: %(items)s.") % {
+            "items": report.describe(gaps)}
     return None
 
 
@@ -326,7 +384,8 @@ class ReportingTrack(StateMachineRecord):
         return self.limit_at - timezone.now()
 
     @transition(field=state, source=TrackState.PENDING, target=TrackState.FILED,
-                conditions=[condition(_has_filing_details)], permission=permission(_files_reports))
+                conditions=[condition(_has_filing_details), condition(_ppc_report_complete)],
+                permission=permission(_files_reports))
     def file(self, by=None, description=None):
         """The report was made: when, to whom (their reference), by whom."""
         self.filed_by = by

@@ -186,9 +186,12 @@ class StateMachineAdmin(TransitionAdminMixin, PMSOfficeAccessMixin, admin.ModelA
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
         if allowed and obj is not None:
-            # Closed records, and records this user may not edit, are shown read-only.
+            # Closed records, and records this user may not edit, are shown read-only; a
+            # closed record keeps the fields its policy leaves open after close (a 追完).
             policy = self.model.edit_policy
-            return not (policy.closed_problem(obj) or policy.user_problem(obj, request.user))
+            if policy.closed_problem(obj) and not (policy.after_close_fields and policy.writable(obj, request.user)):
+                return False
+            return not policy.user_problem(obj, request.user)
         return allowed
 
     def editable_fields(self, request, obj=None) -> tuple[str, ...]:

@@ -176,7 +176,9 @@ def check_edit(record, user) -> None:
     """Raise RecordClosed (409) or NotPermitted (403) unless `user` may edit some field of `record` now."""
     policy = type(record).edit_policy
     closed = policy.closed_problem(record)
-    if closed:
+    # A closed record whose policy keeps some fields open (a 追完 after close) is still
+    # edited by those who may write them.
+    if closed and not (policy.after_close_fields and policy.writable(record, user)):
         raise RecordClosed(closed)
     refused = policy.user_problem(record, user)
     if refused:
@@ -224,7 +226,9 @@ def edit_record(
     policy = policy or model.edit_policy
     with transaction.atomic():
         current = _lock(record)
-        closed = policy.closed_problem(current)
+        closed = policy.closed_problem(
+            current, [name for name, value in changes.items() if _differs(current, name, value)]
+        )
         if closed:
             raise RecordClosed(closed)
         refused = policy.user_problem(current, by)

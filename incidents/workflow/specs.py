@@ -53,13 +53,17 @@ class Editable:
 
     `who` says why a user may not edit them (None: they may); `when` says why the
     record's state does not allow it (None: it does). `on_create` says whether the fields
-    may be given when the record is created (by the same people).
+    may be given when the record is created (by the same people). `after_close` fields
+    stay editable once the policy's `editable` check closes the rest of the record (what
+    a report still owes after its incident is closed: a 追完 to the PPC, the assessment
+    body's notice).
     """
 
     fields: tuple[str, ...]
     who: WhoCheck
     when: StateCheck | None = None
     on_create: bool = True
+    after_close: bool = False
 
 
 class EditPolicy:
@@ -93,9 +97,27 @@ class EditPolicy:
 
     # --- the record as a whole
 
-    def closed_problem(self, record) -> str | None:
-        """Why the record cannot be edited by anyone now (closed, past its editable states)."""
-        return str(message) if self.editable and (message := self.editable(record)) else None
+    def closed_problem(self, record, names: Iterable[str] | None = None) -> str | None:
+        """Why the record cannot be edited by anyone now (closed, past its editable states).
+
+        With `names`, the fields about to change: None when they are all fields that stay
+        editable after close (an edit of nothing else is not refused as a whole)."""
+        message = self.editable(record) if self.editable else None
+        if not message:
+            return None
+        names = set(names or ())
+        if names and names <= self.open_after_close(record):
+            return None
+        return str(message)
+
+    @property
+    def after_close_fields(self) -> set[str]:
+        return {name for group in self.groups if group.after_close for name in group.fields}
+
+    def open_after_close(self, record) -> set[str]:
+        """The after-close fields whose group's state check lets them be written now."""
+        return {name for group in self.groups if group.after_close and (group.when is None or group.when(record) is None)
+                for name in group.fields}
 
     def user_problem(self, record, user) -> str | None:
         """Why `user` may edit none of the record's fields now, or None."""
@@ -120,11 +142,11 @@ class EditPolicy:
 
     def writable(self, record, user) -> tuple[str, ...]:
         """The fields `user` may write on `record` now (in declaration order)."""
-        if self.closed_problem(record):
-            return ()
+        closed = self.closed_problem(record) is not None
         return tuple(
             name for group in self.groups
-            if group.who(record, user) is None and (group.when is None or group.when(record) is None)
+            if (group.after_close or not closed)
+            and group.who(record, user) is None and (group.when is None or group.when(record) is None)
             for name in group.fields
         )
 
