@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .filters import ActionFilter, IncidentFilter
 from .models import (
+    PPC_ITEM_KEYS,
     Action,
     Company,
     Department,
@@ -244,18 +245,66 @@ class IncidentReportForm(forms.ModelForm):
         return any(name in self.errors for name in self.detail_fields)
 
 
+# What the PrivacyMark test needs beyond the report (PMK500, domain.md §1.13): the PMS
+# office completes it at triage, so the staff report form stays short.
+PMARK_FIELDS = [
+    "pmark_event", "pmark_suspected", "is_my_number", "my_number_network_system",
+    "my_number_publicly_viewable", "pmark_judged_serious", "pmark_judged_serious_reason",
+]
+LOW_RISK_FIELDS = ["subjects_low_risk", "subjects_low_risk_reason", "substitute_measure"]
+PMARK_NOTICE_FIELDS = ["pmark_notice_received_on", "pmark_notice_requests", "pmark_notice_due_on"]
+# The items of the PPC report (ppc_report.ReportItem keys) with their numbers and names,
+# for the "not yet known" inputs (domain.md §1.5a: the 確報 may go with them, a 追完 follows).
+PPC_ITEMS = list(zip(PPC_ITEM_KEYS, (
+    _("1 Overview"), _("2 Data items"), _("3 Number of data subjects"), _("4 Cause"), _("5 Secondary harm"),
+    _("6 Response to data subjects"), _("7 Publication"), _("8 Recurrence prevention"), _("9 Other"),
+), strict=True))
+
+
+def unknown_field_name(key: str) -> str:
+    return f"unknown_{key}"
+
+
 class IncidentEditForm(VersionedForm):
     """The fields of Incident.edit_policy this user may write now: all of them for the PMS
-    office, the report for its reporter until the response starts."""
+    office, the report for its reporter until the response starts; once the incident is
+    closed, only what a 追完 or the assessment body's notice still changes.
+
+    The items of the PPC report still unknown (Incident.ppc_unknown_items) are one input
+    per item, for the reason it is not yet known, instead of a JSON field."""
 
     class Meta:
         model = Incident
-        fields = list(Incident.edit_policy.fields)
-        widgets = INCIDENT_WIDGETS
+        fields = [name for name in Incident.edit_policy.fields if name != "ppc_unknown_items"]
+        widgets = {
+            **INCIDENT_WIDGETS,
+            "pmark_judged_serious_reason": _textarea(2),
+            "subjects_low_risk_reason": _textarea(2),
+            "substitute_measure": _textarea(2),
+            "pmark_notice_requests": _textarea(3),
+            "pmark_notice_received_on": DateInput(),
+            "pmark_notice_due_on": DateInput(),
+        }
         help_texts = PPC_HELP_TEXTS
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
+        writable = set(Incident.edit_policy.writable(self.instance, user)) if self.instance.pk else set()
+        unknown_offered = self.instance.reportable or bool(self.instance.ppc_unknown_items)
+        if "ppc_unknown_items" in writable and unknown_offered:
+            unknown = self.instance.ppc_unknown_items or {}
+            for key, label in PPC_ITEMS:
+                self.fields[unknown_field_name(key)] = forms.CharField(
+                    label=label, required=False, max_length=500, initial=unknown.get(key, ""),
+                    help_text=_("Not yet known? Give the reason; leave empty when the item is known."),
+                )
+        if not self._low_risk_allowed():
+            for name in LOW_RISK_FIELDS:
+                self.fields.pop(name, None)
+        if self.instance.pk and not self.instance.company.holds_privacymark:
+            # An ISMS-only company has no assessment body to report to (domain.md §1.13).
+            for name in [*PMARK_FIELDS, *PMARK_NOTICE_FIELDS]:
+                self.fields.pop(name, None)
         if "kind" in self.fields:
             self.fields["kind"].choices = IncidentKind.choices
         if "affected_count" in self.fields:
@@ -265,18 +314,51 @@ class IncidentEditForm(VersionedForm):
                 _limit_picklist(self.fields[name], getattr(self.instance, f"{name}_id"))
         prepare_company_fields(self)
 
+    def _low_risk_allowed(self) -> bool:
+        """The 2026 amendment's relief is offered only where the incident's rules carry it."""
+        rules = self.instance.rule_set if self.instance.rule_set_id else None
+        return bool(rules and rules.data_subjects_low_risk_exemption) or self.instance.subjects_low_risk
+
+    def edits(self) -> dict:
+        edits = {name: value for name, value in super().edits().items() if not name.startswith("unknown_")}
+        if any(unknown_field_name(key) in self.changed_data for key, _label in PPC_ITEMS):
+            edits["ppc_unknown_items"] = {
+                key: self.cleaned_data[unknown_field_name(key)].strip()
+                for key, _label in PPC_ITEMS if self.cleaned_data.get(unknown_field_name(key), "").strip()
+            }
+        return edits
+
     def groups(self) -> list[tuple[str, str, list[forms.BoundField]]]:
         """(title, note, fields): the fields of the form in the sections of the detail page."""
         sections = [
             (_("Report"), "", [*QUICK_REPORT_FIELDS, "occurred_at", "involves_joint_use"]),
             (_("Classification"), "", [*CLASSIFICATION_FIELDS, "data_items", "affected_count",
                                        "affected_count_estimated"]),
-            (_("Reportability under APPI"), "", [*APPI_TRIGGER_FIELDS, "entrusted_by"]),
+            (_("Reportability under APPI"), "", [*APPI_TRIGGER_FIELDS, "not_personal_data", "entrusted_by"]),
+            (_("PrivacyMark (assessment body)"),
+             _("PrivacyMark's own test: every 事故等 of nine kinds, even for one person, on any personal "
+               "information, encrypted or not. Completed by the PMS office at triage."),
+             PMARK_FIELDS),
+            (_("Notice to data subjects: small risk"),
+             _("From the date the 2026 amendment takes effect (in the rules in force on the day of discovery), "
+               "no notice is owed where the risk to the data subjects is small: record why, and any substitute "
+               "measure."),
+             LOW_RISK_FIELDS),
             (_("Containment, cause and correction"), "", RESPONSE_FIELDS),
             (_("Items for the PPC report"),
              _("The report to the PPC (rule art. 8(1)) is assembled from these and from the fields above; "
-               "its page shows which items are still empty."),
+               "its page shows which items are still empty. These stay editable after the incident is closed, "
+               "for a supplement (追完)."),
              PPC_FIELDS),
+            (_("Items not yet known at the 確報"),
+             _("The 確報 cannot be filed while an item is empty, unless it is marked here as not yet known with "
+               "the reason; a supplement (追完) to the PPC is then tracked."),
+             [unknown_field_name(key) for key, _label in PPC_ITEMS]),
+            (_("The assessment body's notice (事故措置の通知)"),
+             _("After the PrivacyMark 確報 the assessment body sends its notice on the measures; record it here and "
+               "the report on measures to prevent recurrence is tracked with the date it sets, also after the "
+               "incident is closed."),
+             PMARK_NOTICE_FIELDS),
         ]
         groups = []
         for title, note, names in sections:

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import action_origins, attachments, joint_use, selectors, services
+from . import action_origins, attachments, joint_use, pmark_reportability, selectors, services
 from .exceptions import (
     NotPermitted,
     RecordClosed,
@@ -35,6 +35,7 @@ from .models import (
     group_has_several_companies,
     headed_department_ids,
 )
+from .models.incident import PPC_ITEM_KEYS, list_separator
 from .ppc_report import NOT_ENTERED, build_ppc_report
 from .roles import Role, has_role, role_companies
 from .switcher import narrow
@@ -101,27 +102,45 @@ def _track_rows(incident: Incident, user) -> list[dict]:
 
 
 # The duties that depend on the incident's company rather than on the incident alone.
-PRIVACYMARK_TRACKS = (TrackKind.PMARK_PRELIMINARY, TrackKind.PMARK_FINAL)
+PRIVACYMARK_TRACKS = (TrackKind.PMARK_PRELIMINARY, TrackKind.PMARK_FINAL, TrackKind.PMARK_MEASURES)
+# The reports whose absence the panel explains: the PPC's and the assessment body's. The
+# 委託元's and the follow-ups appear only when owed; an empty row for them says nothing.
+EXPLAINED_WHEN_NOT_OWED = (
+    TrackKind.PPC_PRELIMINARY, TrackKind.PPC_FINAL, TrackKind.DATA_SUBJECTS,
+    TrackKind.PMARK_PRELIMINARY, TrackKind.PMARK_FINAL,
+)
 
 
-def _company_duties_not_owed(incident: Incident, tracks: list[dict]) -> list[dict]:
-    """The company-specific reports the incident does not owe, and why, for its panel.
+def _unknown_item_titles(incident: Incident) -> list[tuple[int, str]]:
+    """(number, short title) of the PPC report's items marked as not yet known."""
+    from .ppc_report import SHORT_TITLES
 
-    The panel says why a company without PrivacyMark has no PrivacyMark rows and, in a
-    group, why jointly used data owes no notice when the incident's company is itself the
-    responsible one. A single company is responsible for any jointly used data: a row
-    about it would only clutter the panel.
+    return [(number, SHORT_TITLES[key]) for number, key in enumerate(PPC_ITEM_KEYS, start=1)
+            if key in (incident.ppc_unknown_items or {})]
+
+
+def _duties_not_owed(incident: Incident, tracks: list[dict]) -> list[dict]:
+    """The reports the incident does not owe, and why, for its panel: each recipient has its
+    own test, so an encrypted loss says here why the PPC is not told while its PrivacyMark
+    row above runs its clock. Reports that share a reason share a row.
+
+    A company without PrivacyMark says so once; in a group, jointly used data that the
+    incident's own company is responsible for says why no notice is owed.
     """
-    kinds = []
+    kinds = list(EXPLAINED_WHEN_NOT_OWED)
     if not incident.company.holds_privacymark:
-        kinds += PRIVACYMARK_TRACKS
+        kinds = [kind for kind in kinds if kind not in PRIVACYMARK_TRACKS] + list(PRIVACYMARK_TRACKS)
     if incident.involves_joint_use and group_has_several_companies():
         kinds.append(TrackKind.JOINT_USE)
     kinds = [kind for kind in kinds if kind not in {row["track"].kind for row in tracks}]
-    if not kinds:
+    if not kinds or incident.rule_set is None:
         return []
     _plans, reasons = required_tracks(incident)
-    return [{"label": TrackKind(kind).label, "reason": reasons.get(kind, "")} for kind in kinds]
+    rows: dict[str, list] = {}
+    for kind in kinds:
+        rows.setdefault(str(reasons.get(kind, "")), []).append(TrackKind(kind).label)
+    return [{"label": list_separator().join(str(label) for label in labels), "reason": reason}
+            for reason, labels in rows.items()]
 
 
 def _held_for(user, role: str, field: str = "company") -> Q:
@@ -236,7 +255,14 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "actions": actions,
         "visible_actions": visible_actions,
         "tracks": tracks,
-        "duties_not_owed": _company_duties_not_owed(incident, tracks),
+        "duties_not_owed": _duties_not_owed(incident, tracks),
+        "ppc_assessment": incident.assessment,
+        "pmark_assessment": incident.pmark_assessment if incident.company.holds_privacymark else None,
+        "pmark_event_label": pmark_reportability.event_label(incident.pmark_event_effective, incident.pmark_suspected),
+        "supplement_items": "、".join(
+            f"{number}（{title}）" for number, title in _unknown_item_titles(incident)),
+        "pmark_final_filed": any(row["track"].kind == TrackKind.PMARK_FINAL and row["track"].state == "filed"
+                                 for row in tracks),
         "joint_use_notices": (
             list(joint_use.sent_notices(incident))
             if any(row["track"].kind == TrackKind.JOINT_USE for row in tracks) else []
@@ -270,7 +296,8 @@ def incident_ppc_report(request: HttpRequest, pk: int) -> HttpResponse:
         "incident": incident,
         "report": report,
         "items": items,
-        "missing": [row["item"] for row in items if row["item"].empty],
+        "missing": report.unexplained_gaps,
+        "still_unknown": report.items_still_unknown,
         "report_rows": _text_rows(report.document),
         "notice_rows": _text_rows(report.subject_notice),
         "can_edit": bool(writable),

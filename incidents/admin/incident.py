@@ -59,10 +59,18 @@ class IncidentAdmin(CompanyColumnsMixin, StateMachineAdmin):
             (_("Response"), {"fields": [
                 "containment_summary", "correction_taken", "root_cause", "dismissal_reason",
             ]}),
+            (_("PrivacyMark (PMK500)"), {"fields": [
+                "pmark_event", "pmark_suspected", "not_personal_data", "is_my_number", "my_number_network_system",
+                "my_number_publicly_viewable", "pmark_judged_serious", "pmark_judged_serious_reason",
+                "pmark_notice_received_on", "pmark_notice_requests", "pmark_notice_due_on",
+            ]}),
+            (_("Notice to data subjects: small risk (2026 amendment)"), {"fields": [
+                "subjects_low_risk", "subjects_low_risk_reason", "substitute_measure",
+            ]}),
             (_("PPC report (rule art. 8(1))"), {
                 "fields": [
                     "discovery_route", "secondary_harm", "subject_response", "publication",
-                    "recurrence_prevention", "other_information",
+                    "recurrence_prevention", "other_information", "ppc_unknown_items",
                 ],
                 "description": _("The items of the report that the classification and the response above do "
                                  "not already hold. The reports owed and their clocks are listed below."),

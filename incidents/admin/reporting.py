@@ -50,16 +50,19 @@ class RuleSetAdmin(PMSOfficeAccessMixin, SimpleHistoryAdmin):
         (_("Reportability (rule art. 7)"), {"fields": [
             "subject_count_threshold", "collection_counts_for_unauthorized_purpose",
         ]}),
+        (_("Notice to data subjects (APPI art. 26(2))"), {"fields": ["data_subjects_low_risk_exemption"]}),
         (_("PPC reports (rule art. 8; guideline 3-5-3-3, 3-5-3-4)"), {"fields": [
             "preliminary_target_days", "preliminary_limit_days", "final_days", "final_unauthorized_purpose_days",
             "first_day_counts", "roll_past_closed_days",
         ]}),
         (_("PrivacyMark assessment body (PMK500)"), {"fields": [
             "pmark_preliminary_target_days", "pmark_preliminary_limit_days", "pmark_final_days",
-            "pmark_final_unauthorized_purpose_days",
+            "pmark_final_unauthorized_purpose_days", "pmark_subject_count_threshold", "pmark_my_number_threshold",
+            "pmark_measures_target_days",
         ]}),
-        (_("Entrusting business (委託元) and data subjects (本人通知)"), {
-            "fields": ["entrusting_party_target_days", "entrusting_party_limit_days", "data_subjects_target_days"],
+        (_("Entrusting business (委託元), data subjects (本人通知), joint use and the PPC 追完"), {
+            "fields": ["entrusting_party_target_days", "entrusting_party_limit_days", "data_subjects_target_days",
+                       "joint_use_target_days", "joint_use_limit_days", "ppc_supplement_target_days"],
             "description": _("The law says “promptly” for these: the numbers are the company's own targets."),
         }),
     ]
