@@ -9,7 +9,7 @@ reason), or still pending.
 
 from __future__ import annotations
 
-from .story import Story, act, file, not_required, plan, step
+from .story import Story, act, edit, file, not_required, notice, plan, step
 
 INCIDENTS = [
     Story(
@@ -49,11 +49,16 @@ INCIDENTS = [
             act("procedure", "implement", "manager", 20,
                 implementation_note="メール送信手順書を改訂し、外部宛て一斉送信時のBCC確認と"
                                     "送信前の上長確認を追加した。全部署に周知済み。"),
+            notice("office", 30, "メール送信手順書の改訂と宛先確認の仕組みの導入について、実施状況と効果の"
+                                 "確認結果を報告すること。", 30),
             act("delivery", "implement", "head_it", 40,
                 implementation_note="メール配信システムを導入し、顧客への一斉送信は配信システム経由に限定した。"
                                     "メールソフトの宛先上限を10件に設定。"),
             act("training", "implement", "head_hr", 55,
                 implementation_note="全社員112名を対象にeラーニングで誤送信防止教育を実施。受講率100%。"),
+            file("pmark_measures", "office", 55, "再発防止策の実施状況を報告した。",
+                 recipient_reference="Pマークポータル 受付番号 PM-{year}-0412（再発防止策）", method="online_form",
+                 filing_note="手順書の改訂、一斉送信の配信システムへの移行、全社員への教育の実施結果を報告した。"),
             step("verify", "manager", 56, "全処置の実施を確認。有効性確認に移行。"),
             act("procedure", "verify_effective", "office", 100,
                 effectiveness_note="改訂後3か月間、外部宛て一斉送信での誤送信ゼロ。手順の遵守を抜き取りで確認した。"),
@@ -99,6 +104,8 @@ INCIDENTS = [
             act("no_usb", "implement", "head_it", 50,
                 implementation_note="資産管理ツールでUSBメモリへの書込みを禁止し、業務データを部門別のクラウドストレージに移行した。"),
             step("verify", "manager", 51),
+            notice("manager", 52, "外部記録媒体の利用制限と持出し管理の実施状況を、全端末への適用結果とあわせて"
+                                  "報告すること。", 90),
             act("ledger", "verify_effective", "manager", 80, effectiveness_note="3か月分の台帳照合記録を確認。不一致なし。"),
             act("no_usb", "verify_ineffective", "office", 80,
                 effectiveness_note="営業部の3台で書込み禁止が適用されていなかった（資産管理ツールの対象外端末）。"),
@@ -107,6 +114,9 @@ INCIDENTS = [
             act("no_usb", "verify_effective", "office", 110,
                 effectiveness_note="全端末の適用状況レポートで書込み禁止を確認した。"),
             step("close", "manager", 115, "再実施分を含め、全処置の有効性を確認した。"),
+            file("pmark_measures", "manager", 125, "完了後に、審査機関の求めた再発防止策の報告を提出した。",
+                 recipient_reference="Pマークポータル 受付番号 PM-{year}-0583（再発防止策）", method="online_form",
+                 filing_note="全端末への書込み禁止の適用（再実施を含む）と持出し管理台帳の運用結果を報告した。"),
         ],
     ),
     Story(
@@ -188,10 +198,6 @@ INCIDENTS = [
             step("contain", "manager", 1, "",
                  containment_summary="申込書を施錠保管庫に移し、12件全ての所在を確認した。",
                  correction_taken="担当者への注意喚起。"),
-            not_required("pmark_final", "manager", 3,
-                         "申込書12件は入館管理された執務室内にあり、全件の所在を確認した。第三者による閲覧や"
-                         "持出しの事実はなく、漏えい等の事故には該当しないため、審査機関への報告は要しないと判断した。"
-                         "社内の是正処置として管理する。"),
             step("analyse", "manager", 7, "",
                  root_cause="施錠できる保管庫が不足しており、処理途中の書類を机上に置く慣習があった。"
                             "終業時のクリアデスク確認が形骸化していた。",
@@ -214,7 +220,7 @@ INCIDENTS = [
     ),
     Story(
         title="不審な営業メールの受信（顧客情報の流出を懸念）",
-        reporter="staff", department="SALES", kind="other", days_ago=60,
+        reporter="staff", department="SALES", kind="leak", days_ago=60,
         description=(
             "当社の顧客名を記載した不審な営業メールを受信した。当社から顧客情報が流出したのではないかと"
             "心配になり報告した。"
@@ -236,6 +242,7 @@ INCIDENTS = [
         report={"data_items": "氏名、社員番号、人事評価", "affected_count": 85},
         steps=[
             step("triage", "manager", 0.2, "弱点として対応する。", severity="L1", kind="weakness", event_class="other"),
+            edit("manager", 0.25, pmark_event="leak", pmark_suspected=True),
             step("contain", "manager", 1, "",
                  containment_summary="当該フォルダのアクセス権を人事部のみに修正し、他部署からのアクセス履歴がないことを"
                                      "ログで確認した。",

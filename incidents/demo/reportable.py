@@ -10,12 +10,18 @@ entrusted to the company: the stories that show the legal clocks.
   速報 overdue, the 確報 still to come;
 - the leak of 1,200 customers' addresses through the delivery system, discovered 60 hours
   before the seed runs (`hours_ago`), so that its 速報 are due within 24 hours whenever the
-  demo is loaded.
+  demo is loaded;
+- a laptop holding employees' medical certificates, lost under full-disk encryption: not a
+  reportable situation for the PPC (strong encryption), but a 事故等 for the PrivacyMark
+  assessment body with a 速報 due (要配慮個人情報, no encryption exemption: domain.md §1.13).
+
+The web-skimming leak also shows the PrivacyMark three steps: its 確報 was followed by the
+assessment body's 事故措置の通知, and the report on measures is now due.
 """
 
 from __future__ import annotations
 
-from .story import Story, act, edit, file, plan, step
+from .story import Story, act, edit, file, notice, plan, step
 
 REPORTABLE_INCIDENTS = [
     Story(
@@ -43,8 +49,6 @@ REPORTABLE_INCIDENTS = [
             edit("manager", 1.5,
                  discovery_route="セキュリティ関連機関から、当社の会員登録フォームに不審なスクリプトが埋め込まれて"
                                  "いるとの連絡を受け、情報システム部が調査して判明した。",
-                 secondary_harm="現時点で二次被害の報告はない。取得された情報を悪用したフィッシングメールや"
-                                "不審な電話のおそれがある。",
                  subject_response="対象の会員430名へのお詫びと注意喚起の通知を準備中。専用の問合せ窓口を開設した。",
                  publication="当社Webサイトにお知らせを掲載した（個人を特定できる情報は含めていない）。",
                  recurrence_prevention="調査中。改ざんの原因となったプラグインは削除済み。",
@@ -85,18 +89,30 @@ REPORTABLE_INCIDENTS = [
                                        "委託先を含む脆弱性管理手順の制定（実施中）。",
                  other_information="警察（サイバー犯罪相談窓口）に相談済み。改ざんされていたのは会員登録フォームのみで、"
                                    "登録済みの会員データベースへの不正アクセスはフォレンジック調査で否定された。"),
-            file("ppc_final", "manager", 45, "確報を提出した。",
+            edit("manager", 44,
+                 ppc_unknown_items={"secondary_harm": "取得された情報の悪用の有無を、フォレンジック調査会社と"
+                                                      "会員からの問合せ状況で確認中。最終報告は翌月の予定。"}),
+            file("ppc_final", "manager", 45, "確報を提出した。二次被害の有無は追完する。",
                  recipient_reference="PPC受付番号 {year}-0038412（確報）", method="online_form",
                  filing_note="速報と同じ受付番号で確報。原因と再発防止策（実施済み・実施予定）を報告した。"),
             file("pmark_final", "office", 46, "",
                  recipient_reference="審査機関 受付番号 PM-{year}-0977（確報）", method="email",
                  filing_note="個人情報保護委員会への確報の写しを添付した。"),
+            edit("manager", 54,
+                 secondary_harm="フォレンジック調査の最終報告と会員からの問合せ57件の内容から、取得された情報を"
+                                "悪用したフィッシングメール等の二次被害は確認されていない。引き続き問合せ窓口で"
+                                "受け付ける。"),
+            file("ppc_supplement", "manager", 54.2, "二次被害の有無を追完した。",
+                 recipient_reference="PPC受付番号 {year}-0038412（追完）", method="online_form",
+                 filing_note="確報で調査中とした二次被害の有無を報告した。"),
             act("waf", "implement", "head_it", 55,
                 implementation_note="WAFを導入し、初回の外部脆弱性診断を実施した。高リスクの指摘なし。"),
             act("patch_rule", "implement", "office", 60,
                 implementation_note="脆弱性情報の収集・評価・適用期限を定めた手順書を制定し、"
                                     "情報システム部と委託先に周知した。"),
             step("verify", "manager", 62, "全処置の実施を確認。WAFの運用とパッチの適用状況を3か月間確認する。"),
+            notice("manager", 70, "WAFの運用状況と四半期ごとの脆弱性診断の結果、委託先を含む脆弱性管理手順の"
+                                  "運用状況を報告すること。", 30),
         ],
     ),
     Story(
@@ -238,6 +254,29 @@ REPORTABLE_INCIDENTS = [
                                      "全管理者アカウントに多要素認証を設定した。不正ログイン元のIPアドレスからの"
                                      "アクセスを遮断した。",
                  correction_taken="配送管理システムの全アカウントのパスワードを再設定した。"),
+        ],
+    ),
+    Story(
+        title="休職者の診断書を保存したノートPCの紛失（暗号化済み）",
+        reporter="head_hr", department="HR", kind="loss", days_ago=1, occurred=0.2,
+        description=(
+            "人事部員が帰宅途中の電車内に業務用ノートPCを置き忘れ、鉄道会社に届け出たが見つかっていない。"
+            "PCには休職・復職の手続きのため、社員38名分の診断書の写し（病名を含む）が保存されていた。"
+            "ディスク全体は暗号化（BitLocker、TPM＋PIN）されており、PINは本人のみが知っている。"
+        ),
+        report={
+            "data_items": "氏名、社員番号、診断書の写し（病名、療養期間）", "affected_count": 38,
+            "involves_sensitive_data": True, "strongly_encrypted": True,
+        },
+        steps=[
+            step("triage", "manager", 0.1,
+                 "高度な暗号化により個人情報保護委員会への報告対象事態には当たらない（規則第7条）。"
+                 "プライバシーマークでは暗号化による除外がなく、要配慮個人情報のため審査機関への速報が必要。",
+                 severity="L2", kind="loss", event_class="loss_damage"),
+            step("contain", "manager", 0.4, "",
+                 containment_summary="遺失届を警察に提出し、鉄道会社に捜索を依頼した。当該PCのアカウントを停止し、"
+                                     "MDMからリモートワイプを指示した（PCがネットワークに接続された時点で実行）。",
+                 correction_taken="アカウントの停止とリモートワイプの指示。"),
         ],
     ),
 ]

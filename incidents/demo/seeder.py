@@ -208,6 +208,10 @@ class DemoSeeder:
             elif kind == "edit":
                 by, at, fields = rest
                 thread.add(self.at(discovered_at, at), "edit", partial(self.edit, cast, by, fields))
+            elif kind == "notice":
+                by, at, requests, due = rest
+                thread.add(self.at(discovered_at, at), "notice",
+                           partial(self.record_notice, cast, by, requests, due))
             elif kind == "track":
                 track_kind, name, by, at, comment, changes = rest
                 thread.add(self.at(discovered_at, at), f"{track_kind} {name}",
@@ -252,6 +256,12 @@ class DemoSeeder:
 
     def edit(self, cast: Cast, by, fields) -> None:
         cast.incident = services.incident_update(incident=cast.incident, by=self.users[by], version=None, **fields)
+
+    def record_notice(self, cast: Cast, by, requests: str, due: int) -> None:
+        """The notice arrives today (the step's moment) and sets the day of the report on measures."""
+        today = timezone.localdate()
+        self.edit(cast, by, {"pmark_notice_received_on": today, "pmark_notice_requests": requests,
+                             "pmark_notice_due_on": today + dt.timedelta(days=due)})
 
     def track_step(self, cast: Cast, track_kind, name, by, comment, changes) -> None:
         track = cast.incident.tracks.get(kind=track_kind)

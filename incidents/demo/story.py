@@ -56,3 +56,9 @@ def file(kind, by, at, comment="", **changes):
 def not_required(kind, by, at, reason, comment=""):
     """A person decided that a report is not owed, and why."""
     return ("track", kind, "not_required", by, at, comment, {"not_required_reason": reason})
+
+
+def notice(by, at, requests, due):
+    """The PrivacyMark assessment body's 事故措置の通知, received at `at`: what it asks, and the
+    report on measures due `due` days after it arrived."""
+    return ("notice", by, at, requests, due)
