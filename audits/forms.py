@@ -8,6 +8,8 @@ was read at, so that a save over someone else's change is shown as a conflict in
 
 from __future__ import annotations
 
+import re
+
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
@@ -43,6 +45,19 @@ from .models import (
 
 # The clause group shown open on the plan form: the current edition of the PMS standard.
 DEFAULT_CLAUSE_GROUP = (Standard.JIS_Q_15001, "2023")
+# The order of the standards' groups on the plan form: the PMS standard, the PrivacyMark
+# guideline's J items (the assessment's own checklist), then the others.
+STANDARD_ORDER = (Standard.JIS_Q_15001, Standard.PMARK_GUIDELINE, Standard.ISO_27001)
+
+
+def _standard_rank(standard: str) -> int:
+    return STANDARD_ORDER.index(standard) if standard in STANDARD_ORDER else len(STANDARD_ORDER)
+
+
+def _edition_year(edition: str) -> int:
+    """The year an edition starts with ("2023", "2023v1.0"), 0 without one."""
+    match = re.match(r"\d+", edition)
+    return int(match.group()) if match else 0
 
 
 def _textarea(rows: int) -> forms.Textarea:
@@ -235,7 +250,7 @@ class AuditForm(VersionedForm):
                 "choices": [],
                 "checked": 0,
             })
-            depth = requirement.clause.count(".") - (1 if requirement.clause.startswith("A.") else 0)
+            depth = requirement.depth
             group["choices"].append({"choice": choice, "requirement": requirement, "depth": min(depth, 4)})
             if str(requirement.pk) in checked:
                 group["checked"] += 1
@@ -243,9 +258,8 @@ class AuditForm(VersionedForm):
             if group["choices"] and group["key"][1] == "2017" and group["key"][0] == Standard.JIS_Q_15001:
                 group["title"] = _("%(standard)s (Annex A)") % {"standard": group["title"]}
             group["open"] = group["key"] == DEFAULT_CLAUSE_GROUP or group["checked"] > 0
-        # JIS Q 15001 first, newest edition first, then the other standards.
-        return sorted(groups.values(), key=lambda g: (g["key"][0] != Standard.JIS_Q_15001, g["key"][0],
-                                                      -int(g["key"][1]) if g["key"][1].isdigit() else 0))
+        # JIS Q 15001 first, newest edition first, then the PrivacyMark guideline's J items, then ISO.
+        return sorted(groups.values(), key=lambda g: (_standard_rank(g["key"][0]), -_edition_year(g["key"][1])))
 
 
 # ---------------------------------------------------------------------------

@@ -126,6 +126,9 @@ def programme(request: HttpRequest, year: int | None = None) -> HttpResponse:
     # them; otherwise each company's section says its own.
     bounds = {(section["first_day"], section["last_day"]) for section in sections}
     first, last = next(iter(bounds)) if len(bounds) == 1 else fiscal_year_bounds(year, chosen)
+    # The J items of the PrivacyMark guideline, for the companies shown that hold PrivacyMark
+    # (an ISMS-only company is not assessed against them: none, no section).
+    holders = [section["company"] for section in sections if section["company"].holds_privacymark]
     return render(request, "audits/programme.html", {
         "year": year,
         "first_day": first,
@@ -138,6 +141,7 @@ def programme(request: HttpRequest, year: int | None = None) -> HttpResponse:
         "counts": {status: sum(1 for row in rows if row["status"] == status) for status in selectors.STATUSES},
         "can_plan": _may_plan(user),
         "is_current_year": year == today_year,
+        "guideline": selectors.guideline_coverage(audits=audits, companies=holders),
     })
 
 

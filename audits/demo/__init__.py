@@ -10,6 +10,10 @@ FISCAL_YEAR_START_MONTH says otherwise):
   programme page shows;
 - checklists filled in as the state implies (complete once reported; half done in
   fieldwork; untouched when planned or cancelled);
+- J items of the PrivacyMark guideline (構築・運用指針) on the checklists beside the JIS
+  clauses: seven checked by the two closed audits (one of them, J.4.5.5, not yet verified
+  against the guideline), two more on the planned follow-up, so that the programme's J item
+  coverage has items checked, planned and not covered;
 - nine findings of every grade (major, minor, observation, opportunity) in every state
   (open, responded, accepted, verifying, closed), one of them rejected once before its
   second answer, with their corrective actions (incidents' Action, linked) in the states

@@ -11,10 +11,12 @@ AUDITS = [
     AuditStory(
         title="営業部・カスタマーサポート部 内部監査（上期）",
         kind="internal", departments=("SALES", "CS"), clauses=("5.2", "6.1", "7", "8", "9.1"),
+        guideline=("J.2.2", "J.3.4", "J.4.2", "J.4.5.5", "J.8.1", "J.11.1"),
         planned_by="auditlead", lead="auditor", auditors=("auditor2",), planned_at=20, start=40, end=42,
         steps=[
             start("auditor", 40, "開始会議で監査の範囲と日程を確認した。"),
             check("5.2", "auditor", 40.2, "conforming", "個人情報保護方針の掲示（執務室入口）と社員の認知をヒアリングで確認。"),
+            check("J.2.2", "auditor", 40.3, "conforming", "ウェブサイトに公表している個人情報保護方針と、社内掲示の版が一致していることを確認。"),
             finding("ledger", "auditor", 40.4, clause="6.1", department="SALES", grade=Grade.MAJOR, item=True,
                     description="個人情報管理台帳が2025年10月以降更新されておらず、新規に取得した展示会来場者名簿"
                                 "（約800件）と顧客アンケートの回答データが台帳に記載されていない。"
@@ -23,18 +25,26 @@ AUDITS = [
             check("6.1", "auditor", 40.5, "nonconforming", "個人情報管理台帳（最終更新 2025-10-02）",
                   "台帳の未更新。展示会来場者名簿とアンケート回答が未記載。"),
             check("7", "auditor2", 40.7, "conforming", "教育受講記録（営業部・CS部とも受講率100%）。"),
+            check("J.4.2", "auditor2", 40.8, "conforming", "顧客情報を扱う担当者の力量の基準と、OJT・教育の記録。"),
+            check("J.3.4", "auditor", 40.9, "conforming",
+                  "構築・運用指針の改定に伴う規程改定の計画（スケジュール表）と、その進捗の記録。"),
+            check("J.8.1", "auditor", 41.1, "conforming",
+                  "問合せフォームと展示会申込書に記載した利用目的を確認。いずれも具体的に特定されている。"),
             finding("clear_desk", "auditor2", 41.3, clause="8", department="CS", grade=Grade.MINOR, item=True,
                     description="退社後の執務室で、問合せ対応記録（氏名・電話番号を含む）を印刷した書類が"
                                 "2名の机上に放置され、キャビネット1台が施錠されていなかった（クリアデスク違反）。",
                     evidence="19時の巡回時の写真3枚、キャビネット施錠点検表（記入なし）"),
             check("8", "auditor2", 41.4, "nonconforming", "19時の巡回、キャビネット施錠点検表",
                   "クリアデスク違反、キャビネット未施錠。"),
+            check("J.11.1", "auditor2", 41.5, "conforming", "苦情・相談の受付記録（上期12件）と、対応完了までの記録。"),
             check("9.1", "auditor", 41.6, "observation", "運用の確認の記録（四半期ごと）。",
                   "点検項目は規程どおり。問合せ記録の保管期限の扱いに改善の余地あり。"),
             finding("retention", "auditor", 41.7, clause="9.1", department="CS", grade=Grade.OPPORTUNITY, item=True,
                     description="問合せ対応記録の保管期限が担当者ごとに異なる理解で運用されている。"
                                 "記録の種類ごとの保管期限を一覧にし、運用の確認の点検項目に加えるとよい。",
                     evidence="担当者3名へのヒアリング"),
+            check("J.4.5.5", "auditor2", 41.8, "observation", "問合せ対応記録の保管状況、担当者3名へのヒアリング",
+                  "保管期限の理解が担当者ごとに異なる（9.1の改善の機会として指摘済み）。"),
             report("auditor", 47, "営業部で重大な不適合1件（個人情報管理台帳の未更新）、カスタマーサポート部で"
                                   "軽微な不適合1件（クリアデスク違反）と改善の機会1件を検出した。"
                                   "その他の項目は規程どおり運用されている。",
@@ -86,7 +96,7 @@ AUDITS = [
     ),
     AuditStory(
         title="情報システム部・個人情報保護推進室 内部監査",
-        kind="internal", departments=("IT", "PMS"), clauses=("6.1", "6.2", "8", "9.1", "10"),
+        kind="internal", departments=("IT", "PMS"), clauses=("6.1", "6.2", "8", "9.1", "10"), guideline=("J.4.4.2",),
         planned_by="auditlead", lead="auditlead", auditors=("auditor",), planned_at=60, start=95, end=97,
         steps=[
             start("auditlead", 95),
@@ -103,6 +113,8 @@ AUDITS = [
             check("8", "auditor", 96.1, "nonconforming", "入退室管理簿と入退室管理システムのログの突合",
                   "入退室記録の不備。"),
             check("9.1", "auditlead", 96.3, "conforming", "運用の確認の記録（第1四半期）。"),
+            check("J.4.4.2", "auditlead", 96.35, "conforming",
+                  "漏えい等の緊急事態の対応手順と連絡網（2026年4月改訂）、初動対応訓練の記録。"),
             check("10", "auditlead", 96.4, "conforming", "是正処置の記録（前年度の監査指摘3件はすべて完了）。"),
             finding("log_alerts", "auditlead", 96.6, clause="6.2", department="IT", grade=Grade.OPPORTUNITY,
                     description="サーバーのアクセスログ監視のアラート基準が担当者の経験に依存している。"
@@ -206,7 +218,7 @@ AUDITS = [
     ),
     AuditStory(
         title="営業部 内部監査（下期・フォローアップ）",
-        kind="internal", departments=("SALES",), clauses=("6.1", "8"),
+        kind="internal", departments=("SALES",), clauses=("6.1", "8"), guideline=("J.3.1.1", "J.9.2"),
         planned_by="auditlead", lead="auditor", auditors=("auditor2",), planned_at=205, start=None, end=None,
     ),
 ]

@@ -29,7 +29,7 @@ from incidents.demo.people import GROUP, DemoUser
 from incidents.demo.seeder import DemoSeeder
 from incidents.models import Action
 
-from .story import STORY_SPAN, AuditStory
+from .story import GUIDELINE, STORY_SPAN, AuditStory
 
 
 @dataclass
@@ -39,7 +39,8 @@ class AuditCast:
     audit: Audit | None = None
     findings: dict[str, Finding] = field(default_factory=dict)
     actions: dict[str, Action] = field(default_factory=dict)
-    clauses: dict[str, Requirement] = field(default_factory=dict)  # its standard's, by clause number
+    # its standard's by clause number, and the guideline's J items it checks
+    clauses: dict[str, Requirement] = field(default_factory=dict)
 
 
 @dataclass
@@ -80,7 +81,10 @@ class AuditSeeder(DemoSeeder):
             planned = first, min(first + dt.timedelta(days=1), self.year_end)
         else:
             planned = timezone.localdate(day(story.start)), timezone.localdate(day(story.end))
-        cast = AuditCast(clauses=self.clauses_of(story.standard))
+        clauses = dict(self.clauses_of(story.standard))
+        if story.guideline:
+            clauses.update(self.clauses_of(GUIDELINE))  # "J.…" numbers: no clash with the standard's
+        cast = AuditCast(clauses=clauses)
         thread = self.timeline.thread(story.title)
         thread.add(day(story.planned_at), "plan", partial(self.plan_audit, cast, story, planned, counted))
         for kind, *rest in story.steps:
@@ -113,7 +117,7 @@ class AuditSeeder(DemoSeeder):
             by=self.users[story.planned_by],
             title=story.title, kind=story.kind,
             departments=[self.departments[code] for code in story.departments],
-            clauses=[cast.clauses[clause] for clause in story.clauses],
+            clauses=[cast.clauses[clause] for clause in (*story.clauses, *story.guideline)],
             lead_auditor=self.users[story.lead],
             auditors=[self.users[name] for name in story.auditors],
             planned_start=planned[0], planned_end=planned[1],

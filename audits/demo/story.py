@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 # The standard and edition the demo's PrivacyMark holders audit against.
 STANDARD, EDITION = "jis_q_15001", "2023"
+# The PrivacyMark guideline (構築・運用指針) whose J items a holder's audit may check too.
+GUIDELINE = ("pmark_guideline", "2023v1.0")
 
 # The story's last step is on this day of the fiscal year (see above).
 STORY_SPAN = 230
@@ -23,7 +25,7 @@ STORY_SPAN = 230
 # ---------------------------------------------------------------------------
 # The stories. `at` is a day of the fiscal year (fractions are hours within the working
 # day); users are usernames, departments codes, clauses clause numbers of the story's standard
-# (JIS Q 15001:2023 unless it names another).
+# (JIS Q 15001:2023 unless it names another) or J items of the PrivacyMark guideline.
 
 
 @dataclass
@@ -42,6 +44,9 @@ class AuditStory:
     steps: list[tuple] = field(default_factory=list)
     # The standard and edition of its clauses (an ISMS-only company audits against ISO/IEC 27001).
     standard: tuple[str, str] = (STANDARD, EDITION)
+    # J items of the PrivacyMark guideline on its checklist too (J.3.4 …); its steps check them
+    # by number like the clauses.
+    guideline: tuple[str, ...] = ()
 
 
 def start(by, at, comment=""):

@@ -1,12 +1,12 @@
 """The audits app's records: the clause catalogue, audits with their checklists, findings."""
 
 from .audit import Audit, AuditKind, AuditQuerySet, AuditState, ChecklistItem, ChecklistResult
-from .catalogue import Requirement, Standard
+from .catalogue import PMARK_GUIDELINE_EDITION, Requirement, Standard
 from .finding import NONCONFORMITIES, Finding, FindingQuerySet, FindingState, Grade
 from .review import DecisionKind, Review, ReviewDecision, ReviewQuerySet, ReviewState
 
 __all__ = [
-    "NONCONFORMITIES", "Audit", "AuditKind", "AuditQuerySet", "AuditState", "ChecklistItem", "ChecklistResult",
+    "NONCONFORMITIES", "PMARK_GUIDELINE_EDITION", "Audit", "AuditKind", "AuditQuerySet", "AuditState", "ChecklistItem", "ChecklistResult",
     "DecisionKind", "Finding", "FindingQuerySet", "FindingState", "Grade", "Requirement", "Review", "ReviewDecision",
     "ReviewQuerySet", "ReviewState", "Standard",
 ]

@@ -1,6 +1,10 @@
-"""The requirements an audit checks against, as data (domain.md §2.2, §2.3, §3)."""
+"""The requirements an audit checks against, as data (domain.md §2.2, §2.3, §3): the
+standards' clauses, and the J items of the PrivacyMark guideline (構築・運用指針) that
+PrivacyMark assessments since 2024-10-01 check against."""
 
 from __future__ import annotations
+
+import re
 
 from django.db import models
 from django.utils.translation import get_language
@@ -11,7 +15,20 @@ from trail.history import TrailedHistory
 
 class Standard(models.TextChoices):
     JIS_Q_15001 = "jis_q_15001", "JIS Q 15001"
+    # プライバシーマークにおける個人情報保護マネジメントシステム構築・運用指針 (JIPDEC): the
+    # assessment requirements J.1–J.11 of PrivacyMark, edition "2023v1.0" (JIS Q 15001:2023準拠 ver1.0).
+    PMARK_GUIDELINE = "pmark_guideline", "PrivacyMark 構築・運用指針"
     ISO_27001 = "iso_iec_27001", "ISO/IEC 27001"
+
+
+# The PrivacyMark guideline's current edition (JIS Q 15001:2023準拠 ver1.0, applications since 2024-10-01).
+PMARK_GUIDELINE_EDITION = "2023v1.0"
+
+
+def clause_depth(clause: str) -> int:
+    """How deep a clause sits under its chapter: "6" and "J.3" 0, "6.1" and "J.3.1" 1, "A.3.3.1" 2.
+    A letter prefix (Annex A, the guideline's J) is not a level of its own."""
+    return clause.count(".") - (1 if re.match(r"[A-Z]\.", clause) else 0)
 
 
 class RequirementQuerySet(models.QuerySet):
@@ -48,6 +65,10 @@ class Requirement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_standard_display()}:{self.edition} {self.clause} {self.title}"
+
+    @property
+    def depth(self) -> int:
+        return clause_depth(self.clause)
 
     @property
     def title(self) -> str:
