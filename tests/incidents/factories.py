@@ -140,3 +140,74 @@ def file_pending_tracks(incident, by) -> None:
         if track.kind == TrackKind.DATA_SUBJECTS:
             changes = {"filed_at": timezone.now(), "method": FilingMethod.NOTICE}
         services.transition_record(track, "file", by=by, changes=changes)
+
+
+# The nine items of the PPC report (rule art. 8(1)), by their key in ppc_report, and the
+# incident's field that fills each. Item 6 is also filled by the notice to the data subjects
+# while it is owed or once it is made, item 8 by the incident's actions.
+PPC_ITEM_FIELDS = {
+    "overview": "discovery_route", "data_items": "data_items", "subject_count": "affected_count",
+    "cause": "root_cause", "secondary_harm": "secondary_harm", "subject_response": "subject_response",
+    "publication": "publication", "recurrence_prevention": "recurrence_prevention", "other": "other_information",
+}
+PPC_ITEM_VALUES = {
+    "discovery_route": "送信先の担当者からの連絡で判明した。",
+    "data_items": "氏名、メールアドレス",
+    "affected_count": 1,
+    "root_cause": "送信前に添付ファイルを確認する手順がなかった。",
+    "secondary_harm": "現時点で二次被害は確認されていない。",
+    "subject_response": "対象の本人に電話で経緯を説明し、謝罪した。",
+    "publication": "二次被害のおそれがないため公表しない。",
+    "recurrence_prevention": "送信前に添付ファイルを二人で確認する。",
+    "other_information": "特になし。",
+}
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def fill_ppc_items(incident, by, *, skip=(), **values) -> Incident:
+    """Fill in the empty items of the PPC report, as the PMS office does before the 確報
+    (which is refused while an item is empty and not marked as not yet known); what is
+    recorded already is kept. `skip`: item keys (PPC_ITEM_FIELDS) to leave as they are;
+    `values`: field values instead of PPC_ITEM_VALUES'."""
+    current = Incident.objects.get(pk=incident.pk)
+    values = {**PPC_ITEM_VALUES, **values}
+    changes = {
+        field: values[field] for key, field in PPC_ITEM_FIELDS.items()
+        if key not in skip and _blank(getattr(current, field))
+    }
+    if not changes:
+        return current
+    return services.incident_update(incident=current, by=by, version=current.version, **changes)
+
+
+def close_incident(incident, *, manager, head, closer) -> Incident:
+    """Walk an incident to closed, as the PMS office would: classified, contained, analysed,
+    one corrective action (owned by `head`) implemented and proved effective, every pending
+    report filed (the PPC report's items filled in first) but the follow-ups that may run on
+    after close, and closed by `closer` (who implemented nothing)."""
+    from incidents.models import FOLLOW_UPS, CauseCategory, FilingMethod, TrackKind
+
+    incident = Incident.objects.get(pk=incident.pk)
+    incident = services.transition_record(incident, "triage", by=manager, changes={"severity": incident.severity or "L2"})
+    incident = services.transition_record(incident, "contain", by=manager,
+                                          changes={"containment_summary": "送信先に削除を依頼し、削除を確認した。"})
+    incident = services.transition_record(incident, "analyse", by=manager, changes={
+        "root_cause": incident.root_cause or PPC_ITEM_VALUES["root_cause"],
+        "cause": CauseCategory.objects.get(code="insufficient_checking")})
+    action = ActionFactory(incident=incident, owner=head, verifier=manager, department=incident.department)
+    incident = services.transition_record(incident, "plan_actions", by=manager)
+    action = services.transition_record(action, "start", by=head)
+    action = services.transition_record(action, "implement", by=head, changes={"implementation_note": "手順書を改訂"})
+    incident = services.transition_record(incident, "verify", by=manager)
+    services.transition_record(action, "verify_effective", by=manager, changes={"effectiveness_note": "再発なし"})
+    if incident.tracks.pending().filter(kind=TrackKind.PPC_FINAL).exists():
+        fill_ppc_items(incident, manager)
+    for track in incident.tracks.pending().exclude(kind__in=FOLLOW_UPS):
+        changes = {"filed_at": timezone.now(), "recipient_reference": f"R-{track.pk}"}
+        if track.kind == TrackKind.DATA_SUBJECTS:
+            changes = {"filed_at": timezone.now(), "method": FilingMethod.NOTICE}
+        services.transition_record(track, "file", by=manager, changes=changes)
+    return services.transition_record(Incident.objects.get(pk=incident.pk), "close", by=closer)

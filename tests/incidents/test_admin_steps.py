@@ -229,8 +229,9 @@ def test_the_rule_sets_are_listed_and_edited_as_data(admin_client, pms_manager, 
     assert response.status_code == 200
     titles = [str(fieldset.name) for fieldset in response.context["adminform"]]
     assert titles[1:] == [
-        "Reportability (rule art. 7)", "PPC reports (rule art. 8; guideline 3-5-3-3, 3-5-3-4)",
-        "PrivacyMark assessment body (PMK500)", "Entrusting business (委託元) and data subjects (本人通知)",
+        "Reportability (rule art. 7)", "Notice to data subjects (APPI art. 26(2))",
+        "PPC reports (rule art. 8; guideline 3-5-3-3, 3-5-3-4)", "PrivacyMark assessment body (PMK500)",
+        "Entrusting business (委託元), data subjects (本人通知), joint use and the PPC 追完",
     ]
     content = response.content.decode()
     assert "re-synced" in content

@@ -50,7 +50,9 @@ def test_it_returns_the_nine_items_and_names_the_empty_ones(api_as, manager, lea
 
     assert response.status_code == 200, response.content
     body = response.json()
-    assert body.keys() == {"incident", "items", "missing", "text", "subject_notice"}
+    assert body.keys() == {"incident", "items", "missing", "blocking_final", "not_yet_known", "text", "subject_notice"}
+    # Nothing is marked as not yet known: every empty item blocks the 確報.
+    assert body["blocking_final"] == body["missing"] and body["not_yet_known"] == {}
     assert body["incident"] == leak.reference
     items = body["items"]
     assert [(item["number"], item["key"]) for item in items] == list(enumerate(ITEM_KEYS, start=1))

@@ -16,6 +16,7 @@ from tests.incidents.factories import (
     ActionFactory,
     UserFactory,
     file_pending_tracks,
+    fill_ppc_items,
 )
 from tests.incidents.tracks_api import (
     DISCOVERED,
@@ -64,7 +65,7 @@ def test_staff_are_offered_nothing_on_their_own_incidents_tracks(api_as, clock, 
 
 
 def test_nothing_is_offered_on_a_filed_track(api_as, clock, staff, manager):
-    incident = leak(staff)
+    incident = fill_ppc_items(leak(staff), manager)  # the 確報 goes with its nine items
     file_pending_tracks(incident, manager)
 
     assert api_as(manager).get(transitions_url(track_of(incident, TrackKind.PPC_FINAL))).json() == []
@@ -142,7 +143,7 @@ def test_filed_within_the_limit_but_recorded_afterwards_is_not_late(api_as, cloc
 
 
 def test_the_last_minute_of_the_final_report_limit_is_in_time(api_as, clock, staff, manager):
-    track = track_of(leak(staff), TrackKind.PPC_FINAL)
+    track = track_of(fill_ppc_items(leak(staff), manager), TrackKind.PPC_FINAL)
     clock.move_to(end_of("2026-07-01"))
     client = api_as(manager)
 
@@ -153,7 +154,7 @@ def test_the_last_minute_of_the_final_report_limit_is_in_time(api_as, clock, sta
 
 
 def test_a_minute_past_the_final_report_limit_is_late(api_as, clock, staff, manager):
-    track = track_of(leak(staff), TrackKind.PPC_FINAL)
+    track = track_of(fill_ppc_items(leak(staff), manager), TrackKind.PPC_FINAL)
     clock.move_to(end_of("2026-07-01"))
 
     late = api_as(manager).post(transition_url(track, "file"), filing(filed_at="2026-07-01T00:00:00+09:00"),
@@ -372,6 +373,7 @@ def test_a_reportable_incident_closes_only_once_its_reports_are_settled(api_as, 
     assert Incident.objects.get(pk=incident.pk).state == "verifying"
 
     client = api_as(manager)
+    fill_ppc_items(incident, manager)  # the 確報 goes with its nine items
     for track in incident.tracks.all():
         payload = filing(method="notice") if track.kind == TrackKind.DATA_SUBJECTS else filing()
         assert client.post(transition_url(track, "file"), payload, format="json").status_code == 200

@@ -145,7 +145,10 @@ def test_the_system_withdraws_and_reinstates_tracks_when_the_classification_chan
                              HTTP_ACCEPT_LANGUAGE="en")
     assert encrypted.status_code == 200, encrypted.content
     states = {t["kind"]: t["state"] for t in encrypted.json()["tracks"]}
-    assert states == {**dict.fromkeys(REPORTABLE_KINDS, "not_required"), "pmark_final": "pending"}
+    # Strong encryption releases the PPC's reports only: PrivacyMark knows no such exemption,
+    # and the medical history still owes its 速報 (PMK500, domain.md §1.13).
+    assert states == {**dict.fromkeys(REPORTABLE_KINDS, "not_required"), "pmark_preliminary": "pending",
+                      "pmark_final": "pending"}
     withdrawn = client.get(detail_url(track), HTTP_ACCEPT_LANGUAGE="en").json()
     with translation.override(settings.LANGUAGE_CODE):  # stored text is in the company's language
         prefix = translation.gettext("Not a reportable situation: %(reason)s").split("%(reason)s")[0]

@@ -16,7 +16,7 @@ from django.utils import translation
 from incidents import reminders, services
 from incidents.clocks import JAPAN
 from incidents.models import ActionKind, SentReminder, TrackKind
-from tests.incidents.factories import ActionFactory, UserFactory, reported_incident
+from tests.incidents.factories import ActionFactory, UserFactory, fill_ppc_items, reported_incident
 
 pytestmark = pytest.mark.django_db
 
@@ -137,6 +137,7 @@ def test_the_ppc_final_report_is_escalated_too(staff, manager, executive):
 
 def test_a_filed_report_is_not_reminded(staff, manager):
     incident = leak(staff, discovered_at=NOW - dt.timedelta(days=6))
+    fill_ppc_items(incident, manager)  # the 確報 goes with its nine items
     for kind in incident.tracks.pending().values_list("kind", flat=True):
         changes = {"filed_at": NOW - dt.timedelta(hours=1), "recipient_reference": "PPC受付番号 2026-0001"}
         if kind == TrackKind.DATA_SUBJECTS:
@@ -346,3 +347,10 @@ def test_the_mails_are_japanese_whatever_the_active_language(staff, manager):
     with translation.override("en"):
         send()
     assert all("様" in m.body and "日本時間" in m.body for m in mail.outbox)
+
+
+def test_every_report_has_its_japanese_phrase_for_the_mails():
+    # A report kind without one would break the reminder run the day it is due.
+    from incidents.reminders import REPORT_PHRASES
+
+    assert set(REPORT_PHRASES) == set(TrackKind.values)

@@ -9,7 +9,7 @@ from incidents import services
 from incidents.clocks import JAPAN
 from incidents.exceptions import ConditionsNotMet, NotPermitted
 from incidents.models import RuleSet
-from tests.incidents.factories import reported_incident
+from tests.incidents.factories import fill_ppc_items, reported_incident
 from trail.models import TrailEntry as StateLog
 
 pytestmark = pytest.mark.django_db
@@ -63,11 +63,14 @@ def test_a_near_miss_owes_nothing(staff):
 
 def test_strong_encryption_releases_the_ppc_reports(staff):
     incident = report(staff, involves_sensitive_data=True, strongly_encrypted=True)
-    assert pending(incident) == ["pmark_final"]
+    # Not PrivacyMark's: encrypted media are still reported, and sensitive data owes the 速報 (§1.13).
+    assert pending(incident) == ["pmark_final", "pmark_preliminary"]
 
 
 def test_data_being_collected_counts_only_with_an_unauthorized_purpose(staff):
-    assert pending(report(staff, data_in_collection=True, involves_sensitive_data=True)) == ["pmark_final"]
+    # Not for the PPC; PrivacyMark concerns every 個人情報, and sensitive data owes its 速報 (§1.13).
+    assert pending(report(staff, data_in_collection=True, involves_sensitive_data=True)) == [
+        "pmark_final", "pmark_preliminary"]
     skimmed = report(staff, data_in_collection=True, suspected_unauthorized_purpose=True)
     assert pending(skimmed) == REPORTABLE
     assert tracks(skimmed)["ppc_final"].limit_at.date() == dt.date(2025, 5, 30)  # 60 days
@@ -96,14 +99,14 @@ def file(track, by, when, **changes):
 
 
 def test_filing_on_day_30_is_on_time_and_on_day_31_late(staff, manager, frozen):
-    incident = report(staff, involves_sensitive_data=True)
+    incident = fill_ppc_items(report(staff, involves_sensitive_data=True), manager)
     final = tracks(incident)["ppc_final"]
     frozen.move_to(jst("2025-04-30 23:59:59"))
     assert final.overdue is False
     on_time = file(final, manager, jst("2025-04-30 23:59"))
     assert (on_time.state, on_time.late, on_time.filed_by) == ("filed", False, manager)
 
-    other = report(staff, involves_sensitive_data=True)
+    other = fill_ppc_items(report(staff, involves_sensitive_data=True), manager)
     frozen.move_to(jst("2025-05-01 00:00"))
     late_track = tracks(other)["ppc_final"]
     assert late_track.overdue is True
@@ -237,6 +240,7 @@ def test_a_reportable_incident_cannot_close_with_a_report_pending(staff, manager
     assert "速報" in message and "確報" in message and "本人通知" in message
     from tests.incidents.factories import file_pending_tracks
 
+    fill_ppc_items(leak, manager)  # the 確報 goes with its nine items
     file_pending_tracks(leak, manager)
     assert services.transition_record(leak, "close", by=office).state == "closed"
 

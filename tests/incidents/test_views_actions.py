@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from incidents import services
-from incidents.models import Action
+from incidents.models import PPC_ITEM_KEYS, Action
 from tests.incidents.factories import ActionFactory, reported_incident
 
 pytestmark = pytest.mark.django_db
@@ -155,8 +155,12 @@ def test_the_manager_edits_the_classification(client, staff, manager, sales):
     incident = reported_incident(staff)
     client.force_login(manager)
     form = client.get(reverse("incident_edit", args=[incident.pk])).context["form"]
+    # The whole assessment, except: the items not yet known are one input per item, offered
+    # once the PPC report is owed (not the JSON field); the small-risk relief of the 2026
+    # amendment only where the rules of the day of discovery carry it (2024-04's do not).
     assert set(form.fields) == (services.REPORT_FIELDS | services.ASSESSMENT_FIELDS | {"version"}) - {
-        "involves_joint_use"}
+        "involves_joint_use", "ppc_unknown_items", "subjects_low_risk", "subjects_low_risk_reason",
+        "substitute_measure"}
     data = {
         "title": incident.title, "description": incident.description, "department": sales.pk, "kind": "leak",
         "discovered_at": timezone.localtime(incident.discovered_at).strftime("%Y-%m-%dT%H:%M"),
@@ -166,6 +170,10 @@ def test_the_manager_edits_the_classification(client, staff, manager, sales):
     incident.refresh_from_db()
     assert incident.severity == "L3"
     assert incident.reportable
+    # Now the PPC is owed: each of the nine items may be marked as not yet known.
+    form = client.get(reverse("incident_edit", args=[incident.pk])).context["form"]
+    assert set(form.fields) - (services.REPORT_FIELDS | services.ASSESSMENT_FIELDS | {"version"}) == {
+        f"unknown_{key}" for key in PPC_ITEM_KEYS}
     content = client.get(reverse("incident_detail", args=[incident.pk])).content.decode()
     with translation.override(settings.LANGUAGE_CODE):
         reasons = [reason["message"] for reason in incident.reportable_reasons]

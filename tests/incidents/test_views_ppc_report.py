@@ -79,16 +79,16 @@ def test_empty_items_are_flagged_with_a_link_to_the_form(client, leak, manager):
     client.force_login(manager)
     response = client.get(report_url(leak))
     missing = [row["item"].key for row in response.context["items"] if row["item"].empty]
-    assert missing == ["cause", "secondary_harm", "publication", "recurrence_prevention", "other"]
+    # The overview lacks who found it and how (発見者、発覚の経緯): empty until recorded.
+    assert missing == ["overview", "cause", "secondary_harm", "publication", "recurrence_prevention", "other"]
     content = response.content.decode()
     edit = reverse("incident_edit", args=[leak.pk])
     for field in ["root_cause", "secondary_harm", "publication", "recurrence_prevention", "other_information"]:
         assert f'href="{edit}#id_{field}"' in content
     assert f'href="{edit}#id_data_items"' not in content  # filled in
-    assert content.count('class="badge badge--missing"') == 5
-    # The overview lacks how it was discovered: partly empty.
+    assert content.count('class="badge badge--missing"') == 6
     overview = response.context["items"][0]
-    assert overview["partly_empty"] and overview["edit_url"] == f"{edit}#id_discovery_route"
+    assert overview["item"].empty and overview["edit_url"] == f"{edit}#id_discovery_route"
 
 
 def test_filling_in_the_form_fills_the_report(client, leak, manager):

@@ -130,11 +130,19 @@ def test_an_incident_walks_to_closed_through_the_web(client, staff, head, manage
         action.refresh_from_db()
         assert action.state == "effective"
 
-    # The closed record offers only reopen to the office, and shows its whole trail.
+    # The closed record offers the office reopen, and the edit of what may still change after
+    # close (the items of the PPC report for a 追完, the assessment body's notice); the reporter
+    # neither. It shows its whole trail.
     content = client.get(reverse("incident_detail", args=[incident.pk])).content.decode()
     assert reverse("incident_transition", args=[incident.pk, "reopen"]) in content
-    assert reverse("incident_edit", args=[incident.pk]) not in content
+    assert reverse("incident_edit", args=[incident.pk]) in content
+    assert client.get(reverse("incident_edit", args=[incident.pk])).status_code == 200
     assert "全処置の有効性を確認。完了。" in content
+    client.force_login(staff)
+    content = client.get(reverse("incident_detail", args=[incident.pk])).content.decode()
+    assert reverse("incident_transition", args=[incident.pk, "reopen"]) not in content
+    assert reverse("incident_edit", args=[incident.pk]) not in content
+    client.force_login(office)
     trail = client.get(reverse("incident_detail", args=[incident.pk])).context["trail"]
     assert [(row.transition, row.subject) for row in trail if row.kind == "step"][-2:] == [
         ("file", TrackKind.PMARK_FINAL.label), ("close", None),
