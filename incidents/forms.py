@@ -487,8 +487,23 @@ class TrackNotRequiredForm(TrackTransitionForm):
         )
 
 
+class TriageForm(TransitionForm):
+    """Start the response: the PrivacyMark kind of 事故等 is asked only of a mark holder, and
+    left blank it follows the report's kind."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "pmark_event" in self.fields:
+            if not self.instance.company.holds_privacymark:
+                self.fields.pop("pmark_event")
+            else:
+                choices = list(self.fields["pmark_event"].choices)[1:]
+                self.fields["pmark_event"].choices = [("", _("From the kind of the report")), *choices]
+
+
 # The transition forms with more to say than the generic one (registered in IncidentsConfig.ready).
 TRANSITION_FORMS: dict[tuple[type, str], type[TransitionForm]] = {
+    (Incident, "triage"): TriageForm,
     (ReportingTrack, "file"): TrackFilingForm,
     (ReportingTrack, "not_required"): TrackNotRequiredForm,
 }

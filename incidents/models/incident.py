@@ -213,7 +213,8 @@ def _assesses(incident: Incident | None, user) -> str | None:
 
 
 INCIDENT_TRANSITIONS = specs(
-    TransitionSpec("triage", _("Start the response"), ("severity", "kind", "event_class")),
+    # The PMS office classifies at triage, for PrivacyMark too: which of the nine kinds of 事故等.
+    TransitionSpec("triage", _("Start the response"), ("severity", "kind", "event_class", "pmark_event")),
     TransitionSpec("contain", _("Mark contained"), ("containment_summary", "correction_taken")),
     TransitionSpec("analyse", _("Record the root cause"), ("root_cause", "cause")),
     TransitionSpec("plan_actions", _("Start corrective actions")),

@@ -47,7 +47,7 @@ def test_a_permitted_transition_changes_the_state_and_writes_the_trail(admin_cli
     response = client.get(transition_url(incident, "triage"))
     assert response.status_code == 200
     assert set(response.context["form"].fields) == {
-        "from_state", "version", "severity", "kind", "event_class", "comment",
+        "from_state", "version", "severity", "kind", "event_class", "pmark_event", "comment",
     }
     assert response.context["form"]["version"].value() == incident.version
 

@@ -69,7 +69,8 @@ def test_the_pms_manager_is_offered_triage_and_dismiss_on_a_new_report(api_as, m
         "target": "triaged",
         "target_display": "Triaged",
         "fields": [{"name": "severity", "label": "severity"}, {"name": "kind", "label": "kind"},
-                   {"name": "event_class", "label": "event class"}],
+                   {"name": "event_class", "label": "event class"},
+                   {"name": "pmark_event", "label": "kind of 事故等 (PrivacyMark)"}],
         "comment_required": False,
         "unmet_conditions": [],
     }

@@ -7,6 +7,7 @@ import re
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 
 from incidents import services
 from incidents.models import CauseCategory, Incident
@@ -99,7 +100,20 @@ def test_the_transition_page_shows_the_fields_it_needs(client, staff, manager):
     response = client.get(reverse("incident_transition", args=[incident.pk, "triage"]))
     assert response.status_code == 200
     form = response.context["form"]
-    assert list(form.fields) == ["severity", "kind", "event_class", "comment", "expected_state", "version"]
+    assert list(form.fields) == [
+        "severity", "kind", "event_class", "pmark_event", "comment", "expected_state", "version"]
+    # Left blank, the PrivacyMark kind of 事故等 follows the report's kind.
+    with translation.override("en"):
+        assert [str(label) for _value, label in form.fields["pmark_event"].choices][0] == "From the kind of the report"
+
+
+def test_an_isms_only_company_is_not_asked_the_privacymark_kind_at_triage(client, staff, manager):
+    incident = reported_incident(staff)
+    incident.company.holds_privacymark = False
+    incident.company.save()
+    client.force_login(manager)
+    form = client.get(reverse("incident_transition", args=[incident.pk, "triage"])).context["form"]
+    assert "pmark_event" not in form.fields
 
 
 def test_an_unmet_condition_re_renders_the_form_with_the_reason(client, staff, manager):
