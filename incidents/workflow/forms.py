@@ -174,7 +174,9 @@ class TransitionForm(forms.ModelForm):
                 field.queryset = field.queryset.filter(active=True) | field.queryset.filter(pk=current)
 
     def changes(self) -> dict:
-        return {name: self.cleaned_data[name] for name in self.spec.fields}
+        """The step's fields this form asks (a registered form may leave one out: the
+        PrivacyMark kind of 事故等 is not asked of a company without the mark)."""
+        return {name: self.cleaned_data[name] for name in self.spec.fields if name in self.fields}
 
 
 # Forms with more to say than the generic one, by (model, transition name); registered by

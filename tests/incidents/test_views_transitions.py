@@ -114,6 +114,11 @@ def test_an_isms_only_company_is_not_asked_the_privacymark_kind_at_triage(client
     client.force_login(manager)
     form = client.get(reverse("incident_transition", args=[incident.pk, "triage"])).context["form"]
     assert "pmark_event" not in form.fields
+    # Its office starts the response as before; no PrivacyMark kind is recorded.
+    response = post_step(client, incident, "triage", severity="L2", kind="leak")
+    assert response.status_code == 302
+    incident.refresh_from_db()
+    assert (incident.state, incident.severity, incident.pmark_event) == ("triaged", "L2", "")
 
 
 def test_an_unmet_condition_re_renders_the_form_with_the_reason(client, staff, manager):
