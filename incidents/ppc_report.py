@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from .models import (
+    PPC_ITEM_KEYS,
     ActionKind,
     ActionState,
     FilingMethod,
@@ -55,6 +56,12 @@ SHORT_TITLES = {
     "secondary_harm": "二次被害", "subject_response": "本人への対応", "publication": "公表",
     "recurrence_prevention": "再発防止策", "other": "その他",
 }
+def describe_keys(keys) -> str:
+    """「5（二次被害）、7（公表）」: items named by number and short title, in the report's order."""
+    return "、".join(f"{number}（{SHORT_TITLES[key]}）" for number, key in enumerate(PPC_ITEM_KEYS, start=1)
+                    if key in keys)
+
+
 # How a notice reached the data subjects, as the report says it (never the interface's words).
 METHOD_TEXT = {
     FilingMethod.ONLINE_FORM: "ウェブフォーム",
@@ -98,7 +105,7 @@ class PPCReport:
 
     @staticmethod
     def describe(items: list[ReportItem]) -> str:
-        return "、".join(f"{item.number}（{item.short_title}）" for item in items)
+        return describe_keys([item.key for item in items])
 
     @property
     def text(self) -> str:

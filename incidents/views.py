@@ -32,11 +32,12 @@ from .models import (
     IncidentState,
     ReportingTrack,
     TrackKind,
+    TrackState,
     group_has_several_companies,
     headed_department_ids,
 )
-from .models.incident import PPC_ITEM_KEYS, list_separator
-from .ppc_report import NOT_ENTERED, build_ppc_report
+from .models.incident import list_separator
+from .ppc_report import NOT_ENTERED, build_ppc_report, describe_keys
 from .roles import Role, has_role, role_companies
 from .switcher import narrow
 from .templatetags.pms import urgency
@@ -109,14 +110,6 @@ EXPLAINED_WHEN_NOT_OWED = (
     TrackKind.PPC_PRELIMINARY, TrackKind.PPC_FINAL, TrackKind.DATA_SUBJECTS,
     TrackKind.PMARK_PRELIMINARY, TrackKind.PMARK_FINAL,
 )
-
-
-def _unknown_item_titles(incident: Incident) -> list[tuple[int, str]]:
-    """(number, short title) of the PPC report's items marked as not yet known."""
-    from .ppc_report import SHORT_TITLES
-
-    return [(number, SHORT_TITLES[key]) for number, key in enumerate(PPC_ITEM_KEYS, start=1)
-            if key in (incident.ppc_unknown_items or {})]
 
 
 def _duties_not_owed(incident: Incident, tracks: list[dict]) -> list[dict]:
@@ -259,9 +252,8 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "ppc_assessment": incident.assessment,
         "pmark_assessment": incident.pmark_assessment if incident.company.holds_privacymark else None,
         "pmark_event_label": pmark_reportability.event_label(incident.pmark_event_effective, incident.pmark_suspected),
-        "supplement_items": "、".join(
-            f"{number}（{title}）" for number, title in _unknown_item_titles(incident)),
-        "pmark_final_filed": any(row["track"].kind == TrackKind.PMARK_FINAL and row["track"].state == "filed"
+        "supplement_items": describe_keys(incident.ppc_unknown_items or {}),
+        "pmark_final_filed": any(row["track"].kind == TrackKind.PMARK_FINAL and row["track"].state == TrackState.FILED
                                  for row in tracks),
         "joint_use_notices": (
             list(joint_use.sent_notices(incident))

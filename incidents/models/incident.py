@@ -514,7 +514,7 @@ class Incident(StateMachineRecord):
         if (self.my_number_network_system or self.my_number_publicly_viewable) and not self.is_my_number:
             errors["is_my_number"] = _("These triggers concern specific personal information (My Number) only.")
         if self.subjects_low_risk:
-            rules = self.rule_set if self.rule_set_id else self._rules_in_force()
+            rules = self.rules
             if rules is not None and not rules.data_subjects_low_risk_exemption:
                 errors["subjects_low_risk"] = _(
                     "The rules in force on the day of discovery (%(rules)s) do not relieve the notice to data "
@@ -558,7 +558,7 @@ class Incident(StateMachineRecord):
             my_number_publicly_viewable=self.my_number_publicly_viewable,
             judged_serious=self.pmark_judged_serious,
             judged_serious_reason=self.pmark_judged_serious_reason,
-            rules=self.rule_set if self.rule_set_id else self._rules_in_force(),
+            rules=self.rules,
         )
 
     @property
@@ -572,8 +572,13 @@ class Incident(StateMachineRecord):
             strongly_encrypted=self.strongly_encrypted,
             affected_count=self.affected_count,
             is_personal_data=not self.not_personal_data,
-            rules=self.rule_set if self.rule_set_id else self._rules_in_force(),
+            rules=self.rules,
         )
+
+    @property
+    def rules(self) -> RuleSet | None:
+        """The rule set the incident keeps, or (not yet saved) the one in force on discovery."""
+        return self.rule_set if self.rule_set_id else self._rules_in_force()
 
     def _rules_in_force(self) -> RuleSet | None:
         if self.discovered_at is None:

@@ -189,9 +189,7 @@ class StateMachineAdmin(TransitionAdminMixin, PMSOfficeAccessMixin, admin.ModelA
             # Closed records, and records this user may not edit, are shown read-only; a
             # closed record keeps the fields its policy leaves open after close (a 追完).
             policy = self.model.edit_policy
-            if policy.closed_problem(obj) and not (policy.after_close_fields and policy.writable(obj, request.user)):
-                return False
-            return not policy.user_problem(obj, request.user)
+            return not (policy.closed_to(obj, request.user) or policy.user_problem(obj, request.user))
         return allowed
 
     def editable_fields(self, request, obj=None) -> tuple[str, ...]:

@@ -175,10 +175,10 @@ def transition_record(record, name: str, *, by, comment: str = "", changes: dict
 def check_edit(record, user) -> None:
     """Raise RecordClosed (409) or NotPermitted (403) unless `user` may edit some field of `record` now."""
     policy = type(record).edit_policy
-    closed = policy.closed_problem(record)
     # A closed record whose policy keeps some fields open (a 追完 after close) is still
     # edited by those who may write them.
-    if closed and not (policy.after_close_fields and policy.writable(record, user)):
+    closed = policy.closed_to(record, user)
+    if closed:
         raise RecordClosed(closed)
     refused = policy.user_problem(record, user)
     if refused:

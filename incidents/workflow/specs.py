@@ -110,9 +110,11 @@ class EditPolicy:
             return None
         return str(message)
 
-    @property
-    def after_close_fields(self) -> set[str]:
-        return {name for group in self.groups if group.after_close for name in group.fields}
+    def closed_to(self, record, user) -> str | None:
+        """Why the record is closed to `user` as a whole: closed, and none of the fields that
+        stay open after close (a 追完) is theirs to write now."""
+        closed = self.closed_problem(record)
+        return closed if closed and not self.writable(record, user) else None
 
     def open_after_close(self, record) -> set[str]:
         """The after-close fields whose group's state check lets them be written now."""
