@@ -71,8 +71,11 @@ INSTALLED_APPS = [
     "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_tasks",
+    "django_tasks_db",
     "trail",
     "accounts",
+    "notifications",
     # audits before incidents: its seed_demo extends the incidents one (the first app wins).
     "audits",
     "incidents",
@@ -123,6 +126,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "incidents.context_processors.roles",
                 "incidents.context_processors.companies",
+                "notifications.context_processors.inbox",
             ],
         },
     },
@@ -257,6 +261,26 @@ COMPANY_NAME = os.getenv("COMPANY_NAME", "")
 # Where the links in mails sent outside a request point: the joint-use notice, and the
 # reminders unless send_reminders is given --base-url.
 SITE_URL = os.getenv("SITE_URL", "")
+
+# Background work (issue 14): django-tasks with its database backend, so one machine needs
+# nothing beside the database; `manage.py run_worker` (started by `make run`) delivers the
+# notifications and runs the periodic jobs below. Several workers may run at once.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
+# Each job: (the function, seconds between runs). One worker runs each per period.
+PERIODIC_JOBS = {
+    "sweep": ("notifications.delivery.sweep", 60),
+    "digests": ("notifications.digest.send_digests", 300),
+    "reminders": ("incidents.reminders.send_reminders", 300),
+    "finding_reminders": ("audits.reminders.send_reminders", 300),
+    "prune_tasks": ("notifications.periodic.prune_finished_tasks", 86400),
+}
+# The hour (Japan time) from which the daily digest goes out.
+NOTIFICATION_DIGEST_HOUR = envint("NOTIFICATION_DIGEST_HOUR", "8")
 
 # Number each company's records in its own series, headed by its code (INE-INC-2026-0042).
 # Off, the group shares one series (INC-2026-0042) and a record's company is on its page.

@@ -23,6 +23,7 @@ urlpatterns = [
     path("api/", include("incidents.api.urls")),
     path("api/", include("audits.api.urls")),
     path("audits/", include("audits.urls")),
+    path("notifications/", include("notifications.urls")),
     path("", include("incidents.urls")),
 ]
 

@@ -57,6 +57,9 @@ class UserProfile(models.Model):
         Department, verbose_name=_("department"), on_delete=models.PROTECT, null=True, blank=True,
         related_name="members",
     )
+    # How the name reads (カナ): person pickers find 「たなか」 or 「タナカ」 as well as 「田中」.
+    name_kana = models.CharField(_("name reading (kana)"), max_length=100, blank=True,
+                                 help_text=_("For example タナカ ミサキ: searched by the person pickers."))
 
     history = TrailedHistory()
 
