@@ -10,6 +10,9 @@
   version the change form was read at, and the transitions have their own page,
   `<pk>/transition/<name>/`, which calls transition_record with the user's permissions.
   Nothing is deleted: they are evidence.
+- The response deadlines of findings (FindingResponsePolicy): the days per grade, the whole
+  group's row and any company's own, set by the PMS office or the audit lead (of the company,
+  or of the group for the group's row) without a deploy.
 - The checklist of an audit is shown read-only: results are recorded during fieldwork
   on the audit's page (audits.services.checklist_record), by the audit team.
 - Management reviews: the PMS manager opens one and writes the inputs only people know
@@ -44,7 +47,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from incidents.admin.company import CompanyColumnsMixin, GroupOrCompanyFilter
 from incidents.models import Company, group_has_several_companies, person_name
-from incidents.roles import Role, has_role
+from incidents.roles import Role, has_role, role_companies
 from incidents.workflow.admin import (
     PMSOfficeAccessMixin,
     ReadOnlyInlineMixin,
@@ -60,6 +63,7 @@ from .models import (
     Audit,
     ChecklistItem,
     Finding,
+    FindingResponsePolicy,
     Requirement,
     Review,
     ReviewDecision,
@@ -226,7 +230,8 @@ class FindingAdmin(CompanyColumnsMixin, StateMachineAdmin, AuditLeadAccessMixin)
     department's head refines its cause and plan as Finding.edit_policy allows (finding_update);
     responding, accepting and closing are its transitions."""
 
-    list_display = ["reference", "grade", "state", "audit", "department", "requirement", "raised_by", "created_at"]
+    list_display = ["reference", "grade", "state", "audit", "department", "requirement", "response_due", "raised_by",
+                    "created_at"]
     list_display_links = ["reference", "grade"]
     list_select_related = ["audit", "department", "requirement", "raised_by"]
     list_filter = ["state", "grade", "department", "audit__fiscal_year"]
@@ -240,7 +245,8 @@ class FindingAdmin(CompanyColumnsMixin, StateMachineAdmin, AuditLeadAccessMixin)
     create_arguments = ("audit", "incidents")
 
     # The layout. Which of these fields this user may edit is Finding.edit_policy's answer.
-    raise_fields = ["audit", "requirement", "department", "grade", "description", "evidence", "incidents"]
+    raise_fields = ["audit", "requirement", "department", "grade", "description", "evidence", "response_due",
+                    "incidents"]
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
@@ -255,6 +261,8 @@ class FindingAdmin(CompanyColumnsMixin, StateMachineAdmin, AuditLeadAccessMixin)
 
     def service_create(self, user, data):
         audit = data.pop("audit")
+        if data.get("response_due") is None:
+            data.pop("response_due", None)  # left empty: the grade's default (FindingResponsePolicy)
         return services.finding_raise(audit=audit, by=user, **data)
 
     def service_update(self, record, user, data, version):
@@ -268,6 +276,52 @@ class FindingAdmin(CompanyColumnsMixin, StateMachineAdmin, AuditLeadAccessMixin)
             ((a.reference, a.title, person_name(a.owner) or a.owner.get_username(), a.get_state_display())
              for a in actions),
         ) or "-"
+
+
+# ---------------------------------------------------------------------------
+# Response deadlines of findings (回答期限), per grade
+
+
+def _sets_response_policy(user, company_id: int | None) -> bool:
+    """The PMS office or the audit lead: of the company, or of the whole group for the group's row."""
+    if company_id is None:
+        return any(has_role(user, role) and role_companies(user, role) is None
+                   for role in (Role.PMS_MANAGER, Role.AUDIT_LEAD))
+    return has_role(user, Role.PMS_MANAGER, Role.AUDIT_LEAD, company=company_id)
+
+
+@admin.register(FindingResponsePolicy)
+class FindingResponsePolicyAdmin(AuditLeadAccessMixin, SimpleHistoryAdmin):
+    """The days a department has to answer a finding, by grade: the whole group's row and, if a
+    company needs its own, that company's. Changes apply to findings raised afterwards; each
+    one is kept in the row's history (the trail)."""
+
+    list_display = ["__str__", "major_days", "minor_days", "observation_days", "opportunity_days", "updated_at"]
+    list_select_related = ["company"]
+    fields = ["company", "major_days", "minor_days", "observation_days", "opportunity_days"]
+
+    def has_change_permission(self, request, obj=None):
+        if admin.ModelAdmin.has_change_permission(self, request, obj):
+            return True
+        if obj is None:
+            return super().has_change_permission(request, obj)
+        return _sets_response_policy(request.user, obj.company_id)
+
+    def has_delete_permission(self, request, obj=None):
+        # A company's own row may go (the group's then applies); the group's row stays.
+        if obj is not None and obj.company_id is None:
+            return False
+        return admin.ModelAdmin.has_delete_permission(self, request, obj) or (
+            obj is not None and _sets_response_policy(request.user, obj.company_id))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "company" and not request.user.is_superuser:
+            # A company's PMS office or audit lead sets their own company's row only.
+            companies = role_companies(request.user, Role.PMS_MANAGER, Role.AUDIT_LEAD)
+            if companies is not None:
+                kwargs["queryset"] = Company.objects.filter(pk__in=companies)
+                kwargs["required"] = True
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 # ---------------------------------------------------------------------------

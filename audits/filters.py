@@ -45,9 +45,20 @@ class FindingFilter(django_filters.FilterSet):
         help_text=_("true: open findings of the departments you head; false: everything else."),
     )
 
+    response_overdue = django_filters.BooleanFilter(
+        method="filter_response_overdue", label=_("response overdue"),
+        help_text=_("true: open findings past their response deadline; false: everything else."),
+    )
+
     class Meta:
         model = Finding
         fields = ["state", "grade", "department", "audit"]
+
+    def filter_response_overdue(self, queryset, name, value):
+        if value is None:
+            return queryset
+        overdue = queryset.response_overdue()
+        return overdue if value else queryset.exclude(pk__in=overdue.values("pk"))
 
     def filter_awaiting_my_response(self, queryset, name, value):
         if value is None:

@@ -9,7 +9,8 @@ and the PDF prints, in Japanese or in English.
 What "in the period" means for each record:
 - incidents and their reports: discovered in the period;
 - actions: due in the period (what the company committed to finish then);
-- audits and findings: audits planned to start in the period.
+- audits and findings: audits planned to start in the period (a finding's response
+  deadline: answered late, or still unanswered past it on the day the inputs are assembled).
 
 Whose records: a company's review reads that company's (its incidents and their reports,
 its actions, audits and findings, its departments' coverage, its previous review); a review
@@ -35,7 +36,7 @@ from django.db.models import (
     Q,
     QuerySet,
 )
-from django.db.models.functions import TruncDate, TruncMonth
+from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
 from incidents.clocks import JAPAN
@@ -453,12 +454,28 @@ def _year_before(day: dt.date) -> dt.date:
         return day.replace(year=day.year - 1, day=28)
 
 
+def _response_counts() -> dict:
+    """Counts of the response deadlines (回答期限), for findings annotated by _answered():
+    answered (left the open state) after the deadline, and still unanswered past it."""
+    return {
+        "answered_late": Count("pk", filter=~Q(state=FindingState.OPEN) & Q(
+            response_due__isnull=False, answered_on__gt=F("response_due"))),
+        "response_overdue": Count("pk", filter=Q(state=FindingState.OPEN, response_due__lt=timezone.localdate())),
+    }
+
+
+def _answered(findings: QuerySet[Finding]) -> QuerySet[Finding]:
+    """Findings with `answered_on`: the day (in Japan) of the response, or of a close without one."""
+    return findings.annotate(answered_on=TruncDate(Coalesce("responded_at", "closed_at"), tzinfo=JAPAN))
+
+
 def audit_figures(start: dt.date, end: dt.date, company: int | None = None) -> dict:
     audit_counts = period_audits(start, end, company).order_by().aggregate(**AUDIT_COUNTS)
     findings = period_findings(start, end, company)
     is_open = ~Q(state=FindingState.CLOSED)
-    grades = {row["grade"]: row for row in findings.order_by().values("grade").annotate(
-        n=Count("pk"), open=Count("pk", filter=is_open))}
+    # The response deadlines are counted in the same grouped query as the grades.
+    grades = {row["grade"]: row for row in _answered(findings).order_by().values("grade").annotate(
+        n=Count("pk"), open=Count("pk", filter=is_open), **_response_counts())}
     previous = _counts(period_findings(_year_before(start), _year_before(end), company), "grade")
     nonconformity = Q(grade__in=NONCONFORMITIES)
     by_clause = (
@@ -478,11 +495,16 @@ def audit_figures(start: dt.date, end: dt.date, company: int | None = None) -> d
         "audits": audit_counts,
         "by_grade": [
             {"grade": grade, "count": grades.get(grade, {}).get("n", 0), "open": grades.get(grade, {}).get("open", 0),
-             "previous": previous.get(grade, 0)}
+             "previous": previous.get(grade, 0),
+             "answered_late": grades.get(grade, {}).get("answered_late", 0),
+             "response_overdue": grades.get(grade, {}).get("response_overdue", 0)}
             for grade in Grade.values
         ],
         "findings_total": sum(row["n"] for row in grades.values()),
         "findings_open": sum(row["open"] for row in grades.values()),
+        # Responses given after their deadline, and those still missing past it (today).
+        "findings_answered_late": sum(row["answered_late"] for row in grades.values()),
+        "findings_response_overdue": sum(row["response_overdue"] for row in grades.values()),
         "by_clause": [
             {"standard": row["requirement__standard"], "edition": row["requirement__edition"],
              "clause": row["requirement__clause"], "title_ja": row["requirement__title_ja"],
@@ -541,9 +563,9 @@ def company_breakdown(start: dt.date, end: dt.date, companies: list[dict]) -> li
               .annotate(**AUDIT_COUNTS)}
     findings = {
         row["company_id"]: row
-        for row in period_findings(start, end).order_by().values("company_id").annotate(
+        for row in _answered(period_findings(start, end)).order_by().values("company_id").annotate(
             total=Count("pk"), nonconformities=Count("pk", filter=Q(grade__in=NONCONFORMITIES)),
-            open=Count("pk", filter=~Q(state=FindingState.CLOSED)),
+            open=Count("pk", filter=~Q(state=FindingState.CLOSED)), **_response_counts(),
         )
     }
     departments: dict[int, list[dict]] = {}
@@ -571,7 +593,8 @@ def company_breakdown(start: dt.date, end: dt.date, companies: list[dict]) -> li
                         "on_time_rate": _rate(action["on_time"], action["completed"] + action["overdue"]),
                         "effective_rate": _rate(action["effective"], action["checked"])},
             "audits": {name: audits.get(key, {}).get(name, 0) for name in AUDIT_COUNTS},
-            "findings": {name: findings.get(key, {}).get(name, 0) for name in ("total", "nonconformities", "open")},
+            "findings": {name: findings.get(key, {}).get(name, 0)
+                         for name in ("total", "nonconformities", "open", "answered_late", "response_overdue")},
             "coverage": {"departments": len(own), "covered": covered, "rate": _rate(covered, len(own))},
         })
     return rows

@@ -380,6 +380,8 @@ def readable_inputs(inputs: dict) -> dict:
          "note": _("of those checked")},
         {"label": _("Audit findings"), "value": number(audits.get("findings_total")),
          "note": _("%(open)s still open") % {"open": number(audits.get("findings_open"))}},
+        {"label": _("Finding responses overdue"), "value": number(audits.get("findings_response_overdue")),
+         "note": _("%(late)s answered late") % {"late": number(audits.get("findings_answered_late"))}},
         {"label": _("Audit coverage"), "value": percent(coverage.get("rate")),
          "note": _("%(covered)s of %(departments)s departments")
          % {"covered": number(coverage.get("covered")), "departments": number(coverage.get("departments"))}},
@@ -446,9 +448,14 @@ def readable_inputs(inputs: dict) -> dict:
         },
         "audits": {
             "counts": audit_counts,
-            "by_grade": [{**row, "label": label(Grade, row["grade"])} for row in audits.get("by_grade") or []],
+            # A snapshot taken before response deadlines existed has no such counts: "—".
+            "by_grade": [{**row, "label": label(Grade, row["grade"]), "answered_late": number(row.get("answered_late")),
+                          "response_overdue": number(row.get("response_overdue"))}
+                         for row in audits.get("by_grade") or []],
             "findings_total": number(audits.get("findings_total")),
             "findings_open": number(audits.get("findings_open")),
+            "findings_answered_late": number(audits.get("findings_answered_late")),
+            "findings_response_overdue": number(audits.get("findings_response_overdue")),
             "by_clause": [
                 {**row, "standard_label": label(Standard, row.get("standard")), "title": localized(row, "title")}
                 for row in audits.get("by_clause") or []
@@ -479,6 +486,8 @@ def _breakdown_row(row: dict) -> dict:
         "actions_overdue": number(actions.get("overdue")), "actions_effective": percent(actions.get("effective_rate")),
         "audits": number(audits.get("total")), "findings": number(findings.get("total")),
         "findings_open": number(findings.get("open")),
+        "findings_answered_late": number(findings.get("answered_late")),
+        "findings_response_overdue": number(findings.get("response_overdue")),
         "coverage": percent(coverage.get("rate")),
         "coverage_note": _("%(covered)s of %(departments)s") % {
             "covered": number(coverage.get("covered")), "departments": number(coverage.get("departments"))},

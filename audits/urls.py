@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/", views.audit_detail, name="audit_detail"),
     path("<int:pk>/edit/", views.audit_edit, name="audit_edit"),
     path("<int:pk>/pdf/", views.audit_pdf, name="audit_pdf"),
+    path("<int:pk>/checklist/", views.checklist_save, name="audit_checklist_save"),
     path("<int:pk>/checklist/<int:item_pk>/", views.checklist_record, name="audit_checklist_record"),
     path("<int:pk>/transitions/<slug:name>/", views.transition, {"model": Audit}, name="audit_transition"),
     path("findings/", views.finding_list, name="finding_list"),

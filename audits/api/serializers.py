@@ -259,16 +259,28 @@ class FindingSerializer(AuditsModelSerializer):
     state_display = serializers.CharField(source="get_state_display", read_only=True)
     raised_by = UserRefSerializer(read_only=True)
     company_name = company_name_field()
+    response_overdue = serializers.BooleanField(
+        read_only=True, help_text=_("Still open after the day its response was due (Asia/Tokyo)."),
+    )
+    responded_late = serializers.BooleanField(
+        read_only=True, help_text=_("Answered (it left the open state) after the day its response was due."),
+    )
 
     class Meta:
         model = Finding
         fields = [
             "id", "reference", "audit", "company", "company_name", "requirement", "department", "grade",
-            "grade_display", "state", "state_display", "description", "raised_by", "created_at", "updated_at",
-            "closed_at", "version",
+            "grade_display", "state", "state_display", "description", "response_due", "response_overdue",
+            "responded_late", "raised_by", "created_at", "updated_at", "closed_at", "version",
         ]
         read_only_fields = fields
-        extra_kwargs = {"company": {"help_text": _("The group company of the finding: its audit's.")}}
+        extra_kwargs = {
+            "company": {"help_text": _("The group company of the finding: its audit's.")},
+            "response_due": {"help_text": _(
+                "The date by which the audited department answers (回答期限); null: no answer required. Set "
+                "from the grade when the finding is raised; the audit team may change it until the department "
+                "responds.")},
+        }
 
 
 class FindingDetailSerializer(FindingSerializer):

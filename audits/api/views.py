@@ -321,7 +321,8 @@ class FindingViewSet(AttachmentActionsMixin, RecordViewSet):
     input_serializer_class = FindingEditSerializer
     filterset_class = FindingApiFilter
     search_fields = ["reference", "description", "audit__reference", "requirement__clause"]
-    ordering_fields = ["reference", "grade", "state", "department__code", "created_at", "updated_at", "closed_at"]
+    ordering_fields = ["reference", "grade", "state", "department__code", "response_due", "created_at", "updated_at",
+                       "closed_at"]
 
     def get_serializer_class(self):
         if self.action == "add_action":

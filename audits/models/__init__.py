@@ -2,11 +2,20 @@
 
 from .audit import Audit, AuditKind, AuditQuerySet, AuditState, ChecklistItem, ChecklistResult
 from .catalogue import PMARK_GUIDELINE_EDITION, Requirement, Standard
-from .finding import NONCONFORMITIES, Finding, FindingQuerySet, FindingState, Grade
+from .finding import (
+    DEFAULT_RESPONSE_DAYS,
+    NONCONFORMITIES,
+    Finding,
+    FindingQuerySet,
+    FindingResponsePolicy,
+    FindingState,
+    Grade,
+    default_response_due,
+)
 from .review import DecisionKind, Review, ReviewDecision, ReviewQuerySet, ReviewState
 
 __all__ = [
-    "NONCONFORMITIES", "PMARK_GUIDELINE_EDITION", "Audit", "AuditKind", "AuditQuerySet", "AuditState", "ChecklistItem", "ChecklistResult",
-    "DecisionKind", "Finding", "FindingQuerySet", "FindingState", "Grade", "Requirement", "Review", "ReviewDecision",
-    "ReviewQuerySet", "ReviewState", "Standard",
+    "DEFAULT_RESPONSE_DAYS", "NONCONFORMITIES", "PMARK_GUIDELINE_EDITION", "Audit", "AuditKind", "AuditQuerySet", "AuditState", "ChecklistItem", "ChecklistResult",
+    "DecisionKind", "Finding", "FindingQuerySet", "FindingResponsePolicy", "FindingState", "Grade", "Requirement", "Review", "ReviewDecision",
+    "ReviewQuerySet", "ReviewState", "Standard", "default_response_due",
 ]

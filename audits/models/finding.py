@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +16,7 @@ from django.utils.translation import pgettext_lazy
 from django_fsm import FSMField, transition
 
 from incidents.models import (
+    Action,
     ActionKind,
     ActionState,
     Department,
@@ -21,6 +26,7 @@ from incidents.models import (
     implementers_of,
     person_name,
 )
+from incidents.models.reporting import date_bound_errors
 from incidents.roles import Role, has_role, seen_companies
 from incidents.workflow import Editable, EditPolicy, TransitionSpec, condition, permission, specs
 from trail.history import TrailedHistory
@@ -61,8 +67,36 @@ class FindingQuerySet(models.QuerySet):
     def open(self) -> FindingQuerySet:
         return self.exclude(state=FindingState.CLOSED)
 
+    def readable_for_work(self, user) -> FindingQuerySet:
+        """What visible_to shows, and the findings whose actions `user` owns or verifies (issue 14,
+        item 5): the person fixing a nonconformity, or checking the fix, reads what it is about.
+
+        Only to read, and only the finding itself (its description, clause, cause, plan and
+        actions): the finding's page shows such a reader no edit, no step, no trail, files
+        or related incidents, and nothing of the rest of the audit. Everything else (lists,
+        the API, the audit's page, the transitions) keeps to visible_to.
+        """
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        works_on = Action.objects.filter(Q(owner=user) | Q(verifier=user), findings=OuterRef("pk"))
+        return self.filter(Q(pk__in=self.visible_to(user).values("pk")) | Exists(works_on))
+
     def awaiting_response_from(self, user) -> FindingQuerySet:
         return self.filter(state=FindingState.OPEN, department_id__in=headed_department_ids(user))
+
+    # Response deadlines (回答期限). "Answered" is leaving the open state: the response
+    # (or a close without one); a rejected response is open, and due, again.
+
+    def response_overdue(self, today: dt.date | None = None) -> FindingQuerySet:
+        """Open findings whose response was due before `today` (Asia/Tokyo)."""
+        today = today or timezone.localdate()
+        return self.filter(state=FindingState.OPEN, response_due__lt=today)
+
+    def response_due_soon(self, today: dt.date | None = None, days: int = 3) -> FindingQuerySet:
+        """Open findings whose response is due from `today` to `days` days later, both included."""
+        today = today or timezone.localdate()
+        return self.filter(state=FindingState.OPEN, response_due__gte=today,
+                           response_due__lte=today + dt.timedelta(days=days))
 
 
 def _person(user) -> str:
@@ -183,11 +217,12 @@ FINDING_TRANSITIONS = specs(
 
 class Finding(StateMachineRecord):
     transition_specs = FINDING_TRANSITIONS
-    # The audit team words the finding until the department responds; the department's
-    # head drafts and refines the cause and the plan until the team accepts them.
+    # The audit team words the finding, and may move its response deadline, until the
+    # department responds; the department's head drafts and refines the cause and the plan
+    # until the team accepts them.
     edit_policy = EditPolicy(
-        Editable(("requirement", "department", "grade", "description", "evidence"), who=_raises_findings,
-                 when=_before_response),
+        Editable(("requirement", "department", "grade", "description", "evidence", "response_due"),
+                 who=_raises_findings, when=_before_response),
         Editable(("cause", "plan"), who=_heads_the_department, when=_before_acceptance, on_create=False),
         editable=_finding_open,
     )
@@ -216,6 +251,13 @@ class Finding(StateMachineRecord):
                                      related_name="findings")
     cause = models.TextField(_("cause"), blank=True)
     plan = models.TextField(_("plan"), blank=True)
+    # Set from the grade when the finding is raised (FindingResponsePolicy); empty when no
+    # answer is asked for (an opportunity for improvement, by default).
+    response_due = models.DateField(
+        _("response due"), null=True, blank=True,
+        help_text=_("The date by which the audited department answers with the cause and the plan (回答期限). "
+                    "Empty: no answer is required."),
+    )
     responded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("responded by"), on_delete=models.PROTECT, null=True, blank=True,
         related_name="+", editable=False,
@@ -249,9 +291,43 @@ class Finding(StateMachineRecord):
     def get_absolute_url(self) -> str:
         return reverse("finding_detail", args=[self.pk])
 
+    def announce_transition(self, name: str, *, by) -> None:
+        """The audit team judges a response and verifies; the head answers again after a rejection."""
+        from ..events import finding_transition
+
+        finding_transition(self, name, by=by)
+
+    def clean(self) -> None:
+        errors = date_bound_errors(self, "response_due")
+        raised_on = timezone.localdate(self.created_at) if self.created_at else timezone.localdate()
+        if not errors and self.response_due is not None and self.response_due < raised_on:
+            errors["response_due"] = _("The response cannot be due before the day the finding was raised.")
+        if errors:
+            raise ValidationError(errors)
+
     @property
     def is_nonconformity(self) -> bool:
         return self.grade in NONCONFORMITIES
+
+    @property
+    def answered_on(self) -> dt.date | None:
+        """The day the finding left the open state (responded, or closed without a response)."""
+        if self.state == FindingState.OPEN:
+            return None
+        moment = self.responded_at or self.closed_at
+        return timezone.localdate(moment) if moment else None
+
+    @property
+    def response_overdue(self) -> bool:
+        """Still open after the day its response was due (Asia/Tokyo)."""
+        return (self.state == FindingState.OPEN and self.response_due is not None
+                and self.response_due < timezone.localdate())
+
+    @property
+    def responded_late(self) -> bool:
+        """Answered, but after the day its response was due."""
+        answered = self.answered_on
+        return answered is not None and self.response_due is not None and answered > self.response_due
 
     def live_actions(self):
         return self.actions.exclude(state=ActionState.CANCELLED)
@@ -292,3 +368,87 @@ class Finding(StateMachineRecord):
     def close(self, by=None, description=None):
         """Verified closed (an observation or opportunity may close without actions)."""
         self.closed_at = timezone.now()
+
+
+# ---------------------------------------------------------------------------
+# Response deadlines (回答期限) by grade
+
+
+# What the department is given to answer a finding when nobody has set a policy in the admin:
+# the usual practice of a PMS audit (a major nonconformity within two weeks, a minor one
+# within a month); an observation is to be considered, not corrected (domain.md §5.4), so it
+# gets longer; an opportunity for improvement asks for no answer at all.
+DEFAULT_RESPONSE_DAYS: dict[str, int | None] = {
+    Grade.MAJOR: 14, Grade.MINOR: 30, Grade.OBSERVATION: 60, Grade.OPPORTUNITY: None,
+}
+
+
+class FindingResponsePolicy(models.Model):
+    """How many days a department has to answer a finding of each grade.
+
+    Data, not code or settings: the PMS office (or the audit lead) changes it in the admin
+    without a deploy, like the other reference data, and each change goes on the trail. One
+    row for the whole group (no company), and optionally one per group company, which then
+    replaces the group's for that company's findings. The days count from the day the finding
+    is raised; a grade left empty asks for no answer (no deadline). Changing the policy
+    does not move the deadlines of findings already raised: the auditor moves one by
+    editing the finding.
+    """
+
+    company = models.ForeignKey(
+        "incidents.Company", verbose_name=_("company"), on_delete=models.CASCADE, null=True, blank=True,
+        related_name="+", help_text=_("Empty: the whole group's policy, for every company without its own."),
+    )
+    major_days = models.PositiveSmallIntegerField(
+        _("major nonconformity (days)"), null=True, blank=True, default=DEFAULT_RESPONSE_DAYS[Grade.MAJOR],
+        help_text=_("Days from the day the finding is raised; empty: no answer required."),
+    )
+    minor_days = models.PositiveSmallIntegerField(
+        _("minor nonconformity (days)"), null=True, blank=True, default=DEFAULT_RESPONSE_DAYS[Grade.MINOR],
+        help_text=_("Days from the day the finding is raised; empty: no answer required."),
+    )
+    observation_days = models.PositiveSmallIntegerField(
+        _("observation (days)"), null=True, blank=True, default=DEFAULT_RESPONSE_DAYS[Grade.OBSERVATION],
+        help_text=_("Days from the day the finding is raised; empty: no answer required."),
+    )
+    opportunity_days = models.PositiveSmallIntegerField(
+        _("opportunity for improvement (days)"), null=True, blank=True,
+        default=DEFAULT_RESPONSE_DAYS[Grade.OPPORTUNITY],
+        help_text=_("Days from the day the finding is raised; empty: no answer required."),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = TrailedHistory()
+
+    class Meta:
+        ordering = ["company__position", "company__code"]
+        verbose_name = _("finding response deadlines")
+        verbose_name_plural = _("finding response deadlines")
+        constraints = [
+            # One row per company and one for the group (NULL counts as a value here).
+            models.UniqueConstraint(
+                Coalesce("company", 0, output_field=models.IntegerField()), name="one_response_policy_per_company",
+                violation_error_message=_("There is already a policy for this company (or for the whole group)."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.company_id is None:
+            return str(_("Response deadlines of the whole group"))
+        return str(_("Response deadlines of %(company)s") % {"company": self.company.name})
+
+    def days_for(self, grade: str) -> int | None:
+        return getattr(self, f"{grade}_days", None)
+
+    @classmethod
+    def for_company(cls, company_id: int | None) -> FindingResponsePolicy | None:
+        """The company's own policy, else the group's, else None (the built-in defaults)."""
+        rows = {row.company_id: row for row in cls.objects.filter(Q(company_id=company_id) | Q(company__isnull=True))}
+        return rows.get(company_id) or rows.get(None)
+
+
+def default_response_due(grade: str, company_id: int | None, raised_on: dt.date) -> dt.date | None:
+    """The day a finding of `grade` raised on `raised_on` is to be answered by, or None."""
+    policy = FindingResponsePolicy.for_company(company_id)
+    days = policy.days_for(grade) if policy is not None else DEFAULT_RESPONSE_DAYS.get(grade)
+    return None if days is None else raised_on + dt.timedelta(days=days)

@@ -199,6 +199,13 @@ class Review(StateMachineRecord):
     def get_absolute_url(self) -> str:
         return reverse("review_detail", args=[self.pk])
 
+    def announce_transition(self, name: str, *, by) -> None:
+        """Submitted: top management approves it."""
+        if name == "submit":
+            from ..events import review_submitted
+
+            review_submitted(self, by=by)
+
     # A review looks back over a year, two at the most (a first review after a long gap);
     # a period of centuries is a typing mistake, and its figures could not be computed.
     LONGEST_PERIOD = dt.timedelta(days=2 * 366)

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audits import services
-from audits.models import Audit, Finding, Requirement, Review
+from audits.models import Audit, Finding, FindingResponsePolicy, Requirement, Review
 from tests.incidents.factories import UserFactory
 from trail.models import TrailEntry as StateLog
 
@@ -83,7 +83,7 @@ def test_every_audits_admin_page_loads_for_a_superuser(admin_client, superuser, 
     client = admin_client(superuser)
     assert client.get(reverse("admin:index")).status_code == 200
     models = [model for model in admin.site._registry if model._meta.app_label == "audits"]
-    assert set(models) == {Requirement, Audit, Finding, Review}
+    assert set(models) == {Requirement, Audit, Finding, FindingResponsePolicy, Review}
     models.remove(Review)  # its pages: tests/audits/test_admin_reviews.py
     for model in models:
         info = model._meta.app_label, model._meta.model_name

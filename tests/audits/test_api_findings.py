@@ -467,8 +467,8 @@ def test_finding_rows_have_the_documented_fields(api_as, manager, nc):
     row = api_as(manager).get(FINDINGS_URL).json()["results"][0]
     assert row.keys() == {
         "id", "reference", "audit", "company", "company_name", "requirement", "department", "grade",
-        "grade_display", "state", "state_display", "description", "raised_by", "created_at", "updated_at",
-        "closed_at", "version",
+        "grade_display", "state", "state_display", "description", "response_due", "response_overdue",
+        "responded_late", "raised_by", "created_at", "updated_at", "closed_at", "version",
     }
     assert row["company"] == nc.audit.company_id and row["company_name"] == nc.audit.company.name
     detail = api_as(manager).get(url("detail", nc.pk)).json()

@@ -416,7 +416,8 @@ def test_the_finding_edit_page_offers_each_their_fields(client, finding, head, l
     client.force_login(lead_auditor)
     assert client.get(reverse("finding_detail", args=[finding.pk])).context["can_edit"] is True
     form = client.get(url).context["form"]
-    assert set(form.fields) == {"requirement", "department", "grade", "description", "evidence", "version"}
+    assert set(form.fields) == {"requirement", "department", "grade", "description", "evidence", "response_due",
+                                "version"}
     response = client.post(url, {"requirement": finding.requirement_id, "department": finding.department_id,
                                  "grade": "major", "description": "台帳が半年更新されていない", "evidence": "",
                                  "version": finding.version})

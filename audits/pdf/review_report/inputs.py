@@ -252,6 +252,17 @@ class InputSections(ReportLayout):
                               width=CONTENT_WIDTH, title=gettext("Where the actions due in the period stand")),
         )]
 
+    def response_deadlines(self, audits: dict) -> list[Flowable]:
+        """The findings answered after their response deadline (回答期限) and those still
+        unanswered past it; nothing for a snapshot taken before findings had deadlines."""
+        if "findings_answered_late" not in audits:
+            return []
+        return [self.p(esc(gettext("Responses to findings: %(late)s answered after the response deadline, "
+                                   "%(overdue)s still unanswered past it.") % {
+            "late": number(audits.get("findings_answered_late", 0)),
+            "overdue": number(audits.get("findings_response_overdue", 0)),
+        }))]
+
     def audit_performance(self) -> list[Flowable]:
         audits = self.inputs.get("audits") or {}
         counts = audits.get("audits") or {}
@@ -264,6 +275,7 @@ class InputSections(ReportLayout):
                 "checks": number(counts.get("operational_checks", 0)), "reported": number(counts.get("reported", 0)),
                 "findings": number(audits.get("findings_total", 0)), "open": number(audits.get("findings_open", 0)),
             })),
+            *self.response_deadlines(audits),
             charts.bar_chart(
                 [label(Grade, row.get("grade")) for row in grades],
                 [(gettext("This period"), [row.get("count", 0) for row in grades]),
