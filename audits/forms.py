@@ -12,20 +12,19 @@ import re
 
 import django_filters
 from django import forms
-from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from incidents.forms import ActionForm, DateInput, UserChoiceField, prepare_filter_widgets
+from incidents.forms import ActionForm, DateInput, prepare_filter_widgets
 from incidents.models import (
     ActionKind,
     Company,
     Department,
     group_has_several_companies,
     headed_department_ids,
-    person_name,
 )
+from incidents.people_forms import PersonField, PersonMultipleField
 from incidents.roles import Role, has_role, role_companies
 from incidents.workflow.forms import VersionedForm
 
@@ -83,28 +82,6 @@ class DepartmentChoiceField(forms.ModelMultipleChoiceField):
         return department.name
 
 
-class TeamMemberChoiceField(UserChoiceField):
-    """A person with their department (and its company, when the group has several):
-    whether they may audit a scope depends on it."""
-
-    show_company = False
-
-    def label_from_instance(self, user) -> str:
-        name = person_name(user) or user.username
-        profile = getattr(user, "profile", None)
-        department = profile.department if profile is not None else None
-        if department is None:
-            return name
-        if self.show_company:
-            return f"{name} ({department.company.name} {department.name})"
-        return f"{name} ({department.name})"
-
-
-class TeamChoiceField(forms.ModelMultipleChoiceField):
-    show_company = False
-    label_from_instance = TeamMemberChoiceField.label_from_instance
-
-
 class CompanyChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, company) -> str:
         return company.name
@@ -123,15 +100,10 @@ class DepartmentField(forms.ModelChoiceField):
     label_from_instance = DepartmentChoiceField.label_from_instance
 
 
-def _team_candidates(*roles, keep=()):
-    """Active users holding one of `roles`, and whoever the audit already names."""
-    return (
-        get_user_model().objects
-        .filter(Q(is_active=True, groups__name__in=roles) | Q(pk__in=[pk for pk in keep if pk]))
-        .select_related("profile__department__company")
-        .order_by("last_name", "first_name", "username")
-        .distinct()
-    )
+# The audit team: whether a member may audit a scope depends on their department, which the
+# person picker shows (under one heading per department, with its company in a group).
+LEAD_AUDITOR_ROLES = (Role.AUDITOR, Role.AUDIT_LEAD, Role.DEPARTMENT_HEAD)
+AUDITOR_ROLES = (Role.AUDITOR, Role.AUDIT_LEAD)
 
 
 def plannable_companies(user, *, keep=None):
@@ -166,13 +138,12 @@ class AuditForm(VersionedForm):
         label=capfirst(_("clauses")),
         help_text=_("Each clause chosen becomes an item of the audit's checklist."),
     )
-    lead_auditor = TeamMemberChoiceField(
-        queryset=get_user_model().objects.none(), label=capfirst(_("lead auditor")),
+    lead_auditor = PersonField(
+        role=LEAD_AUDITOR_ROLES, label=capfirst(_("lead auditor")),
         help_text=_("An internal auditor; for an operational check, someone of the department may lead it."),
     )
-    auditors = TeamChoiceField(
-        queryset=get_user_model().objects.none(), widget=forms.CheckboxSelectMultiple, required=False,
-        label=capfirst(_("auditors")),
+    auditors = PersonMultipleField(
+        role=AUDITOR_ROLES, required=False, label=capfirst(_("auditors")),
         help_text=_("Nobody audits their own department: the department is shown after each name."),
     )
 
@@ -187,10 +158,9 @@ class AuditForm(VersionedForm):
         self.several_companies = group_has_several_companies()
         self.fields["kind"].choices = AuditKind.choices
         current_team = [audit.lead_auditor_id] + ([a.pk for a in audit.auditors.all()] if audit.pk else [])
-        self.fields["lead_auditor"].queryset = _team_candidates(
-            Role.AUDITOR, Role.AUDIT_LEAD, Role.DEPARTMENT_HEAD, keep=current_team,
-        )
-        self.fields["auditors"].queryset = _team_candidates(Role.AUDITOR, Role.AUDIT_LEAD, keep=current_team)
+        for name in ("lead_auditor", "auditors"):
+            if name in self.fields:
+                self.fields[name].limit(keep=current_team)
         self.fields["departments"].queryset = Department.objects.select_related("company").order_by(
             "company__position", "company__code", "code")
         if not has_role(user, Role.AUDIT_LEAD):
@@ -200,11 +170,6 @@ class AuditForm(VersionedForm):
                 pk__in=headed_department_ids(user))
             if not audit.pk:
                 self.initial.setdefault("kind", AuditKind.OPERATIONAL_CHECK)
-        if self.several_companies:
-            # An auditor may audit another group company: say which company each one is of.
-            for name in ("lead_auditor", "auditors"):
-                if name in self.fields:
-                    self.fields[name].show_company = True
         if "company" in self.fields:
             self._prepare_company(user)
 
@@ -266,6 +231,11 @@ class AuditForm(VersionedForm):
 # Checklist
 
 
+def _same_text(posted: str, initial) -> bool:
+    """Two texts equal but for how line breaks are sent and the spaces around them."""
+    return posted.replace("\r\n", "\n").strip() == str(initial or "").replace("\r\n", "\n").strip()
+
+
 class ChecklistItemForm(VersionedForm):
     """One checklist item's result; a nonconformity also gives the finding's grade and text.
 
@@ -322,6 +292,35 @@ class ChecklistItemForm(VersionedForm):
         cleaned_data["grade"] = grade or None
         return cleaned_data
 
+    def typed(self) -> bool:
+        """Whether the user typed or chose anything on this item (the audit page posts every
+        item at once; only the items changed are saved).
+
+        Compared with the item as the page showed it, at the version the form carries: a
+        result a teammate recorded since is not a change of this user's. Line breaks count
+        the same however the browser sends them (a textarea posts CRLF).
+        """
+        shown = self._as_shown()
+        for name, field in self.fields.items():
+            if name == "version":
+                continue
+            posted = field.widget.value_from_datadict(self.data, self.files, self.add_prefix(name))
+            initial = shown[name] if name in shown else self.get_initial_for_field(field, name)
+            if not field.has_changed(initial, posted):
+                continue
+            if isinstance(posted, str) and _same_text(posted, initial):
+                continue
+            return True
+        return False
+
+    def _as_shown(self) -> dict:
+        """The item's recorded values at the version the form posts, when it is not the current one."""
+        seen = str(self.data.get(self.add_prefix("version"), ""))
+        if not seen.isdigit() or int(seen) == self.instance.version:
+            return {}
+        row = self.instance.history.filter(version=int(seen)).first()
+        return {} if row is None else {name: getattr(row, name) for name in ChecklistItem.edit_policy.fields}
+
     def record_data(self) -> dict:
         """The keyword arguments of services.checklist_record."""
         data = {name: self.cleaned_data[name] for name in ("result", "evidence", "note", "version")}
@@ -349,6 +348,7 @@ class FindingForm(VersionedForm):
         fields = list(Finding.edit_policy.fields)
         widgets = {
             "description": _textarea(4), "evidence": _textarea(3), "cause": _textarea(4), "plan": _textarea(4),
+            "response_due": DateInput(),
         }
 
     def __init__(self, *args, user, **kwargs):
@@ -406,10 +406,12 @@ class FindingListFilter(FindingFilter):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     company = django_filters.ModelChoiceFilter(queryset=Company.objects.all(), label=_("company"))
     open = django_filters.BooleanFilter(method="filter_open", label=_("open only"))
+    response_overdue = django_filters.BooleanFilter(method="filter_response_overdue",
+                                                    label=_("response overdue only"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        prepare_filter_widgets(self, choices=("state", "grade"), yes_no=(), ticks=("open",))
+        prepare_filter_widgets(self, choices=("state", "grade"), yes_no=(), ticks=("open", "response_overdue"))
         self.filters["q"].extra["widget"] = forms.TextInput(
             attrs={"placeholder": _("Reference or description"), "type": "search"}
         )

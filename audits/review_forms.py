@@ -6,13 +6,13 @@ form is a VersionedForm: an edit carries the version its page was read at.
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from incidents.forms import DateInput, UserChoiceField
+from incidents.forms import DateInput
 from incidents.models import Company, Department, group_has_several_companies
+from incidents.people_forms import PersonField
 from incidents.roles import Role, role_companies
 from incidents.workflow.forms import VersionedForm
 
@@ -147,23 +147,21 @@ class DecisionForm(forms.Form):
                              initial=DecisionKind.IMPROVEMENT)
     title = forms.CharField(label=_("What was decided"), max_length=200)
     detail = forms.CharField(label=_decision_label("detail"), widget=_textarea(2), required=False)
-    owner = UserChoiceField(queryset=get_user_model().objects.none(), label=_decision_label("owner"))
+    # Anyone holding a role in the PMS, as for every action's owner and verifier.
+    owner = PersonField(label=_decision_label("owner"))
     department = DepartmentChoiceField(
         queryset=Department.objects.none(), label=_decision_label("department"), required=False,
         empty_label=_("The owner's department"),
     )
     due_date = forms.DateField(label=_decision_label("due_date"), widget=DateInput())
-    verifier = UserChoiceField(
-        queryset=get_user_model().objects.none(), label=capfirst(_("verifier")), required=False,
+    verifier = PersonField(
+        label=capfirst(_("verifier")), required=False,
         empty_label=_("Me (the approving executive)"),
         help_text=_("Checks the action's effectiveness; must be someone other than the owner."),
     )
 
     def __init__(self, *args, review: Review | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        users = get_user_model().objects.filter(is_active=True).order_by("last_name", "first_name", "username")
-        self.fields["owner"].queryset = users
-        self.fields["verifier"].queryset = users
         departments = Department.objects.select_related("company").order_by("company__position", "company__code",
                                                                              "code")
         if review is not None and review.company_id:
