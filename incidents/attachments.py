@@ -32,6 +32,19 @@ Who may attach evidence to an incident (issue 11, `incident_may_add`):
   the incident but do not add to its record. Refused with a 403 and the rule; a reporter
   or head after the incident is closed or dismissed, with a 409.
 Whoever may see the incident downloads its files.
+
+Actions (issue 14, `action_may_add`) take files with a purpose, what they prove
+(`Attachment.purpose`): evidence of implementation (実施の証跡), added by the action's owner,
+and evidence of effectiveness (有効性の証跡), added by its verifier, while the action is
+open (not verified effective, not cancelled); the PMS office of its company adds either at
+any time. Whoever may see the action downloads them. A record type registered with
+`purposes` takes no file without one of them; the others take none.
+
+A progress entry (incidents.models.progress) takes its files when it is written, by its
+writer, in the same transaction (services.add_progress); never afterwards, by anyone: the
+log is append-only. Its files are downloaded by whoever sees the incident in full, and by
+the entry's writer (the owner of an action, who reads the incident only in part, gets
+their own files back, not the office's).
 """
 
 from __future__ import annotations
@@ -55,7 +68,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from .exceptions import NotPermitted, RecordClosed
-from .models import Attachment, Incident, headed_department_ids
+from .models import Action, Attachment, EvidencePurpose, Incident, ProgressEntry, headed_department_ids
 from .roles import Role, has_role
 
 # ---------------------------------------------------------------------------
@@ -243,18 +256,26 @@ class RecordRules:
     may_add: Callable[..., str | None]
     # The record's page, where the upload form and the list are.
     detail_url: Callable[..., str]
+    # {purpose: may_add(record, user) for files of that purpose}: a record type whose files
+    # each prove something in particular (an action's). None: the files have no purpose.
+    purposes: dict[str, Callable[..., str | None]] | None = None
 
-    def check_add(self, record, user) -> None:
-        """Raise NotPermitted or RecordClosed, with the reason, unless `user` may add a file now."""
-        refuse(self.may_add(record, user))
+    def check_add(self, record, user, purpose: str = "") -> None:
+        """Raise NotPermitted or RecordClosed, with the reason, unless `user` may add a file
+        (of `purpose`, for a record type with purposes) now."""
+        refuse(self.purposes[purpose](record, user) if self.purposes and purpose in self.purposes
+               else self.may_add(record, user))
 
 
 _REGISTRY: dict[type, RecordRules] = {}
 
 
-def register(model: type, *, visible_to, may_add, detail_url) -> None:
-    """Let `model`'s records take attachments (idempotent)."""
-    _REGISTRY[model] = RecordRules(visible_to=visible_to, may_add=may_add, detail_url=detail_url)
+def register(model: type, *, visible_to, may_add, detail_url, purposes=None) -> None:
+    """Let `model`'s records take attachments (idempotent). With `purposes`, each file says
+    which one it serves and is checked by that purpose's rule; `may_add` then says whether
+    the user may add a file of any purpose (the page's upload form)."""
+    _REGISTRY[model] = RecordRules(visible_to=visible_to, may_add=may_add, detail_url=detail_url,
+                                   purposes=dict(purposes) if purposes else None)
 
 
 def registered_models() -> list[type]:
@@ -290,6 +311,12 @@ def can_add(record, user) -> bool:
     return rules_for(type(record)).may_add(record, user) is None
 
 
+def addable_purposes(record, user) -> list[str]:
+    """The purposes `user` may add files of to `record` now (none for a record type without purposes)."""
+    purposes = rules_for(type(record)).purposes or {}
+    return [purpose for purpose, may_add in purposes.items() if may_add(record, user) is None]
+
+
 def visible_attachments(user) -> QuerySet[Attachment]:
     """The files of the records `user` may see (the admin's list: in a group, a company's
     PMS office must not read the names and descriptions of another company's evidence)."""
@@ -306,21 +333,50 @@ def attachments_of(record) -> QuerySet[Attachment]:
     ).select_related("uploaded_by")
 
 
+def attachments_by_record(records) -> dict[int, list[Attachment]]:
+    """{record pk: its files, oldest first} for several records of one model, in one query."""
+    records = list(records)
+    if not records:
+        return {}
+    files: dict[int, list[Attachment]] = {record.pk: [] for record in records}
+    for attachment in Attachment.objects.filter(
+        content_type=ContentType.objects.get_for_model(type(records[0])), object_id__in=list(files),
+    ).select_related("uploaded_by"):
+        files[attachment.object_id].append(attachment)
+    return files
+
+
 # ---------------------------------------------------------------------------
 # Services
 
 
-def attachment_add(*, record, by, file, description: str = "") -> Attachment:
-    """Store an evidence file for `record`, uploaded by `by`.
+def _check_purpose(rules: RecordRules, purpose: str) -> None:
+    """A ValidationError {"purpose": …} (400) unless `purpose` is one of the record type's
+    (blank for a record type without purposes)."""
+    if rules.purposes:
+        if purpose not in rules.purposes:
+            choices = ", ".join(f"{value} ({EvidencePurpose(value).label})" if value in EvidencePurpose.values
+                                else value for value in rules.purposes)
+            raise ValidationError({"purpose": [_("Say what the file is evidence of: %(choices)s.")
+                                               % {"choices": choices}]})
+    elif purpose:
+        raise ValidationError({"purpose": [_("The files of this record have no purpose: leave it empty.")]})
+
+
+def attachment_add(*, record, by, file, description: str = "", purpose: str = "") -> Attachment:
+    """Store an evidence file for `record`, uploaded by `by` (`purpose`: what it proves, for
+    the record types registered with purposes).
 
     Raises NotPermitted (403) or RecordClosed (409) when `by` may not add a file to the
     record now, ValidationError {"file": …} (400) when the file is too large or not an
-    allowed type; nothing is stored then.
+    allowed type, {"purpose": …} (400) for a missing or unknown purpose; nothing is stored then.
     """
     rules = rules_for(type(record))
     if not rules.visible_to(by).filter(pk=record.pk).exists():
         raise NotPermitted(_("You may only attach files to records you can see."))
-    rules.check_add(record, by)
+    purpose = (purpose or "").strip()
+    _check_purpose(rules, purpose)
+    rules.check_add(record, by, purpose)
     detected = validate_upload(file)
     digest = hashlib.sha256()
     for chunk in file.chunks():
@@ -334,6 +390,7 @@ def attachment_add(*, record, by, file, description: str = "") -> Attachment:
         size=file.size,
         sha256=digest.hexdigest(),
         description=description.strip()[:500],
+        purpose=purpose,
         uploaded_by=by,
     )
     # Only the storage API (save, open, delete; never a path): the files may be on a
@@ -403,4 +460,85 @@ register(
     visible_to=lambda user: Incident.objects.visible_to(user),
     may_add=incident_may_add,
     detail_url=lambda incident: reverse("incident_detail", args=[incident.pk]),
+)
+
+
+# ---------------------------------------------------------------------------
+# Actions: evidence of implementation and of effectiveness
+
+
+def _action_closed(action: Action) -> str | None:
+    if action.is_open:
+        return None
+    return ClosedReason(_("Files can no longer be added: the action is verified effective or cancelled."))
+
+
+def action_may_add_implementation(action: Action, user) -> str | None:
+    """Evidence that the action was carried out: its owner while it is open; the PMS office at any time."""
+    if has_role(user, Role.PMS_MANAGER, company=action.company_id):
+        return None
+    if user.pk != action.owner_id:
+        return _("Only the action's owner and the PMS office may add evidence of its implementation.")
+    return _action_closed(action)
+
+
+def action_may_add_effectiveness(action: Action, user) -> str | None:
+    """Evidence that the action worked: its verifier while it is open; the PMS office at any time."""
+    if has_role(user, Role.PMS_MANAGER, company=action.company_id):
+        return None
+    if user.pk != action.verifier_id:
+        return _("Only the action's verifier and the PMS office may add evidence of its effectiveness.")
+    return _action_closed(action)
+
+
+ACTION_PURPOSES = {
+    EvidencePurpose.IMPLEMENTATION.value: action_may_add_implementation,
+    EvidencePurpose.EFFECTIVENESS.value: action_may_add_effectiveness,
+}
+
+
+def action_may_add(action: Action, user) -> str | None:
+    """May `user` add evidence of some purpose to the action now? The first purpose's reason if not,
+    the closed one (409) before a role's (403)."""
+    problems = [may_add(action, user) for may_add in ACTION_PURPOSES.values()]
+    if any(problem is None for problem in problems):
+        return None
+    return next((problem for problem in problems if isinstance(problem, ClosedReason)), None) or \
+        _("Only the action's owner, its verifier and the PMS office may add evidence to an action.")
+
+
+register(
+    Action,
+    visible_to=lambda user: Action.objects.visible_to(user),
+    may_add=action_may_add,
+    detail_url=lambda action: reverse("action_detail", args=[action.pk]),
+    purposes=ACTION_PURPOSES,
+)
+
+
+# ---------------------------------------------------------------------------
+# Progress entries: files given when the entry is written
+
+
+def progress_entries_with_files_for(user) -> QuerySet[ProgressEntry]:
+    """The entries whose files `user` downloads (the module's docstring)."""
+    return ProgressEntry.objects.filter(
+        Q(incident__in=Incident.objects.visible_to(user).values("pk"))
+        | Q(written_by_id=user.pk, incident__in=Incident.objects.readable_by(user).values("pk"))
+    )
+
+
+def progress_may_add(entry: ProgressEntry, user) -> str | None:
+    # services.add_progress marks the entry it is writing; any other upload is refused.
+    if getattr(entry, "_accepting_files", False) and user.pk == entry.written_by_id:
+        return None
+    return ClosedReason(_("A progress entry does not change once written: attach the files when you write it, "
+                          "or write a new entry."))
+
+
+register(
+    ProgressEntry,
+    visible_to=progress_entries_with_files_for,
+    may_add=progress_may_add,
+    detail_url=lambda entry: entry.get_absolute_url(),
 )

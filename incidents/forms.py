@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
-from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import capfirst
@@ -24,12 +23,13 @@ from .models import (
     FilingMethod,
     Incident,
     IncidentKind,
+    ProgressEntry,
     ReportingTrack,
     TrackKind,
     group_has_several_companies,
     headed_department_ids,
-    person_name,
 )
+from .people_forms import PersonField
 from .roles import Role, has_role
 from .workflow.forms import TransitionForm, VersionedForm, transition_form_class  # noqa: F401
 
@@ -313,6 +313,8 @@ class IncidentEditForm(VersionedForm):
             if name in self.fields:
                 _limit_picklist(self.fields[name], getattr(self.instance, f"{name}_id"))
         prepare_company_fields(self)
+        if "handler" in self.fields:
+            self.fields["handler"] = handler_field(self.instance)
 
     def _low_risk_allowed(self) -> bool:
         """The 2026 amendment's relief is offered only where the incident's rules carry it."""
@@ -332,6 +334,7 @@ class IncidentEditForm(VersionedForm):
         """(title, note, fields): the fields of the form in the sections of the detail page."""
         sections = [
             (_("Report"), "", [*QUICK_REPORT_FIELDS, "occurred_at", "involves_joint_use"]),
+            (_("Handler"), "", ["handler"]),
             (_("Classification"), "", [*CLASSIFICATION_FIELDS, "data_items", "affected_count",
                                        "affected_count_estimated"]),
             (_("Reportability under APPI"), "", [*APPI_TRIGGER_FIELDS, "not_personal_data", "entrusted_by"]),
@@ -368,22 +371,76 @@ class IncidentEditForm(VersionedForm):
         return groups
 
 
+def handler_field(incident: Incident) -> forms.ModelChoiceField:
+    """The incident's handler: a member of the PMS office of its company (or nobody)."""
+    return PersonField(
+        role=Role.PMS_MANAGER, company=incident.company_id, keep=[incident.handler_id], required=False,
+        label=capfirst(Incident._meta.get_field("handler").verbose_name), empty_label=_("No handler"),
+        help_text=_("A member of the PMS office of the incident's company, who runs the case."),
+    )
+
+
+class HandlerForm(forms.Form):
+    """Assign or change the incident's handler, from the version the page was read at."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, incident: Incident, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["handler"] = handler_field(incident)
+        self.initial.setdefault("handler", incident.handler_id)
+        self.initial.setdefault("version", incident.version)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (the services check each file's type and size)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        clean_one = super().clean
+        if isinstance(data, list | tuple):
+            return [clean_one(item, initial) for item in data if item]
+        return [clean_one(data, initial)] if data else []
+
+
+class ProgressEntryForm(forms.ModelForm):
+    """An entry of the incident's progress log (経過記録), with its files."""
+
+    files = MultipleFileField(
+        label=_("Files"), required=False,
+        help_text=_("Optional. They go with the entry and cannot be added later."),
+    )
+
+    class Meta:
+        model = ProgressEntry
+        fields = ["occurred_at", "text"]
+        widgets = {"occurred_at": DateTimeLocalInput(), "text": _textarea(3)}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["occurred_at"].required = False
+        if not self.is_bound:
+            self.initial.setdefault("occurred_at", timezone.now().replace(second=0, microsecond=0))
+
+
 # ---------------------------------------------------------------------------
 # Actions
-
-
-class UserChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, user) -> str:
-        name = person_name(user)
-        return f"{name} ({user.username})" if name else user.username
 
 
 class ActionForm(VersionedForm):
     """Plan or change a corrective, preventive, correction or improvement action."""
 
-    owner = UserChoiceField(queryset=get_user_model().objects.none(), label=capfirst(_("owner")))
-    verifier = UserChoiceField(
-        queryset=get_user_model().objects.none(), label=capfirst(_("verifier")),
+    # Anyone holding a role in the PMS (staff included: a staff member may own an action).
+    owner = PersonField(label=capfirst(_("owner")))
+    verifier = PersonField(
+        label=capfirst(_("verifier")),
         help_text=_("Checks the action's effectiveness; must be someone other than the owner."),
     )
 
@@ -398,11 +455,10 @@ class ActionForm(VersionedForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)
-        users = get_user_model().objects.filter(
-            Q(is_active=True) | Q(pk__in=[self.instance.owner_id or 0, self.instance.verifier_id or 0])
-        ).order_by("last_name", "first_name", "username")
-        self.fields["owner"].queryset = users
-        self.fields["verifier"].queryset = users
+        named = [self.instance.owner_id, self.instance.verifier_id]
+        for name in ("owner", "verifier"):
+            if name in self.fields:
+                self.fields[name].limit(keep=named)
         if not has_role(user, Role.PMS_MANAGER):
             self.fields["department"].queryset = Department.objects.filter(pk__in=headed_department_ids(user))
         if "department" in self.fields:

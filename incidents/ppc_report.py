@@ -12,6 +12,7 @@ where that company reports leaks, the PPC or the minister it delegated its autho
 from __future__ import annotations
 
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
@@ -131,6 +132,24 @@ def _when(moment) -> str:
     return timezone.localtime(moment).strftime("%Y年%m月%d日 %H時%M分") if moment else "不明"
 
 
+# The progress log is told in Japan time whatever time zone the reader's page is in.
+JAPAN = ZoneInfo("Asia/Tokyo")
+
+
+def _course(incident: Incident) -> str:
+    """事実経過: the progress log, each entry as its date and time (Japan time) and its text,
+    oldest first; then what the containment and the correction say. Without entries, those
+    two alone, as before the log existed."""
+    entries = [
+        f"{entry.occurred_at.astimezone(JAPAN):%Y年%m月%d日 %H時%M分}　{' '.join(entry.text.split())}"
+        for entry in incident.progress_entries.order_by("occurred_at", "id")
+    ]
+    summary = [part for part in (incident.containment_summary.strip(), incident.correction_taken.strip()) if part]
+    if entries:
+        return "\n" + "\n".join([*entries, *summary])
+    return "\n".join(summary)
+
+
 def _or_missing(value: str) -> str:
     return value.strip() or NOT_ENTERED
 
@@ -146,7 +165,7 @@ def _overview(incident: Incident) -> str:
         manager = incident.joint_use_company
         responsible = f"（管理責任者：{manager.name}）" if manager is not None else ""
         joint_use = [f"・共同利用の有無：あり{responsible}"]
-    course = "\n".join(part for part in (incident.containment_summary.strip(), incident.correction_taken.strip()) if part)
+    course = _course(incident)
     return "\n".join([
         f"・発生日時：{_when(incident.occurred_at)}",
         f"・発覚日時：{_when(incident.discovered_at)}",

@@ -13,7 +13,7 @@ from .models import Action, Incident
 def incident_list(*, user) -> QuerySet[Incident]:
     return (
         Incident.objects.visible_to(user)
-        .select_related("reporter", "department", "event_class", "cause", "rule_set", "company",
+        .select_related("reporter", "handler", "department", "event_class", "cause", "rule_set", "company",
                         "joint_use_company")
     )
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import company_views, trail_views, views
+from . import company_views, people_views, trail_views, views
 from .models import Action, Incident, ReportingTrack
 
 urlpatterns = [
@@ -11,6 +11,8 @@ urlpatterns = [
     path("incidents/<int:pk>/", views.incident_detail, name="incident_detail"),
     path("incidents/<int:pk>/edit/", views.incident_edit, name="incident_edit"),
     path("incidents/<int:pk>/ppc-report/", views.incident_ppc_report, name="incident_ppc_report"),
+    path("incidents/<int:pk>/handler/", views.incident_handler, name="incident_handler"),
+    path("incidents/<int:pk>/progress/", views.progress_add, name="progress_add"),
     path("incidents/<int:pk>/transitions/<slug:name>/", views.transition, {"model": Incident},
          name="incident_transition"),
     path("actions/", views.action_list, name="action_list"),
@@ -21,6 +23,7 @@ urlpatterns = [
          name="action_transition"),
     path("tracks/<int:pk>/transitions/<slug:name>/", views.transition, {"model": ReportingTrack},
          name="track_transition"),
+    path("people/search/", people_views.person_search, name="person_search"),
     path("trail/", trail_views.trail_page, name="trail"),
     path("trail/<str:label>/<int:pk>.<str:fmt>", trail_views.record_trail_export, name="record_trail_export"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment_download"),

@@ -21,13 +21,24 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from . import action_origins, attachments, joint_use, pmark_reportability, selectors, services
 from .exceptions import (
+    ConcurrentChange,
     NotPermitted,
     RecordClosed,
+    StaleEdit,
 )
-from .forms import ActionForm, ActionListFilter, IncidentEditForm, IncidentListFilter, IncidentReportForm
+from .forms import (
+    ActionForm,
+    ActionListFilter,
+    HandlerForm,
+    IncidentEditForm,
+    IncidentListFilter,
+    IncidentReportForm,
+    ProgressEntryForm,
+)
 from .models import (
     ACTION_WORK_STATES,
     Action,
+    EvidencePurpose,
     Incident,
     IncidentState,
     ReportingTrack,
@@ -35,14 +46,16 @@ from .models import (
     TrackState,
     group_has_several_companies,
     headed_department_ids,
+    progress_closed_problem,
+    progress_writer_problem,
 )
-from .models.incident import list_separator
+from .models.incident import handler_assigner_problem, list_separator
 from .ppc_report import NOT_ENTERED, build_ppc_report, describe_keys
 from .roles import Role, has_role, role_companies
 from .switcher import narrow
-from .templatetags.pms import urgency
+from .templatetags.pms import urgency, user_label
 from .tracks import required_tracks
-from .workflow.timeline import related_timeline
+from .workflow.timeline import log_moments, related_timeline
 from .workflow.web import (
     add_model_errors,
     edit_view,
@@ -234,16 +247,38 @@ def incident_report(request: HttpRequest) -> HttpResponse:
     return render(request, "incidents/incident_report.html", {"form": form}, status=status)
 
 
+def _progress_context(incident: Incident, user, form=None) -> dict:
+    """The progress log panel: its entries (with the files this user may download) and the
+    form, when the user may write."""
+    entries = services.progress_log(incident, user)
+    can_add = services.can_add_progress(incident, user)
+    return {
+        "progress_entries": entries,
+        "can_add_progress": can_add,
+        "progress_form": (form or ProgressEntryForm()) if can_add else None,
+    }
+
+
 @login_required
 def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    incident = get_object_or_404(selectors.incident_list(user=request.user), pk=pk)
     user = request.user
+    incident = selectors.incident_list(user=user).filter(pk=pk).first()
+    if incident is None:
+        # The owner or verifier of one of its actions reads what the work needs, nothing more.
+        incident = get_object_or_404(
+            Incident.objects.through_actions(user).select_related("department", "handler", "cause", "company"), pk=pk,
+        )
+        return _incident_context_page(request, incident)
     actions = list(incident.actions.select_related("owner", "verifier", "department", "company"))
     visible_actions = set(
         Action.objects.visible_to(user).filter(incident=incident).values_list("pk", flat=True)
     )
     tracks = _track_rows(incident, user)
+    progress = _progress_context(incident, user)
+    may_assign = incident.is_open and "handler" in Incident.edit_policy.writable(incident, user)
     return render(request, "incidents/incident_detail.html", {
+        **progress,
+        "handler_form": HandlerForm(incident=incident) if may_assign else None,
         "incident": incident,
         "actions": actions,
         "visible_actions": visible_actions,
@@ -260,11 +295,105 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if any(row["track"].kind == TrackKind.JOINT_USE for row in tracks) else []
         ),
         "show_ppc_report": incident.reportable or has_role(user, Role.PMS_MANAGER, company=incident.company_id),
-        "trail": trail_rows(incident, extra=_track_trail_rows(incident)),
+        "trail": trail_rows(incident, extra=[*_track_trail_rows(incident),
+                                             *log_moments(progress["progress_entries"],
+                                                         label=_("Progress entry"))]),
         "transitions": transition_panels(incident, user),
         "can_edit": services.incident_can_edit(incident, user),
         "can_add_action": incident.is_open and services.action_can_create(user, department=incident.department),
     })
+
+
+def _incident_context_page(request: HttpRequest, incident: Incident, *, form=None, status: int = 200) -> HttpResponse:
+    """The incident as the owner or verifier of one of its actions reads it (issue 14): what
+    the work needs (the description, the department, the root cause, the actions and their
+    plans, the progress log) and none of what the visibility rules keep from them (the
+    reporter, the reports and their clocks, the PPC details, the incident's files, the
+    trail, the steps and the edit)."""
+    user = request.user
+    actions = list(incident.actions.select_related("owner", "verifier", "department"))
+    visible_actions = set(
+        Action.objects.visible_to(user).filter(incident=incident).values_list("pk", flat=True)
+    )
+    mine = [action for action in actions if user.pk in (action.owner_id, action.verifier_id)]
+    return render(request, "incidents/incident_context.html", {
+        **_progress_context(incident, user, form),
+        "incident": incident,
+        "actions": actions,
+        "visible_actions": visible_actions,
+        "my_actions": mine,
+        "my_action_refs": list_separator().join(action.reference for action in mine),
+    }, status=status)
+
+
+@login_required
+@require_POST
+def incident_handler(request: HttpRequest, pk: int) -> HttpResponse:
+    """Assign or change the incident's handler (the PMS office), from the page's version."""
+    incident = visible_or_404(Incident, request.user, pk)
+    back_url = reverse("incident_detail", args=[incident.pk])
+    refusal = handler_assigner_problem(incident, request.user)
+    if refusal:
+        return refused(request, NotPermitted(refusal), incident)
+    form = HandlerForm(request.POST, incident=incident)
+    if not form.is_valid():
+        problems = [str(message) for errors in form.errors.values() for message in errors]
+        return render(request, "incidents/error.html", {"message": " ".join(problems), "back_url": back_url},
+                      status=400)
+    try:
+        incident = services.incident_assign_handler(
+            incident=incident, by=request.user, handler=form.cleaned_data["handler"],
+            version=form.cleaned_data["version"],
+        )
+    except ValidationError as error:
+        return render(request, "incidents/error.html", {"message": " ".join(error.messages), "back_url": back_url},
+                      status=400)
+    except NotPermitted as error:
+        return refused(request, error, incident)
+    except (RecordClosed, StaleEdit, ConcurrentChange) as error:
+        return render(request, "incidents/error.html", {"message": error.message, "back_url": back_url},
+                      status=error.status_code)
+    if incident.handler_id:
+        messages.success(request, _("%(name)s now handles %(reference)s.")
+                         % {"name": user_label(incident.handler), "reference": incident.reference})
+    else:
+        messages.success(request, _("%(reference)s has no handler now.") % {"reference": incident.reference})
+    return redirect(f"{back_url}#handler")
+
+
+@login_required
+@require_POST
+def progress_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Write an entry of the incident's progress log, with its files."""
+    user = request.user
+    incident = get_object_or_404(Incident.objects.readable_by(user), pk=pk)
+    # Who may write is answered before what was written (the service asks again under the lock).
+    refusal = progress_writer_problem(incident, user)
+    if refusal:
+        return refused(request, NotPermitted(refusal), incident)
+    closed = progress_closed_problem(incident, user)
+    if closed:
+        messages.error(request, closed)
+        return redirect("incident_detail", incident.pk)
+    form = ProgressEntryForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.add_progress(incident, by=user, text=form.cleaned_data["text"],
+                                  occurred_at=form.cleaned_data.get("occurred_at"), files=form.cleaned_data["files"])
+        except ValidationError as error:
+            add_model_errors(form, error)
+        except NotPermitted as error:
+            return refused(request, error, incident)
+        except RecordClosed as error:
+            messages.error(request, error.message)
+            return redirect("incident_detail", incident.pk)
+        else:
+            messages.success(request, _("The progress entry was added."))
+            return redirect(f"{reverse('incident_detail', args=[incident.pk])}#progress")
+    if not Incident.objects.visible_to(user).filter(pk=incident.pk).exists():
+        return _incident_context_page(request, incident, form=form, status=400)
+    return render(request, "incidents/progress_form.html", {"incident": incident, "progress_form": form},
+                  status=400)
 
 
 @login_required
@@ -324,17 +453,31 @@ def action_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
     action = get_object_or_404(selectors.action_list(user=request.user), pk=pk)
+    # Its owner and verifier read the incident too (in part), so the link is theirs as well.
     incident_visible = action.incident_id is not None and (
-        Incident.objects.visible_to(request.user).filter(pk=action.incident_id).exists()
+        Incident.objects.readable_by(request.user).filter(pk=action.incident_id).exists()
     )
     return render(request, "incidents/action_detail.html", {
         "action": action,
         "incident_visible": incident_visible,
+        "evidence": _evidence_groups(action, request.user),
         "origins": action_origins.origins_of(action, request.user),
         "trail": trail_rows(action),
         "transitions": transition_panels(action, request.user),
         "can_edit": services.action_can_edit(action, request.user),
     })
+
+
+def _evidence_groups(action: Action, user) -> list[dict]:
+    """The action's files in two groups, what they prove, each with its upload form when the
+    user may add to it (incidents.attachments, `ACTION_PURPOSES`)."""
+    files = attachments.attachments_by_record([action])[action.pk]
+    addable = set(attachments.addable_purposes(action, user))
+    return [
+        {"purpose": purpose.value, "label": purpose.label, "can_add": purpose.value in addable,
+         "files": [attachment for attachment in files if attachment.purpose == purpose.value]}
+        for purpose in EvidencePurpose
+    ]
 
 
 @login_required
@@ -406,6 +549,7 @@ def attachment_upload(request: HttpRequest, record_type: str, pk: int) -> HttpRe
             raise ValidationError({"file": [_("Choose a file to upload.")]})
         attachment = attachments.attachment_add(
             record=record, by=request.user, file=upload, description=request.POST.get("description", ""),
+            purpose=request.POST.get("purpose", ""),
         )
     except ValidationError as error:
         return render(request, "incidents/error.html", {"message": " ".join(error.messages), "back_url": back_url},
@@ -414,7 +558,7 @@ def attachment_upload(request: HttpRequest, record_type: str, pk: int) -> HttpRe
         return render(request, "incidents/error.html", {"message": error.message, "back_url": back_url},
                       status=error.status_code)
     messages.success(request, _("%(name)s was attached.") % {"name": attachment.original_name})
-    return redirect(f"{back_url}#attachments")
+    return redirect(f"{back_url}#{'evidence-' + attachment.purpose if attachment.purpose else 'attachments'}")
 
 
 @login_required

@@ -17,11 +17,12 @@ class AttachmentAdmin(PMSOfficeReadOnlyMixin, admin.ModelAdmin):
     """Evidence files, to look up; uploads go through the record's page. The stored file is
     never linked directly: downloads go through the view that checks who may see the record."""
 
-    list_display = ["uploaded_at", "original_name", "content_type", "object_id", "mime_type", "size", "uploaded_by"]
+    list_display = ["uploaded_at", "original_name", "content_type", "object_id", "purpose", "mime_type", "size",
+                    "uploaded_by"]
     list_select_related = ["uploaded_by", "content_type"]
-    list_filter = ["content_type", "mime_type"]
+    list_filter = ["content_type", "purpose", "mime_type"]
     search_fields = ["original_name", "description", "sha256"]
-    fields = ["original_name", "download", "content_type", "object_id", "mime_type", "size", "sha256",
+    fields = ["original_name", "download", "content_type", "object_id", "purpose", "mime_type", "size", "sha256",
               "description", "uploaded_by", "uploaded_at"]
     readonly_fields = fields
 

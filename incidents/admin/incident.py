@@ -8,11 +8,53 @@ from django.db.models import Q
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from .. import services
-from ..models import Incident, group_has_several_companies
-from ..workflow.admin import StateMachineAdmin
+from .. import people, services
+from ..models import Incident, ProgressEntry, group_has_several_companies
+from ..roles import Role
+from ..workflow.admin import PMSOfficeReadOnlyMixin, ReadOnlyInlineMixin, StateMachineAdmin
 from .company import CompanyColumnsMixin
 from .reporting import ReportingTrackInline
+
+
+class ProgressEntryInline(ReadOnlyInlineMixin, admin.TabularInline):
+    """The incident's progress log, to read: entries are written on the incident's page (or
+    through the API) and never changed or removed."""
+
+    model = ProgressEntry
+    fields = ["occurred_at", "text", "written_by", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("written_by")
+
+
+@admin.register(ProgressEntry)
+class ProgressEntryAdmin(PMSOfficeReadOnlyMixin, admin.ModelAdmin):
+    """The progress log entries of the incidents the user sees, to look up: nobody adds,
+    changes or deletes one here (the model refuses it too)."""
+
+    list_display = ["occurred_at", "incident", "text_start", "written_by", "created_at"]
+    list_select_related = ["incident", "written_by"]
+    search_fields = ["incident__reference", "text"]
+    date_hierarchy = "occurred_at"
+    fields = ["incident", "occurred_at", "text", "written_by", "created_at"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(
+            incident__in=Incident.objects.visible_to(request.user).values("pk"))
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.display(description=_("what happened or was done"))
+    def text_start(self, obj) -> str:
+        return obj.text if len(obj.text) <= 60 else f"{obj.text[:60]}…"
 
 
 @admin.register(Incident)
@@ -28,7 +70,7 @@ class IncidentAdmin(CompanyColumnsMixin, StateMachineAdmin):
     search_fields = ["reference", "title", "description"]
     date_hierarchy = "discovered_at"
     readonly_fields = ("reportable_reasons_display",)
-    inlines = [ReportingTrackInline]
+    inlines = [ReportingTrackInline, ProgressEntryInline]
 
     # The layout. Which of these fields this user may edit is Incident.edit_policy's answer.
     report_fieldset = (None, {"fields": [
@@ -50,7 +92,8 @@ class IncidentAdmin(CompanyColumnsMixin, StateMachineAdmin):
         company = ["company"] if group_has_several_companies() else []
         joint_use = ["joint_use_company"] if company else []
         return [
-            (None, {"fields": ["reference", "state", "reporter", *self.report_fieldset[1]["fields"], *company]}),
+            (None, {"fields": ["reference", "state", "reporter", *self.report_fieldset[1]["fields"], *company,
+                               "handler"]}),
             self.classification_fieldset,
             (self.appi_fieldset[0], {"fields": [
                 *self.appi_fieldset[1]["fields"], *joint_use, "reportable", "reportable_reasons_display",
@@ -86,6 +129,12 @@ class IncidentAdmin(CompanyColumnsMixin, StateMachineAdmin):
         if db_field.name in ("event_class", "cause"):
             current = getattr(self.edited_object(request), f"{db_field.name}_id", None)
             kwargs["queryset"] = db_field.related_model.objects.filter(Q(active=True) | Q(pk=current))
+        if db_field.name == "handler":
+            # The PMS office of the incident's company (the service checks it again).
+            incident = self.edited_object(request)
+            if incident is not None:
+                kwargs["queryset"] = people.eligible(Role.PMS_MANAGER, company=incident.company_id,
+                                                     keep=[incident.handler_id])
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def service_create(self, user, data):

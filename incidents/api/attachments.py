@@ -1,9 +1,10 @@
 """Evidence files in the API: `GET/POST /api/<records>/<id>/attachments/`.
 
 `AttachmentActionsMixin` adds the endpoint to any record viewset whose model is
-registered in incidents.attachments (incidents here; audits and findings in the audits
-API). Listing needs only that the record is visible (else 404, like every endpoint);
-uploading is a multipart POST with `file` (and optionally `description`), checked by
+registered in incidents.attachments (incidents and actions here; audits and findings in
+the audits API). Listing needs only that the record is visible (else 404, like every
+endpoint); uploading is a multipart POST with `file` (and optionally `description`; for an
+action, `purpose`: what the file proves, implementation or effectiveness), checked by
 incidents.attachments.attachment_add: 400 when too large or not an allowed type (checked
 by content), 403 or 409 when the user may not add files to the record now.
 
@@ -27,7 +28,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .. import attachments
-from ..models import Attachment
+from ..models import Attachment, EvidencePurpose
 from .serializers import ErrorSerializer, UserRefSerializer
 
 
@@ -39,8 +40,8 @@ class AttachmentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Attachment
-        fields = ["id", "original_name", "mime_type", "size", "sha256", "description", "uploaded_by", "uploaded_at",
-                  "download_url"]
+        fields = ["id", "original_name", "mime_type", "size", "sha256", "description", "purpose", "uploaded_by",
+                  "uploaded_at", "download_url"]
         read_only_fields = fields
 
     def get_download_url(self, attachment) -> str:
@@ -55,6 +56,11 @@ class AttachmentInputSerializer(serializers.Serializer):
         help_text=_("PDF, PNG, JPEG, GIF, docx/xlsx/pptx, text or CSV, within the size limit (checked by content)."),
     )
     description = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    purpose = serializers.ChoiceField(
+        choices=EvidencePurpose.choices, required=False, allow_blank=True, default="",
+        help_text=_("What the file proves, for an action (required there): `implementation` (by its owner) or "
+                    "`effectiveness` (by its verifier); the PMS office adds either. Left empty for other records."),
+    )
 
 
 class AttachmentActionsMixin:

@@ -50,12 +50,13 @@ def company_filter(field_name: str = "company", help_text=COMPANY_FILTER_HELP):
 
 
 class IncidentApiFilter(IncidentFilter):
-    """The incident list's filters (shared with the web list), and the company."""
+    """The incident list's filters (shared with the web list), the company and the handler."""
 
     company = company_filter()
+    handler = IntegerFilter(field_name="handler_id", label=_("handler"))
 
     class Meta(IncidentFilter.Meta):
-        fields = [*IncidentFilter.Meta.fields, "company"]
+        fields = [*IncidentFilter.Meta.fields, "company", "handler"]
 
 
 class ActionApiFilter(ActionFilter):

@@ -260,6 +260,10 @@ class IncidentSerializer(ModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     severity_display = serializers.CharField(source="get_severity_display", read_only=True)
     reporter = UserRefSerializer(read_only=True)
+    handler = UserRefSerializer(
+        read_only=True, allow_null=True,
+        help_text=_("The member of the PMS office who runs the case (担当者); null until one is assigned."),
+    )
     reportable_reasons = ReportableReasonSerializer(many=True, read_only=True)
     rule_set = serializers.SlugRelatedField(
         slug_field="version", read_only=True, allow_null=True,
@@ -277,7 +281,7 @@ class IncidentSerializer(ModelSerializer):
     class Meta:
         model = Incident
         fields = [
-            "id", "reference", "state", "state_display", "reporter", "title", "description", "department",
+            "id", "reference", "state", "state_display", "reporter", "handler", "title", "description", "department",
             "company", "company_name", "kind", "kind_display", "event_class", "cause", "severity", "severity_display", "occurred_at",
             "discovered_at", "discovery_route", "data_items", "affected_count", "affected_count_estimated",
             "involves_sensitive_data", "risk_of_financial_damage", "suspected_unauthorized_purpose",
@@ -331,7 +335,8 @@ class IncidentInputBase(RejectUnexpectedFieldsMixin, ModelSerializer):
     """Report an incident or edit it. `department` defaults to the reporter's own; an edit carries `version`.
 
     Which fields you may write depends on your role and the incident's state
-    (Incident.edit_policy); the others are refused with a 400 naming them.
+    (Incident.edit_policy); the others are refused with a 400 naming them. `handler` (a user
+    id, or null) is the PMS office's to set, to a member of the office of the incident's company.
     """
 
     read_only_names = frozenset(IncidentDetailSerializer.Meta.fields) - set(Incident.edit_policy.fields)
@@ -343,6 +348,7 @@ class IncidentInputBase(RejectUnexpectedFieldsMixin, ModelSerializer):
             "department": {"required": False},
             "event_class": {"queryset": active(EventClass)},
             "cause": {"queryset": active(CauseCategory)},
+            "handler": {"queryset": User.objects.all()},
         }
 
 

@@ -8,18 +8,22 @@ conditions; their errors are turned into status codes by errors.exception_handle
 from __future__ import annotations
 
 from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from .. import selectors, services
+from .. import attachments, selectors, services
 from ..models import Action, Incident, ReportingTrack, department_of
 from ..ppc_report import build_ppc_report
 from ..workflow.api import ERROR_RESPONSES, RecordViewSet, errors, transition_docs
 from .attachments import AttachmentActionsMixin
 from .filters import ActionApiFilter, IncidentApiFilter, TrackFilter
+from .progress import IncidentContextSerializer, ProgressEntryInputSerializer, ProgressEntrySerializer
 from .serializers import (
     ActionInputSerializer,
     ActionSerializer,
@@ -52,9 +56,23 @@ def with_tracks(incidents):
 
 
 @extend_schema_view(
-    list=extend_schema(summary=_("List incidents")),
-    retrieve=extend_schema(summary=_("An incident with its actions and reports"),
-                           responses={200: IncidentDetailSerializer, **_errors(404)}),
+    list=extend_schema(summary=_("List incidents"), description=_(
+        "The incidents you see in full. An incident you read only as the owner or verifier of one of its "
+        "actions is not listed (a filter on what you may not read would tell it): open it from the action's "
+        "`incident`.")),
+    retrieve=extend_schema(
+        summary=_("An incident with its actions and reports"),
+        description=_(
+            "The whole incident for those who see it. The owner or verifier of one of its actions (not "
+            "cancelled) who may not otherwise see it reads what the work needs (`limited`: true: the "
+            "description, the department, the root cause, the actions and their plans, the progress log), "
+            "without the reporter, the reports, the PPC details, the files or the trail; every other endpoint "
+            "of the incident but its progress log is then a 404, as for anyone else."),
+        responses={200: PolymorphicProxySerializer(
+            component_name="IncidentOrContext", serializers=[IncidentDetailSerializer, IncidentContextSerializer],
+            resource_type_field_name=None,
+        ), **_errors(404)},
+    ),
     **transition_docs(Incident, IncidentDetailSerializer),
 )
 @extend_schema(tags=["incidents"])
@@ -81,11 +99,16 @@ class IncidentViewSet(AttachmentActionsMixin, RecordViewSet):
     def get_serializer_class(self):
         if self.action == "ppc_report":
             return PPCReportSerializer
+        if self.action == "progress":
+            return ProgressEntryInputSerializer if self.request.method == "POST" else ProgressEntrySerializer
         return super().get_serializer_class()
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Incident.objects.none()
+        if self.action == "progress":
+            # The log is read and written by those working on the incident through an action too.
+            return Incident.objects.readable_by(self.request.user).select_related("company")
         queryset = selectors.incident_list(user=self.request.user)
         if self.action == "list":
             queryset = with_tracks(queryset)
@@ -95,6 +118,53 @@ class IncidentViewSet(AttachmentActionsMixin, RecordViewSet):
 
     def detail_queryset(self):
         return with_tracks(selectors.incident_list(user=self.request.user)).prefetch_related("actions")
+
+    def retrieve(self, request, pk=None):
+        try:
+            return super().retrieve(request, pk=pk)
+        except Http404:
+            if not str(pk).isdigit():
+                raise
+        # The owner or verifier of one of its actions: the limited view, or the same 404.
+        incident = get_object_or_404(
+            Incident.objects.through_actions(request.user).select_related("department", "company", "handler", "cause")
+            .prefetch_related(Prefetch("actions", queryset=Action.objects.select_related("owner", "verifier"))),
+            pk=pk,
+        )
+        incident.progress = services.progress_log(incident, request.user)
+        return Response(IncidentContextSerializer(incident, context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        methods=["GET"],
+        summary=_("The incident's progress log"),
+        description=_("Oldest first, for whoever may open the incident (in full or through one of their actions); "
+                      "each entry with the files you may download."),
+        responses={200: ProgressEntrySerializer(many=True), **_errors(404)},
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary=_("Write a progress entry"),
+        description=_(
+            "The PMS office, the incident's handler, the head of its department and the owners of its actions, "
+            "while it is open; the PMS office also after close (else 409). Read-only roles are refused (403). An "
+            "entry is never changed or removed. JSON, or multipart with `files` repeated for its evidence files "
+            "(checked like any attachment: type by content, size)."),
+        request={"application/json": ProgressEntryInputSerializer, "multipart/form-data": ProgressEntryInputSerializer},
+        responses={201: ProgressEntrySerializer, **_errors(400, 403, 404, 409)},
+    )
+    @action(detail=True, methods=["get", "post"], url_path="progress", pagination_class=None, filter_backends=[],
+            parser_classes=[JSONParser, MultiPartParser, FormParser])
+    def progress(self, request, pk=None):
+        incident = self.get_object()
+        if request.method == "GET":
+            entries = services.progress_log(incident, request.user)
+            return Response(ProgressEntrySerializer(entries, many=True, context=self.get_serializer_context()).data)
+        serializer = ProgressEntryInputSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        entry = services.add_progress(incident, by=request.user, **serializer.validated_data)
+        entry.files = list(attachments.attachments_of(entry))  # its writer downloads them
+        return Response(ProgressEntrySerializer(entry, context=self.get_serializer_context()).data,
+                        status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary=_("The report to the PPC, ready to paste"),
@@ -164,13 +234,15 @@ class IncidentViewSet(AttachmentActionsMixin, RecordViewSet):
     **transition_docs(Action, ActionSerializer),
 )
 @extend_schema(tags=["actions"])
-class ActionViewSet(RecordViewSet):
+class ActionViewSet(AttachmentActionsMixin, RecordViewSet):
     """Corrections, corrective, preventive and improvement actions (CAPA). Owners and
     verifiers see their actions, department heads their departments', the PMS office,
     auditors and top management those of their companies (the group's, every company's);
     anything else is a 404. Each action belongs to its incident's company, else its
     department's (`company`; `?company=<id>` filters). The state changes only through the
-    transitions."""
+    transitions. Evidence files (`attachments/`) each say what they prove (`purpose`): its
+    implementation (added by the owner) or its effectiveness (by the verifier); the PMS office
+    adds either."""
 
     model = Action
     queryset = Action.objects.none()  # the real one comes from the selector, per user

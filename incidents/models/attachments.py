@@ -1,4 +1,4 @@
-"""Evidence files (証跡ファイル) of incidents, audits and findings: one generic model.
+"""Evidence files (証跡ファイル) of incidents, actions, audits and findings: one generic model.
 
 The record an attachment belongs to is a generic relation (content type + object id), so
 the audits app attaches files to its audits and findings without incidents importing
@@ -35,6 +35,14 @@ def attachment_storage_name(instance, filename: str) -> str:
     return f"{ATTACHMENT_DIRECTORY}/{uuid.uuid4().hex}"
 
 
+class EvidencePurpose(models.TextChoices):
+    """What an action's file proves (issue 14): that it was carried out, or that it worked.
+    Blank for the files of other records."""
+
+    IMPLEMENTATION = "implementation", _("Evidence of implementation")
+    EFFECTIVENESS = "effectiveness", _("Evidence of effectiveness")
+
+
 class Attachment(models.Model):
     # The record the file is evidence for (an incident, an audit, a finding).
     content_type = models.ForeignKey(
@@ -51,6 +59,9 @@ class Attachment(models.Model):
     size = models.PositiveBigIntegerField(_("size (bytes)"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     description = models.CharField(_("description"), max_length=500, blank=True)
+    # For the records whose files prove something in particular (an action's implementation
+    # or effectiveness); blank for the others (incidents.attachments.register(purposes=…)).
+    purpose = models.CharField(_("evidence of"), max_length=20, choices=EvidencePurpose.choices, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
     )

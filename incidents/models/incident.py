@@ -17,7 +17,7 @@ from trail.history import TrailedHistory
 from .. import pmark_reportability, reportability
 from ..roles import Role, has_role, seen_companies
 from ..workflow import Editable, EditPolicy, TransitionSpec, condition, permission, specs
-from .action import ActionKind, ActionState, implementers_of
+from .action import Action, ActionKind, ActionState, implementers_of
 from .base import StateMachineRecord
 from .company import Company
 from .organisation import CauseCategory, Department, EventClass, headed_department_ids
@@ -94,6 +94,19 @@ class IncidentQuerySet(models.QuerySet):
 
     def open(self) -> IncidentQuerySet:
         return self.exclude(state__in=[IncidentState.CLOSED, IncidentState.DISMISSED])
+
+    def through_actions(self, user) -> IncidentQuerySet:
+        """The incidents `user` works on as the owner or the verifier of one of their actions
+        (not cancelled). They read such an incident in a limited view only (what the work
+        needs: no reporter, reports, files or trail), and only those pages that say so."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        work = Action.objects.exclude(state=ActionState.CANCELLED).filter(Q(owner=user) | Q(verifier=user))
+        return self.filter(pk__in=work.filter(incident__isnull=False).values("incident_id"))
+
+    def readable_by(self, user) -> IncidentQuerySet:
+        """Every incident `user` may open at all: in full (visible_to) or through an action."""
+        return self.visible_to(user) | self.through_actions(user)
 
 
 # Checks shared by several transitions. Each returns a message naming what is missing.
@@ -212,6 +225,30 @@ def _assesses(incident: Incident | None, user) -> str | None:
     return _("Only the PMS manager may fill in the assessment of an incident.")
 
 
+def handler_assigner_problem(incident: Incident | None, user) -> str | None:
+    """Who assigns or changes an incident's handler (担当者): the PMS office of its company."""
+    if has_role(user, Role.PMS_MANAGER, company=incident.company_id if incident is not None and incident.pk else None):
+        return None
+    return _("Only the PMS manager or the PMS office may assign the incident's handler.")
+
+
+def handler_problem(incident: Incident, candidate) -> str | None:
+    """Why `candidate` cannot be the incident's handler, or None (None also for no handler).
+
+    The handler runs the response for the PMS office, so they hold the PMS manager role for
+    the incident's company. Checked when the handler changes only: a handler who later
+    leaves the office stays on record until someone assigns another.
+    """
+    if candidate is None:
+        return None
+    if not candidate.is_active:
+        return _("%(name)s is not an active user.") % {"name": candidate.get_username()}
+    if not has_role(candidate, Role.PMS_MANAGER, company=incident.company_id):
+        return _("The handler must be a member of the PMS office (the PMS manager role) of the incident's "
+                 "company.")
+    return None
+
+
 INCIDENT_TRANSITIONS = specs(
     # The PMS office classifies at triage, for PrivacyMark too: which of the nine kinds of 事故等.
     TransitionSpec("triage", _("Start the response"), ("severity", "kind", "event_class", "pmark_event")),
@@ -250,6 +287,8 @@ REPORT_ITEM_FIELDS = (
 # The assessment body's 事故措置の通知, which arrives after the PrivacyMark 確報, often after
 # the incident is closed (domain.md §1.13).
 PMARK_NOTICE_FIELDS = ("pmark_notice_received_on", "pmark_notice_requests", "pmark_notice_due_on")
+# Who runs the case for the PMS office (担当者): assigned by the office, never by the report.
+HANDLER_FIELDS = ("handler",)
 
 
 class Incident(StateMachineRecord):
@@ -262,6 +301,7 @@ class Incident(StateMachineRecord):
         Editable(ASSESSMENT_FIELDS, who=_assesses),
         Editable(REPORT_ITEM_FIELDS, who=_assesses, when=_not_dismissed, after_close=True),
         Editable(PMARK_NOTICE_FIELDS, who=_assesses, when=_not_dismissed, after_close=True),
+        Editable(HANDLER_FIELDS, who=handler_assigner_problem, on_create=False),
         editable=_incident_open,
         by_transition={"dismissal_reason": INCIDENT_TRANSITIONS["dismiss"].label},
     )
@@ -276,6 +316,12 @@ class Incident(StateMachineRecord):
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("reporter"), on_delete=models.PROTECT,
         related_name="reported_incidents",
+    )
+    # Who runs the case in the PMS office (担当者), assigned by the office (handler_problem).
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("handler"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="handled_incidents",
+        help_text=_("The member of the PMS office who runs the response to this incident."),
     )
     department = models.ForeignKey(
         Department, verbose_name=_("department"), on_delete=models.PROTECT, related_name="incidents"

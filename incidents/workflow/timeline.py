@@ -19,7 +19,7 @@ from trail.steps import entries_of
 from .service import trail_label
 from .versions import IGNORED, display_value
 
-__all__ = ["Change", "Moment", "related_timeline", "timeline", "version_moment"]
+__all__ = ["Change", "Moment", "log_moments", "related_timeline", "timeline", "version_moment"]
 
 # What a version row says about itself, not about the record.
 _NOT_CONTENT = IGNORED | {"state"}
@@ -41,9 +41,10 @@ class Change:
 
 @dataclass
 class Moment:
-    """One line of the timeline: a step, an edit, or the record's creation."""
+    """One line of the timeline: a step, an edit, the record's creation, or an entry of a log
+    kept beside the record (a progress entry, told at the time it tells of)."""
 
-    kind: str  # "step", "edit", "created", "deleted"
+    kind: str  # "step", "edit", "created", "deleted", "log"
     at: dt.datetime
     by: object  # the user, or None
     actor_name: str  # the name as it was then
@@ -60,6 +61,8 @@ class Moment:
     position: int | None = None
     hash: str = ""
     entry: object = None
+    recorded_at: dt.datetime | None = None  # a log entry: when it was written (`at`: what it tells of)
+    files: list = field(default_factory=list)  # a log entry's files, as the reader may download them
 
     @property
     def creation(self) -> bool:
@@ -204,3 +207,29 @@ def version_moment(row, kind, label, subject, changes=()) -> Moment:
         label=str(label), subject=subject, changes=list(changes), position=row.chain_seq, hash=row.chain_hash,
         entry=row,
     )
+
+
+def log_moments(entries, *, label, at: str = "occurred_at", text: str = "text") -> list[Moment]:
+    """The entries of a log kept beside a record (an incident's progress log), as lines of
+    the record's timeline, in a query: each placed at the time it tells of (`at`, which may
+    be earlier than when it was written), so that it reads in order with the steps; who
+    wrote it, through which door and its place in the trail come from its sealed creation
+    (its first history row). `entry.files`, when set, go with the line."""
+    entries = list(entries)
+    if not entries:
+        return []
+    model = type(entries[0])
+    created = {
+        row.id: row for row in model.history.filter(id__in=[entry.pk for entry in entries], history_type="+")
+        .select_related("history_user")
+    }
+    moments = []
+    for entry in entries:
+        row = created.get(entry.pk)
+        moments.append(Moment(
+            kind="log", at=getattr(entry, at), by=row.history_user if row else None,
+            actor_name=row.actor_name if row else "", door=row.door if row else "", label=str(label),
+            comment=getattr(entry, text), position=row.chain_seq if row else None, hash=row.chain_hash if row else "",
+            entry=entry, recorded_at=row.history_date if row else None, files=list(getattr(entry, "files", []) or []),
+        ))
+    return sorted(moments, key=Moment.sort_key)

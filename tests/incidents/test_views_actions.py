@@ -74,12 +74,13 @@ def test_verifier_equal_to_owner_is_an_error_on_the_verifier(client, staff, head
     assert not Action.objects.exists()
 
 
-def test_owner_choices_show_full_name_and_username(client, manager, head):
+def test_owner_choices_show_full_name_and_department(client, manager, head):
     head.first_name, head.last_name = "花子", "山田"
     head.save()
     client.force_login(manager)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     content = client.get(reverse("action_create")).content.decode()
-    assert "山田 花子 (head)" in content  # family name first
+    assert "山田 花子 (営業部)" in content  # family name first, then the department (the person picker)
 
 
 def test_department_head_plans_actions_only_for_their_department(client, head, staff, other_staff, sales, it_dept):
@@ -158,7 +159,8 @@ def test_the_manager_edits_the_classification(client, staff, manager, sales):
     # The whole assessment, except: the items not yet known are one input per item, offered
     # once the PPC report is owed (not the JSON field); the small-risk relief of the 2026
     # amendment only where the rules of the day of discovery carry it (2024-04's do not).
-    assert set(form.fields) == (services.REPORT_FIELDS | services.ASSESSMENT_FIELDS | {"version"}) - {
+    # And the handler (担当者), whom the PMS office assigns.
+    assert set(form.fields) == (services.REPORT_FIELDS | services.ASSESSMENT_FIELDS | {"version", "handler"}) - {
         "involves_joint_use", "ppc_unknown_items", "subjects_low_risk", "subjects_low_risk_reason",
         "substitute_measure"}
     data = {
@@ -172,7 +174,7 @@ def test_the_manager_edits_the_classification(client, staff, manager, sales):
     assert incident.reportable
     # Now the PPC is owed: each of the nine items may be marked as not yet known.
     form = client.get(reverse("incident_edit", args=[incident.pk])).context["form"]
-    assert set(form.fields) - (services.REPORT_FIELDS | services.ASSESSMENT_FIELDS | {"version"}) == {
+    assert set(form.fields) - (services.REPORT_FIELDS | services.ASSESSMENT_FIELDS | {"version", "handler"}) == {
         f"unknown_{key}" for key in PPC_ITEM_KEYS}
     content = client.get(reverse("incident_detail", args=[incident.pk])).content.decode()
     with translation.override(settings.LANGUAGE_CODE):
