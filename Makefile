@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install migrate lint check messages bench clean
+.PHONY: run test install migrate lint check messages bench clean browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,16 +19,30 @@ install: $(STAMP)
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
+PORT ?= 8000
+
+# The server and, beside it, the task worker that delivers notifications and runs the
+# reminders (stopped with the server: Ctrl+C stops both).
 run: migrate
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py verify_trail
-	COMPANY_NAME="$${COMPANY_NAME:-株式会社INE}" $(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(BIN)/python manage.py run_worker & WORKER=$$!; trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
+	COMPANY_NAME="$${COMPANY_NAME:-株式会社INE}" $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+# The browser tests drive the Debian Chromium (never a downloaded browser build).
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+$(CHROMIUM):
+	$(SUDO) apt-get install -y --no-install-recommends chromium || \
+	    { $(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium; }
+
+browser: $(CHROMIUM)
 
 # The suite on every core (pytest-xdist: each worker has its own test database), in random
 # order (pytest-randomly: the seed is printed at the end). Replay an order with
 # `make test PYTEST_ARGS=--randomly-seed=N`, or on one process with
 # `.venv/bin/python -m pytest --randomly-seed=N`.
-test: install
+test: install browser
 	$(BIN)/python -m pytest -n logical $(PYTEST_ARGS)
 
 lint: install

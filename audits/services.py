@@ -31,6 +31,7 @@ from incidents.workflow.service import (
     transition_record,
 )
 
+from . import events
 from .fiscal import fiscal_year_bounds, fiscal_year_of
 from .independence import independence_problems
 from .models import (
@@ -45,6 +46,7 @@ from .models import (
     Review,
     ReviewDecision,
     ReviewState,
+    default_response_due,
 )
 from .models.review import approval_problem
 
@@ -133,6 +135,7 @@ def audit_plan(*, by, departments, clauses, auditors=(), **data) -> Audit:
         audit.clauses.set(clauses)
         _build_checklist(audit, by=by)
         log_creation(audit, by=by, transition_name="plan")
+        events.audit_team_changed(audit, by=by)
     return audit
 
 
@@ -181,12 +184,17 @@ def audit_update(*, audit: Audit, by, version: int | None, departments=None, cla
         _check_team(kind=current.kind, departments=scope, lead=current.lead_auditor, auditors=team,
                     company=current.company)
 
+    # The team as the editor saw it (the version check makes it the stored one): only those
+    # added to it are told.
+    team_before = {audit.lead_auditor_id, *audit.auditors.values_list("pk", flat=True)}
+
     def after(current: Audit, changed: dict) -> None:
         scope, team = planned_team(current, changed)
         if "departments" in changed:
             current.departments.set(scope)
         if "auditors" in changed or "lead_auditor" in changed:
             current.auditors.set(team)
+            events.audit_team_changed(current, by=by, before=team_before)
         if "clauses" in changed:
             current.clauses.set(changed["clauses"])
             _build_checklist(current, by=by)
@@ -243,6 +251,48 @@ def checklist_record(*, item: ChecklistItem, by, result: str, evidence: str = ""
     return edit_record(item, by=by, version=version, changes=changes, after=after, stamps=recorded)
 
 
+class ChecklistNotSaved(Exception):
+    """Some of the checklist items saved together were refused, so none was saved.
+
+    `errors` maps each refused item's id to what refused it: StaleEdit or ConcurrentChange
+    (changed meanwhile), FieldsNotWritable or ValidationError (the finding's department, say)."""
+
+    def __init__(self, errors: dict[int, Exception]):
+        self.errors = errors
+        super().__init__(errors)
+
+    @property
+    def stale(self) -> bool:
+        return any(isinstance(error, ConcurrentChange) for error in self.errors.values())
+
+
+ITEM_REFUSALS = (ConcurrentChange, FieldsNotWritable, ValidationError)  # StaleEdit is a ConcurrentChange
+
+
+def checklist_record_all(*, by, entries: list[tuple[ChecklistItem, dict]]) -> list[ChecklistItem]:
+    """Record several checklist items at once (the audit page's one checklist form): each as
+    checklist_record does, from its own version, all in one transaction.
+
+    All or nothing: if any item is refused, none is saved (nor any finding raised) and
+    ChecklistNotSaved names every refused item with its reason, so the page can show
+    them all at once. A refusal of the whole (NotPermitted, RecordClosed) is raised as is.
+    """
+    errors: dict[int, Exception] = {}
+    saved = []
+    with transaction.atomic():
+        for item, data in entries:
+            try:
+                # Each item's edit is a savepoint: a refused one leaves the others to try.
+                saved.append(checklist_record(item=item, by=by, **data))
+            except ITEM_REFUSALS as error:
+                errors[item.pk] = error
+        if errors:
+            transaction.set_rollback(True)
+    if errors:
+        raise ChecklistNotSaved(errors)
+    return saved
+
+
 # ---------------------------------------------------------------------------
 # Findings
 
@@ -261,6 +311,10 @@ def finding_raise(*, audit: Audit, by, department=None, checklist_item=None, inc
         raise ValidationError({"department": _("Name the department the finding is about.")})
     if department not in scope:
         raise ValidationError({"department": _("The finding must be about a department this audit covers.")})
+    if "response_due" not in data and data.get("grade"):
+        # The department's time to answer, from the grade (FindingResponsePolicy); the team
+        # may move it until the department responds.
+        data["response_due"] = default_response_due(data["grade"], audit.company_id, timezone.localdate())
     with transaction.atomic():
         finding = Finding(audit=audit, raised_by=by, department=department, checklist_item=checklist_item, **data)
         finding.reference = next_reference("FND", 4, company=audit.company)
@@ -269,6 +323,7 @@ def finding_raise(*, audit: Audit, by, department=None, checklist_item=None, inc
         finding.save()
         finding.incidents.set(incidents)
         log_creation(finding, by=by, transition_name="raise")
+        events.finding_raised(finding, by=by)
     return finding
 
 
@@ -288,13 +343,24 @@ def finding_update(*, finding: Finding, by, version: int | None, **data) -> Find
     (the department's head, until the team accepts them), from `version`.
 
     Which of these `by` may write now is Finding.edit_policy's; a finding moved to another
-    department stays within its audit's scope.
+    department stays within its audit's scope. A change of grade moves the response
+    deadline to the new grade's default, unless the deadline was set by hand.
     """
     def validate(current: Finding, changed: dict) -> None:
         if "department" in changed and not current.audit.departments.filter(pk=current.department_id).exists():
             raise ValidationError({"department": _("The finding must be about a department this audit covers.")})
 
-    return edit_record(finding, by=by, version=version, changes=data, validate=validate)
+    def regraded(current: Finding, changed: dict) -> dict:
+        # A new grade brings its own time to answer, unless the team had set the deadline by
+        # hand (it differs from the old grade's default) or sets one in the same edit.
+        if "grade" not in changed or "response_due" in changed:
+            return {}
+        raised_on = timezone.localdate(current.created_at)
+        if current.response_due != default_response_due(current.grade, current.company_id, raised_on):
+            return {}
+        return {"response_due": default_response_due(changed["grade"], current.company_id, raised_on)}
+
+    return edit_record(finding, by=by, version=version, changes=data, validate=validate, stamps=regraded)
 
 
 def finding_can_respond(finding: Finding, user) -> bool:

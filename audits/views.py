@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -40,8 +41,9 @@ from .pdf.base import pdf_language, pdf_response
 
 
 def finding_origins(action, user) -> list[tuple[str, str | None]]:
-    """The findings an action answers, linked for those who may open them."""
-    visible = set(Finding.objects.visible_to(user).filter(actions=action).values_list("pk", flat=True))
+    """The findings an action answers, linked for those who may open them (its owner and its
+    verifier may read the finding they work on)."""
+    visible = set(Finding.objects.readable_for_work(user).filter(actions=action).values_list("pk", flat=True))
     return [
         (_("Audit finding %(reference)s") % {"reference": reference},
          reverse("finding_detail", args=[pk]) if pk in visible else None)
@@ -197,8 +199,10 @@ def audit_edit(request: HttpRequest, pk: int) -> HttpResponse:
 # Audit detail and its checklist
 
 
-def _audit_page(request: HttpRequest, audit: Audit, *, bound_form: ChecklistItemForm | None = None,
+def _audit_page(request: HttpRequest, audit: Audit, *, bound_forms: dict[int, ChecklistItemForm] | None = None,
                 status: int = 200) -> HttpResponse:
+    """The audit's page; `bound_forms` are the checklist items' forms as posted (by item id),
+    shown again with what was typed, their errors and conflicts; the other items get fresh ones."""
     user = request.user
     items = list(audit.checklist.select_related("requirement", "recorded_by").order_by("position", "id"))
     departments = list(audit.departments.all())
@@ -214,22 +218,20 @@ def _audit_page(request: HttpRequest, audit: Audit, *, bound_form: ChecklistItem
     visible_findings = {finding.pk for finding in findings}
     team = services.audit_team_ids(audit)
     fills_in = audit.state == AuditState.FIELDWORK and user.pk in team
+    bound_forms = bound_forms or {}
     rows = []
     for item in items:
         finding = finding_of_item.get(item.pk)
         form = None
         if fills_in:
-            if bound_form is not None and bound_form.instance.pk == item.pk:
-                form = bound_form
-            else:
-                form = ChecklistItemForm(instance=item, prefix=f"item-{item.pk}", has_finding=finding is not None,
-                                         departments=departments)
+            form = bound_forms.get(item.pk) or ChecklistItemForm(
+                instance=item, prefix=f"item-{item.pk}", has_finding=finding is not None, departments=departments)
         rows.append({"item": item, "finding": finding, "form": form,
                      "finding_visible": finding is not None and finding.pk in visible_findings})
     done = sum(1 for item in items if item.result)
     return render(request, "audits/audit_detail.html", {
         "audit": audit,
-        "departments": list(audit.departments.all()),
+        "departments": departments,
         "team": audit.team(),
         "checklist": rows,
         "checklist_done": done,
@@ -268,43 +270,108 @@ def audit_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def checklist_save(request: HttpRequest, pk: int) -> HttpResponse:
+    """Save the audit page's checklist: every item the user changed, in one go (issue 14).
+
+    All or nothing: an invalid item is a 400, an item a teammate changed meanwhile a 409,
+    and then no item is saved; the page comes back with everything typed, each item with
+    its own errors or conflict."""
+    return _save_checklist(request, pk)
+
+
+@login_required
+@require_POST
 def checklist_record(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
-    """Record one checklist item's result (and raise its finding) during fieldwork."""
+    """Record one checklist item's result (and raise its finding) during fieldwork: the
+    per-item address of older pages and scripts, saving that item even if unchanged."""
+    return _save_checklist(request, pk, only=item_pk)
+
+
+def _save_checklist(request: HttpRequest, pk: int, *, only: int | None = None) -> HttpResponse:
     audit = get_object_or_404(selectors.audit_list(user=request.user), pk=pk)
-    item = get_object_or_404(audit.checklist.select_related("requirement"), pk=item_pk)
-    item.audit = audit
-    has_finding = Finding.objects.filter(checklist_item=item).exists()
-    form = ChecklistItemForm(request.POST, instance=item, prefix=f"item-{item.pk}", has_finding=has_finding,
-                             departments=list(audit.departments.all()))
+    items = list(audit.checklist.select_related("requirement").order_by("position", "id"))
+    if only is not None:
+        items = [item for item in items if item.pk == only]
+        if not items:
+            raise Http404
+    departments = list(audit.departments.all())
+    raised = set(Finding.objects.filter(audit=audit, checklist_item__isnull=False)
+                 .values_list("checklist_item_id", flat=True))
+    forms = {}
+    for item in items:
+        item.audit = audit
+        forms[item.pk] = ChecklistItemForm(request.POST, instance=item, prefix=f"item-{item.pk}",
+                                           has_finding=item.pk in raised, departments=departments)
+    # The items on the page the user changed (an item left as it was is not written, so it
+    # cannot overwrite a teammate's result); the per-item address saves its item regardless.
+    chosen = items if only is not None else [
+        item for item in items if forms[item.pk].add_prefix("version") in request.POST and forms[item.pk].typed()
+    ]
+    anchor = f"#item-{only}" if only is not None else _checklist_anchor(request, items)
+    if not chosen:
+        messages.info(request, _("Nothing was changed on the checklist."))
+        return redirect(reverse("audit_detail", args=[audit.pk]) + anchor)
+    # Validate every chosen item (not only up to the first invalid one): all errors at once.
+    valid = [forms[item.pk].is_valid() for item in chosen]
     status = 400
-    if form.is_valid():
+    if all(valid):
         try:
-            services.checklist_record(item=item, by=request.user, **form.record_data())
-        except StaleEdit as error:
-            # A teammate recorded this item since the page was read: their result is shown
-            # next to what was typed, and saving again is a decision taken knowingly.
-            show_conflict(form, error)
-            status = 409
-        except FieldsNotWritable as error:
-            for name, message in error.fields.items():
-                form.add_error(name if name in form.fields else None, message)
-        except ValidationError as error:
-            _add_model_errors(form, error)
+            services.checklist_record_all(by=request.user, entries=[
+                (item, forms[item.pk].record_data()) for item in chosen
+            ])
+        except services.ChecklistNotSaved as refused:
+            for item_pk, error in refused.errors.items():
+                _show_item_refusal(forms[item_pk], error)
+            status = 409 if refused.stale else 400
         except NotPermitted as error:
             return _refused(request, error, audit)
         except RecordClosed as error:
             messages.error(request, error.message)
             return redirect("audit_detail", audit.pk)
         else:
-            finding = Finding.objects.filter(checklist_item=item).first()
-            if finding is not None and not has_finding:
-                messages.success(request, _("Recorded %(clause)s; finding %(reference)s was raised.")
-                                 % {"clause": item.requirement.clause, "reference": finding.reference})
-            else:
-                messages.success(request, _("Recorded %(clause)s.") % {"clause": item.requirement.clause})
-            return redirect(reverse("audit_detail", args=[audit.pk]) + f"#item-{item.pk}")
+            _checklist_saved(request, chosen, raised)
+            return redirect(reverse("audit_detail", args=[audit.pk]) + anchor)
     audit = Audit.objects.get(pk=audit.pk)
-    return _audit_page(request, audit, bound_form=form, status=status)
+    return _audit_page(request, audit, bound_forms={item.pk: forms[item.pk] for item in chosen}, status=status)
+
+
+def _checklist_anchor(request: HttpRequest, items) -> str:
+    """Back to the item whose save button was pressed (each item has one), else the checklist."""
+    pressed = request.POST.get("save", "")
+    return f"#item-{pressed}" if pressed.isdigit() and int(pressed) in {item.pk for item in items} else "#checklist"
+
+
+def _show_item_refusal(form: ChecklistItemForm, error: Exception) -> None:
+    if isinstance(error, StaleEdit):
+        # A teammate recorded this item since the page was read: their result is shown
+        # next to what was typed, and saving again is a decision taken knowingly.
+        show_conflict(form, error)
+    elif isinstance(error, FieldsNotWritable):
+        for name, message in error.fields.items():
+            form.add_error(name if name in form.fields else None, message)
+    elif isinstance(error, ValidationError):
+        _add_model_errors(form, error)
+    else:  # changed meanwhile, without the details of a stale edit
+        form.add_error(None, str(getattr(error, "message", error)))
+
+
+def _checklist_saved(request: HttpRequest, items, raised: set[int]) -> None:
+    """Say what was saved, and which findings the results raised."""
+    new = list(Finding.objects.filter(checklist_item__in=[item.pk for item in items])
+               .exclude(checklist_item__in=raised).order_by("reference").values_list("reference", flat=True))
+    if len(items) == 1:
+        clause = items[0].requirement.clause
+        if new:
+            messages.success(request, _("Recorded %(clause)s; finding %(reference)s was raised.")
+                             % {"clause": clause, "reference": new[0]})
+        else:
+            messages.success(request, _("Recorded %(clause)s.") % {"clause": clause})
+        return
+    clauses = ", ".join(item.requirement.clause for item in items)
+    messages.success(request, _("Recorded %(count)d checklist items: %(clauses)s.")
+                     % {"count": len(items), "clauses": clauses})
+    if new:
+        messages.success(request, _("Findings raised: %(references)s.") % {"references": ", ".join(new)})
 
 
 # ---------------------------------------------------------------------------
@@ -330,7 +397,9 @@ def finding_mine(request: HttpRequest) -> HttpResponse:
         raise Http404
     findings = selectors.finding_list(user=user)
     return render(request, "audits/finding_mine.html", {
-        "awaiting": list(findings.awaiting_response_from(user).order_by("created_at", "id")),
+        # The earliest deadline first; those without one (no answer required) last.
+        "awaiting": list(findings.awaiting_response_from(user)
+                         .order_by(F("response_due").asc(nulls_last=True), "created_at", "id")),
         "in_progress": list(
             findings.filter(department_id__in=departments,
                             state__in=[FindingState.RESPONDED, FindingState.ACCEPTED, FindingState.VERIFYING])
@@ -348,11 +417,24 @@ def _may_add_action(finding: Finding, user) -> bool:
 
 
 def _finding_page(request: HttpRequest, finding: Finding, *, action_form: FindingActionForm | None = None,
-                  status: int = 200) -> HttpResponse:
+                  status: int = 200, for_work: bool = False) -> HttpResponse:
+    """The finding's page. `for_work`: the reader only owns or verifies one of its actions
+    (Finding.objects.readable_for_work): the finding, its response and its actions, to read,
+    without its steps, edits, trail, files, related incidents or a way into the audit."""
     user = request.user
     actions = list(
         finding.actions.select_related("owner", "verifier", "department", "incident", "company").order_by("due_date", "id")
     )
+    if for_work:
+        visible_actions = set(
+            Action.objects.visible_to(user).filter(pk__in=[a.pk for a in actions]).values_list("pk", flat=True)
+        )
+        return render(request, "audits/finding_detail.html", {
+            "finding": finding, "audit": finding.audit, "for_work": True, "actions": actions,
+            "visible_actions": visible_actions, "incidents": [], "visible_incidents": set(),
+            "audit_visible": False, "can_add_action": False, "action_form": None, "needs_action": False,
+            "trail": [], "transitions": [], "can_edit": False,
+        }, status=status)
     incidents = list(finding.incidents.select_related("department").order_by("reference"))
     visible_incidents = set(
         Incident.objects.visible_to(user).filter(pk__in=[i.pk for i in incidents]).values_list("pk", flat=True)
@@ -385,8 +467,12 @@ def _finding_page(request: HttpRequest, finding: Finding, *, action_form: Findin
 
 @login_required
 def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    finding = get_object_or_404(selectors.finding_list(user=request.user), pk=pk)
-    return _finding_page(request, finding)
+    """The finding's page: in full to whoever may see it; to read, for the owner or verifier of
+    one of its actions who may not otherwise (a 404 for anyone else)."""
+    user = request.user
+    finding = get_object_or_404(selectors.finding_readable(user=user), pk=pk)
+    for_work = not Finding.objects.visible_to(user).filter(pk=finding.pk).exists()
+    return _finding_page(request, finding, for_work=for_work)
 
 
 @login_required

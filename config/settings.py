@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     # audits before incidents: its seed_demo extends the incidents one (the first app wins).
     "audits",
     "incidents",
+    "worklist",
 ]
 
 MIDDLEWARE = [

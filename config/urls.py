@@ -20,10 +20,12 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
     path("api/auth/", include("accounts.api_urls")),
+    path("api/notifications/", include("notifications.api_urls")),
     path("api/", include("incidents.api.urls")),
     path("api/", include("audits.api.urls")),
     path("audits/", include("audits.urls")),
     path("notifications/", include("notifications.urls")),
+    path("", include("worklist.urls")),
     path("", include("incidents.urls")),
 ]
 

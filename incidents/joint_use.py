@@ -5,118 +5,114 @@ responsible for it (privacy-policy.ja.txt §3; Company.joint_use_manager). When 
 of another company involves that data, the incident owes the JOINT_USE report (tracks.py),
 and the responsible company's PMS office is told at once: when sync_tracks makes the duty
 owed (or owed again), each of its PMS managers (holding the role for that company or for
-the whole group) gets an e-mail in Japanese, once the transaction that recorded the
-incident commits.
+the whole group) gets a notification (kind REPORTING_DUTY, always mailed), written in the
+transaction that recorded the incident and in each manager's language. The worker mails
+it, retrying while the mail server is down.
 
-Each mail is recorded as a SentReminder keyed ``joint_use:<incident>:user:<user>``, inserted
-in the transaction that sends it (reminders.deliver): the notice reaches each manager once
-per incident, whatever is ticked, unticked and ticked again. A mail that could not be sent
-records nothing; send_reminders tries it again while the duty is pending.
+The notification's key is ``joint_use:<incident>``, unique with its recipient: the notice
+reaches each manager once per incident, whatever is ticked, unticked and ticked again.
+(Before issue 14 the notice was a mail recorded as a SentReminder keyed
+``joint_use:<incident>:user:<user>``; those managers are not told again, and the page
+still lists them.)
 
 The duty itself stays the reporting company's: its PMS office records the notice as made
-(when, how, to whom) on the incident page, where the mails sent are shown.
+(when, how, to whom) on the incident page, which shows whom the system told and whether
+the mail went out.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
+import datetime as dt
+from dataclasses import dataclass
 
-from django.db import transaction
-from django.urls import reverse
-from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
-from .models import Incident, ReportingTrack, SentReminder, TrackKind, TrackState
-from .reminders import (
-    Holders,
-    Outcome,
-    Reminder,
-    deliver,
-    japan_time,
-    mail_text,
-    one_line,
-    person,
-    site_url,
-)
+from notifications.kinds import Kind
+from notifications.models import MailState, Notification
+from notifications.services import Message, notify
+
+from .models import Incident, SentReminder
+from .reminders import choice_label, interpolate, role_holders
 from .roles import Role
-
-logger = logging.getLogger(__name__)
 
 KEY_PREFIX = "joint_use"
 
 
-def notice_key(incident_id: int, user_id: int) -> str:
-    return f"{KEY_PREFIX}:{incident_id}:user:{user_id}"
+def notice_key(incident_id: int) -> str:
+    return f"{KEY_PREFIX}:{incident_id}"
 
 
-def notify_on_commit(incident: Incident) -> None:
-    """Tell the responsible company's PMS office once the current transaction commits.
+def _legacy_prefix(incident_id: int) -> str:
+    return f"{KEY_PREFIX}:{incident_id}:user:"
 
-    Called by sync_tracks when the JOINT_USE duty is created or reinstated. A failure to
-    send never undoes the report that was just recorded: it is logged, and the next
-    send_reminders run tries again.
+
+def tell_responsible_office(incident: Incident) -> list[Notification]:
+    """Tell the responsible company's PMS office, in the current transaction.
+
+    Called by sync_tracks when the JOINT_USE duty is created or reinstated; those told
+    before (now or by the mails of before issue 14) are not told again.
     """
-    incident_id = incident.pk
-    transaction.on_commit(lambda: _notify_logged(incident_id))
-
-
-def _notify_logged(incident_id: int) -> None:
-    try:
-        outcome = send_notices(incident_id)
-    except Exception:  # the database or the templates: the report itself is already saved
-        logger.exception("The joint-use notice of incident %s could not be prepared", incident_id)
-        return
-    for reminder, error in outcome.failed:
-        logger.error("Joint-use notice %s to %s not sent: %s", reminder.key, reminder.recipient.email, error)
-
-
-def send_notices(incident_id: int, *, base: str | None = None) -> Outcome:
-    """Send the notices of the incident not sent yet, if it owes the notice now."""
-    track = (
-        ReportingTrack.objects.select_related("incident__company", "incident__joint_use_company")
-        .filter(incident_id=incident_id, kind=TrackKind.JOINT_USE, state=TrackState.PENDING).first()
-    )
-    if track is None:  # no longer owed (withdrawn in the same transaction) or never
-        return Outcome()
-    return deliver(notices(track.incident, base=base or site_url(), holders=Holders()))
-
-
-def pending_notices(*, base_url: str, holders: Holders) -> Iterator[Reminder]:
-    """The notices of every incident whose JOINT_USE duty is pending (send_reminders sends
-    those that were not sent: their keys are already recorded otherwise)."""
-    tracks = (
-        ReportingTrack.objects.filter(kind=TrackKind.JOINT_USE, state=TrackState.PENDING)
-        .select_related("incident__company", "incident__joint_use_company").order_by("pk")
-    )
-    for track in tracks:
-        yield from notices(track.incident, base=base_url, holders=holders)
-
-
-def notices(incident: Incident, *, base: str, holders: Holders) -> list[Reminder]:
-    """One mail to each PMS manager of the responsible company."""
     responsible = incident.joint_use_company
     if responsible is None or responsible.pk == incident.company_id:
         return []
-    url = f"{base.rstrip('/')}{reverse('incident_detail', args=[incident.pk])}"
-    subject = one_line(f"【共同利用】{incident.reference} {incident.title}（{incident.company.name}）")
-    reminders = []
-    for user in holders(Role.PMS_MANAGER, responsible.pk):
-        with translation.override("ja"):
-            body = mail_text("incidents/email/joint_use_notice.txt", {
-                "recipient": person(user),
-                "incident": incident,
-                "company": incident.company,
-                "responsible": responsible,
-                "discovered": japan_time(incident.discovered_at),
-                "url": url,
-            })
-        reminders.append(Reminder(key=notice_key(incident.pk, user.pk), recipient=user, subject=subject, body=body))
-    return reminders
+    mailed_before = {
+        int(key.rsplit(":", 1)[1])
+        for key in SentReminder.objects.filter(key__startswith=_legacy_prefix(incident.pk)).values_list("key", flat=True)
+    }
+    managers = [user for user in role_holders(Role.PMS_MANAGER, responsible.pk) if user.pk not in mailed_before]
+    return notify(kind=Kind.REPORTING_DUTY, key=notice_key(incident.pk), recipients=managers,
+                  message=notice_message(incident))
 
 
-def sent_notices(incident: Incident):
-    """The notices sent for the incident (whom, when), oldest first, for its page."""
-    return (
-        SentReminder.objects.filter(key__startswith=f"{KEY_PREFIX}:{incident.pk}:user:")
+def notice_message(incident: Incident) -> Message:
+    company, responsible = incident.company, incident.joint_use_company
+    reporter = company.name
+    if company.corporate_number:
+        reporter = interpolate(_("%(company)s (corporate number %(number)s)"),
+                               {"company": company.name, "number": company.corporate_number})
+    return Message(
+        subject=_("[Joint use] %(reference)s %(title)s (%(company)s)"),
+        params={"reference": incident.reference, "title": incident.title, "company": company.name,
+                "responsible": responsible.name},
+        intro=_(
+            "%(company)s reported an incident that involves personal data used jointly, for which %(responsible)s "
+            "is responsible. As the PMS office of the responsible company, please review it. %(company)s's PMS "
+            "office handles the incident and its reports; the page below shows how it progresses."
+        ),
+        lines=[
+            (_("Incident"), f"{incident.reference} {incident.title}"),
+            (_("Reported by (company)"), reporter),
+            (_("Kind"), choice_label(incident, "kind")),
+            (_("Discovered (Japan time)"), incident.discovered_at),
+            (_("State"), choice_label(incident, "state")),
+        ],
+        url=incident.get_absolute_url(),
+    )
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One manager told of the incident, for its page: whether and when the mail went out."""
+
+    recipient: object  # a User
+    told_at: dt.datetime
+    mail_state: str
+    mail_state_label: str
+    mailed_at: dt.datetime | None
+
+
+def sent_notices(incident: Incident) -> list[Notice]:
+    """The managers told of the incident (and how), first told first, for its page."""
+    notes = (
+        Notification.objects.filter(key=notice_key(incident.pk)).select_related("recipient")
+        .defer("body").order_by("created_at", "pk")
+    )
+    legacy = (
+        SentReminder.objects.filter(key__startswith=_legacy_prefix(incident.pk))
         .select_related("recipient").order_by("sent_at", "pk")
     )
+    notices = [Notice(recipient=sent.recipient, told_at=sent.sent_at, mail_state=MailState.SENT,
+                      mail_state_label=str(MailState.SENT.label), mailed_at=sent.sent_at) for sent in legacy]
+    notices += [Notice(recipient=note.recipient, told_at=note.created_at, mail_state=note.mail_state,
+                       mail_state_label=note.get_mail_state_display(), mailed_at=note.mailed_at) for note in notes]
+    return notices

@@ -5,16 +5,30 @@ are the same whichever door a user comes in by.
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from trail.chain import claim
+
+from . import attachments, events
 from .exceptions import FieldsNotWritable, NotPermitted, RecordClosed
-from .models import Action, Incident, ReportingTrack, headed_department_ids
+from .models import (
+    Action,
+    Incident,
+    ProgressEntry,
+    ReportingTrack,
+    headed_department_ids,
+    progress_closed_problem,
+    progress_writer_problem,
+)
 from .models.action import ACTION_PLAN_FIELDS
 from .models.incident import ASSESSMENT_FIELDS as _ASSESSMENT
 from .models.incident import PMARK_NOTICE_FIELDS as _PMARK_NOTICE
 from .models.incident import REPORT_FIELDS as _REPORT
 from .models.incident import REPORT_ITEM_FIELDS as _REPORT_ITEMS
+from .models.incident import handler_assigner_problem, handler_problem
 from .roles import Role, has_role
 from .tracks import sync_tracks
 from .workflow.service import (  # noqa: F401  (the engine's names, for this app's views and admin)
@@ -68,7 +82,9 @@ def incident_report(*, reporter, **data) -> Incident:
         incident._history_user = reporter
         incident.save()
         log_creation(incident, by=reporter, transition_name="report")
-        sync_tracks(incident, by=reporter)
+        # One notice tells the PMS office of the report and of the reports it owes.
+        sync_tracks(incident, by=reporter, announce=False)
+        events.incident_reported(incident, by=reporter)
     return incident
 
 
@@ -91,12 +107,56 @@ def incident_update(*, incident: Incident, by, version: int | None, **data) -> I
 
     Reportability and the reports owed are recomputed from the saved row, in the same
     transaction: a tick on "sensitive personal information" starts the PPC clocks at once.
-    """
-    def after(current: Incident, changed: dict) -> None:
-        if changed:
-            sync_tracks(current, by=by)
 
-    return edit_record(incident, by=by, version=version, changes=data, after=after)
+    This is the one place where an incident's handler changes (the web page's control, the
+    edit form, the API and the admin all come here): the new handler must be able to run
+    the case (models.incident.handler_problem, a 400 on `handler`), and handler_changed()
+    is told, in the same transaction.
+    """
+    with transaction.atomic():
+        previous_handler_id = _locked_handler_id(incident) if "handler" in data else None
+
+        def validate(current: Incident, changed: dict) -> None:
+            if "handler" in changed:
+                problem = handler_problem(current, current.handler)
+                if problem:
+                    raise ValidationError({"handler": [problem]})
+
+        def after(current: Incident, changed: dict) -> None:
+            if changed:
+                sync_tracks(current, by=by)
+            if "handler" in changed:
+                handler_changed(current, previous_handler_id, by)
+
+        return edit_record(incident, by=by, version=version, changes=data, validate=validate, after=after)
+
+
+def _locked_handler_id(incident: Incident) -> int | None:
+    """The handler as stored, read under the lock the edit then takes (the trail's end
+    first, then the row, in the order every writer takes them)."""
+    claim()
+    return Incident.objects.select_for_update().filter(pk=incident.pk).values_list("handler_id", flat=True).first()
+
+
+def incident_assign_handler(*, incident: Incident, by, handler, version: int | None) -> Incident:
+    """Assign (or change, or remove with None) the incident's handler, as the PMS office.
+
+    NotPermitted (403) for anyone else; RecordClosed (409) once the incident is closed;
+    StaleEdit (409) from an old version; ValidationError on `handler` (400) for someone who
+    cannot be the handler (not of the incident's PMS office, or inactive).
+    """
+    problem = handler_assigner_problem(incident, by)
+    if problem:
+        raise NotPermitted(problem)
+    return incident_update(incident=incident, by=by, version=version, handler=handler)
+
+
+def handler_changed(incident: Incident, previous_handler_id: int | None, by) -> None:
+    """The incident's handler changed from `previous_handler_id` to `incident.handler_id`
+    (either may be None), by `by`; called inside the edit's transaction: the new handler
+    is told (never the one who made themselves handler).
+    """
+    events.handler_assigned(incident, by=by)
 
 
 # ---------------------------------------------------------------------------
@@ -149,6 +209,7 @@ def action_insert(*, by, **data) -> Action:
         action._history_user = by
         action.save()
         log_creation(action, by=by, transition_name="create")
+        events.action_assigned(action, by=by)
     return action
 
 
@@ -169,4 +230,91 @@ def action_update(*, action: Action, by, version: int | None, **data) -> Action:
             _check_action_target(by, department=current.department,
                                  incident=current.incident if "incident" in changed else None)
 
-    return edit_record(action, by=by, version=version, changes=data, validate=validate)
+    def after(current: Action, changed: dict) -> None:
+        if "owner" in changed:  # handed over: the new owner is told
+            events.action_assigned(current, by=by)
+
+    return edit_record(action, by=by, version=version, changes=data, validate=validate, after=after)
+
+
+# ---------------------------------------------------------------------------
+# The progress log (経過記録)
+
+# At most this many files with one entry (each within the usual size limit).
+PROGRESS_MAX_FILES = 10
+
+
+def can_add_progress(incident: Incident, user) -> bool:
+    return progress_writer_problem(incident, user) is None and progress_closed_problem(incident, user) is None
+
+
+def add_progress(incident: Incident, *, by, text: str, occurred_at=None, files=()) -> ProgressEntry:
+    """Write an entry of the incident's progress log, with its files, as `by`.
+
+    NotPermitted (403) for someone who does not work on the incident (the rules of
+    models.progress) or cannot open it; RecordClosed (409) after close, but for the PMS
+    office; ValidationError (400) for an entry in the future, an empty text, too many files
+    or a file of the wrong type or size (`files`). The entry and its files are stored
+    together or not at all; progress_added() is told in the same transaction.
+    """
+    if not Incident.objects.readable_by(by).filter(pk=incident.pk).exists():
+        raise NotPermitted(_("You may only write on incidents you can see."))
+    files = list(files or ())
+    if len(files) > PROGRESS_MAX_FILES:
+        raise ValidationError({"files": [_("At most %(count)d files go with one entry.") % {"count": PROGRESS_MAX_FILES}]})
+    for file in files:  # every file checked before anything is stored
+        try:
+            attachments.validate_upload(file)
+        except ValidationError as error:
+            raise ValidationError({"files": [f"{attachments.clean_name(file.name)}: {message}"
+                                             for message in error.messages]}) from None
+    stored = []
+    try:
+        with transaction.atomic():
+            claim()
+            # The incident as stored, locked: a close at the same moment is seen.
+            current = Incident.objects.select_for_update().get(pk=incident.pk)
+            problem = progress_writer_problem(current, by)
+            if problem:
+                raise NotPermitted(problem)
+            problem = progress_closed_problem(current, by)
+            if problem:
+                raise RecordClosed(problem)
+            now = timezone.now()
+            entry = ProgressEntry(incident=current, text=(text or "").strip(), written_by=by,
+                                  occurred_at=occurred_at or now, created_at=now)
+            entry.full_clean()
+            entry._history_user = by
+            entry.save()
+            entry._accepting_files = True  # attachments.progress_may_add: only now, only by its writer
+            for file in files:
+                stored.append(attachments.attachment_add(record=entry, by=by, file=file))
+            entry._accepting_files = False
+            progress_added(entry)
+    except BaseException:
+        # The rows are rolled back; the stored files go too (none is left behind unlisted).
+        for attachment in stored:
+            attachment.file.storage.delete(attachment.file.name)
+        raise
+    return entry
+
+
+def progress_added(entry: ProgressEntry) -> None:
+    """A progress entry was written (inside its transaction, its files attached): the
+    incident's handler is told, unless they wrote it."""
+    events.progress_added(entry, by=entry.written_by)
+
+
+def progress_log(incident: Incident, user) -> list[ProgressEntry]:
+    """The incident's progress log, oldest first, each entry with the files `user` may download
+    (`entry.files`), in three queries."""
+    from . import attachments
+
+    entries = list(incident.progress_entries.select_related("written_by").order_by("occurred_at", "id"))
+    downloadable = set(
+        attachments.progress_entries_with_files_for(user).filter(incident=incident).values_list("pk", flat=True)
+    ) if entries else set()
+    files = attachments.attachments_by_record(entries)
+    for entry in entries:
+        entry.files = files.get(entry.pk, []) if entry.pk in downloadable else []
+    return entries

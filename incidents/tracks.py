@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from trail.steps import write_entry
 
-from . import clocks, joint_use
+from . import clocks, events, joint_use
 from .models import Incident, IncidentKind, IncidentState, ReportingTrack, TrackKind, TrackState
 from .models.incident import TRACKS_UPDATED
 
@@ -174,28 +174,32 @@ def _pmark_duties(incident, rules, plans, reasons, *, final, prompt) -> None:
         plans[TrackKind.PMARK_MEASURES] = Clock(target, limit)
 
 
-def sync_tracks(incident: Incident, *, by) -> list[str]:
+def sync_tracks(incident: Incident, *, by, announce: bool = True) -> list[str]:
     """Create, re-time, withdraw or reinstate the incident's tracks; return what changed.
 
     The reasons and the trail entry are stored text, so they are written in the company's
     language (settings.LANGUAGE_CODE) whoever's interface language triggered the change.
     """
     with translation.override(settings.LANGUAGE_CODE):
-        return _sync_tracks(incident, by=by)
+        changes, duties = _sync_tracks(incident, by=by)
+    if announce and duties:
+        # The PMS office learns of new or moved reporting duties at once, in one notice.
+        events.reporting_duties(incident, duties, by=by)
+    return changes
 
 
 def _filed_at(track: ReportingTrack | None) -> dt.datetime | None:
     return track.filed_at if track is not None and track.state == TrackState.FILED else None
 
 
-def _sync_tracks(incident: Incident, *, by) -> list[str]:
+def _sync_tracks(incident: Incident, *, by) -> tuple[list[str], list]:
     existing = {track.kind: track for track in ReportingTrack.objects.select_for_update().filter(incident=incident)}
     plans, reasons = required_tracks(
         incident,
         entrusting_filed_at=_filed_at(existing.get(TrackKind.ENTRUSTING_PARTY)),
         ppc_final_filed_at=_filed_at(existing.get(TrackKind.PPC_FINAL)),
     )
-    changes = []
+    changes, duties = [], []
     for kind, label in TrackKind.choices:
         track, clock = existing.get(kind), plans.get(kind)
         if clock is not None:
@@ -204,23 +208,27 @@ def _sync_tracks(incident: Incident, *, by) -> list[str]:
                 track._history_user = by  # whose report or edit made it owed
                 track.save()
                 changes.append(_("%(track)s: required, limit %(limit)s.") % {"track": label, "limit": _when(clock.limit_at)})
+                duties.append((track, "required"))
                 if kind == TrackKind.JOINT_USE:
-                    joint_use.notify_on_commit(incident)
+                    joint_use.tell_responsible_office(incident)
                 continue
             if track.state == TrackState.NOT_REQUIRED and track.withdrawn_by_system:
                 track.reinstate(by=by, description=_("Required again after the classification changed."))
                 changes.append(_("%(track)s: required again, limit %(limit)s.") % {
                     "track": label, "limit": _when(clock.limit_at)})
+                announce = "again"
                 if kind == TrackKind.JOINT_USE:
-                    joint_use.notify_on_commit(incident)  # each manager is still told only once
+                    joint_use.tell_responsible_office(incident)  # each manager is still told only once
             elif track.state != TrackState.PENDING or (track.due_at, track.limit_at) == (clock.due_at, clock.limit_at):
                 continue
             else:
                 changes.append(_("%(track)s: limit moved from %(old)s to %(new)s.") % {
                     "track": label, "old": _when(track.limit_at), "new": _when(clock.limit_at)})
+                announce = "moved"
             track.due_at, track.limit_at = clock.due_at, clock.limit_at
             track._history_user = by
             track.save()
+            duties.append((track, announce))
         elif track is not None and track.state == TrackState.PENDING:
             track.not_required_reason = reasons[kind]
             track.withdraw(by=by, description=reasons[kind])
@@ -230,4 +238,4 @@ def _sync_tracks(incident: Incident, *, by) -> list[str]:
     if changes:
         write_entry(incident, transition=TRACKS_UPDATED, source_state=incident.state, state=incident.state, by=by,
                     description="\n".join(changes))
-    return changes
+    return changes, duties

@@ -58,9 +58,8 @@ def run_job(name: str) -> str:
 
 def prune_finished_tasks() -> str:
     """Forget the finished tasks of more than a week ago (the notifications keep what was sent)."""
-    from django_tasks_db.models import DBTaskResult
-
     from django_tasks_db.compat import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
 
     cutoff = timezone.now() - dt.timedelta(days=7)
     deleted, _ = DBTaskResult.objects.filter(

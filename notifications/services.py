@@ -81,12 +81,13 @@ def languages_of(users) -> dict[int, str]:
 
 
 def notify(*, kind: str, key: str, recipients: Iterable, message: Message, actor=None,
-           deadline: dt.datetime | None = None, channels: Iterable = ()) -> list[Notification]:
+           deadline: dt.datetime | None = None, channels: Iterable = (), legal: bool = False) -> list[Notification]:
     """Tell each of `recipients` (but the `actor`, who knows what they did) of an event.
 
     `key` names the event ("incident:42:reported"): the same key never notifies the same
-    person twice. Returns the notifications written now. Call it inside the transaction
-    that records the event.
+    person twice. `legal`: the notice carries a legal deadline, so it is mailed at once
+    whatever the person chose for its kind. Returns the notifications written now. Call it
+    inside the transaction that records the event.
     """
     people = {}
     for user in recipients:
@@ -101,7 +102,7 @@ def notify(*, kind: str, key: str, recipients: Iterable, message: Message, actor
         for user in users:
             language = languages[user.pk]
             subject, body = render(message, language=language, recipient_name=person_name(user), kind=kind)
-            mode = mail_mode(kind, choices.get(user.pk))
+            mode = MailMode.IMMEDIATE if legal else mail_mode(kind, choices.get(user.pk))
             if not user.email or mode == MailMode.NONE:
                 state = MailState.NOT_MAILED
             elif mode == MailMode.DIGEST:

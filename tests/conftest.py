@@ -3,6 +3,8 @@ state out of the next (the suite runs in random order, on several processes)."""
 
 from __future__ import annotations
 
+from unittest import mock
+
 import pytest
 from django.utils import translation
 from rest_framework.test import APIClient
@@ -38,6 +40,25 @@ def media(settings, tmp_path):
     test process would share (and that would outlive the test)."""
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
+
+
+def run_tasks(max_tasks: int | None = None) -> None:
+    """Run every task that is ready now, as the worker (manage.py run_worker) would, then return.
+
+    The worker closes stale connections between tasks; inside a test's transaction Django
+    would take that for a stale one, so that one step is left out here."""
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    worker = Worker(queue_names=["*"], interval=0, batch=True, backend_name="default", startup_delay=False,
+                    max_tasks=max_tasks, worker_id="test-worker", excluded_queue_names=[])
+    with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
+        worker.run()
+
+
+@pytest.fixture
+def worker():
+    """worker() runs the queued tasks (the notifications' mails) as the real worker does."""
+    return run_tasks
 
 
 @pytest.fixture

@@ -17,7 +17,12 @@ FISCAL_YEAR_START_MONTH says otherwise):
 - nine findings of every grade (major, minor, observation, opportunity) in every state
   (open, responded, accepted, verifying, closed), one of them rejected once before its
   second answer, with their corrective actions (incidents' Action, linked) in the states
-  their finding implies.
+  their finding implies; one of them, 人事部's observation, still open after the response
+  deadline its audit team set (回答期限 overdue);
+- the last days of the story (days 227 and later, always within the week before the
+  seed): the follow-up audit planned, a finding submitted for verification, a review
+  decision's action implemented, so that the auditors, the audit lead and top management
+  find news in their inboxes (incidents/demo/inbox.py).
 
 Then the previous fiscal year, for its management review: two more incidents of that winter
 (a near miss, and a mis-sending in 営業部 that recurs with the same cause as December's),

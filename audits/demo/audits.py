@@ -158,7 +158,10 @@ AUDITS = [
                     item=True,
                     description="退職者の個人情報（履歴書等）の廃棄記録の様式が担当者ごとに異なり、"
                                 "廃棄方法の記載がない記録がある。",
-                    evidence="廃棄記録（2026年4月〜9月）"),
+                    evidence="廃棄記録（2026年4月〜9月）",
+                    # The team asks for every answer of this audit within two weeks of its report
+                    # (day 183); the department answered the nonconformities, not this one: overdue.
+                    response_due=197),
             check("6.1", "auditlead", 175.4, "observation", "個人情報管理台帳、廃棄記録（2026年4月〜9月）",
                   "廃棄記録の様式が統一されていない。"),
             finding("training", "auditor2", 175.6, clause="7", department="HR", grade=Grade.MINOR, item=True,
@@ -204,6 +207,10 @@ AUDITS = [
                        "担当者の異動で引継ぎも行われなかった。",
                  plan="給与計算委託先の評価を実施し契約を確認する（是正処置）。あわせて委託先一覧に評価期限を加え、"
                       "推進室が期限前に通知する運用とする（予防処置）。"),
+            act("training_makeup", "implement", "head_hr", 227,
+                implementation_note="未受講者3名がeラーニングを受講した（理解度テストは全員合格）。入社手続の"
+                                    "チェックリストに個人情報保護教育の受講を追加した。"),
+            step("training", "submit_for_verification", "head_hr", 227.5, "是正処置を実施した。受講記録を添付する。"),
         ],
     ),
     AuditStory(
@@ -219,6 +226,6 @@ AUDITS = [
     AuditStory(
         title="営業部 内部監査（下期・フォローアップ）",
         kind="internal", departments=("SALES",), clauses=("6.1", "8"), guideline=("J.3.1.1", "J.9.2"),
-        planned_by="auditlead", lead="auditor", auditors=("auditor2",), planned_at=205, start=None, end=None,
+        planned_by="auditlead", lead="auditor", auditors=("auditor2",), planned_at=227, start=None, end=None,
     ),
 ]

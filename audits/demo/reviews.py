@@ -59,13 +59,15 @@ PREVIOUS_REVIEW = {
                    "結果を次回のマネジメントレビューに報告する。",
          "due": (274, 30),
          "steps": [("start", "head_it", 60, "訓練サービスの選定を開始した。第1回は下期に実施する。", {})]},
+        # No verifier named: top management, who approved it, verifies it (services.review_approve);
+        # implemented in the week before the seed, it is news in the executive's inbox.
         {"title": "委託先評価手順の見直し（クラウドサービスの評価項目の追加）", "kind": "system_change",
          "owner": "manager", "verifier": None,
          "detail": "委託先の選定・評価の基準に、クラウドサービスの評価項目（データの保管場所、暗号化、"
                    "アクセスログ、第三者認証）を加え、委託先管理規程を改訂する。",
          "due": (244, 14),
          "steps": [("start", "manager", 50, "", {}),
-                   ("implement", "manager", 160, "",
+                   ("implement", "manager", 228, "",
                     {"implementation_note": "委託先評価表にクラウドサービスの評価項目を追加し、委託先管理規程を改訂した。"
                                             "新しいCRMの事業者を改訂後の評価表で評価し、選定した。"})]},
         {"title": "個人情報管理台帳のクラウド移行", "kind": "resources", "owner": "head_it", "verifier": "manager",

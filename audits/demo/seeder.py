@@ -96,6 +96,8 @@ class AuditSeeder(DemoSeeder):
                 thread.add(day(at), f"check {clause}", partial(self.check, cast, clause, by, result, evidence, note))
             elif kind == "finding":
                 key, by, at, data = rest
+                if data["response_due"] is not None:
+                    data = {**data, "response_due": timezone.localdate(day(data["response_due"]))}
                 thread.add(day(at), f"finding {key}", partial(self.raise_finding, cast, key, by, data, counted))
             elif kind == "action":
                 finding_key, key, by, at, fields = rest
@@ -138,6 +140,8 @@ class AuditSeeder(DemoSeeder):
             requirement=cast.clauses[data["clause"]],
             department=self.departments[data["department"]], grade=data["grade"],
             description=data["description"], evidence=data["evidence"],
+            # The team's own deadline; otherwise the grade's default.
+            **({"response_due": data["response_due"]} if data["response_due"] is not None else {}),
         )
         self.created[f"{counted}findings"] += 1
 

@@ -70,10 +70,13 @@ def check(clause, by, at, result, evidence, note=""):
     return ("check", clause, by, at, result, evidence, note)
 
 
-def finding(key, by, at, *, clause, department, grade, description, evidence="", item=False):
-    """A finding raised by an auditor; `item` ties it to the clause's checklist item."""
+def finding(key, by, at, *, clause, department, grade, description, evidence="", item=False, response_due=None):
+    """A finding raised by an auditor; `item` ties it to the clause's checklist item.
+    `response_due`, a day of the year: the deadline the team sets for the answer instead of
+    its grade's default (FindingResponsePolicy)."""
     return ("finding", key, by, at, {"clause": clause, "department": department, "grade": grade,
-                                     "description": description, "evidence": evidence, "item": item})
+                                     "description": description, "evidence": evidence, "item": item,
+                                     "response_due": response_due})
 
 
 def action(finding_key, key, by, at, **fields):

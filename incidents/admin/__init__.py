@@ -9,8 +9,9 @@ One module per part of the app (as in incidents/models/):
 - `incident`, `action`: the incidents and the corrective actions, records with a
   protected state machine;
 - `reporting`: the reporting rules (RuleSet, data edited here), the reporting tracks and
-  the log of reminders sent (read-only: the system writes them);
-- `attachments`: the evidence files, to look up (read-only).
+  the log of the reminders mailed before the notifications (read-only history);
+- `attachments`: the evidence files, to look up (read-only);
+- `channels`: the chat channels that take the same notices as people.
 
 The records' admins are built on the workflow engine's admin (incidents.workflow.admin,
 StateMachineAdmin), which the audits app uses too:
@@ -33,4 +34,4 @@ the services still decide what they may do.
 Django's admin autodiscovery imports this package: the imports below register the admins.
 """
 
-from . import action, attachments, company, incident, organisation, reporting  # noqa: F401
+from . import action, attachments, channels, company, incident, organisation, reporting  # noqa: F401

@@ -1,10 +1,10 @@
 """The admin of reporting: the rules (data, edited here), the reporting tracks and the
-reminders sent (read-only).
+reminders mailed before issue 14 (read-only).
 
 The tracks are created, re-timed, withdrawn and reinstated by the system
 (incidents.tracks.sync_tracks); a person records one as filed or not required through the
-same transition page as incidents and actions. The log of sent reminders is written by
-`send_reminders` only.
+same transition page as incidents and actions. The reminders are notifications now (their
+admin is the notifications app's); the log of the mails sent before stays here to read.
 """
 
 from __future__ import annotations
@@ -174,7 +174,8 @@ class ReportingTrackAdmin(PMSOfficeReadOnlyMixin, TrackDisplayMixin, TransitionA
 
 @admin.register(SentReminder)
 class SentReminderAdmin(PMSOfficeReadOnlyMixin, admin.ModelAdmin):
-    """The log of `send_reminders`: what was sent, to whom, when. Written by the command only."""
+    """The mails `send_reminders` sent before issue 14: what, to whom, when. History only:
+    the reminders are notifications now, and nothing writes this log any more."""
 
     list_display = ["sent_at", "recipient", "subject"]
     list_select_related = ["recipient"]

@@ -8,7 +8,7 @@ The data, written as stories a reader can follow:
 - people.py: the companies, the departments and the demo users (the logins the README
   lists), with the companies they hold their roles for;
 - story.py: how an incident story is written (`Story` and its steps: `step`, `plan`,
-  `act`, `edit`, `file`, `not_required`);
+  `act`, `edit`, `assign`, `progress`, `file`, `not_required`, `notice`);
 - incidents.py: the year's incidents that owe no report to the PPC, at every stage;
 - reportable.py: the reportable situations (報告対象事態) and the leak of a 委託元's data,
   whose reports show the legal clocks;
@@ -22,7 +22,10 @@ The engine that plays them, apart from the data:
   its moment (time-machine), so that what the services write is written then;
 - seeder.py: `DemoSeeder`, which seeds the companies, departments and users, dates the steps of each
   story still missing and says what each step does (through the services, as the user
-  whose job it is).
+  whose job it is);
+- inbox.py: the notifications the services wrote while the stories were played: those
+  older than a week read and mailed (no year of history left for the worker to mail), the
+  last week's unread, so that every role logs in to news.
 
 The command (incidents/management/commands/seed_demo.py) hands the stories to the seeder,
 plays them and prints the summary. The audits app extends both (audits/demo/).

@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from .story import Story, act, edit, file, plan, step
+from .story import Story, act, assign, edit, file, plan, progress, step
 
 GROUP_INCIDENTS = [
     Story(
@@ -33,6 +33,7 @@ GROUP_INCIDENTS = [
                  "グループで共同利用している顧客情報の漏えい。管理責任者の株式会社INEに直ちに通知する。"
                  "報告対象事態には該当しない（62名、要配慮個人情報を含まない）。",
                  severity="L2", kind="leak", event_class="mis_sending"),
+            assign("ins_manager", 0.05, "ins_manager"),
             file("joint_use", "ins_manager", 0.08, "株式会社INEの個人情報保護推進室に電話で第一報を入れた。",
                  recipient_reference="株式会社INE 個人情報保護推進室 高橋様（受領の返信あり）", method="phone",
                  filing_note="共同利用の管理責任者である株式会社INEに、概要、項目、人数、誤送信先と対応の状況を"
@@ -70,6 +71,7 @@ GROUP_INCIDENTS = [
                  "報告対象事態（規則第7条第4号：1,000人超）。個人情報保護委員会への速報を準備する。"
                  "株式会社INEソリューションズはプライバシーマークを取得していないため、審査機関への報告はない。",
                  severity="L3", kind="leak", event_class="wrong_display"),
+            assign("manager", 0.12, "office"),
             step("contain", "manager", 0.5, "",
                  containment_summary="当該フォルダの共有リンクを無効にし、共有範囲を管理部の担当者に限定した。"
                                      "他のフォルダの共有設定を点検し、同様の設定がないことを確認した。",
@@ -90,6 +92,8 @@ GROUP_INCIDENTS = [
                  method="notice",
                  filing_note="対象の応募者1,080名に、メールでお詫び、経緯、問合せ窓口を通知した。"
                              "メールが届かなかった14名には書面で通知した。"),
+            progress("sol_head_adm", 6, "通知後1週間の応募者からの問合せは6件。いずれも経緯と対応を説明し、"
+                                        "二次被害の申出はない。"),
             step("analyse", "manager", 8, "",
                  root_cause="クラウドストレージの共有設定の既定値が「リンクを知っている全員」になっており、"
                             "フォルダを作成した担当者が設定を確認していなかった。共有設定の定期的な点検がなかった。",

@@ -5,11 +5,16 @@ on effective actions, one of them reopened when it recurred. (The one stage miss
 verification, is shown by the web-skimming leak in reportable.py.) Their reports to the
 PrivacyMark body are filed on time, one filed late, decided not required (with the
 reason), or still pending.
+
+Every case the PMS office runs has a handler (担当者), given when the response starts; the
+lost smartphone has a short progress log, written by the department head and the handler.
+The malware infection's actions fall in the last week: its owner (a staff member) and the
+department head who verifies it find them in their inboxes.
 """
 
 from __future__ import annotations
 
-from .story import Story, act, edit, file, not_required, notice, plan, step
+from .story import Story, act, assign, edit, file, not_required, notice, plan, progress, step
 
 INCIDENTS = [
     Story(
@@ -155,6 +160,7 @@ INCIDENTS = [
         steps=[
             step("triage", "manager", 0.1, "ダイレクトメールの発送を停止。", severity="L1", kind="damage",
                  event_class="wrong_registration"),
+            assign("manager", 0.12, "office"),
             step("contain", "manager", 1, "",
                  containment_summary="ダイレクトメールの発送を停止し、前日のバックアップから該当150件の住所を復元した。",
                  correction_taken="バックアップからの復元。"),
@@ -195,6 +201,7 @@ INCIDENTS = [
         steps=[
             step("triage", "manager", 0.3, "規程違反として対応する。漏えいは確認されていない。", severity="L1",
                  kind="violation", event_class="other"),
+            assign("manager", 0.32, "office"),
             step("contain", "manager", 1, "",
                  containment_summary="申込書を施錠保管庫に移し、12件全ての所在を確認した。",
                  correction_taken="担当者への注意喚起。"),
@@ -242,6 +249,7 @@ INCIDENTS = [
         report={"data_items": "氏名、社員番号、人事評価", "affected_count": 85},
         steps=[
             step("triage", "manager", 0.2, "弱点として対応する。", severity="L1", kind="weakness", event_class="other"),
+            assign("manager", 0.22, "office"),
             edit("manager", 0.25, pmark_event="leak", pmark_suspected=True),
             step("contain", "manager", 1, "",
                  containment_summary="当該フォルダのアクセス権を人事部のみに修正し、他部署からのアクセス履歴がないことを"
@@ -272,10 +280,29 @@ INCIDENTS = [
         steps=[
             step("triage", "manager", 0.05, "外部への送信の有無を調査する。", severity="L1", kind="other",
                  event_class="malware"),
+            assign("manager", 0.06, "office"),
             step("contain", "manager", 0.5, "",
                  containment_summary="当該PCをネットワークから隔離し、調査会社にフォレンジック調査を依頼した。"
                                      "プロキシのログ上、外部への不審な通信は確認されていない。",
                  correction_taken="PCの初期化と再セットアップ。"),
+            step("analyse", "office", 13, "フォレンジック調査の報告書を受領。外部への送信はなかった。",
+                 root_cause="取引先を装ったメールの添付ファイル（マクロ付き文書）を開いたことによる感染。"
+                            "顧客リストを営業支援システムではなく各自のPC内に保存する運用が黙認されており、"
+                            "感染したPCに個人情報が残っていた。",
+                 cause="rule_breach"),
+            plan("pc_list", "office", 14, kind="correction",
+                 title="PC内に保存していた顧客リストの営業支援システムへの移行と削除",
+                 description="当該PCの再セットアップ前に退避した顧客リストを営業支援システムに登録し、退避したファイルを削除する。",
+                 department="SALES", owner="staff", verifier="head_sales", due=25),
+            plan("sales_pcs", "office", 14, kind="corrective",
+                 title="営業部全員のPCの個人情報保存状況の点検と、PC内への保存禁止の周知",
+                 description="営業部員全員のPCに顧客リスト等が保存されていないかを点検し、保存場所を営業支援システムに"
+                             "限定することを部内に周知する。",
+                 department="SALES", owner="head_sales", verifier="office", due=40),
+            step("plan_actions", "office", 14.1, "是正処置2件を計画。"),
+            act("pc_list", "start", "staff", 15),
+            act("pc_list", "implement", "staff", 17,
+                implementation_note="顧客リスト（取引先86社の担当者）を営業支援システムに登録し、退避したファイルを削除した。"),
         ],
     ),
     Story(
@@ -290,6 +317,12 @@ INCIDENTS = [
         steps=[
             step("triage", "manager", 0.1, "MDMによる遠隔ロックを指示。遺失届の提出を依頼した。", severity="L2",
                  kind="loss", event_class="loss_damage"),
+            assign("manager", 0.12, "office"),
+            progress("head_sales", 0.3, "MDMで端末の遠隔ロックを実行した。端末の電源が切れているため、遠隔消去は"
+                                        "次にネットワークに接続した時点で実行される設定とした。", occurred=0.2),
+            progress("head_sales", 0.35, "最寄りの警察署に遺失届を提出した（受理番号あり）。"),
+            progress("office", 1.2, "立ち寄り先の飲食店と鉄道会社の忘れ物窓口に問い合わせたが、見つかっていない。"
+                                    "携帯電話会社に回線の利用停止を依頼した。"),
         ],
     ),
     Story(

@@ -10,7 +10,9 @@ entrusted to the company: the stories that show the legal clocks.
   速報 overdue, the 確報 still to come;
 - the leak of 1,200 customers' addresses through the delivery system, discovered 60 hours
   before the seed runs (`hours_ago`), so that its 速報 are due within 24 hours whenever the
-  demo is loaded;
+  demo is loaded; handled by the PMS manager, with a progress log (発覚, 初動対応, the
+  questions to the cloud provider and its answer, the notice to the customers) that is the
+  事実経過 of its report to the PPC;
 - a laptop holding employees' medical certificates, lost under full-disk encryption: not a
   reportable situation for the PPC (strong encryption), but a 事故等 for the PrivacyMark
   assessment body with a 速報 due (要配慮個人情報, no encryption exemption: domain.md §1.13).
@@ -21,7 +23,7 @@ assessment body's 事故措置の通知, and the report on measures is now due.
 
 from __future__ import annotations
 
-from .story import Story, act, edit, file, notice, plan, step
+from .story import Story, act, assign, edit, file, notice, plan, progress, step
 
 REPORTABLE_INCIDENTS = [
     Story(
@@ -42,6 +44,7 @@ REPORTABLE_INCIDENTS = [
                  "報告対象事態（規則第7条第3号。2024年4月施行の改正により、取得中の個人情報も対象）に該当。"
                  "確報の期限は60日。個人情報保護委員会への速報を準備する。経営層に報告済み。",
                  severity="L3", kind="leak", event_class="unauthorized_access"),
+            assign("manager", 0.12, "manager"),
             step("contain", "manager", 1, "",
                  containment_summary="会員登録フォームを停止して不正なスクリプトを除去し、改ざんされたファイルを"
                                      "バックアップから復元した。外部送信先のドメインへの通信を遮断した。",
@@ -199,6 +202,7 @@ REPORTABLE_INCIDENTS = [
             step("triage", "manager", 0.1,
                  "要配慮個人情報の漏えい（規則第7条第1号）。1名でも個人情報保護委員会への報告対象となる。",
                  severity="L3", kind="leak", event_class="misdelivery"),
+            assign("manager", 0.12, "manager"),
             step("contain", "manager", 0.4, "",
                  containment_summary="受け取った社員から結果通知書を回収し、複写・撮影・第三者への開示がないことを"
                                      "確認した。",
@@ -237,6 +241,15 @@ REPORTABLE_INCIDENTS = [
                  "報告対象事態（規則第7条第3号・第4号）。速報は3日以内を目標に、遅くとも5日以内。"
                  "確報は第3号に当たるため60日以内。経営層に報告済み。",
                  severity="L3", kind="leak", event_class="unauthorized_access"),
+            assign("manager", 0.12, "manager"),
+            progress("head_it", 0.2,
+                     "配送管理システムから「新しい場所からのログイン」の通知メールが届き、情報システム部員が"
+                     "管理者アカウントへの身に覚えのないログインに気付いた。操作ログを調べ、海外のIPアドレスから"
+                     "顧客1,200名分の配送先データがCSV形式でエクスポートされていたことを確認し、情報システム部長に"
+                     "報告した。", occurred=0),
+            progress("head_it", 0.3,
+                     "不正にログインされた管理者アカウントを停止してパスワードを変更し、不正ログイン元のIPアドレス"
+                     "からのアクセスを遮断した。", occurred=0.15),
             edit("manager", 0.5,
                  discovery_route="配送管理システムから届いた「新しい場所からのログイン」の通知メールを確認した"
                                  "情報システム部員が、管理者アカウントへの身に覚えのないログインに気付き、"
@@ -249,11 +262,23 @@ REPORTABLE_INCIDENTS = [
                  recurrence_prevention="全管理者アカウントに多要素認証を設定済み。管理画面へのアクセス元の制限と、"
                                        "パスワードの使い回し禁止の徹底を検討中。",
                  other_information="クラウドサービス事業者に操作ログの保全を依頼済み。警察への相談を予定している。"),
+            progress("office", 0.6,
+                     "配送管理システムの提供事業者（委託先）に、操作ログの保全と、同じ期間に他のアカウントへの"
+                     "不正ログインやデータの持出しがないかの調査を依頼した。警察署のサイバー犯罪相談窓口に"
+                     "相談の日程を申し込んだ。"),
             step("contain", "manager", 1, "",
                  containment_summary="不正にログインされた管理者アカウントを停止してパスワードを変更し、"
                                      "全管理者アカウントに多要素認証を設定した。不正ログイン元のIPアドレスからの"
                                      "アクセスを遮断した。",
                  correction_taken="配送管理システムの全アカウントのパスワードを再設定した。"),
+            progress("office", 1.3,
+                     "配送管理システムの提供事業者（委託先）から回答を受領した。不正ログインは当該管理者アカウントの"
+                     "みで、エクスポートは1回（1,200件）。同システムではクレジットカード情報を扱っておらず、"
+                     "流出した項目に含まれないことを確認した。", occurred=1.25),
+            progress("manager", 2.2,
+                     "対象の顧客1,200名への通知文（お詫び、経緯、不審な連絡への注意喚起、問合せ窓口）を確定した。"
+                     "明日から書面とメールで本人に通知し、同日に当社Webサイトで公表する。問合せ専用ダイヤルを"
+                     "開設した。"),
         ],
     ),
     Story(
@@ -273,10 +298,13 @@ REPORTABLE_INCIDENTS = [
                  "高度な暗号化により個人情報保護委員会への報告対象事態には当たらない（規則第7条）。"
                  "プライバシーマークでは暗号化による除外がなく、要配慮個人情報のため審査機関への速報が必要。",
                  severity="L2", kind="loss", event_class="loss_damage"),
+            assign("manager", 0.12, "office"),
             step("contain", "manager", 0.4, "",
                  containment_summary="遺失届を警察に提出し、鉄道会社に捜索を依頼した。当該PCのアカウントを停止し、"
                                      "MDMからリモートワイプを指示した（PCがネットワークに接続された時点で実行）。",
                  correction_taken="アカウントの停止とリモートワイプの指示。"),
+            progress("head_hr", 0.5, "鉄道会社の忘れ物センターに再度照会したが、該当するPCは届いていない。"
+                                     "診断書の写しが保存されていた38名の一覧を作成し、個人情報保護推進室に提出した。"),
         ],
     ),
 ]

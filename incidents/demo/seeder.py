@@ -4,8 +4,18 @@ through the services, each step at the moment its story gives it.
 Adding a story (`add_story`, `add_standalone_action`) only dates its steps and puts them on
 the timeline (timeline.py); `play` then takes them all in date order, with the clock moved
 to each step. Records are created and moved on only through the services (incident_report,
-incident_update, action_create, transition_record) by the users whose job it is, so the
-demo obeys the same rules as real use and every time it holds was written at that time.
+incident_update, incident_assign_handler, add_progress, action_create, transition_record)
+by the users whose job it is, so the demo obeys the same rules as real use and every time
+it holds was written at that time.
+
+Handlers and progress logs: the PMS office gives each open case it runs a handler (担当者)
+when it starts the response, 田中 (office) for some and 高橋 (manager) for the serious
+ones; the showcase leak and the lost smartphone have progress logs (経過記録) written
+by the people working on them, the showcase's the basis of its PPC report's 事実経過.
+
+Notifications: the services notify as in real use, so the replay writes a year of them;
+what is older than a week is then marked read and mailed, the last week's left unread for
+every role's inbox (inbox.py).
 
 Reporting tracks: every incident is reported with its real discovery time, so the
 system computes its clocks from the start. The PMS office files the reports (`filed_at` is
@@ -35,6 +45,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.core.management.base import CommandError
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -51,6 +62,7 @@ from incidents.models import (
 )
 from incidents.roles import Role
 
+from . import inbox
 from .actions import StandaloneAction
 from .people import COMPANIES, DEPARTMENTS, EMAIL_DOMAIN, GROUP, PASSWORD, DemoCompany, DemoUser
 from .story import Story
@@ -76,11 +88,17 @@ class DemoSeeder:
         self.now = timezone.now()
         self.timeline = Timeline(self.now)
         self.demo_users = demo_users
-        self.created = {"companies": 0, "departments": 0, "users": 0, "incidents": 0, "actions": 0}
+        self.created = {"companies": 0, "departments": 0, "users": 0, "incidents": 0, "actions": 0,
+                        "settled_notifications": 0}
 
     def play(self) -> None:
-        """The organisation, then every step added, in date order (timeline.py)."""
-        self.timeline.play(setup=self.seed_organisation)
+        """The organisation, then every step added, in date order (timeline.py); then the
+        notifications the replay wrote are settled: older than a week, read and mailed; the
+        last week's left unread, their mail queued (inbox.py). One transaction."""
+        since = inbox.mark()
+        with transaction.atomic():
+            self.timeline.play(setup=self.seed_organisation)
+            self.created["settled_notifications"] = inbox.settle_history(since, self.now)
 
     # --- organisation
 
@@ -208,6 +226,15 @@ class DemoSeeder:
             elif kind == "edit":
                 by, at, fields = rest
                 thread.add(self.at(discovered_at, at), "edit", partial(self.edit, cast, by, fields))
+            elif kind == "assign":
+                by, at, handler = rest
+                thread.add(self.at(discovered_at, at), f"assign {handler}",
+                           partial(self.assign_handler, cast, by, handler))
+            elif kind == "progress":
+                by, at, text, occurred = rest
+                occurred_at = self.at(discovered_at, occurred) if occurred is not None else None
+                thread.add(self.at(discovered_at, at), "progress",
+                           partial(self.add_progress, cast, by, text, occurred_at))
             elif kind == "notice":
                 by, at, requests, due = rest
                 thread.add(self.at(discovered_at, at), "notice",
@@ -256,6 +283,13 @@ class DemoSeeder:
 
     def edit(self, cast: Cast, by, fields) -> None:
         cast.incident = services.incident_update(incident=cast.incident, by=self.users[by], version=None, **fields)
+
+    def assign_handler(self, cast: Cast, by, handler) -> None:
+        cast.incident = services.incident_assign_handler(incident=cast.incident, by=self.users[by],
+                                                         handler=self.users[handler], version=None)
+
+    def add_progress(self, cast: Cast, by, text: str, occurred_at: dt.datetime | None) -> None:
+        services.add_progress(cast.incident, by=self.users[by], text=text, occurred_at=occurred_at)
 
     def record_notice(self, cast: Cast, by, requests: str, due: int) -> None:
         """The notice arrives today (the step's moment) and sets the day of the report on measures."""

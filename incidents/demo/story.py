@@ -2,6 +2,10 @@
 its steps, tuples the builders below make and DemoSeeder.add_story puts on the timeline.
 Steps are told in the order of their dates (the timeline plays them by date).
 
+Builders: `step` (a transition of the incident), `plan` and `act` (its actions), `edit`
+(the PMS office completes it), `assign` (its handler), `progress` (its progress log),
+`file` and `not_required` (its reports), `notice` (the PrivacyMark body's notice).
+
 Times are in days: `days_ago` dates the discovery; every step's `at` counts from the
 discovery. Pick-list values are codes; users are usernames.
 """
@@ -46,6 +50,19 @@ def act(key, name, by, at, comment="", **changes):
 def edit(by, at, **fields):
     """The PMS office completes the incident (services.incident_update), e.g. the PPC report items."""
     return ("edit", by, at, fields)
+
+
+def assign(by, at, handler):
+    """The PMS office makes `handler` the incident's handler (担当者), through
+    services.incident_assign_handler; the handler is notified unless they assigned themselves."""
+    return ("assign", by, at, handler)
+
+
+def progress(by, at, text, occurred=None):
+    """An entry of the incident's progress log (経過記録, services.add_progress), written at `at`
+    by someone working on the incident; `occurred`, when it happened if earlier (days from the
+    discovery, like `at`). The log is item 1 (事実経過) of the report to the PPC."""
+    return ("progress", by, at, text, occurred)
 
 
 def file(kind, by, at, comment="", **changes):

@@ -10,8 +10,9 @@ from .action import (
     RoundOutcome,
     implementers_of,
 )
-from .attachments import Attachment
+from .attachments import Attachment, EvidencePurpose
 from .base import StateMachineRecord, VersionedRecord
+from .channels import ChatChannel
 from .company import Company, LeakAuthority, RoleScope, group_has_several_companies
 from .idempotency import IdempotentRequest
 from .incident import (
@@ -34,6 +35,7 @@ from .organisation import (
     headed_department_ids,
     person_name,
 )
+from .progress import ProgressEntry, progress_closed_problem, progress_writer_problem
 from .reminders import SentReminder
 from .reporting import FOLLOW_UPS, FilingMethod, ReportingTrack, RuleSet, TrackKind, TrackQuerySet, TrackState
 
@@ -43,5 +45,6 @@ __all__ = [
     "IncidentState", "PickList", "ReferenceCounter", "RoundOutcome", "Severity", "StateMachineRecord", "VersionedRecord",
     "UserProfile", "department_of", "headed_department_ids", "implementers_of", "person_name", "FilingMethod",
     "ReportingTrack", "RuleSet", "TrackKind", "TrackQuerySet", "TrackState", "SentReminder", "FOLLOW_UPS",
-    "PMarkEvent", "PPC_ITEM_KEYS",
+    "PMarkEvent", "PPC_ITEM_KEYS", "EvidencePurpose", "ProgressEntry", "progress_closed_problem",
+    "progress_writer_problem", "ChatChannel",
 ]

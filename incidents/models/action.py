@@ -220,6 +220,13 @@ class Action(StateMachineRecord):
     def get_absolute_url(self) -> str:
         return reverse("action_detail", args=[self.pk])
 
+    def announce_transition(self, name: str, *, by) -> None:
+        """Implemented: the verifier checks its effectiveness (each time it is implemented)."""
+        if name == "implement":
+            from ..events import action_to_verify
+
+            action_to_verify(self, by=by)
+
     def save(self, *args, **kwargs) -> None:
         company = self._company()
         if company is not None and company != self.company_id:

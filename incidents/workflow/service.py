@@ -7,7 +7,9 @@ user comes in by. A record type takes part by declaring, as class attributes:
 - `transition_specs` (specs.TransitionSpec by name): the steps people take;
 - `edit_policy` (specs.EditPolicy): the fields people edit, by whom, when;
 - `system_trail_labels` (optional): trail entries the system writes itself;
-- `get_absolute_url()`: where the record's page is.
+- `get_absolute_url()`: where the record's page is;
+- `after_transition(by)` and `announce_transition(name, by)` (optional): what follows a
+  step in its transaction: derived records, and the notices to whoever must act next.
 """
 
 from __future__ import annotations
@@ -169,6 +171,10 @@ def transition_record(record, name: str, *, by, comment: str = "", changes: dict
         after = getattr(current, "after_transition", None)
         if after is not None:
             after(by=by)
+        # Who must now act is told in the same transaction (notifications.notify).
+        announce = getattr(current, "announce_transition", None)
+        if announce is not None:
+            announce(name, by=by)
     return current
 
 

@@ -422,3 +422,67 @@ def test_this_years_reviews_of_a_group_company_and_of_the_group(seeded):
     ins_manager, executive = User.objects.get(username="ins_manager"), User.objects.get(username="executive")
     assert set(Review.objects.visible_to(ins_manager)) == {company_review}
     assert {company_review, group_review} <= set(Review.objects.visible_to(executive))
+
+
+# ---------------------------------------------------------------------------
+# Work finds its people (issue 14): handlers, progress logs, overdue answers, the inbox
+
+
+def test_every_role_logs_in_to_news_and_a_year_of_history_is_not_mailed(db):
+    """The replay notifies as real use does. What it wrote over a week before the seed is read
+    and mailed (no delivery task left for the worker); the last week's is unread in the inbox
+    of each role, its mail queued; a second run notifies nobody. Mid-year, so that a finding
+    raised this fiscal year can be overdue."""
+    from django_tasks_db.models import DBTaskResult
+
+    from incidents.demo.inbox import RECENT
+    from notifications.models import MailState, Notification
+    from notifications.tasks import deliver_mail
+
+    with time_machine.travel(dt.datetime(2026, 11, 25, 10, 0, tzinfo=JAPAN), tick=False):
+        with translation.override("en"):
+            output = seed()
+        now = timezone.now()
+        notes = Notification.objects.all()
+        old, recent = notes.filter(created_at__lt=now - RECENT), notes.filter(created_at__gte=now - RECENT)
+        assert old.count() > 50 and recent.exists()
+        # History: read and mailed when it arrived; no mail of it left to send.
+        assert not old.filter(read_at__isnull=True).exists()
+        assert not old.filter(mail_state__in=[MailState.PENDING, MailState.DIGEST]).exists()
+        assert all(note.mailed_at == note.created_at == note.read_at for note in old.filter(mail_state="sent"))
+        queued = DBTaskResult.objects.filter(task_path=deliver_mail.module_path)
+        queued_ids = sorted(task.args_kwargs["args"][0] for task in queued)
+        # The last week's: unread, each mail queued once for the worker.
+        assert not recent.filter(read_at__isnull=False).exists()
+        assert queued_ids == sorted(recent.filter(mail_state=MailState.PENDING).values_list("pk", flat=True))
+        assert recent.filter(mail_state=MailState.PENDING).count() == recent.count()
+        # Every role has unread news: the PMS office (new reports, cases handed to it, progress
+        # on its cases), staff and the department head (actions to carry out and to verify),
+        # the auditors (an audit to lead, a finding to verify), the audit lead (a finding to
+        # verify) and top management (a review decision's action to verify).
+        unread = {username: Notification.objects.filter(recipient__username=username).unread().count()
+                  for username in ("staff", "manager", "office", "head_sales", "auditor", "auditor2", "auditlead",
+                                   "executive")}
+        assert all(unread.values()), unread
+        kinds = set(recent.values_list("recipient__username", "kind"))
+        assert {("office", "handler_assigned"), ("manager", "progress_added"), ("manager", "incident_reported"),
+                ("staff", "action_assigned"), ("head_sales", "action_to_verify"), ("auditor", "audit_assigned"),
+                ("auditlead", "finding_to_verify"), ("executive", "action_to_verify")} <= kinds
+        line = re.search(r"^Unread notifications: (.+)$", output, re.MULTILINE).group(1)
+        assert f"manager {unread['manager']}" in line and f"executive {unread['executive']}" in line
+
+        # An open finding of this fiscal year whose answer is overdue, with its department head
+        # told when it was raised.
+        [overdue] = Finding.objects.filter(audit__fiscal_year=this_year()).response_overdue()
+        assert overdue.grade == Grade.OBSERVATION and overdue.department.code == "HR"
+        assert overdue.response_due < timezone.localdate()
+        assert Notification.objects.filter(recipient__username="head_hr", kind="finding_to_answer",
+                                           key=f"finding:{overdue.pk}:answer").exists()
+
+        # Seeding again notifies nobody and settles nothing.
+        before = (sorted(notes.values_list("pk", "read_at", "mail_state")), sorted(queued_ids))
+        with translation.override("en"):
+            again = seed()
+        assert (sorted(notes.values_list("pk", "read_at", "mail_state")),
+                sorted(task.args_kwargs["args"][0] for task in queued)) == before
+        assert "settled in this run (read, mail sent): 0." in again

@@ -43,20 +43,29 @@ def test_every_admin_page_loads_for_a_superuser(admin_client, superuser, inciden
     from incidents.models import Attachment
 
     attachment_add(record=incident, by=manager, file=SimpleUploadedFile("memo.txt", "確認メモ".encode()))
+    from incidents.models import ProgressEntry
+    from incidents.services import add_progress
+
+    add_progress(incident, by=manager, text="送信先に削除を依頼した。")
+    from incidents.models import ChatChannel
+
+    ChatChannel.objects.create(name="#pms", company=incident.company, webhook_url="https://hooks.example/x")
     client = admin_client(superuser)
     assert client.get(reverse("admin:index")).status_code == 200
     for model, model_admin in admin.site._registry.items():
-        if model._meta.app_label in ("audits", "axes", "otp_totp"):
+        if model._meta.app_label in ("audits", "axes", "otp_totp", "notifications", "django_tasks_db"):
             # audits: opened with audit records in tests/audits/test_admin.py; axes (login
             # attempts, added by no one): opened in tests/test_login_protection.py; otp_totp
-            # (two-factor devices): opened in tests/accounts/test_twofactor.py.
+            # (two-factor devices): opened in tests/accounts/test_twofactor.py; notifications
+            # and the task queue: tests/notifications/test_admin.py.
             continue
         info = model._meta.app_label, model._meta.model_name
         response = client.get(reverse("admin:{}_{}_changelist".format(*info)))
         assert response.status_code == 200, model
         response = client.get(reverse("admin:{}_{}_add".format(*info)))
-        # Reporting tracks, sent reminders, evidence files and API tokens are not added in the admin.
-        not_added = (ReportingTrack, SentReminder, Attachment, ApiToken)
+        # Reporting tracks, sent reminders, evidence files, progress entries and API tokens are not added
+        # in the admin.
+        not_added = (ReportingTrack, SentReminder, Attachment, ApiToken, ProgressEntry)
         assert response.status_code == (200 if model not in not_added else 403), model
         record = model_admin.get_queryset(response.wsgi_request).first()
         assert record is not None, f"no {model.__name__} to open"

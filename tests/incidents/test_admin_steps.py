@@ -13,6 +13,7 @@ from incidents import services
 from incidents.models import (
     CauseCategory,
     EventClass,
+    ProgressEntry,
     RuleSet,
     SentReminder,
 )
@@ -299,7 +300,9 @@ def test_a_track_is_read_only_in_the_admin(admin_client, pms_manager, reportable
 
 def test_the_incident_page_lists_its_reports(admin_client, pms_manager, reportable):
     response = admin_client(pms_manager).get(change_url(reportable))
-    (inline,) = response.context["inline_admin_formsets"]
+    # The reports, then the progress log (read-only too).
+    inline, progress = response.context["inline_admin_formsets"]
+    assert progress.formset.model is ProgressEntry
     assert {form.original.kind for form in inline} == {
         "ppc_preliminary", "ppc_final", "pmark_preliminary", "pmark_final", "data_subjects",
     }
@@ -364,7 +367,9 @@ def test_the_system_transitions_of_a_track_are_not_offered(admin_client, pms_man
     assert admin_client(pms_manager).get(transition_url(track, "withdraw")).status_code == 404
 
 
-def test_the_sent_reminders_are_a_read_only_log(admin_client, pms_manager):
+def test_the_reminders_mailed_before_the_notifications_stay_a_read_only_log(admin_client, pms_manager):
+    """Nothing writes SentReminder since issue 14 (the reminders are notifications); its rows
+    stay, to be read."""
     reminder = SentReminder.objects.create(key="track:1:overdue:x", recipient=pms_manager, subject="【期限超過】")
     client = admin_client(pms_manager)
     response = client.get(reverse("admin:incidents_sentreminder_changelist"))

@@ -24,12 +24,15 @@ from django.urls import reverse
 
 from incidents import reminders, services
 from incidents.clocks import JAPAN
+from incidents.joint_use import sent_notices
 from incidents.models import Company, Incident, LeakAuthority, SentReminder, TrackKind
 from incidents.models.company import corporate_number_problem
 from incidents.ppc_report import build_ppc_report
 from incidents.roles import Role
 from incidents.selectors import incident_list
 from incidents.switcher import SESSION_KEY, narrow
+from notifications.kinds import Kind
+from notifications.models import MailState, Notification, Reader
 from tests.incidents.factories import (
     CompanyFactory,
     DepartmentFactory,
@@ -157,6 +160,14 @@ def to(user):
     return [message for message in mail.outbox if message.to == [user.email]]
 
 
+def joint_use_notices(incident):
+    return Notification.objects.filter(key=f"joint_use:{incident.pk}")
+
+
+def reads_english(user):
+    Reader.objects.update_or_create(user=user, defaults={"language": "en"})
+
+
 # ---------------------------------------------------------------------------
 # Duties follow the company
 
@@ -237,52 +248,77 @@ def test_the_ppc_report_of_a_single_company_is_addressed_to_the_ppc(staff):
 
 
 def test_a_joint_use_incident_owes_a_one_day_notice_and_tells_the_responsible_office_once(
-        django_capture_on_commit_callbacks, reporter, systems_dept, systems_manager, ine_manager, group_manager,
-        logistics_manager):
-    with django_capture_on_commit_callbacks(execute=True):
-        incident = leak_at(systems_dept, reporter, involves_joint_use=True)
+        worker, reporter, systems_dept, systems_manager, ine_manager, group_manager, logistics_manager):
+    reads_english(ine_manager)
+    incident = leak_at(systems_dept, reporter, involves_joint_use=True)
 
     assert incident.joint_use_company.code == "INE"
     notice = incident.tracks.get(kind=TrackKind.JOINT_USE)
     assert notice.due_at == notice.limit_at == DISCOVERED + dt.timedelta(days=1)  # 遅滞なく: one day
 
-    # INE's PMS office: its own manager and the group office, each once; nobody else.
-    assert sorted(message.to[0] for message in mail.outbox) == sorted([ine_manager.email, group_manager.email])
-    message = to(ine_manager)[0]
-    assert message.subject == f"【共同利用】{incident.reference} 会員サイトへの不正アクセス（株式会社INEシステムズ）"
-    assert f"インシデント：{incident.reference} 会員サイトへの不正アクセス" in message.body
-    assert f"報告した会社：株式会社INEシステムズ（法人番号 {SYSTEMS_NUMBER}）" in message.body
-    assert "発覚日時　　：2026年6月10日（水）08:00（日本時間）" in message.body
+    # INE's PMS office: its own manager and the group office, each once; nobody else. In the
+    # inbox at once (written with the report), by mail once the worker ran.
+    notes = joint_use_notices(incident)
+    assert sorted(notes.values_list("recipient__username", flat=True)) == ["group_manager", "ine_manager"]
+    assert set(notes.values_list("kind", flat=True)) == {Kind.REPORTING_DUTY}
+    worker()
+    notices = [m for m in mail.outbox if m.subject in set(notes.values_list("subject", flat=True))]
+    assert sorted(message.to[0] for message in notices) == sorted([ine_manager.email, group_manager.email])
+    [message] = [m for m in notices if m.to == [ine_manager.email]]
+    assert message.subject == f"[Joint use] {incident.reference} 会員サイトへの不正アクセス (株式会社INEシステムズ)"
+    assert f"Incident: {incident.reference} 会員サイトへの不正アクセス" in message.body
+    assert f"Reported by (company): 株式会社INEシステムズ (corporate number {SYSTEMS_NUMBER})" in message.body
+    assert "Discovered (Japan time): June 10, 2026, 8 a.m." in message.body
     assert f"http://127.0.0.1:8000/incidents/{incident.pk}/" in message.body
-    assert "管理責任者：株式会社INE" in message.body
+    assert "for which 株式会社INE is responsible" in message.body
+    # The group office reads Japanese.
+    assert "2026年6月10日8:00" in next(m.body for m in notices if m.to == [group_manager.email])
+    assert set(notes.values_list("mail_state", flat=True)) == {MailState.SENT}
 
     # Unticked and ticked again, edited, reminded: never a second notice.
-    with django_capture_on_commit_callbacks(execute=True):
-        incident = services.incident_update(incident=incident, by=systems_manager, version=incident.version,
-                                            involves_joint_use=False)
+    incident = services.incident_update(incident=incident, by=systems_manager, version=incident.version,
+                                        involves_joint_use=False)
     assert incident.tracks.get(kind=TrackKind.JOINT_USE).state == "not_required"
-    with django_capture_on_commit_callbacks(execute=True):
-        incident = services.incident_update(incident=incident, by=systems_manager, version=incident.version,
-                                            involves_joint_use=True)
+    incident = services.incident_update(incident=incident, by=systems_manager, version=incident.version,
+                                        involves_joint_use=True)
     assert incident.tracks.get(kind=TrackKind.JOINT_USE).state == "pending"
     reminders.send_reminders(now=NOW)
-    assert len(to(ine_manager)) == 1
-    assert [m.subject.startswith("【共同利用】") for m in to(group_manager)].count(True) == 1
-    assert SentReminder.objects.filter(key__startswith=f"joint_use:{incident.pk}:").count() == 2
+    worker()
+    assert joint_use_notices(incident).count() == 2
+    subjects = set(joint_use_notices(incident).values_list("subject", flat=True))
+    assert sorted(m.to[0] for m in mail.outbox if m.subject in subjects) == sorted(
+        [ine_manager.email, group_manager.email])
 
 
-def test_a_notice_that_could_not_be_sent_is_sent_by_the_next_reminder_run(
-        django_capture_on_commit_callbacks, settings, reporter, systems_dept, ine_manager):
+def test_the_managers_mailed_before_the_notifications_are_not_told_again(reporter, systems_dept, systems_manager,
+                                                                         ine_manager, group_manager):
+    incident = leak_at(systems_dept, reporter, involves_joint_use=True)
+    # As if INE's manager had been mailed by the reminders of before issue 14.
+    joint_use_notices(incident).filter(recipient=ine_manager).delete()
+    SentReminder.objects.create(key=f"joint_use:{incident.pk}:user:{ine_manager.pk}", recipient=ine_manager,
+                                subject="【共同利用】")
+    for ticked in (False, True):
+        incident = services.incident_update(incident=incident, by=systems_manager, version=incident.version,
+                                            involves_joint_use=ticked)
+    assert list(joint_use_notices(incident).values_list("recipient__username", flat=True)) == ["group_manager"]
+    assert [notice.recipient for notice in sent_notices(incident)] == [ine_manager, group_manager]
+
+
+def test_a_notice_whose_mail_failed_is_mailed_by_the_workers_retry(
+        settings, frozen, worker, reporter, systems_dept, ine_manager):
     settings.EMAIL_BACKEND = "tests.incidents.test_companies.FailingBackend"
-    with django_capture_on_commit_callbacks(execute=True):
-        incident = leak_at(systems_dept, reporter, involves_joint_use=True)  # the report is kept all the same
-    assert not SentReminder.objects.filter(key__startswith="joint_use:").exists()
+    incident = leak_at(systems_dept, reporter, involves_joint_use=True)  # the report is kept all the same
+    worker()
+    note = joint_use_notices(incident).get(recipient=ine_manager)
+    assert (note.mail_state, note.attempts) == (MailState.PENDING, 1)
+    assert "no mail server" in note.last_error
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    reminders.send_reminders(now=NOW)
-    assert [m.subject for m in to(ine_manager)] == [
-        f"【共同利用】{incident.reference} 会員サイトへの不正アクセス（株式会社INEシステムズ）"
-    ]
+    frozen.move_to(NOW + dt.timedelta(minutes=2))
+    worker()
+    assert [m.subject for m in to(ine_manager) if m.subject == note.subject] == [note.subject]
+    note.refresh_from_db()
+    assert note.mail_state == MailState.SENT
 
 
 class FailingBackend:
@@ -294,10 +330,9 @@ class FailingBackend:
 
 
 def test_the_responsible_office_sees_the_incident_but_does_not_run_it(
-        client, django_capture_on_commit_callbacks, reporter, systems_dept, systems_manager, ine_manager,
-        logistics_manager):
-    with django_capture_on_commit_callbacks(execute=True):
-        incident = leak_at(systems_dept, reporter, involves_joint_use=True)
+        client, worker, reporter, systems_dept, systems_manager, ine_manager, logistics_manager):
+    incident = leak_at(systems_dept, reporter, involves_joint_use=True)
+    worker()
     in_english(client)
 
     client.force_login(ine_manager)
@@ -308,7 +343,8 @@ def test_the_responsible_office_sees_the_incident_but_does_not_run_it(
     assert not response.context["can_edit"]
     content = html.unescape(response.content.decode())
     assert "responsible company (管理責任者): 株式会社INE" in content
-    assert "The PMS office of 株式会社INE was e-mailed automatically:" in content
+    assert "The PMS office of 株式会社INE was notified automatically:" in content
+    assert "ine_manager (mailed 2026-06-10 09:00)" in content  # whom the system told, and when it mailed them
     refused = client.post(reverse("incident_transition", args=[incident.pk, "triage"]),
                           {"triage-expected_state": "reported", "triage-severity": "L3", "triage-kind": "leak"})
     assert refused.status_code == 403
@@ -330,11 +366,10 @@ def test_the_responsible_office_sees_the_incident_but_does_not_run_it(
 
 
 def test_the_responsible_companys_own_incident_owes_no_notice_and_says_why(
-        client, django_capture_on_commit_callbacks, ine_dept, ine_manager, systems):
-    with django_capture_on_commit_callbacks(execute=True):
-        incident = leak_at(ine_dept, involves_joint_use=True)
+        client, ine_dept, ine_manager, systems):
+    incident = leak_at(ine_dept, involves_joint_use=True)
     assert TrackKind.JOINT_USE not in kinds(incident)
-    assert mail.outbox == []
+    assert not joint_use_notices(incident).exists()
     client.force_login(ine_manager)
     in_english(client)
     content = html.unescape(detail(client, incident).content.decode())
@@ -345,33 +380,56 @@ def test_the_responsible_companys_own_incident_owes_no_notice_and_says_why(
 # Reminders follow the company
 
 
+def reminded(user):
+    return Notification.objects.filter(recipient=user, kind__in=[Kind.REPORT_DEADLINE, Kind.ACTION_DEADLINE])
+
+
 def test_reminders_reach_only_the_managers_of_the_incidents_company(
-        systems_dept, systems_manager, ine_manager, group_manager, logistics_manager, ine_dept):
+        worker, systems_dept, systems_manager, ine_manager, group_manager, logistics_manager, ine_dept):
     ine_executive = UserFactory(username="ine_exec", roles=["executive"], department=ine_dept)
     systems_executive = UserFactory(username="sys_exec", roles=["executive"], department=systems_dept)
+    reads_english(systems_manager)
+    reads_english(systems_executive)
     # The 速報 limit (5 days) passed an hour ago.
     incident = leak_at(systems_dept, discovered_at=NOW - dt.timedelta(days=5, hours=1))
     reminders.send_reminders(now=NOW)
+    worker()
 
-    overdue = f"【期限超過】{incident.reference} 金融庁への速報の期限を1時間過ぎています"
-    for user in (systems_manager, group_manager):
-        assert overdue in [m.subject for m in to(user)]
-    assert f"【期限超過・経営層への報告】{incident.reference} 金融庁への速報の期限を1時間過ぎています" in [
-        m.subject for m in to(systems_executive)]
-    assert "金融庁への報告が法定の期限を過ぎたため" in to(systems_executive)[0].body
+    # The ministry the PPC delegated to, by its own name, in every language.
+    overdue = f"[Overdue] {incident.reference} preliminary report (速報) to 金融庁: the limit passed 1h ago"
+    assert overdue in [m.subject for m in to(systems_manager)]
+    assert [n.subject for n in reminded(group_manager) if "金融庁" in n.subject and "1時間" in n.subject]
+    assert [m.subject for m in to(systems_executive)] == [
+        f"[Overdue, top management told] {incident.reference} preliminary report (速報) to 金融庁: "
+        "the limit passed 1h ago"]
+    assert "The report to 金融庁 is past its legal limit" in to(systems_executive)[0].body
     for user in (ine_manager, logistics_manager, ine_executive):
+        assert not reminded(user).exists()
         assert to(user) == []
 
 
-def test_the_joint_use_notice_has_its_japanese_name_in_reminders(django_capture_on_commit_callbacks, reporter,
-                                                                  systems_dept, systems_manager, ine_manager):
-    with django_capture_on_commit_callbacks(execute=True):
-        incident = leak_at(systems_dept, reporter, involves_joint_use=True)
-    mail.outbox.clear()
+def test_the_joint_use_notice_has_its_name_in_reminders(reporter, systems_dept, systems_manager, ine_manager):
+    reads_english(systems_manager)
+    incident = leak_at(systems_dept, reporter, involves_joint_use=True)
     reminders.send_reminders(now=NOW)
-    subjects = [m.subject for m in to(systems_manager)]
-    assert f"【要対応】{incident.reference} 共同利用の管理責任者（株式会社INE）への通知の期限まであと23時間" in subjects
-    assert to(ine_manager) == []  # the notice is the reporting company's to make
+    assert (f"[Action needed] {incident.reference} notice to 株式会社INE, responsible for jointly used data (共同利用): "
+            "23h left to the limit") in [note.subject for note in reminded(systems_manager)]
+    assert not reminded(ine_manager).exists()  # the notice is the reporting company's to make
+
+
+def test_the_joint_use_notice_and_its_reminder_read_in_japanese_as_before(worker, reporter, systems_dept,
+                                                                           systems_manager, ine_manager):
+    """The wording of the mails before issue 14, now the Japanese of the notifications."""
+    incident = leak_at(systems_dept, reporter, involves_joint_use=True)
+    reminders.send_reminders(now=NOW)
+    worker()
+    assert [m.subject for m in to(ine_manager)] == [
+        f"【共同利用】{incident.reference} 会員サイトへの不正アクセス（株式会社INEシステムズ）"]
+    body = to(ine_manager)[0].body
+    assert f"株式会社INEシステムズ（法人番号 {SYSTEMS_NUMBER}）" in body
+    assert "共同利用している個人データ（管理責任者：株式会社INE）" in body
+    assert (f"【要対応】{incident.reference} 共同利用の管理責任者（株式会社INE）への通知の期限まであと23時間"
+            in [m.subject for m in to(systems_manager)])
 
 
 # ---------------------------------------------------------------------------

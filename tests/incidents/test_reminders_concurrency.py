@@ -1,14 +1,15 @@
-"""`send_reminders` from several instances at the same moment sends each reminder once.
+"""`send_reminders` from several workers at the same moment tells each person once.
 
-Every instance of a scaled-out deployment may run the cron job. Here several runs of the
-command start together, each in its own thread with its own PostgreSQL connection, and the
-mail backend is slow (each send holds its transaction open a little longer), so that the
-runs really overlap: all of them find the same reminders unsent, and all try to send them.
-The unique key of SentReminder, inserted before the mail in the same transaction, lets one
-run send each mail; the others wait on the key and skip it.
+Every worker of a scaled-out deployment ticks the periodic jobs, and `manage.py
+send_reminders` may be run besides. Here several runs of the command start together, each
+in its own thread with its own PostgreSQL connection, and the notifications app is slow to
+write each notification (as a busy database would be), so that the runs really overlap: all
+of them find the same reminders untold, and all try to write them. The unique key of a
+notification (recipient, key), inserted in each reminder's transaction, lets one run write
+it; the others wait on the key and skip it. The worker then mails each one once.
 
 PostgreSQL only: that is where concurrent runs are real (SQLite's IMMEDIATE transactions
-serialise whole runs; test_reminders.py covers that case).
+serialise them; test_reminders.py covers that case).
 """
 
 from __future__ import annotations
@@ -22,12 +23,14 @@ from io import StringIO
 import pytest
 import time_machine
 from django.core import mail
-from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.core.management import call_command
 from django.db import connection, connections
+from django.utils import translation
 
+from incidents import reminders
 from incidents.clocks import JAPAN
-from incidents.models import SentReminder
+from notifications.kinds import Kind
+from notifications.models import MailState, Notification
 from tests.incidents.factories import ActionFactory, UserFactory, reported_incident
 
 pytestmark = [
@@ -37,20 +40,26 @@ pytestmark = [
 
 NOW = dt.datetime(2026, 6, 10, 9, 0, tzinfo=JAPAN)
 RUNS = 6
+REMINDERS = [Kind.REPORT_DEADLINE, Kind.ACTION_DEADLINE]
 
-# Which run (thread) sent each message: appended to by every thread (list.append is atomic).
-SENT_BY: list[tuple[str, str, str]] = []
+# Which run (thread) wrote each notification: appended to by every thread (list.append is atomic).
+WRITTEN_BY: list[tuple[str, int, str]] = []
 
 
-class SlowOutbox(LocmemBackend):
-    """The locmem outbox, noting which thread sent each message, 20 ms per send (an SMTP
-    server's round trip): the row of the reminder stays locked meanwhile."""
+@pytest.fixture
+def slow_notify(monkeypatch):
+    """notify() as it is, 20 ms slower per reminder inside its transaction: the rows of the
+    reminder stay locked meanwhile, and the other runs meet them."""
+    real = reminders.notify
 
-    def send_messages(self, messages):
+    def slow(**kwargs):
+        written = real(**kwargs)
         time.sleep(0.02)
-        for message in messages:
-            SENT_BY.append((threading.current_thread().name, message.to[0], message.subject))
-        return super().send_messages(messages)
+        for note in written:
+            WRITTEN_BY.append((threading.current_thread().name, note.recipient_id, note.key))
+        return written
+
+    monkeypatch.setattr(reminders, "notify", slow)
 
 
 @pytest.fixture
@@ -68,9 +77,8 @@ def due(sales, staff, manager, office, executive):
                           due_date=NOW.date() + dt.timedelta(days=(number % 7) - 3 or 2))
 
 
-def test_several_runs_at_the_same_moment_send_each_reminder_exactly_once(settings, due):
-    settings.EMAIL_BACKEND = f"{__name__}.SlowOutbox"
-    SENT_BY.clear()
+def test_several_runs_at_the_same_moment_tell_each_person_exactly_once(slow_notify, due, worker):
+    WRITTEN_BY.clear()
     barrier = threading.Barrier(RUNS)
     outputs: dict[str, str] = {}
     errors: list[BaseException] = []
@@ -79,7 +87,8 @@ def test_several_runs_at_the_same_moment_send_each_reminder_exactly_once(setting
         out = StringIO()
         try:
             barrier.wait()
-            call_command("send_reminders", stdout=out)
+            with translation.override("en"):
+                call_command("send_reminders", stdout=out)
         except BaseException as error:  # shown by the assertion below
             errors.append(error)
         finally:
@@ -93,19 +102,28 @@ def test_several_runs_at_the_same_moment_send_each_reminder_exactly_once(setting
         for thread in threads:
             thread.join()
 
-    assert errors == []
-    sent = [(to, subject) for _run, to, subject in SENT_BY]
-    duplicates = [item for item, count in collections.Counter(sent).items() if count > 1]
-    assert duplicates == []
-    assert len(sent) == len(mail.outbox) == SentReminder.objects.count()
-    assert len(sent) >= 3 * 2 + 12  # at least the overdue reports to two managers and the twelve actions
-    # Every run found the work and did part of it or skipped it: the runs overlapped.
-    assert len(outputs) == RUNS
-    senders = collections.Counter(run for run, _to, _subject in SENT_BY)
-    assert sum(senders.values()) == len(sent)
+        assert errors == []
+        written = [(recipient, key) for _run, recipient, key in WRITTEN_BY]
+        duplicates = [item for item, count in collections.Counter(written).items() if count > 1]
+        assert duplicates == []
+        reminders_written = Notification.objects.filter(kind__in=REMINDERS)
+        assert len(written) == reminders_written.count()
+        assert len(written) >= 3 * 2 + 12  # at least the overdue reports to two managers and the twelve actions
+        # Every run found the work and did part of it or skipped it: the runs overlapped.
+        assert len(outputs) == RUNS
+        assert all("told before" in output for output in outputs.values())
 
-    # A later run (say, the next cron tick on another instance) has nothing left to send.
-    SENT_BY.clear()
+        # The worker mails each one once.
+        worker()
+        mailed = [(m.to[0], m.subject) for m in mail.outbox]
+        expected = set(reminders_written.filter(mail_state=MailState.SENT)
+                       .values_list("recipient__email", "subject"))
+        assert len(expected) == len(written)
+        reminder_mails = [item for item in mailed if item in expected]
+        assert len(reminder_mails) == len(set(reminder_mails)) == len(expected)
+
+    # A later run (say, the next tick on another worker) has nothing left to tell.
+    WRITTEN_BY.clear()
     with time_machine.travel(NOW + dt.timedelta(minutes=5), tick=False):
         call_command("send_reminders", stdout=StringIO())
-    assert SENT_BY == []
+    assert WRITTEN_BY == []

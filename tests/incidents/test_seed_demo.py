@@ -522,3 +522,36 @@ def test_a_default_company_set_up_before_the_seed_is_left_as_it_is(db):
     # The demo's people and records of INE are its.
     assert department_company(user("manager")) == default
     assert Company.objects.count() == 3
+
+
+# ---------------------------------------------------------------------------
+# Handlers and progress logs (issue 14)
+
+
+def test_the_open_cases_have_handlers_and_the_showcase_a_progress_log(seeded):
+    from incidents.ppc_report import build_ppc_report
+
+    office = Incident.objects.filter(company__is_default=True)
+    handled = office.exclude(state__in=[IncidentState.REPORTED, IncidentState.CLOSED, IncidentState.DISMISSED])
+    # Every case the office runs has a handler; the report not yet triaged waits for one.
+    assert handled.exists() and not handled.filter(handler__isnull=True).exists()
+    assert set(handled.values_list("handler__username", flat=True)) == {"manager", "office"}
+    assert not office.filter(state=IncidentState.REPORTED, handler__isnull=False).exists()
+    for incident in Incident.objects.exclude(handler=None):
+        # Assigned by the PMS office, through the service (a saved version names the handler).
+        assert has_role(incident.handler, Role.PMS_MANAGER, company=incident.company_id), incident
+        assert incident.history.filter(handler=incident.handler).exists(), incident
+    # The showcase leak: open, handled by the PMS manager, its progress log of 3–5 entries
+    # written by the people on the case, in order and in the past.
+    showcase = Incident.objects.get(affected_count=1200)
+    assert showcase.is_open and showcase.handler.username == "manager"
+    entries = list(showcase.progress_entries.order_by("occurred_at", "id"))
+    assert 3 <= len(entries) <= 5
+    assert {entry.written_by.username for entry in entries} >= {"head_it", "office", "manager"}
+    assert showcase.discovered_at <= entries[0].occurred_at
+    assert all(entry.occurred_at <= entry.created_at < timezone.now() for entry in entries)
+    # They are the 事実経過 of its report to the PPC (item 1).
+    course = build_ppc_report(showcase).document.split("・事実経過：", 1)[1]
+    for entry in entries:
+        assert entry.text in course
+    assert f"{timezone.localtime(entries[0].occurred_at):%Y年%m月%d日 %H時%M分}" in course

@@ -128,8 +128,11 @@ def test_my_items_for_staff(client, staff, head, manager, sales):
     content = response.content.decode()
     assert "自分の報告" in content
     assert "自分の処置" in content
-    assert "確認する処置" in content
-    assert "is-overdue" in content
+    assert "badge--overdue" in content
+    # The to-do page lists what waits for the person: an action they verify only once it
+    # is implemented.
+    assert "確認する処置" not in content
+    assert response.context["actions_to_verify"]["total"] == 0
     assert response.context.get("awaiting_triage") is None
 
 

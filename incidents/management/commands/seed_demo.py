@@ -11,6 +11,10 @@ in date order, and prints the summary and the demo logins, company by company.
 Idempotent: companies, departments and users are keyed by code and username, each demo
 incident by its title and reporter, each stand-alone action by its title. What exists is
 left as it is; the run is one transaction, so an interrupted run leaves no half story.
+
+The notifications the replay writes are settled as it ends (incidents/demo/inbox.py): those
+older than a week read and mailed, the last week's unread with their mail queued for the
+worker; the summary says who has unread notifications.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from django.core.management.base import BaseCommand
 from django.db.models import Count
 from django.utils.translation import gettext as _
 
+from incidents.demo import inbox
 from incidents.demo.actions import STANDALONE_ACTIONS
 from incidents.demo.group import GROUP_INCIDENTS
 from incidents.demo.incidents import INCIDENTS
@@ -78,6 +83,12 @@ class Command(BaseCommand):
             "due_soon": ReportingTrack.objects.due_soon().count(),
         })
         self.print_more_summary(seeder)
+        write(_("Notifications older than %(days)d days settled in this run (read, mail sent): %(count)d.")
+              % {"days": inbox.RECENT.days, "count": seeder.created["settled_notifications"]})
+        unread = inbox.unread_by_user([demo.username for demo in self.demo_users])
+        write(_("Unread notifications: %(counts)s") % {"counts": list_separator().join(
+            _("%(username)s %(count)d") % {"username": username, "count": count} for username, count in unread
+        ) or "-"})
         write("")
         write(_("Demo logins (password for every user: %(password)s)") % {"password": PASSWORD})
         username, password, role = _("username"), _("password"), _("role")

@@ -3,8 +3,7 @@
     manage.py run_worker                 # one worker (make run starts one beside the server)
     manage.py run_worker --tick 30       # how often this worker looks for due periodic jobs
 
-It is django-tasks-db's db_worker (which takes the same options: --queue-name, --interval,
---max-tasks, --worker-id …) plus a thread that ticks the periodic jobs. Run as many as
+It is django-tasks-db's db_worker plus a thread that ticks the periodic jobs. Run as many as
 you like, on one machine or several: each task is claimed by one worker (the database's
 row lock), and each periodic job is run by one of them per period (periodic.claim).
 """
@@ -33,13 +32,17 @@ class Command(BaseCommand):
                             help="Seconds the worker waits when the queue is empty (default 1).")
         parser.add_argument("--no-periodic", action="store_true",
                             help="Deliver only; leave the periodic jobs to other workers.")
+        parser.add_argument("--worker-id", default=None,
+                            help="A name unique among the running workers (default: a random one).")
 
-    def handle(self, *args, tick: float, interval: float, no_periodic: bool, **options):
+    def handle(self, *args, tick: float, interval: float, no_periodic: bool, worker_id: str | None, **options):
         if not no_periodic:
             stop = threading.Event()
             thread = threading.Thread(target=self._ticker, args=(tick, stop), name="periodic", daemon=True)
             thread.start()
-        call_command("db_worker", interval=interval, verbosity=options.get("verbosity", 1))
+        worker = {"worker_id": worker_id} if worker_id else {}
+        # No autoreload (db_worker's default under DEBUG): a task is never cut off mid-send.
+        call_command("db_worker", interval=interval, reload=False, verbosity=options.get("verbosity", 1), **worker)
 
     def _ticker(self, every: float, stop: threading.Event) -> None:
         while not stop.is_set():

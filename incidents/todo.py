@@ -1,0 +1,110 @@
+"""What waits for a person among incidents, actions and reports: the incidents half of the
+to-do page (worklist.views; the audits half is audits.todo).
+
+Each list is the most urgent few (TODO_LIMIT) with its total, so the page costs the same
+whatever the data; "show all" links lead to the filtered, paginated lists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from . import selectors
+from .models import (
+    ACTION_WORK_STATES,
+    ActionState,
+    IncidentState,
+    ReportingTrack,
+    TrackKind,
+    headed_department_ids,
+)
+from .roles import Role, has_role, role_companies
+from .switcher import narrow
+from .templatetags.pms import urgency
+
+TODO_LIMIT = 20
+# The user's own actions due within this many days (and those overdue) are listed first.
+ACTIONS_DUE_SOON_DAYS = 7
+# The reports an overdue track of which is escalated to the executives.
+PPC_TRACKS = (TrackKind.PPC_PRELIMINARY, TrackKind.PPC_FINAL)
+
+
+def held_for(user, role: str, field: str = "company") -> Q:
+    """A Q for the records of the companies for which `user` holds `role` (all of them: an empty Q)."""
+    companies = role_companies(user, role)
+    return Q() if companies is None else Q(**{f"{field}__in": companies})
+
+
+def section(queryset, limit: int = TODO_LIMIT) -> dict:
+    """The first `limit` rows of an ordered queryset and how many there are in all."""
+    rows = list(queryset[:limit])
+    total = len(rows) if len(rows) < limit else queryset.count()
+    return {"rows": rows, "total": total, "more": total - len(rows)}
+
+
+def context(request) -> dict:
+    """The incidents app's part of the to-do page, for the signed-in user."""
+    user = request.user
+    # The header's company switcher narrows every list of the page (never widens it).
+    incidents = narrow(selectors.incident_list(user=user), request)
+    actions = narrow(selectors.action_list(user=user), request)
+    today = timezone.localdate()
+    due_by = today + dt.timedelta(days=ACTIONS_DUE_SOON_DAYS)
+    context = {
+        "my_incidents": list(incidents.filter(reporter=user)[:10]),
+        "my_actions": list(actions.open().filter(Q(owner=user) | Q(verifier=user)).order_by("due_date", "id")[:30]),
+        # What is due for the user: their own work, due within a week or already late.
+        "my_due_actions": list(
+            actions.filter(owner=user, state__in=ACTION_WORK_STATES, due_date__lte=due_by).order_by("due_date", "id")
+        ),
+        "actions_to_do": section(actions.filter(owner=user, state__in=ACTION_WORK_STATES).order_by("due_date", "id")),
+        "actions_to_verify": section(
+            actions.filter(verifier=user, state=ActionState.IMPLEMENTED).order_by("due_date", "id")),
+        "due_days": ACTIONS_DUE_SOON_DAYS,
+        "today": today,
+    }
+    tracks = narrow(
+        ReportingTrack.objects.visible_to(user).select_related("incident__company").order_by("limit_at", "due_at", "id"),
+        request, field="incident__company",
+    )
+    if has_role(user, Role.PMS_MANAGER):
+        # Every report still owed by the companies whose office the user runs, the one with
+        # the least time left first (another company's incident they see for its jointly
+        # used data is not theirs to report).
+        open_tracks = list(tracks.pending().filter(held_for(user, Role.PMS_MANAGER, "incident__company")))
+        now = timezone.now()
+        runs = held_for(user, Role.PMS_MANAGER)
+        counts = dict(incidents.open().order_by().values_list("state").annotate(n=Count("id")))
+        context.update({
+            "open_tracks": open_tracks,
+            "overdue_track_count": sum(1 for track in open_tracks if track.limit_at < now),
+            "due_soon_track_count": sum(1 for track in open_tracks if urgency(track, now) == "soon"),
+            "awaiting_triage": list(
+                incidents.filter(runs, state=IncidentState.REPORTED).order_by("created_at")[:TODO_LIMIT]
+            ),
+            "triage_total": incidents.filter(runs, state=IncidentState.REPORTED).count(),
+            "open_by_state": [
+                (value, label, counts.get(value, 0))
+                for value, label in IncidentState.choices
+                if value not in (IncidentState.CLOSED, IncidentState.DISMISSED)
+            ],
+            "overdue_actions": list(actions.overdue().filter(runs)[:TODO_LIMIT]),
+        })
+    elif has_role(user, Role.EXECUTIVE):
+        # Escalation: an overdue report to the PPC is top management's business too (of
+        # the companies they manage).
+        context["overdue_ppc_tracks"] = list(
+            tracks.overdue().filter(held_for(user, Role.EXECUTIVE, "incident__company"), kind__in=PPC_TRACKS)
+        )
+    handled = incidents.open().filter(handler=user).order_by("created_at", "id")
+    context["handled_incidents"] = section(handled)
+    departments = headed_department_ids(user)
+    if departments:
+        context.update({
+            "department_incidents": list(incidents.open().filter(department_id__in=departments)[:TODO_LIMIT]),
+            "department_actions": list(actions.open().filter(department_id__in=departments)[:TODO_LIMIT]),
+        })
+    return context
