@@ -4,7 +4,6 @@ from . import company_views, people_views, trail_views, views
 from .models import Action, Incident, ReportingTrack
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("company/", company_views.choose_company, name="choose_company"),
     path("incidents/", views.incident_list, name="incident_list"),
     path("incidents/new/", views.incident_report, name="incident_report"),

@@ -6,16 +6,12 @@ Every record is fetched through `visible_to(user)`, so a record the user may not
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -36,11 +32,9 @@ from .forms import (
     ProgressEntryForm,
 )
 from .models import (
-    ACTION_WORK_STATES,
     Action,
     EvidencePurpose,
     Incident,
-    IncidentState,
     ReportingTrack,
     TrackKind,
     TrackState,
@@ -51,9 +45,9 @@ from .models import (
 )
 from .models.incident import handler_assigner_problem, list_separator
 from .ppc_report import NOT_ENTERED, build_ppc_report, describe_keys
-from .roles import Role, has_role, role_companies
+from .roles import Role, has_role
 from .switcher import narrow
-from .templatetags.pms import urgency, user_label
+from .templatetags.pms import user_label
 from .tracks import required_tracks
 from .workflow.timeline import log_moments, related_timeline
 from .workflow.web import (
@@ -72,11 +66,7 @@ transition = transition_view
 
 # Where an action comes from besides an incident (an audit finding, a review decision):
 # incidents.action_origins, filled by the apps that create such actions.
-
-# "My items" lists the user's actions due within this many days (and those overdue).
-ACTIONS_DUE_SOON_DAYS = 7
-# The reports an overdue track of which is escalated to the executives.
-PPC_TRACKS = (TrackKind.PPC_PRELIMINARY, TrackKind.PPC_FINAL)
+# The to-do page (マイページ) is the worklist app's: incidents.todo and audits.todo.
 
 # The incident field to fill in for each item of the PPC report that is still empty.
 PPC_ITEM_FIELDS = {
@@ -147,76 +137,6 @@ def _duties_not_owed(incident: Incident, tracks: list[dict]) -> list[dict]:
         rows.setdefault(str(reasons.get(kind, "")), []).append(TrackKind(kind).label)
     return [{"label": list_separator().join(str(label) for label in labels), "reason": reason}
             for reason, labels in rows.items()]
-
-
-def _held_for(user, role: str, field: str = "company") -> Q:
-    """A Q for the records of the companies for which `user` holds `role` (all of them: an empty Q)."""
-    companies = role_companies(user, role)
-    return Q() if companies is None else Q(**{f"{field}__in": companies})
-
-
-# ---------------------------------------------------------------------------
-# My items
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    # The header's company switcher narrows every list of the page (never widens it).
-    incidents = narrow(selectors.incident_list(user=user), request)
-    actions = narrow(selectors.action_list(user=user), request)
-    due_by = timezone.localdate() + dt.timedelta(days=ACTIONS_DUE_SOON_DAYS)
-    context = {
-        "my_incidents": list(incidents.filter(reporter=user)[:10]),
-        "my_actions": list(actions.open().filter(Q(owner=user) | Q(verifier=user)).order_by("due_date", "id")[:30]),
-        # What is due for the user: their own work, due within a week or already late.
-        "my_due_actions": list(
-            actions.filter(owner=user, state__in=ACTION_WORK_STATES, due_date__lte=due_by).order_by("due_date", "id")
-        ),
-        "due_days": ACTIONS_DUE_SOON_DAYS,
-    }
-    tracks = narrow(
-        ReportingTrack.objects.visible_to(user).select_related("incident__company").order_by("limit_at", "due_at", "id"),
-        request, field="incident__company",
-    )
-    if has_role(user, Role.PMS_MANAGER):
-        # Every report still owed by the companies whose office the user runs, the one with
-        # the least time left first (another company's incident they see for its jointly
-        # used data is not theirs to report).
-        open_tracks = list(tracks.pending().filter(_held_for(user, Role.PMS_MANAGER, "incident__company")))
-        now = timezone.now()
-        context.update({
-            "open_tracks": open_tracks,
-            "overdue_track_count": sum(1 for track in open_tracks if track.limit_at < now),
-            "due_soon_track_count": sum(1 for track in open_tracks if urgency(track, now) == "soon"),
-        })
-    elif has_role(user, Role.EXECUTIVE):
-        # Escalation: an overdue report to the PPC is top management's business too (of
-        # the companies they manage).
-        context["overdue_ppc_tracks"] = list(
-            tracks.overdue().filter(_held_for(user, Role.EXECUTIVE, "incident__company"), kind__in=PPC_TRACKS)
-        )
-    if has_role(user, Role.PMS_MANAGER):
-        counts = dict(incidents.open().order_by().values_list("state").annotate(n=Count("id")))
-        runs = _held_for(user, Role.PMS_MANAGER)
-        context.update({
-            "awaiting_triage": list(
-                incidents.filter(runs, state=IncidentState.REPORTED).order_by("created_at")[:20]
-            ),
-            "open_by_state": [
-                (value, label, counts.get(value, 0))
-                for value, label in IncidentState.choices
-                if value not in (IncidentState.CLOSED, IncidentState.DISMISSED)
-            ],
-            "overdue_actions": list(actions.overdue().filter(runs)[:20]),
-        })
-    departments = headed_department_ids(user)
-    if departments:
-        context.update({
-            "department_incidents": list(incidents.open().filter(department_id__in=departments)[:20]),
-            "department_actions": list(actions.open().filter(department_id__in=departments)[:20]),
-        })
-    return render(request, "incidents/home.html", context)
 
 
 # ---------------------------------------------------------------------------

@@ -416,8 +416,10 @@ def test_everyone_sees_their_actions_due_within_a_week_or_overdue(client, frozen
     client.force_login(staff)
     response = client.get(reverse("home"))
     assert response.context["my_due_actions"] == [overdue, this_week]
-    section = response.content.decode().split('id="due-soon"')[1].split("</section>")[0]
-    assert overdue.reference in section and 'class="is-overdue"' in section
+    # The to-do page lists the actions to carry out, the most urgent first, the overdue marked.
+    section = response.content.decode().split('id="actions-to-do"')[1].split("</section>")[0]
+    assert section.index(overdue.reference) < section.index(this_week.reference)
+    assert "badge--overdue" in section.split(this_week.reference)[0]
 
 
 # ---------------------------------------------------------------------------
