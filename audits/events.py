@@ -18,7 +18,7 @@ def _team(audit) -> list:
 
 def _finding_lines(finding) -> list[tuple]:
     return [
-        (_("Finding"), str(finding)),
+        (_("Finding"), finding.__str__),
         (_("Audit"), f"{finding.audit.reference} {finding.audit.title}"),
         (_("Department"), finding.department.name),
         (_("Clause"), str(finding.requirement) if finding.requirement_id else ""),
@@ -56,7 +56,7 @@ def finding_raised(finding, *, by) -> None:
         kind=Kind.FINDING_TO_ANSWER, key=f"finding:{finding.pk}:answer", recipients=heads_of(finding.department_id),
         actor=by,
         message=Message(
-            subject=subject, params={"finding": str(finding), "due": finding.response_due},
+            subject=subject, params={"finding": finding.__str__, "due": finding.response_due},
             intro=_("The internal audit raised a finding on your department. Answer it with its cause and your "
                     "plan."),
             lines=[*_finding_lines(finding), (_("Description"), finding.description[:800])],
@@ -74,7 +74,7 @@ def finding_transition(finding, name: str, *, by) -> None:
             kind=Kind.RESPONSE_TO_ACCEPT, key=f"finding:{finding.pk}:accept:{finding.version}",
             recipients=_team(audit), actor=by,
             message=Message(
-                subject=_("Response to accept: %(finding)s"), params={"finding": str(finding)},
+                subject=_("Response to accept: %(finding)s"), params={"finding": finding.__str__},
                 lines=[*_finding_lines(finding), (_("Cause"), finding.cause[:800]), (_("Plan"), finding.plan[:800])],
                 url=finding.get_absolute_url(),
             ),
@@ -84,7 +84,7 @@ def finding_transition(finding, name: str, *, by) -> None:
             kind=Kind.FINDING_TO_ANSWER, key=f"finding:{finding.pk}:answer:{finding.version}",
             recipients=heads_of(finding.department_id), actor=by,
             message=Message(
-                subject=_("Response rejected, answer again: %(finding)s"), params={"finding": str(finding)},
+                subject=_("Response rejected, answer again: %(finding)s"), params={"finding": finding.__str__},
                 lines=_finding_lines(finding), url=finding.get_absolute_url(),
             ),
         )
@@ -96,7 +96,7 @@ def finding_transition(finding, name: str, *, by) -> None:
             kind=Kind.FINDING_TO_VERIFY, key=f"finding:{finding.pk}:verify:{finding.version}",
             recipients=verifiers, actor=by,
             message=Message(
-                subject=_("Finding to verify: %(finding)s"), params={"finding": str(finding)},
+                subject=_("Finding to verify: %(finding)s"), params={"finding": finding.__str__},
                 intro=_("The actions of this finding are done. Verify that they removed the cause, then close it."),
                 lines=_finding_lines(finding), url=finding.get_absolute_url(),
             ),

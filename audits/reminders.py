@@ -37,7 +37,7 @@ def send_reminders(*, now: dt.datetime | None = None) -> str:
             recipients=heads_of(finding.department_id),
             message=Message(
                 subject=_("[%(days)s days left] Answer the finding %(finding)s by %(due)s"),
-                params={"days": days, "finding": str(finding), "due": finding.response_due},
+                params={"days": days, "finding": finding.__str__, "due": finding.response_due},
                 lines=_lines(finding), url=finding.get_absolute_url(),
             ),
         ))
@@ -51,7 +51,7 @@ def send_reminders(*, now: dt.datetime | None = None) -> str:
             message=Message(
                 subject=_("[Overdue] The finding %(finding)s of %(department)s is unanswered, %(days)s days past "
                           "its deadline"),
-                params={"days": days, "finding": str(finding), "department": finding.department.name},
+                params={"days": days, "finding": finding.__str__, "department": finding.department.name},
                 lines=_lines(finding), url=finding.get_absolute_url(),
             ),
         ))
@@ -60,7 +60,7 @@ def send_reminders(*, now: dt.datetime | None = None) -> str:
 
 def _lines(finding) -> list[tuple]:
     return [
-        (_("Finding"), str(finding)),
+        (_("Finding"), finding.__str__),
         (_("Audit"), f"{finding.audit.reference} {finding.audit.title}"),
         (_("Department"), finding.department.name),
         (_("Response due"), finding.response_due),

@@ -8,6 +8,7 @@ for the inbox, the mail and the chat channels, and never twice for the same key.
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from notifications.kinds import Kind
@@ -34,7 +35,7 @@ def channels_for(*, company_id: int | None, department_ids=(), office: bool = Fa
 def _incident_lines(incident) -> list[tuple]:
     return [
         (_("Incident"), f"{incident.reference} {incident.title}"),
-        (_("Kind"), incident.get_kind_display()),
+        (_("Kind"), incident.get_kind_display),
         (_("Department"), incident.department.name if incident.department_id else ""),
         (_("Discovered"), incident.discovered_at),
     ]
@@ -47,11 +48,16 @@ def _pending_tracks(incident) -> list:
 
 
 def _duty_lines(tracks) -> list[tuple]:
-    return [(track.get_kind_display(), _limit_text(track)) for track in tracks]
+    return [(track.get_kind_display, _limit_text(track)) for track in tracks]
 
 
 def _limit_text(track):
-    return _("limit %(limit)s") % {"limit": display(track.limit_at)}
+    """「期限 …」, written when the reader's copy is (in their language)."""
+    return lambda: gettext("limit %(limit)s") % {"limit": display(track.limit_at)}
+
+
+def _duty_label(track, change: str):
+    return lambda: f"{track.get_kind_display()} ({CHANGE_LABELS[change]})"
 
 
 def incident_reported(incident, *, by) -> None:
@@ -87,7 +93,7 @@ def handler_assigned(incident, *, by) -> None:
             subject=_("You are the handler of %(reference)s: %(title)s"),
             params={"reference": incident.reference, "title": incident.title, "by": _name(by)},
             intro=_("%(by)s made you the handler of this incident: you own the case until it is closed."),
-            lines=[*_incident_lines(incident), (_("State"), incident.get_state_display())],
+            lines=[*_incident_lines(incident), (_("State"), incident.get_state_display)],
             url=incident.get_absolute_url(),
         ),
     )
@@ -113,7 +119,7 @@ def _action_lines(action) -> list[tuple]:
     origin = action.incident.reference if action.incident_id else ""
     return [
         (_("Action"), f"{action.reference} {action.title}"),
-        (_("Kind"), action.get_kind_display()),
+        (_("Kind"), action.get_kind_display),
         (_("For"), origin),
         (_("Department"), action.department.name if action.department_id else ""),
         (_("Due"), action.due_date),
@@ -191,8 +197,7 @@ def reporting_duties(incident, duties: list[tuple], *, by) -> None:
             params={"reference": incident.reference, "limit": first.limit_at},
             intro=_("The reports this incident owes changed. Check the reporting deadlines on the incident page."),
             lines=[(_("Incident"), f"{incident.reference} {incident.title}"),
-                   *[(f"{track.get_kind_display()} ({CHANGE_LABELS[change]})", _limit_text(track))
-                     for track, change in duties]],
+                   *[(_duty_label(track, change), _limit_text(track)) for track, change in duties]],
             url=incident.get_absolute_url() + "#reporting",
         ),
         channels=channels_for(company_id=incident.company_id, office=True),

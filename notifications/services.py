@@ -33,7 +33,8 @@ class Message:
 
     `subject` is a translatable string with %(name)s placeholders filled from `params`;
     `lines` are (label, value) pairs for the body; values may be strings, lazy strings,
-    dates and datetimes (written in the reader's language and Japan time).
+    dates and datetimes (written in the reader's language and Japan time), or callables
+    returning one of those, called in the reader's language.
     """
 
     subject: str | Promise
@@ -44,7 +45,10 @@ class Message:
 
 
 def display(value) -> str:
-    """A value as the current language writes it: dates and times in Japan time."""
+    """A value as the current language writes it: dates and times in Japan time. A callable
+    (a record's `get_kind_display`, say) is called here, in the reader's language."""
+    if callable(value) and not isinstance(value, Promise):
+        value = value()
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
@@ -63,7 +67,7 @@ def render(message: Message, *, language: str, recipient_name: str = "", kind: s
             "recipient": recipient_name,
             "intro": str(message.intro) % params if message.intro else "",
             "subject": subject,
-            "lines": [(str(label), display(value)) for label, value in message.lines if value not in (None, "")],
+            "lines": [(display(label), display(value)) for label, value in message.lines if value not in (None, "")],
             "link": absolute(message.url) if message.url else "",
             "settings_link": absolute("/notifications/settings/"),
             "kind": Kind(kind).label if kind in Kind.values else "",
