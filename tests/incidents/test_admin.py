@@ -53,7 +53,7 @@ def test_every_admin_page_loads_for_a_superuser(admin_client, superuser, inciden
     client = admin_client(superuser)
     assert client.get(reverse("admin:index")).status_code == 200
     for model, model_admin in admin.site._registry.items():
-        if model._meta.app_label in ("audits", "axes", "otp_totp", "notifications", "django_tasks_db"):
+        if model._meta.app_label in ("audits", "axes", "otp_totp", "notifications", "django_tasks_database"):
             # audits: opened with audit records in tests/audits/test_admin.py; axes (login
             # attempts, added by no one): opened in tests/test_login_protection.py; otp_totp
             # (two-factor devices): opened in tests/accounts/test_twofactor.py; notifications

@@ -21,7 +21,7 @@ def test_every_page_opens_and_nothing_is_added_by_hand(admin_client, superuser, 
     sweep()
     client = admin_client(superuser)
     for model in admin.site._registry:
-        if model._meta.app_label not in ("notifications", "django_tasks_db"):
+        if model._meta.app_label not in ("notifications", "django_tasks_database"):
             continue
         info = model._meta.app_label, model._meta.model_name
         assert client.get(reverse("admin:{}_{}_changelist".format(*info))).status_code == 200, model
