@@ -31,8 +31,9 @@ from notifications.kinds import Kind
 from notifications.models import MailState, Notification
 from notifications.services import Message, notify
 
+from .events import holders
 from .models import Incident, SentReminder
-from .reminders import choice_label, interpolate, role_holders
+from .reminders import choice_label, interpolate
 from .roles import Role
 
 KEY_PREFIX = "joint_use"
@@ -59,7 +60,7 @@ def tell_responsible_office(incident: Incident) -> list[Notification]:
         int(key.rsplit(":", 1)[1])
         for key in SentReminder.objects.filter(key__startswith=_legacy_prefix(incident.pk)).values_list("key", flat=True)
     }
-    managers = [user for user in role_holders(Role.PMS_MANAGER, responsible.pk) if user.pk not in mailed_before]
+    managers = [user for user in holders(Role.PMS_MANAGER, responsible.pk) if user.pk not in mailed_before]
     return notify(kind=Kind.REPORTING_DUTY, key=notice_key(incident.pk), recipients=managers,
                   message=notice_message(incident))
 

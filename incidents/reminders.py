@@ -44,7 +44,6 @@ import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -57,9 +56,10 @@ from notifications.models import Notification
 from notifications.services import Message, notify
 
 from .clocks import JAPAN
+from .events import holders
 from .models import ACTION_WORK_STATES, Action, Company, LeakAuthority, ReportingTrack, TrackKind
 from .models.reporting import DUE_SOON
-from .roles import Role, has_role
+from .roles import Role
 
 logger = logging.getLogger(__name__)
 
@@ -187,15 +187,8 @@ def _link(path: str, base_url: str | None) -> str:
 # Recipients
 
 
-def role_holders(role: str, company: Company | int) -> list:
-    """The active users who hold `role` for `company`, with or without an e-mail address:
-    scoped to it, to the whole group, or (without a scope) belonging to it (roles.has_role)."""
-    users = get_user_model().objects.filter(groups__name=role, is_active=True).distinct().order_by("pk")
-    return [user for user in users if has_role(user, role, company=company)]
-
-
 class Holders:
-    """role_holders, looked up once per role and company in a run."""
+    """events.holders, looked up once per role and company in a run."""
 
     def __init__(self) -> None:
         self._cache: dict[tuple[str, int], list] = {}
@@ -203,7 +196,7 @@ class Holders:
     def __call__(self, role: str, company_id: int) -> list:
         key = (role, company_id)
         if key not in self._cache:
-            self._cache[key] = role_holders(role, company_id)
+            self._cache[key] = holders(role, company_id)
         return self._cache[key]
 
 
