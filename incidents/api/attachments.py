@@ -34,6 +34,9 @@ from .serializers import ErrorSerializer, UserRefSerializer
 
 class AttachmentSerializer(serializers.ModelSerializer):
     uploaded_by = UserRefSerializer(read_only=True)
+    # Declared so that the schema allows the empty value files of other records carry
+    # (read_only_fields would drop allow_blank and publish an enum without "").
+    purpose = serializers.ChoiceField(choices=EvidencePurpose.choices, allow_blank=True, read_only=True)
     download_url = serializers.SerializerMethodField(
         help_text=_("Where the file is downloaded, with the API's credentials (users who may see the record).")
     )
