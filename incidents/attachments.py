@@ -542,3 +542,51 @@ register(
     may_add=progress_may_add,
     detail_url=lambda entry: entry.get_absolute_url(),
 )
+
+
+# ---------------------------------------------------------------------------
+# Requests from individuals and complaints (issue 15): the PMS office and the case's
+# handler add files while the case is open; whoever sees the case downloads them. A
+# request's files each say what they are: the copies of identity documents are deleted
+# automatically once the case has been closed for the company's retention period
+# (case_services.purge_identity_documents).
+
+
+def _case_may_add(record, user) -> str | None:
+    from .models.requests import case_office_problem
+
+    problem = case_office_problem(record, user)
+    if problem:
+        return problem
+    if record.state == "closed":
+        return ClosedReason(_("This record is closed and can no longer be edited."))
+    return None
+
+
+def _requests_visible_to(user):
+    from .models import RightsRequest
+
+    return RightsRequest.objects.visible_to(user)
+
+
+def _complaints_visible_to(user):
+    from .models import Complaint
+
+    return Complaint.objects.visible_to(user)
+
+
+def _register_cases() -> None:
+    from .models import Complaint, RightsRequest
+
+    register(
+        RightsRequest, visible_to=_requests_visible_to, may_add=_case_may_add,
+        detail_url=lambda request: request.get_absolute_url(),
+        purposes={purpose: _case_may_add for purpose in (
+            EvidencePurpose.REQUEST_DOCUMENT, EvidencePurpose.IDENTITY, EvidencePurpose.AUTHORITY,
+            EvidencePurpose.DISCLOSED_DATA, EvidencePurpose.CORRESPONDENCE)},
+    )
+    register(Complaint, visible_to=_complaints_visible_to, may_add=_case_may_add,
+             detail_url=lambda complaint: complaint.get_absolute_url())
+
+
+_register_cases()

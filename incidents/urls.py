@@ -1,9 +1,10 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import company_views, people_views, trail_views, views
 from .models import Action, Incident, ReportingTrack
 
 urlpatterns = [
+    path("", include("incidents.case_urls")),
     path("company/", company_views.choose_company, name="choose_company"),
     path("incidents/", views.incident_list, name="incident_list"),
     path("incidents/new/", views.incident_report, name="incident_report"),

@@ -21,6 +21,10 @@ class Kind(models.TextChoices):
     REPORT_DEADLINE = "report_deadline", _("A report's deadline is near or past")
     ACTION_DEADLINE = "action_deadline", _("An action's due date is near or past")
     FINDING_DEADLINE = "finding_deadline", _("A finding's response deadline is near or past")
+    REQUEST_RECEIVED = "request_received", _("A new request from an individual (PMS office)")
+    COMPLAINT_RECEIVED = "complaint_received", _("A new complaint or consultation (PMS office)")
+    CASE_ASSIGNED = "case_assigned", _("You became the handler of a request or a complaint")
+    REQUEST_DEADLINE = "request_deadline", _("A request's answer is due soon or late")
     # The daily mail that gathers the notifications of the kinds a person reads once a day.
     DIGEST = "digest", _("Daily digest")
 

@@ -36,7 +36,23 @@ from .organisation import (
     person_name,
 )
 from .progress import ProgressEntry, progress_closed_problem, progress_writer_problem
+from .complaints import Complaint, ComplaintClass, ComplaintQuerySet, ComplaintState
 from .reminders import SentReminder
+from .requests import (
+    AnswerMethod,
+    CaseChannel,
+    Decision,
+    ExceptionGround,
+    IdentityMethod,
+    IdentityResult,
+    RequesterType,
+    RequestItem,
+    RequestKind,
+    RequestPause,
+    RequestState,
+    RightsRequest,
+    RightsRequestQuerySet,
+)
 from .reporting import FOLLOW_UPS, FilingMethod, ReportingTrack, RuleSet, TrackKind, TrackQuerySet, TrackState
 
 __all__ = [
@@ -47,4 +63,7 @@ __all__ = [
     "ReportingTrack", "RuleSet", "TrackKind", "TrackQuerySet", "TrackState", "SentReminder", "FOLLOW_UPS",
     "PMarkEvent", "PPC_ITEM_KEYS", "EvidencePurpose", "ProgressEntry", "progress_closed_problem",
     "progress_writer_problem", "ChatChannel",
+    "Complaint", "ComplaintClass", "ComplaintQuerySet", "ComplaintState", "AnswerMethod", "CaseChannel", "Decision",
+    "ExceptionGround", "IdentityMethod", "IdentityResult", "RequesterType", "RequestItem", "RequestKind",
+    "RequestPause", "RequestState", "RightsRequest", "RightsRequestQuerySet",
 ]

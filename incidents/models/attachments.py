@@ -41,6 +41,13 @@ class EvidencePurpose(models.TextChoices):
 
     IMPLEMENTATION = "implementation", _("Evidence of implementation")
     EFFECTIVENESS = "effectiveness", _("Evidence of effectiveness")
+    # A request from an individual's files (issue 15): the copies of identity documents are
+    # deleted automatically after the retention period; the others are kept with the case.
+    IDENTITY = "identity", _("Copy of an identity document")
+    AUTHORITY = "authority", _("Evidence of a representative's authority")
+    REQUEST_DOCUMENT = "request_document", _("The request and its enclosures")
+    DISCLOSED_DATA = "disclosed_data", _("Data disclosed to the person")
+    CORRESPONDENCE = "correspondence", _("Correspondence")
 
 
 class Attachment(models.Model):

@@ -104,6 +104,18 @@ class Company(models.Model):
         _("responsible for jointly used data (共同利用の管理責任者)"), default=False,
         help_text=_("The group company told at once when jointly used personal data is involved in an incident."),
     )
+    # Requests from individuals (issue 15): the company's own target for 遅滞なく, and how long
+    # the copies of identity documents are kept once a case is closed.
+    request_target_days = models.PositiveSmallIntegerField(
+        _("days to answer a request (target)"), default=14, validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text=_("The law says 遅滞なく (without delay); two weeks from receipt is common practice. Changing it "
+                    "does not move the due dates of requests already received."),
+    )
+    identity_copy_retention_days = models.PositiveSmallIntegerField(
+        _("days identity document copies are kept after a request closes"), default=30,
+        validators=[MaxValueValidator(3650)],
+        help_text=_("Then they are deleted automatically, and the deletion is recorded on the case."),
+    )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     objects = CompanyQuerySet.as_manager()
