@@ -14,6 +14,7 @@ from .attachments import Attachment, EvidencePurpose
 from .base import StateMachineRecord, VersionedRecord
 from .channels import ChatChannel
 from .company import Company, LeakAuthority, RoleScope, group_has_several_companies
+from .complaints import Complaint, ComplaintClass, ComplaintQuerySet, ComplaintState
 from .idempotency import IdempotentRequest
 from .incident import (
     PPC_ITEM_KEYS,
@@ -36,8 +37,8 @@ from .organisation import (
     person_name,
 )
 from .progress import ProgressEntry, progress_closed_problem, progress_writer_problem
-from .complaints import Complaint, ComplaintClass, ComplaintQuerySet, ComplaintState
 from .reminders import SentReminder
+from .reporting import FOLLOW_UPS, FilingMethod, ReportingTrack, RuleSet, TrackKind, TrackQuerySet, TrackState
 from .requests import (
     AnswerMethod,
     CaseChannel,
@@ -53,7 +54,6 @@ from .requests import (
     RightsRequest,
     RightsRequestQuerySet,
 )
-from .reporting import FOLLOW_UPS, FilingMethod, ReportingTrack, RuleSet, TrackKind, TrackQuerySet, TrackState
 
 __all__ = [
     "ACTION_WORK_STATES", "Action", "ActionKind", "ActionQuerySet", "ActionRound", "ActionState", "Attachment",
