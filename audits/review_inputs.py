@@ -10,7 +10,9 @@ What "in the period" means for each record:
 - incidents and their reports: discovered in the period;
 - actions: due in the period (what the company committed to finish then);
 - audits and findings: audits planned to start in the period (a finding's response
-  deadline: answered late, or still unanswered past it on the day the inputs are assembled).
+  deadline: answered late, or still unanswered past it on the day the inputs are assembled);
+- requests from individuals and complaints, input (e) (incidents.case_figures): received in
+  the period.
 
 Whose records: a company's review reads that company's (its incidents and their reports,
 its actions, audits and findings, its departments' coverage, its previous review); a review
@@ -39,6 +41,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
+from incidents.case_figures import case_figures
 from incidents.clocks import JAPAN
 from incidents.models import (
     ACTION_WORK_STATES,
@@ -63,7 +66,9 @@ from .models import NONCONFORMITIES, Audit, AuditKind, AuditState, Finding, Find
 from .models.review import TEXT_INPUTS, Review, ReviewDecision, ReviewState
 
 # 2: the company reviewed (or the group) with its breakdown by company, and the incidents
-# of jointly used data. A version-1 snapshot (one company) still renders.
+# of jointly used data. A version-1 snapshot (one company) still renders. The figures of
+# requests and complaints ("cases", input (e)) were added without a new version: a snapshot
+# without them renders as before, saying they were not part of it.
 SNAPSHOT_VERSION = 2
 
 # "Recurrence": an incident of the same cause category in the same department within the
@@ -97,6 +102,8 @@ def assemble(review: Review) -> dict:
         "actions": action_figures(start, end, company),
         "audits": audit_figures(start, end, company),
         "opportunities": opportunities(start, end, company),
+        # (e) feedback from interested parties: requests from individuals and complaints.
+        "cases": case_figures(start, end, company),
         "by_company": company_breakdown(start, end, companies) if company is None and several else None,
         "joint_use": (joint_use_incidents(start, end, company)
                       if several and reviewed and reviewed["joint_use_manager"] else None),

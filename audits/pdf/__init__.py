@@ -1,3 +1,3 @@
-"""The PDFs of the app (design.md "PDFs"): the audit report, and the shared machinery in
-base.py (the embedded Japanese font, escaping, styles, tables, the numbered page frame) and
-charts.py that the management-review PDF builds on too."""
+"""The PDFs of the audits app (design.md "PDFs"): the audit report and the management-review
+report, with charts.py. The shared machinery (the embedded Japanese font, escaping, styles,
+tables, the numbered page frame) is incidents/pdf/base.py, re-exported by base.py here."""

@@ -1,7 +1,8 @@
 """The inputs of the management review, one section each in ISO/IEC 27001 9.3.2 order:
 (a) where the previous review's decisions stand; (b), (c), (e), (f) the texts people wrote;
 (d) the performance of the management system (incidents, regulatory reports, actions,
-audits), computed from the records; (g) the opportunities for improvement.
+audits), computed from the records; (e) also the requests from individuals and the
+complaints of the period; (g) the opportunities for improvement.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from reportlab.platypus import Flowable, Spacer
 from incidents.models import ActionKind, ActionState, IncidentKind, IncidentState, TrackKind
 
 from ...models import Grade
+from ...review_cases import readable_cases
 from ...review_format import DASH, breakdown_total, label, localized, number, percent
 from .. import charts
 from ..base import CONTENT_WIDTH, esc
@@ -324,6 +326,86 @@ class InputSections(ReportLayout):
                 "departments": pgettext("list separator", ", ").join(names)})))
         flowables.append(self.block(*covering))
         return flowables
+
+    # -- (e) -------------------------------------------------------------------------
+
+    def feedback(self) -> list[Flowable]:
+        """The text people wrote, then the requests from individuals and the complaints of
+        the period (a snapshot from before these figures says they were not part of it)."""
+        flowables = self.text_section(gettext("(e) Feedback from interested parties"),
+                                      gettext("opinions from outside, including complaints"), "feedback")
+        cases = readable_cases(self.inputs.get("cases"))
+        if cases is None:
+            flowables.append(self.block(
+                self.h2(gettext("Requests from individuals and complaints")),
+                self.p(esc(gettext("These figures were not part of the inputs when this review was submitted.")),
+                       "muted")))
+            return flowables
+        requests, complaints = cases["requests"], cases["complaints"]
+        request_reading, complaint_reading = cases["reading"]
+        if not requests["total"]:
+            flowables.append(self.block(self.h2(gettext("Requests from individuals (開示等の請求等)")),
+                                        self.p(esc(request_reading))))
+        else:
+            flowables += self.request_figures(requests, request_reading)
+        if not complaints["total"]:
+            flowables.append(self.block(self.h2(gettext("Complaints and consultations (苦情・相談)")),
+                                        self.p(esc(complaint_reading))))
+        else:
+            flowables.append(self.complaint_figures(complaints, complaint_reading))
+        return flowables
+
+    def request_figures(self, requests: dict, reading: str) -> list[Flowable]:
+        flowables: list[Flowable] = [self.block(
+            self.h2(gettext("Requests from individuals (開示等の請求等)")),
+            self.p(esc(reading), "mark"),
+            self.table(
+                [gettext("Requests received"), gettext("Answered on time"), gettext("Answered late"),
+                 gettext("Open, overdue"), gettext("Still open"), gettext("Withdrawn"),
+                 gettext("Days to answer (median)")],
+                [(requests["total"], requests["on_time"], requests["late"], requests["overdue"], requests["open"],
+                  requests["withdrawn"], self.figure(requests["median_days"]))],
+                (0.13, 0.15, 0.14, 0.14, 0.13, 0.13, 0.18)),
+            self.p(esc(gettext("Answers: in full %(full)s, in part %(partial)s, refused %(refused)s; refusals later "
+                               "judged wrongful (PrivacyMark 事故等, kind ⑧): %(wrongful)s.") % {
+                "full": number(requests["full"]), "partial": number(requests["partial"]),
+                "refused": number(requests["refused"]), "wrongful": number(requests["wrongful_refusals"])})),
+        ), Spacer(1, 2 * mm)]
+        channels = [(row["label"], row["count"]) for row in requests["by_channel"]]
+        flowables.append(self.block(
+            self.h2(gettext("Requests by kind and by channel")),
+            self.table([gettext("Kind of request"), gettext("Count")],
+                       [(row["label"], row["count"]) for row in requests["by_kind"]], (0.78, 0.22)),
+            Spacer(1, 2 * mm),
+            self.table([gettext("Channel"), gettext("Count")], channels, (0.78, 0.22)),
+        ))
+        decisions = requests["decisions"]
+        flowables.append(self.block(
+            self.h2(gettext("Not answered in full, by the article relied on")),
+            self.table([gettext("Answer given"), gettext("Article relied on"), gettext("Count")],
+                       [(row["decision"], row["ground"], row["count"]) for row in decisions],
+                       (0.2, 0.66, 0.14)) if decisions
+            else self.p(esc(gettext("No request was refused or answered in part.")), "muted"),
+        ))
+        return flowables
+
+    def complaint_figures(self, complaints: dict, reading: str) -> Flowable:
+        return self.block(
+            self.h2(gettext("Complaints and consultations (苦情・相談)")),
+            self.p(esc(reading), "mark"),
+            self.table(
+                [gettext("Classification"), gettext("Count")],
+                [(row["label"], row["count"]) for row in complaints["by_classification"]], (0.78, 0.22)),
+            Spacer(1, 2 * mm),
+            self.table(
+                [gettext("Answered"), gettext("Still open"), gettext("Days to answer (median)"),
+                 gettext("Revealed a weakness"), gettext("Corrective actions"), gettext("Incidents raised"),
+                 gettext("Converted into requests")],
+                [(complaints["answered"], complaints["open"], self.figure(complaints["median_days"]),
+                  complaints["reveals_weakness"], complaints["actions"], complaints["incidents_raised"],
+                  complaints["converted_to_requests"])],
+                (0.12, 0.12, 0.16, 0.15, 0.15, 0.14, 0.16)),
+        )
 
     # -- (g) -------------------------------------------------------------------------
 

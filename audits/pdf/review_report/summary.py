@@ -1,7 +1,7 @@
 """The one-page summary of the management-review report: the key figures of the period
 (incidents, times to contain and close, reports and actions on time, effectiveness,
-recurrence, findings, audit coverage, the previous review's decisions), findings by grade
-and the incidents per month.
+recurrence, findings, audit coverage, the previous review's decisions, requests from
+individuals answered on time and complaints), findings by grade and the incidents per month.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Spacer
 
 from ...models import Grade
+from ...review_cases import summary_rows
 from ...review_format import DASH, label, number, percent
 from ..base import esc
 from .layout import ReportLayout
@@ -68,6 +69,8 @@ class SummaryPage(ReportLayout):
              gettext("%(covered)s departments audited") % {
                  "covered": of(coverage.get("covered"), coverage.get("departments"))}),
             (gettext("Previous review's decisions"), *self.previous_summary()),
+            # (e) requests from individuals and complaints (none in a snapshot from before them)
+            *summary_rows(inputs.get("cases")),
         ]
         header = [gettext("Figure"), gettext("Value"), gettext("Detail")]
         table_rows = [(name, self.p(esc(value), "cell_figure"), detail) for name, value, detail in rows]
