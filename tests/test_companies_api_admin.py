@@ -403,6 +403,9 @@ def company_form(**overrides) -> dict:
         "code": "INS", "name": "株式会社INE保険サービス", "corporate_number": with_check_digit("011101067890"),
         "position": "2", "leak_authority": "ppc", "leak_authority_name": "", "fiscal_year_start_month": "4",
         "privacymark_number": "", "privacymark_body": "", "iso27001_certificate": "", "privacy_officer": "",
+        # The company's desk for requests and complaints, an inline left empty.
+        "privacy_desk-TOTAL_FORMS": "0", "privacy_desk-INITIAL_FORMS": "0", "privacy_desk-MIN_NUM_FORMS": "0",
+        "privacy_desk-MAX_NUM_FORMS": "1",
     }
     data.update(overrides)
     return data

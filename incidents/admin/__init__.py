@@ -8,6 +8,8 @@ One module per part of the app (as in incidents/models/):
   causes): plain admin editing;
 - `incident`, `action`: the incidents and the corrective actions, records with a
   protected state machine;
+- `cases`: requests from individuals (with the things they ask for and the pauses of
+  their clock) and complaints, records with a protected state machine too;
 - `reporting`: the reporting rules (RuleSet, data edited here), the reporting tracks and
   the log of the reminders mailed before the notifications (read-only history);
 - `attachments`: the evidence files, to look up (read-only);
@@ -34,4 +36,4 @@ the services still decide what they may do.
 Django's admin autodiscovery imports this package: the imports below register the admins.
 """
 
-from . import action, attachments, channels, company, incident, organisation, reporting  # noqa: F401
+from . import action, attachments, cases, channels, company, incident, organisation, reporting  # noqa: F401

@@ -15,7 +15,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from ..models import Company, group_has_several_companies
+from ..models import Company, PrivacyDesk, group_has_several_companies
 from ..roles import Role, has_role, role_companies
 from ..workflow.admin import PMSOfficeAccessMixin
 from .kept import KeptWhileReferencedMixin
@@ -79,10 +79,23 @@ class CompanyAdminForm(forms.ModelForm):
             "code", "name", "corporate_number", "position", "is_default", "holds_privacymark", "privacymark_number",
             "privacymark_body", "iso27001_certified", "iso27001_certificate", "leak_authority",
             "leak_authority_name", "fiscal_year_start_month", "privacy_officer", "joint_use_manager",
+            "request_target_days", "identity_copy_retention_days",
         ]
+
+    # Left empty: the default (a 14-day target for requests, identity copies kept 30 days).
+    defaulted_fields = ("request_target_days", "identity_copy_retention_days")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.defaulted_fields:
+            if name in self.fields:
+                self.fields[name].required = False
 
     def clean(self):
         cleaned = super().clean()
+        for name in self.defaulted_fields:
+            if name in self.fields and cleaned.get(name) is None and name not in self.errors:
+                cleaned[name] = Company._meta.get_field(name).default
         others = Company.objects.exclude(pk=self.instance.pk)
         for field, message in (
             ("is_default", _("%(company)s is the default company: untick it there first (there is one default).")),
@@ -95,9 +108,19 @@ class CompanyAdminForm(forms.ModelForm):
         return cleaned
 
 
+class PrivacyDeskInline(admin.StackedInline):
+    """The company's desk for requests and complaints: what its letters and request form print."""
+
+    model = PrivacyDesk
+    can_delete = False
+    extra = 0
+    max_num = 1
+
+
 @admin.register(Company)
 class CompanyAdmin(KeptWhileReferencedMixin, PMSOfficeAccessMixin, SimpleHistoryAdmin):
     form = CompanyAdminForm
+    inlines = [PrivacyDeskInline]
     refused_because = _(
         "These companies cannot be deleted: departments, records or the trail refer to them. Nothing has "
         "been deleted."
@@ -120,6 +143,7 @@ class CompanyAdmin(KeptWhileReferencedMixin, PMSOfficeAccessMixin, SimpleHistory
             "leak_authority", "leak_authority_name", "fiscal_year_start_month",
         ]}),
         (_("Personal information protection"), {"fields": ["privacy_officer", "joint_use_manager"]}),
+        (_("Requests from individuals"), {"fields": ["request_target_days", "identity_copy_retention_days"]}),
     ]
 
     def has_add_permission(self, request):

@@ -50,6 +50,11 @@ def test_every_admin_page_loads_for_a_superuser(admin_client, superuser, inciden
     from incidents.models import ChatChannel
 
     ChatChannel.objects.create(name="#pms", company=incident.company, webhook_url="https://hooks.example/x")
+    from incidents import case_services
+
+    case_services.request_receive(by=manager, kinds=["disclosure"], channel="post", requester_name="山田 花子",
+                                  summary="保有個人データの開示")
+    case_services.complaint_receive(by=manager, channel="phone", summary="メールマガジンの配信停止が反映されない")
     client = admin_client(superuser)
     assert client.get(reverse("admin:index")).status_code == 200
     for model, model_admin in admin.site._registry.items():
