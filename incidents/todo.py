@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Q
+from django.db.models import Case, Count, DateField, DurationField, ExpressionWrapper, F, Q, Value, When
 from django.utils import timezone
 
 from . import selectors
 from .models import (
     ACTION_WORK_STATES,
     ActionState,
+    Complaint,
     IncidentState,
     ReportingTrack,
+    RightsRequest,
     TrackKind,
     headed_department_ids,
 )
@@ -102,9 +104,55 @@ def context(request) -> dict:
     handled = incidents.open().filter(handler=user).order_by("created_at", "id")
     context["handled_incidents"] = section(handled)
     departments = headed_department_ids(user)
+    context.update(case_sections(user, request, today=today, departments=departments))
     if departments:
         context.update({
             "department_incidents": list(incidents.open().filter(department_id__in=departments)[:TODO_LIMIT]),
             "department_actions": list(actions.open().filter(department_id__in=departments)[:TODO_LIMIT]),
         })
     return context
+
+
+# ---------------------------------------------------------------------------
+# Requests from individuals and complaints (issue 15)
+
+# A request's answer is marked due soon this many days ahead (the reminders' notice too).
+REQUEST_DUE_SOON_DAYS = 3
+
+
+def by_effective_due(requests, today: dt.date):
+    """Requests ordered by the day their answer is due, counting a pause still running up to
+    today (RightsRequest.effective_due_on, in the database): the least time left first."""
+    waited = ExpressionWrapper(Value(today, output_field=DateField()) - F("paused_since"),
+                               output_field=DurationField())
+    return requests.alias(
+        effective_due=Case(
+            When(paused_since__isnull=False, then=ExpressionWrapper(F("due_on") + waited, output_field=DateField())),
+            default=F("due_on"), output_field=DateField(),
+        ),
+    ).order_by("effective_due", "received_on", "id")
+
+
+def case_sections(user, request, *, today: dt.date, departments) -> dict:
+    """The requests the user must see answered and the complaints they must see handled.
+
+    Requests: those of the companies whose PMS office the user runs, and those they handle.
+    Complaints: the same, and those about a department the user heads. Staff who neither
+    run the office nor handle a case see none (a case carries the requester's personal data).
+    """
+    office = role_companies(user, Role.PMS_MANAGER)
+    if office is None:  # the office of the whole group
+        mine = headed = Q()
+    else:
+        mine = Q(handler=user) | Q(company_id__in=office) if office else Q(handler=user)
+        headed = mine | Q(department_id__in=departments) if departments else mine
+    requests = narrow(RightsRequest.objects.visible_to(user).open().filter(mine), request)
+    requests = by_effective_due(requests.select_related("handler", "company").prefetch_related("items"), today)
+    complaints = narrow(Complaint.objects.visible_to(user).open().filter(headed), request)
+    complaints = complaints.select_related("handler", "department", "company").order_by("received_on", "id")
+    return {
+        "requests_to_answer": section(requests, TODO_LIMIT),
+        "complaints_to_handle": section(complaints, TODO_LIMIT),
+        "request_soon_days": REQUEST_DUE_SOON_DAYS,
+        "request_soon_by": today + dt.timedelta(days=REQUEST_DUE_SOON_DAYS),
+    }

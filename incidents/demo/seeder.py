@@ -62,7 +62,7 @@ from incidents.models import (
 )
 from incidents.roles import Role
 
-from . import inbox
+from . import cases, inbox
 from .actions import StandaloneAction
 from .people import COMPANIES, DEPARTMENTS, EMAIL_DOMAIN, GROUP, PASSWORD, DemoCompany, DemoUser
 from .story import Story
@@ -96,6 +96,7 @@ class DemoSeeder:
         notifications the replay wrote are settled: older than a week, read and mailed; the
         last week's left unread, their mail queued (inbox.py). One transaction."""
         since = inbox.mark()
+        cases.add_cases(self)  # the requests from individuals and the complaints (cases.py)
         with transaction.atomic():
             self.timeline.play(setup=self.seed_organisation)
             self.created["settled_notifications"] = inbox.settle_history(since, self.now)
