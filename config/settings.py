@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_tasks",
     "django_tasks_db",
+    # django-ratelimit (the public form's limit), with its cache table made after every migrate.
+    "config.ratelimit.RatelimitConfig",
     "trail",
     "accounts",
     "notifications",
@@ -278,6 +280,9 @@ PERIODIC_JOBS = {
     "digests": ("notifications.digest.send_digests", 300),
     "reminders": ("incidents.reminders.send_reminders", 300),
     "finding_reminders": ("audits.reminders.send_reminders", 300),
+    "request_reminders": ("incidents.case_reminders.send_reminders", 300),
+    # Copies of identity documents of requests closed longer than the company's retention period.
+    "purge_identity_documents": ("incidents.case_services.purge_identity_documents", 86400),
     "prune_tasks": ("notifications.periodic.prune_finished_tasks", 86400),
 }
 # The hour (Japan time) from which the daily digest goes out.
@@ -363,6 +368,30 @@ IDEMPOTENCY_KEY_HOURS = envint("IDEMPOTENCY_KEY_HOURS", "24")
 # A request whose declared size is above this is refused (413) before its body is read:
 # the largest attachment plus a margin for the rest of the form.
 REQUEST_MAX_BYTES = envint("REQUEST_MAX_BYTES", str(ATTACHMENT_MAX_BYTES + 1024 * 1024))
+
+# The public form (incidents public_intake, issue 15): a person files a request to disclose
+# etc. or a complaint without an account and gets a receipt number. Off by default (404);
+# PUBLIC_INTAKE=True opens it at /contact/privacy/. PUBLIC_INTAKE_RATE: submissions per client
+# address (django-ratelimit's "count/period", s m h d), beyond which the page answers 429.
+PUBLIC_INTAKE = envbool("PUBLIC_INTAKE", "False")
+PUBLIC_INTAKE_RATE = os.getenv("PUBLIC_INTAKE_RATE", "5/h")
+# The counters are shared by every worker and instance: a cache table in the database
+# (config/ratelimit.py, created after every migrate), with an atomic increment. The default
+# cache stays the per-process memory one Django uses when none is set.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ratelimit": {
+        "BACKEND": "config.ratelimit.AtomicDatabaseCache",
+        "LOCATION": "ratelimit_cache",
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    },
+}
+RATELIMIT_USE_CACHE = "ratelimit"
+RATELIMIT_IP_META_KEY = "config.ratelimit.client_ip"
+# django-ratelimit warns about any backend it does not list (W001); it lists DatabaseCache as
+# unsafe (E003, a non-atomic increment), which AtomicDatabaseCache is not: its check is
+# about the backend's name, so the warning is expected and reviewed (config/ratelimit.py).
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
 
 # Production profile (HTTPS). `python manage.py check --deploy` is clean with DEBUG=False,
 # SECURE_SSL_REDIRECT=True and SECURE_HSTS_SECONDS, SECURE_HSTS_INCLUDE_SUBDOMAINS and

@@ -13,7 +13,7 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from trail.chain import claim
@@ -220,16 +220,18 @@ def request_raise_refusal_incident(*, request: RightsRequest, by, explanation: s
     department = department or request.department
     if department is None:
         raise ValidationError({"department": [_("Choose the department responsible for the refusal.")]})
-    refused = "、".join(str(item.get_kind_display()) for item in request.item_list()
-                       if item.decision != Decision.FULL) or "—"
+    # The incident's text goes into the PrivacyMark report: Japanese, whatever the page's language.
+    with translation.override("ja"):
+        refused = "、".join(str(item.get_kind_display()) for item in request.item_list()
+                           if item.decision != Decision.FULL) or "—"
+        title = _("Wrongful refusal of the request %(reference)s") % {"reference": request.reference}
+        description = _("The request %(reference)s received on %(received)s was refused (%(refused)s); the "
+                        "refusal was judged wrongful.\n%(explanation)s") % {
+            "reference": request.reference, "received": request.received_on, "refused": refused,
+            "explanation": explanation}
     with transaction.atomic():
         incident = incident_report(
-            reporter=by,
-            title=_("Wrongful refusal of the request %(reference)s") % {"reference": request.reference},
-            description=_("The request %(reference)s received on %(received)s was refused (%(refused)s); the "
-                          "refusal was judged wrongful.\n%(explanation)s") % {
-                "reference": request.reference, "received": request.received_on, "refused": refused,
-                "explanation": explanation},
+            reporter=by, title=title, description=description,
             department=department, kind=IncidentKind.VIOLATION, pmark_event=PMarkEvent.REQUEST_REFUSAL,
             occurred_at=timezone.make_aware(dt.datetime.combine(request.sent_on or request.received_on, dt.time(9))),
             discovered_at=timezone.now(), affected_count=1,

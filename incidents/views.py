@@ -396,7 +396,7 @@ def _evidence_groups(action: Action, user) -> list[dict]:
     return [
         {"purpose": purpose.value, "label": purpose.label, "can_add": purpose.value in addable,
          "files": [attachment for attachment in files if attachment.purpose == purpose.value]}
-        for purpose in EvidencePurpose
+        for purpose in (EvidencePurpose.IMPLEMENTATION, EvidencePurpose.EFFECTIVENESS)
     ]
 
 

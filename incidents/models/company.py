@@ -182,3 +182,47 @@ class RoleScope(models.Model):
     def __str__(self) -> str:
         where = self.company.name if self.company_id else _("whole group")
         return f"{self.user} {self.get_role_display()} ({where})"
+
+
+class PrivacyDesk(models.Model):
+    """A company's desk for requests and complaints (個人情報問合せ窓口, policy §6): what its
+    letters and its blank request form print. Edited by the PMS office in the admin, on the
+    company's page; a company without one prints the defaults (incidents.case_letters.DESK)."""
+
+    company = models.OneToOneField(Company, verbose_name=_("company"), on_delete=models.CASCADE,
+                                   related_name="privacy_desk")
+    name = models.CharField(_("desk name"), max_length=100, default="個人情報問合せ窓口")
+    manager = models.CharField(_("person responsible"), max_length=100, default="個人情報保護管理者",
+                               help_text=_("As the policy names them, for example 個人情報保護管理者 管理本部長."))
+    postal_code = models.CharField(_("postal code"), max_length=10, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True,
+                               help_text=_("Where requests are posted."))
+    telephone = models.CharField(_("telephone"), max_length=30, blank=True)
+    fax = models.CharField(_("fax"), max_length=30, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    hours = models.CharField(_("opening hours"), max_length=100, blank=True)
+    fee = models.PositiveIntegerField(
+        _("fee per request (yen)"), default=0,
+        help_text=_("For a notice of the purpose of use or a disclosure only (art. 38). 0: the form says the desk "
+                    "tells the amount."),
+    )
+    fee_payment = models.CharField(_("how the fee is paid"), max_length=200, blank=True)
+    postage_by_requester = models.BooleanField(
+        _("postage borne by the requester"), default=True,
+        help_text=_("The policy says 送付にかかる費用はご請求者のご負担となります."),
+    )
+
+    history = TrailedHistory()
+
+    class Meta:
+        verbose_name = _("desk for requests and complaints")
+        verbose_name_plural = _("desks for requests and complaints")
+
+    def __str__(self) -> str:
+        return f"{self.company} {self.name}"
+
+    def details(self) -> dict:
+        return {name: getattr(self, name) for name in (
+            "name", "manager", "postal_code", "address", "telephone", "fax", "email", "hours", "fee", "fee_payment",
+            "postage_by_requester")}
+

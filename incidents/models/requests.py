@@ -423,9 +423,12 @@ class RightsRequest(StateMachineRecord):
     fee_received_on = models.DateField(_("fee received on"), null=True, blank=True)
     sent_on = models.DateField(_("answer sent on"), null=True, blank=True)
     late_reason = models.TextField(_("reason for the delay"), blank=True)
+    # Written only by the steps that ask for it (refuse, a late answer): not in the edit
+    # policy, so an edit of it is refused; editable for the steps' forms.
     consequence_acknowledged = models.BooleanField(
-        _("PrivacyMark consequence confirmed"), default=False, editable=False,
-        help_text=_("Confirmed when refusing or answering late: a wrongful refusal is a PrivacyMark 事故等 (kind ⑧)."),
+        _("I understand the PrivacyMark consequence"), default=False,
+        help_text=_("A request refused wrongly, or answered so late that it amounts to a refusal, is a PrivacyMark "
+                    "事故等 (kind ⑧, 開示等の求め等の拒否) that must be reported to the assessment body."),
     )
     letter_body = models.TextField(
         _("text of the answer letter"), blank=True,

@@ -104,7 +104,7 @@ def test_identity_must_be_confirmed_and_a_representative_shows_authority(manager
             transition_record(request, "confirm_identity", by=manager, changes={
                 "identity_method": IdentityMethod.ID_COPY, "identity_result": IdentityResult.CONFIRMED,
                 "identity_checked_on": RECEIVED})
-        assert "authority" in str(refused.value.problems)
+        assert "代理権" in str(refused.value.problems)
         request = case_services.request_update(request=request, by=manager, version=request.version,
                                                authority_evidence="戸籍謄本（親子関係）")
         request = confirmed(request, manager)
@@ -122,7 +122,7 @@ def test_the_fee_is_refused_for_requests_that_allow_none(manager):
         request = receive(manager, kinds=[RequestKind.CORRECTION, RequestKind.STOP_USE])
         with pytest.raises(ValidationError) as error:
             case_services.request_update(request=request, by=manager, version=request.version, fee_amount=1000)
-        assert "art. 38" in str(error.value.message_dict["fee_amount"])
+        assert "法第38条" in str(error.value.message_dict["fee_amount"])
         assert RightsRequest.objects.get(pk=request.pk).fee_amount == 0
         disclosure = receive(manager)
         disclosure = case_services.request_update(request=disclosure, by=manager, version=disclosure.version,
@@ -171,7 +171,7 @@ def test_paper_answer_to_an_electronic_request_needs_the_reason(manager):
         with pytest.raises(ConditionsNotMet) as refused:
             transition_record(request, "answer", by=manager, changes={"method_used": AnswerMethod.PAPER,
                                                                       "sent_on": RECEIVED})
-        assert "art. 33(2)" in str(refused.value.problems)
+        assert "法第33条第1項" in str(refused.value.problems)
         request = transition_record(request, "answer", by=manager, changes={
             "method_used": AnswerMethod.PAPER, "sent_on": RECEIVED, "paper_reason": "対象データが紙の申込書のみのため"})
     assert request.state == RequestState.ANSWERED
@@ -183,7 +183,7 @@ def test_an_electronic_answer_carries_the_disclosed_data(manager):
         changes = {"method_used": AnswerMethod.ELECTRONIC, "sent_on": RECEIVED}
         with pytest.raises(ConditionsNotMet) as refused:
             transition_record(request, "answer", by=manager, changes=changes)
-        assert "disclosed data" in str(refused.value.problems)
+        assert "開示したデータ" in str(refused.value.problems)
         attachments.attachment_add(record=request, by=manager, purpose=EvidencePurpose.DISCLOSED_DATA,
                                    file=SimpleUploadedFile("disclosure.csv", "氏名,住所\n山田,東京\n".encode()))
         request = transition_record(RightsRequest.objects.get(pk=request.pk), "answer", by=manager, changes=changes)
@@ -245,7 +245,7 @@ def test_refusal_needs_reasons_and_the_confirmation_then_a_wrongful_one_raises_a
                          reason="業務の適正な実施に著しい支障を及ぼすおそれがあるため")
         with pytest.raises(ConditionsNotMet) as refused:
             transition_record(request, "refuse", by=manager, comment="全部不開示", changes={"sent_on": RECEIVED})
-        assert "kind ⑧" in str(refused.value.problems)
+        assert "⑧ 開示等の求め等の拒否" in str(refused.value.problems)
         with pytest.raises(RecordClosed):  # still open: nothing to judge yet
             case_services.request_raise_refusal_incident(request=request, by=manager, explanation="x")
         request = transition_record(request, "refuse", by=manager, comment="全部不開示",
