@@ -35,6 +35,7 @@ from trail.history import TrailedHistory
 
 from ..roles import Role, has_role, role_companies
 from ..workflow import Editable, EditPolicy, TransitionSpec, condition, permission, specs
+from .attachments import EvidencePurpose
 from .base import StateMachineRecord, VersionedRecord
 from .organisation import Department, headed_department_ids
 
@@ -224,9 +225,10 @@ def _identity_confirmed(request: RightsRequest) -> str | None:
     if request.identity_result != IdentityResult.CONFIRMED:
         problems.append(str(_("The identity must be confirmed before the request is handled (art. 37(1)); if it "
                               "cannot be, refuse the request with that reason.")))
-    if request.requester_type != RequesterType.PERSON and not request.authority_evidence.strip():
+    if request.requester_type != RequesterType.PERSON and not (
+            request.authority_evidence.strip() or request.files_count(EvidencePurpose.AUTHORITY)):
         problems.append(str(_("Record the evidence of the representative's authority (a family register extract, "
-                              "a power of attorney).")))
+                              "a power of attorney), or attach it.")))
     return " ".join(problems) or None
 
 
@@ -548,13 +550,16 @@ class RightsRequest(StateMachineRecord):
     def kinds(self) -> list[str]:
         return [item.kind for item in self.item_list()]
 
-    def disclosed_files_count(self) -> int:
-        from .attachments import Attachment, EvidencePurpose
+    def files_count(self, purpose: str) -> int:
+        from .attachments import Attachment
 
         return Attachment.objects.filter(
             content_type__app_label="incidents", content_type__model="rightsrequest", object_id=self.pk,
-            purpose=EvidencePurpose.DISCLOSED_DATA,
+            purpose=purpose,
         ).count()
+
+    def disclosed_files_count(self) -> int:
+        return self.files_count(EvidencePurpose.DISCLOSED_DATA)
 
     def paper_needs_reason(self) -> bool:
         """Asked electronically, a disclosure given, answered on paper (art. 33(2))."""
