@@ -322,3 +322,14 @@ def test_fsm_state_is_not_writable_directly(manager):
         case_services.request_update(request=request, by=manager, version=request.version, state="closed")
     assert set(refused.value.fields) == {"state"}
     assert RightsRequest.objects.get(pk=request.pk).state == RequestState.RECEIVED
+
+
+def test_an_attached_family_register_shows_a_parents_authority(manager):
+    with at(RECEIVED):
+        request = receive(manager, requester_type=RequesterType.LEGAL_REPRESENTATIVE, requester_name="佐藤 由美",
+                          subject_name="佐藤 陽太（15歳）")
+        attachments.attachment_add(record=request, by=manager, purpose=EvidencePurpose.AUTHORITY,
+                                   file=SimpleUploadedFile("koseki.txt", "戸籍謄本（写し）".encode()))
+        request = confirmed(RightsRequest.objects.get(pk=request.pk), manager)
+    assert request.state == RequestState.IN_PROGRESS
+    assert request.authority_evidence == ""
