@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import F
+from django.db.models import F, Max, Min
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -114,7 +114,13 @@ def programme(request: HttpRequest, year: int | None = None) -> HttpResponse:
     today_year = fiscal_year_of(timezone.localdate(), chosen)
     if year is None:
         year = today_year
-    if not 2000 <= year <= 2100:
+    # The years worth a page: those with audits the user sees, and the one before and the
+    # one after today's (planning next year's programme). Anything else is a 404, and the
+    # page links no further.
+    span = selectors.audit_list(user=user).aggregate(first=Min("fiscal_year"), last=Max("fiscal_year"))
+    first_year = min(today_year - 1, span["first"] or today_year)
+    last_year = max(today_year + 1, span["last"] or today_year)
+    if not first_year <= year <= last_year:
         raise Http404
     companies = _programme_companies(user)
     if chosen is not None:
@@ -143,6 +149,8 @@ def programme(request: HttpRequest, year: int | None = None) -> HttpResponse:
         "counts": {status: sum(1 for row in rows if row["status"] == status) for status in selectors.STATUSES},
         "can_plan": _may_plan(user),
         "is_current_year": year == today_year,
+        "previous_year": year - 1 if year > first_year else None,
+        "next_year": year + 1 if year < last_year else None,
         "guideline": selectors.guideline_coverage(audits=audits, companies=holders),
     })
 
