@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
 from django.views import defaults
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
@@ -7,8 +9,16 @@ from accounts.views import LoginView
 from config.api_errors import error_response, is_api_request
 from config.health import healthz
 
+
+def favicon(request):
+    # Resolved per request: the hashed name exists only once collectstatic has run.
+    return redirect(static("img/favicon.svg"), permanent=True)
+
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # Browsers ask for /favicon.ico whatever the page says (a PDF, the API's JSON).
+    path("favicon.ico", favicon),
     # The admin logs in through the site's login, which asks for the two-factor code when
     # the user has a device (accounts.views.LoginView); Django's own admin login would not.
     path("admin/login/", LoginView.as_view(next_page="admin:index")),
