@@ -179,16 +179,11 @@ def request_resume(*, request: RightsRequest, by, version: int | None, on: dt.da
             raise ValidationError({"on": [_("The clock is not stopped.")]})
         if on < current.paused_since or on > timezone.localdate():
             raise ValidationError({"on": [_("The clock resumes between the start of the pause and today.")]})
-        days = (on - current.paused_since).days
-        current._resumed = (on, days)
-        return {"paused_since": None, "pause_reason": "", "paused_days": current.paused_days + days}
+        return {"paused_since": None, "pause_reason": "",
+                "paused_days": current.paused_days + current.pause_days_until(on)}
 
     def after(current: RightsRequest, changed: dict) -> None:
-        on_day, days = current._resumed
-        for pause in current.pauses.filter(ended_on__isnull=True):
-            pause.ended_on, pause.days = on_day, days
-            pause._history_user = by
-            pause.save()
+        current.close_pauses(on, by=by)
 
     return edit_record(request, by=by, version=version, changes={}, stamps=stamps, after=after)
 

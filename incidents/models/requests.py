@@ -534,7 +534,7 @@ class RightsRequest(StateMachineRecord):
     def close(self, by=None, description=None):
         self.closed_at = timezone.now()
         if self.paused_since:
-            self.end_pause(timezone.localdate())
+            self.end_pause(timezone.localdate(), by=by)
 
     def announce_transition(self, name: str, *, by) -> None:
         from ..case_events import request_transition
@@ -609,13 +609,23 @@ class RightsRequest(StateMachineRecord):
     def allows_fee(self) -> bool:
         return any(kind in FEE_KINDS for kind in self.kinds())
 
-    def end_pause(self, day: dt.date) -> None:
-        """Close the running pause at `day` (the caller saves, inside its lock)."""
+    def pause_days_until(self, day: dt.date) -> int:
+        """The days the running pause lasts if it ends at `day` (0 when the clock runs)."""
+        return max(0, (day - self.paused_since).days) if self.paused_since else 0
+
+    def close_pauses(self, day: dt.date, *, by) -> None:
+        """End the running pause's row at `day`, saved on its trail like every change."""
+        for pause in self.pauses.filter(ended_on__isnull=True):
+            pause.ended_on, pause.days = day, max(0, (day - pause.started_on).days)
+            pause._history_user = by
+            pause.save()
+
+    def end_pause(self, day: dt.date, *, by) -> None:
+        """Close the running pause at `day` (the caller saves the request, inside its lock)."""
         if not self.paused_since:
             return
-        days = max(0, (day - self.paused_since).days)
-        self.pauses.filter(ended_on__isnull=True).update(ended_on=day, days=days)
-        self.paused_days += days
+        self.close_pauses(day, by=by)
+        self.paused_days += self.pause_days_until(day)
         self.paused_since = None
         self.pause_reason = ""
 

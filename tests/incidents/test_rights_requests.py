@@ -333,3 +333,18 @@ def test_an_attached_family_register_shows_a_parents_authority(manager):
         request = confirmed(RightsRequest.objects.get(pk=request.pk), manager)
     assert request.state == RequestState.IN_PROGRESS
     assert request.authority_evidence == ""
+
+
+def test_closing_a_paused_request_ends_its_pause_on_the_trail(manager):
+    with at(RECEIVED):
+        request = receive(manager)
+        request = case_services.request_pause(request=request, by=manager, version=request.version,
+                                              reason="本人確認書類の送付待ち")
+        request = transition_record(request, "withdraw", by=manager, comment="本人から取下げの連絡")
+    with at(RECEIVED + dt.timedelta(days=5)):
+        request = transition_record(request, "close", by=manager)
+    pause = request.pauses.get()
+    assert (pause.ended_on, pause.days, request.paused_days, request.paused_since) == (
+        RECEIVED + dt.timedelta(days=5), 5, 5, None)
+    ended = pause.history.filter(ended_on__isnull=False).get()
+    assert ended.history_user == manager
