@@ -38,12 +38,13 @@ $(CHROMIUM):
 
 browser: $(CHROMIUM)
 
-# The suite on every core (pytest-xdist: each worker has its own test database), in random
+# The suite on every core (pytest-xdist: each worker has its own test database; a module that
+# shares one seeded demo among its tests stays on one worker: --dist loadgroup), in random
 # order (pytest-randomly: the seed is printed at the end). Replay an order with
 # `make test PYTEST_ARGS=--randomly-seed=N`, or on one process with
 # `.venv/bin/python -m pytest --randomly-seed=N`.
 test: install browser
-	$(BIN)/python -m pytest -n logical $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n logical --dist loadgroup $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -55,6 +55,45 @@ def run_tasks(max_tasks: int | None = None) -> None:
         worker.run()
 
 
+@pytest.fixture(scope="module")
+def demo_once(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The demo group seeded once for a whole test module; what seed_demo printed.
+
+    Seeding takes seconds and dozens of tests only read what it made, so the module's tests
+    share one seed: it is written inside a transaction that stays open until the module's last
+    test and is then rolled back. Each test still runs in its own savepoint within it (the `db`
+    fixture), so what one test changes is undone before the next. Only for modules whose every
+    test wants the demo: a test there that asks for an empty database would find it seeded.
+    The module's tests are kept on one worker (`xdist_group`, `make test` runs --dist
+    loadgroup), so the demo is seeded once per module, not once per worker."""
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.db import transaction
+    from django.test import override_settings
+
+    media_root = tmp_path_factory.mktemp("demo-media")
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        out = StringIO()
+        with override_settings(MEDIA_ROOT=media_root):
+            call_command("seed_demo", stdout=out)
+    try:
+        yield {"output": out.getvalue(), "media_root": media_root}
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+@pytest.fixture
+def demo(demo_once, db, settings):
+    """The module's seeded demo (demo_once) for one test, its files where the seed wrote them."""
+    settings.MEDIA_ROOT = demo_once["media_root"]
+    return demo_once["output"]
+
+
 @pytest.fixture
 def worker():
     """worker() runs the queued tasks (the notifications' mails) as the real worker does."""

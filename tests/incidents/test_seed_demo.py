@@ -6,21 +6,13 @@ from collections import defaultdict
 from io import StringIO
 
 import pytest
-import time_machine
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
-from django.core.management.base import CommandError
-from django.db import connection
-from django.db.models import F
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from audits.management.commands.seed_demo import Command as FullSeedCommand
 from incidents import clocks, services
-from incidents.demo.people import GROUP_USERS, USERS
-from incidents.demo.seeder import DemoSeeder
-from incidents.demo.story import Story, step
 from incidents.models import (
     FOLLOW_UPS,
     Action,
@@ -43,11 +35,9 @@ from incidents.models.incident import TRACKS_UPDATED
 from incidents.roles import Role, has_role, role_companies, seen_companies
 from incidents.selectors import trail
 from incidents.tracks import required_tracks, sync_tracks
-from trail.chain import chained_models, verify
-from trail.guard import unguarded_tables
 from trail.models import TrailEntry as StateLog
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("seed_demo_incidents")]
 
 PASSWORD = "demo-pass-2026"
 USERNAMES = ["staff", "manager", "office", "head_sales", "head_cs", "auditor", "auditlead", "executive", "admin",
@@ -82,8 +72,9 @@ def snapshot() -> dict:
 
 
 @pytest.fixture
-def seeded(db):
-    return seed()
+def seeded(demo):
+    """The demo, seeded once for this module (tests/conftest.py demo_once)."""
+    return demo
 
 
 def test_seeding_twice_changes_nothing(seeded):
@@ -106,14 +97,6 @@ def test_seeding_after_real_use_adds_nothing_and_touches_nothing(seeded):
     assert Incident.objects.get(pk=report.pk).state == "reported"
 
 
-def test_seeding_a_database_that_already_has_records(staff):
-    first = services.incident_report(
-        reporter=staff, title="先行する報告", description="シード前の報告", department=staff.profile.department,
-        kind=IncidentKind.LEAK, discovered_at=timezone.now() - dt.timedelta(hours=1),
-    )
-    seed()
-    assert Incident.objects.get(pk=first.pk).reference == first.reference
-    assert_references_have_no_gaps()
 
 
 def test_every_state_of_both_machines_is_present(seeded):
@@ -274,20 +257,6 @@ def test_the_entrusting_business_release(seeded):
     assert incident.state == IncidentState.CLOSED
 
 
-@pytest.mark.parametrize("moment", [
-    dt.datetime(2026, 11, 25, 0, 5, tzinfo=clocks.JAPAN),  # just after midnight in Japan
-    dt.datetime(2026, 11, 25, 10, 29, tzinfo=clocks.JAPAN),  # just before the stories' 10:30
-    dt.datetime(2026, 12, 28, 23, 55, tzinfo=clocks.JAPAN),  # late at night, before the year-end closure
-])
-def test_a_newcomer_sees_overdue_and_due_soon_reports_whenever_it_is_seeded(db, moment):
-    with time_machine.travel(moment, tick=False):
-        seed()
-        overdue = ReportingTrack.objects.overdue()
-        due_soon = ReportingTrack.objects.due_soon()
-        assert overdue.exists()
-        assert due_soon.exists()
-        assert all(track.incident.is_open for track in [*overdue, *due_soon])
-        assert ReportingTrack.objects.filter(state=TrackState.FILED, filed_at__gt=F("limit_at")).count() == 1
 
 
 def test_the_showcase_leak_of_1200_customers(seeded):
@@ -336,22 +305,8 @@ def full_seed() -> None:
     call_command(FullSeedCommand(), stdout=StringIO())
 
 
-def test_a_fully_seeded_database_has_an_intact_trail(db):
-    assert not unguarded_tables()
-    full_seed()
-    assert not list(verify())
-    full_seed()  # seeding again adds nothing and breaks nothing
-    assert not list(verify())
-    assert not unguarded_tables()
 
 
-def test_seeding_never_updates_or_deletes_a_trail_entry(db):
-    tables = "|".join(re.escape(model._meta.db_table) for model in chained_models())
-    changes = re.compile(rf'^\s*(UPDATE|DELETE FROM)\s+"?({tables})"?\s', re.IGNORECASE)
-    with CaptureQueriesContext(connection) as queries:
-        full_seed()
-    assert StateLog.objects.exists()
-    assert [query["sql"][:120] for query in queries if changes.match(query["sql"])] == []
 
 
 def test_every_time_is_the_moment_of_its_step(seeded):
@@ -384,17 +339,6 @@ def test_the_steps_are_played_in_date_order_across_stories(seeded):
     assert times == sorted(times)
 
 
-@pytest.mark.parametrize(("steps", "problem"), [
-    ([step("triage", "manager", 2)], "after the moment of seeding"),
-    ([step("triage", "manager", 0.5), step("contain", "manager", 0.2)], "dated before the step told before it"),
-])
-def test_a_story_dated_in_the_future_or_out_of_order_is_refused(db, steps, problem):
-    seeder = DemoSeeder(USERS)
-    story = Story(title="未来の話", reporter="staff", department="SALES", kind="leak", days_ago=1,
-                  description="", steps=steps)
-    with pytest.raises(CommandError, match=problem):
-        seeder.add_story(story)
-    assert not Incident.objects.exists()
 
 
 # ---------------------------------------------------------------------------
@@ -459,21 +403,6 @@ def test_the_group_office_holds_its_roles_for_the_whole_group_and_a_group_compan
         Incident.objects.filter(department__head__username="sol_head_dev"))
 
 
-def test_the_group_companies_logins_are_printed_with_their_scope(db):
-    with translation.override("en"):
-        output = seed()
-    for username in [demo.username for demo in GROUP_USERS]:
-        assert re.search(rf"^\s+{username}\s+{PASSWORD}\s", output, re.MULTILINE), username
-    assert re.search(rf"^\s+manager\s+{PASSWORD}\s+PMS manager / office \(whole group\)", output, re.MULTILINE)
-    assert re.search(rf"^\s+ins_manager\s+{PASSWORD}\s+PMS manager / office \(株式会社INE保険サービス only\)",
-                     output, re.MULTILINE)
-    assert re.search(rf"^\s+ins_exec\s+{PASSWORD}\s+Top management \(株式会社INE保険サービス only\)", output,
-                     re.MULTILINE)
-    # Company by company, each headed by what it holds.
-    headings = re.findall(r"^\s+\[(.+?)\] (.*)$", output, re.MULTILINE)
-    assert [name for name, _held in headings] == ["株式会社INE", "株式会社INEソリューションズ", "株式会社INE保険サービス"]
-    assert "reports leaks to 金融庁" in headings[2][1] and "PrivacyMark" not in headings[1][1]
-    assert output.index("ins_manager") > output.index("[株式会社INE保険サービス]") > output.index("sol_head_dev")
 
 
 def test_the_joint_use_incident_owes_its_notice_to_ine(seeded):
@@ -511,17 +440,6 @@ def test_the_isms_only_company_owes_no_privacymark_report(seeded):
     assert ReportingTrack.objects.filter(incident__company__code="INE", kind=TrackKind.PMARK_FINAL).exists()
 
 
-def test_a_default_company_set_up_before_the_seed_is_left_as_it_is(db):
-    default = Company.objects.default()
-    default.name, default.corporate_number = "株式会社テスト", "8010001145678"
-    default.save()
-    code = default.code
-    seed()
-    default.refresh_from_db()
-    assert (default.name, default.code, default.corporate_number) == ("株式会社テスト", code, "8010001145678")
-    # The demo's people and records of INE are its.
-    assert department_company(user("manager")) == default
-    assert Company.objects.count() == 3
 
 
 # ---------------------------------------------------------------------------

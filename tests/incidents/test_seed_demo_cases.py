@@ -32,7 +32,7 @@ from incidents.models import (
 from incidents.selectors import trail
 from notifications.models import Notification
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("seed_demo_cases")]
 
 
 def seed() -> str:
@@ -53,8 +53,7 @@ def complaint_about(text: str) -> Complaint:
     return Complaint.objects.get(summary__contains=text)
 
 
-def test_the_demo_has_requests_and_complaints_in_every_state(db):
-    seed()
+def test_the_demo_has_requests_and_complaints_in_every_state(demo):
     today = timezone.localdate()
     requests = RightsRequest.objects.filter(company__is_default=True)
     assert set(requests.values_list("state", flat=True)) == set(RequestState.values)
@@ -113,8 +112,7 @@ def test_the_demo_has_requests_and_complaints_in_every_state(db):
     assert stopped.items.get().ground == ExceptionGround.COST and "利用を停止" in stopped.items.get().reason
 
 
-def test_the_complaints_lead_where_they_should(db):
-    seed()
+def test_the_complaints_lead_where_they_should(demo):
     closed = complaint_about("電話番号を知った")
     assert closed.state == ComplaintState.CLOSED and closed.outcome.strip() and closed.answered_on
     consultations = Complaint.objects.filter(classification=ComplaintClass.CONSULTATION)
@@ -147,8 +145,7 @@ def test_the_complaints_lead_where_they_should(db):
         assert [e.timestamp for e in entries] == sorted(e.timestamp for e in entries), case
 
 
-def test_seeding_twice_adds_nothing(db):
-    seed()
+def test_seeding_twice_adds_nothing(demo):
 
     def snapshot():
         return {
