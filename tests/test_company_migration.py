@@ -4,22 +4,23 @@ default company, which holds PrivacyMark (today's duties assume it), is responsi
 jointly used data, takes its fiscal year from FISCAL_YEAR_START_MONTH and its name from
 COMPANY_NAME.
 
-The database is migrated back to the last single-company migrations (incidents 0012,
-audits 0006, and whatever depends on later ones), records are written with the models of
-that state (no company anywhere), and the database is migrated forward to the latest state
-again, which the test leaves it in (checked, the trail's guards included). It commits, so
-it runs as a transactional test; serialized_rollback gives the tests after it the data the
-migrations wrote.
+A database of its own, beside the test database, is migrated up to the last single-company
+migrations (incidents 0012, audits 0006, and whatever they need), records are written with
+the models of that state (no company anywhere), and the database is migrated forward to the
+latest state, which is checked, the trail's guards included. The test database is never
+touched, so nothing has to be rolled back or reloaded after it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import importlib
+from contextlib import contextmanager
 from types import SimpleNamespace
 
 import pytest
 from django.apps import apps as django_apps
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
@@ -101,14 +102,41 @@ def single_company_records(apps) -> dict:
     }
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_single_company_data_becomes_the_default_companys(settings):
+@contextmanager
+def database_of_its_own(tmp_path):
+    """The default connection pointed, for the block, at a new empty database (a file beside
+    the test's on SQLite, a database of its own on PostgreSQL), dropped afterwards."""
+    settings_dict = connection.settings_dict
+    test_name = settings_dict["NAME"]
+    postgres = connection.vendor == "postgresql"
+    name = f"{test_name}_before_groups" if postgres else str(tmp_path / "before_groups.sqlite3")
+    if postgres:
+        with connection._nodb_cursor() as cursor:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+    connection.close()
+    ContentType.objects.clear_cache()  # its ids are the other database's
+    settings_dict["NAME"] = name
+    try:
+        yield
+    finally:
+        connection.close()
+        settings_dict["NAME"] = test_name
+        ContentType.objects.clear_cache()
+        if postgres:
+            with connection._nodb_cursor() as cursor:
+                cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+def test_single_company_data_becomes_the_default_companys(settings, django_db_setup, django_db_blocker, tmp_path):
     settings.COMPANY_NAME = "株式会社テスト商事"
     settings.FISCAL_YEAR_START_MONTH = 1
-    try:
+    with django_db_blocker.unblock(), database_of_its_own(tmp_path):
         old = single_company_records(migrate(SINGLE_COMPANY))
-    finally:
-        migrate()  # whatever happened, the tests after this one get the latest schema
+        migrate()
+        check_the_migrated_records(old)
+
+
+def check_the_migrated_records(old: dict) -> None:
 
     [company] = Company.objects.all()
     assert (company.name, company.is_default, company.holds_privacymark, company.joint_use_manager,
