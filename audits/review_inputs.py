@@ -14,6 +14,10 @@ What "in the period" means for each record:
 - requests from individuals and complaints, input (e) (incidents.case_figures): received in
   the period.
 
+"previous_year" holds the headline figures (audits.review_headlines) of the same period a
+year earlier, counted the same way, so each can say whether it got better or worse: a fixed
+number of queries more (PREVIOUS_YEAR_QUERIES), whatever the data.
+
 Whose records: a company's review reads that company's (its incidents and their reports,
 its actions, audits and findings, its departments' coverage, its previous review); a review
 of the whole group (no company) reads every company's, and adds a breakdown by company in
@@ -41,7 +45,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
-from incidents.case_figures import case_figures
+from incidents.case_figures import case_figures, period_requests
 from incidents.clocks import JAPAN
 from incidents.models import (
     ACTION_WORK_STATES,
@@ -61,6 +65,7 @@ from incidents.models import (
     TrackState,
     person_name,
 )
+from incidents.models.requests import REQUEST_OPEN_STATES, RequestState
 
 from .models import NONCONFORMITIES, Audit, AuditKind, AuditState, Finding, FindingState, Grade
 from .models.review import TEXT_INPUTS, Review, ReviewDecision, ReviewState
@@ -104,6 +109,8 @@ def assemble(review: Review) -> dict:
         "opportunities": opportunities(start, end, company),
         # (e) feedback from interested parties: requests from individuals and complaints.
         "cases": case_figures(start, end, company),
+        # The headline figures of the same period a year earlier, to compare with.
+        "previous_year": previous_year_figures(start, end, company),
         "by_company": company_breakdown(start, end, companies) if company is None and several else None,
         "joint_use": (joint_use_incidents(start, end, company)
                       if several and reviewed and reviewed["joint_use_manager"] else None),
@@ -542,6 +549,60 @@ def opportunities(start: dt.date, end: dt.date, company: int | None = None) -> l
         for row in period_findings(start, end, company).filter(grade=Grade.OPPORTUNITY).order_by("reference")
         .values("reference", "requirement__clause", "department__name", "description", "state")
     ]
+
+
+# ---------------------------------------------------------------------------
+# The same period a year earlier: the headline figures only
+
+# previous_year_figures() reads the database at most this many times, however many records there are.
+PREVIOUS_YEAR_QUERIES = 11
+
+
+def previous_year_figures(start: dt.date, end: dt.date, company: int | None = None) -> dict:
+    """The headline figures (incidents, containment, reports and actions on time, actions
+    effective, recurrence, audit coverage, requests answered on time) of the period a year
+    before `start`–`end`, counted as this period's are. The findings of that year are
+    already in audit_figures()' by_grade ("previous"). At most PREVIOUS_YEAR_QUERIES queries."""
+    start, end = _year_before(start), _year_before(end)
+    incidents = period_incidents(start, end, company)
+    counts = incidents.order_by().aggregate(
+        total=Count("pk"), near_misses=Count("pk", filter=Q(kind=IncidentKind.NEAR_MISS)))  # 1
+    track_rows = _track_counts(start, end, company, "kind").values()  # 1
+    tracks = {key: sum(row[key] for row in track_rows) for key in TRACK_KEYS}
+    action_rows = _action_counts(period_actions(start, end, company), "kind").values()  # 2
+    actions = {key: sum(row[key] for row in action_rows) for key in ACTION_KEYS}
+    repeated = recurrence(incidents)  # 2
+    departments = _coverage_of_departments(start, end, company)  # 1
+    covered = sum(d["covered"] for d in departments)
+    requests = _request_timeliness(start, end, company)  # 1
+    return {
+        "period": {"start": start.isoformat(), "end": end.isoformat()},
+        # Nothing at all recorded that year (before the system was in use): nothing to compare with.
+        "empty": not (counts["total"] or tracks["total"] or actions["total"] or covered or requests["total"]),
+        "incidents": {"total": counts["total"], "near_misses": counts["near_misses"],
+                      "accidents": counts["total"] - counts["near_misses"]},
+        "containment_hours": durations(incidents, "contained_at", unit=dt.timedelta(hours=1)),  # 3 (1 when none)
+        "tracks": {**tracks, "on_time_rate": _rate(tracks["on_time"], tracks["filed"] + tracks["overdue"])},
+        "actions": {**actions, "on_time_rate": _rate(actions["on_time"], actions["completed"] + actions["overdue"]),
+                    "effective_rate": _rate(actions["effective"], actions["checked"])},
+        "recurrence": {key: repeated[key] for key in ("analysed", "recurring", "rate")},
+        "coverage": {"departments": len(departments), "covered": covered, "rate": _rate(covered, len(departments))},
+        "requests": requests,
+    }
+
+
+def _request_timeliness(start: dt.date, end: dt.date, company: int | None) -> dict:
+    """Requests from individuals received in the period: answered on time, late, or open
+    past their due date, counted as incidents.case_figures counts them (one query)."""
+    answered = Q(sent_on__isnull=False) & ~Q(state=RequestState.WITHDRAWN)
+    counts = period_requests(start, end, company).order_by().aggregate(
+        total=Count("pk"),
+        on_time=Count("pk", filter=answered & Q(sent_on__lte=F("due_on"))),
+        late=Count("pk", filter=answered & Q(sent_on__gt=F("due_on"))),
+        overdue=Count("pk", filter=Q(state__in=REQUEST_OPEN_STATES, paused_since__isnull=True,
+                                     due_on__lt=timezone.localdate())),
+    )
+    return {**counts, "on_time_rate": _rate(counts["on_time"], counts["on_time"] + counts["late"] + counts["overdue"])}
 
 
 # ---------------------------------------------------------------------------

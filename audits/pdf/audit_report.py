@@ -2,6 +2,14 @@
 management: the audit's scope and team, the checklist with its results, the findings with
 their corrective actions, the conclusion, and boxes to sign off.
 
+The checklist and the findings count two different things, and the report says how they
+meet: a checklist item's result (conforming, nonconforming, observation) is the auditor's
+verdict on a clause; a finding's grade is given when it is raised, and need not repeat the
+result (an item recorded as an observation may be raised as an opportunity for improvement,
+or raise nothing when it repeats another item's finding), while a finding may also be raised
+outside the checklist. So the checklist's summary says, for each result, which findings its
+items raised, and the findings' summary how many came from checklist items: both add up.
+
 Reads are a fixed number of queries whatever the length of the checklist or the number of
 findings (everything is fetched up front with select_related/prefetch_related). Every
 piece of user text goes through esc() or a table helper that escapes it.
@@ -10,6 +18,7 @@ piece of user text goes through esc() or a table helper that escapes it.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime
 
 from django.conf import settings
@@ -17,7 +26,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Prefetch
 from django.utils import translation
 from django.utils.text import capfirst
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
@@ -25,7 +34,6 @@ from incidents.models import Action, department_of, person_name
 
 from ..models import Audit, AuditKind, AuditState, ChecklistItem, ChecklistResult, Finding, Grade
 from .base import (
-    CONTENT_WIDTH,
     FONT_NAME,
     RULE,
     build_pdf,
@@ -36,10 +44,9 @@ from .base import (
     local_date,
     local_datetime,
     para,
-    styles,
     widths,
 )
-from .charts import horizontal_bar_chart
+from .styles import report_styles
 
 
 def report_filename(audit: Audit, language: str) -> str:
@@ -58,7 +65,7 @@ def render_audit_report(audit: Audit, *, language: str = "ja", user=None,
         raise ValueError(f"unknown language {language!r}")
     audit, findings, hidden = _load(audit.pk, user)
     with translation.override(language):
-        sheet = styles()
+        sheet = report_styles()
         title = _report_title(audit)
         story = [
             *_cover(audit, title, sheet),
@@ -198,39 +205,67 @@ RESULT_ORDER = [ChecklistResult.CONFORMING, ChecklistResult.NONCONFORMING, Check
                 ChecklistResult.NOT_APPLICABLE]
 
 
+def _grades_text(grades: Sequence[str]) -> str:
+    """「重大な不適合 1、軽微な不適合 1」: the findings' grades, counted, in the order of Grade."""
+    counts = Counter(grades)
+    return pgettext("list separator", ", ").join(
+        f"{grade.label} {counts[grade.value]}" for grade in Grade if counts[grade.value])
+
+
+def _raised_text(items: list[ChecklistItem]) -> str:
+    """What the items of one result raised: 「1件（改善の機会 1）、1項目は起票なし」."""
+    raised = [item.finding.grade for item in items if getattr(item, "finding", None) is not None]
+    if not raised:
+        return "—"
+    text = ngettext("%(count)d finding (%(grades)s)", "%(count)d findings (%(grades)s)", len(raised)) % {
+        "count": len(raised), "grades": _grades_text(raised)}
+    silent = len(items) - len(raised)
+    if silent and items[0].result in (ChecklistResult.NONCONFORMING, ChecklistResult.OBSERVATION):
+        text += ngettext("; %(count)d item raised none", "; %(count)d items raised none", silent) % {"count": silent}
+    return text
+
+
 def _checklist(audit: Audit, sheet, language: str) -> list:
     items = list(audit.checklist.all())
     story = [_section(3, gettext("Checklist"), sheet)]
     if not items:
         return [*story, para(gettext("The checklist is empty."), sheet["body"])]
 
-    counts = Counter(item.result for item in items)
-    summary = [(result.label, counts[result.value]) for result in RESULT_ORDER]
-    if counts[""]:
-        summary.append((gettext("Not recorded"), counts[""]))
-    table = data_table([_label(ChecklistItem, "result"), gettext("Count")],
-                       [*summary, (gettext("Total"), len(items))], [42 * mm, 20 * mm], sheet=sheet)
-    chart = horizontal_bar_chart([label for label, _count in summary], [count for _label, count in summary],
-                                 width=CONTENT_WIDTH - 70 * mm)
-    story += [_side_by_side(table, chart, left_width=66 * mm), Spacer(0, 4 * mm)]
+    by_result: dict[str, list[ChecklistItem]] = {}
+    for item in items:
+        by_result.setdefault(item.result, []).append(item)
+    summary = [(result.label, by_result.get(result.value, [])) for result in RESULT_ORDER]
+    if by_result.get(""):
+        summary.append((gettext("Not recorded"), by_result[""]))
+    raised = sum(getattr(item, "finding", None) is not None for item in items)
+    story.append(data_table(
+        [_label(ChecklistItem, "result"), gettext("Items"), gettext("Findings raised from these items")],
+        [*[(name, len(group), _raised_text(group)) for name, group in summary],
+         (gettext("Total"), len(items), ngettext("%(count)d finding", "%(count)d findings", raised) % {
+             "count": raised})],
+        widths(0.3, 0.14, 0.56), sheet=sheet))
+    story.append(para(gettext("A result is the auditor's verdict on a clause; a finding's grade is given when "
+                              "the finding is raised and need not repeat it. Section 4 counts the findings by "
+                              "grade."), sheet["small"]))
+    story.append(Spacer(0, 4 * mm))
 
     several_standards = len({(item.requirement.standard, item.requirement.edition) for item in items}) > 1
     rows = []
     for item in items:
         requirement = item.requirement
-        clause = requirement.clause
+        # The clause with its title, in one column (the standard too when the audit checks several).
+        clause = [para(f"{requirement.clause} {_requirement_title(requirement, language)}", sheet["cell"])]
         if several_standards:
-            clause = f"{requirement.get_standard_display()}:{requirement.edition}\n{clause}"
-        result = item.get_result_display() if item.result else gettext("Not recorded")
+            clause.append(para(f"{requirement.get_standard_display()}:{requirement.edition}", sheet["small"]))
+        result = [para(item.get_result_display() if item.result else gettext("Not recorded"), sheet["cell"])]
         finding = getattr(item, "finding", None)
-        if finding is not None:
-            result = f"{result}\n{finding.reference}"
-        rows.append([clause, _requirement_title(requirement, language), result, item.evidence, item.note])
+        if finding is not None:  # the finding it raised, with its grade (which may differ from the result)
+            result.append(para(f"→ {finding.reference}\n{finding.get_grade_display()}", sheet["small"]))
+        rows.append([clause, result, item.evidence, item.note])
     story.append(data_table(
-        [_label(ChecklistItem, "requirement"), gettext("Requirement"), _label(ChecklistItem, "result"),
-         _label(ChecklistItem, "evidence"), _label(ChecklistItem, "note")],
-        rows, widths(0.14, 0.19, 0.15, 0.28, 0.24) if several_standards else widths(0.09, 0.21, 0.16, 0.29, 0.25),
-        sheet=sheet,
+        [_label(ChecklistItem, "requirement"), _label(ChecklistItem, "result"), _label(ChecklistItem, "evidence"),
+         _label(ChecklistItem, "note")],
+        rows, widths(0.27, 0.19, 0.29, 0.25), sheet=sheet,
     ))
     return story
 
@@ -246,10 +281,18 @@ def _findings(findings: list[Finding], hidden: int, sheet) -> list:
         return [heading, *story, para(gettext("No findings have been raised."), sheet["body"])]
 
     counts = Counter(finding.grade for finding in findings)
-    story.append(data_table([_label(Finding, "grade"), gettext("Count")],
-                            [*[(grade.label, counts[grade.value]) for grade in Grade],
-                             (gettext("Total"), len(findings))],
-                            [62 * mm, 20 * mm], sheet=sheet))
+    from_checklist = Counter(finding.grade for finding in findings if finding.checklist_item_id)
+    outside = len(findings) - sum(from_checklist.values())
+    story.append(data_table([_label(Finding, "grade"), gettext("Count"), gettext("of which from checklist items")],
+                            [*[(grade.label, counts[grade.value], from_checklist[grade.value]) for grade in Grade],
+                             (gettext("Total"), len(findings), sum(from_checklist.values()))],
+                            widths(0.4, 0.2, 0.4), sheet=sheet))
+    story.append(Spacer(0, 2 * mm))
+    story.append(para(ngettext(
+        "%(total)d finding: %(checklist)d raised from checklist items, %(outside)d raised outside the checklist.",
+        "%(total)d findings: %(checklist)d raised from checklist items, %(outside)d raised outside the checklist.",
+        len(findings)) % {"total": len(findings), "checklist": sum(from_checklist.values()), "outside": outside},
+        sheet["body"]))
     story = [KeepTogether([heading, *story]), Spacer(0, 4 * mm)]  # a summary is not split over pages
 
     rows = []
@@ -274,7 +317,7 @@ def _findings(findings: list[Finding], hidden: int, sheet) -> list:
         [f"{_label(Finding, 'reference')} / {_label(Finding, 'grade')}",
          f"{_label(Finding, 'requirement')} / {_label(Finding, 'department')}",
          _label(Finding, "description"), _label(Finding, "state"), _label(Finding, "actions")],
-        rows, widths(0.16, 0.15, 0.37, 0.11, 0.21), sheet=sheet,
+        rows, widths(0.19, 0.15, 0.35, 0.1, 0.21), sheet=sheet,
     ))
     return story
 
@@ -290,26 +333,15 @@ def _conclusion(audit: Audit, sheet) -> list:
     return story
 
 
-def _side_by_side(left, right, *, left_width: float) -> Table:
-    table = Table([[left, right]], colWidths=[left_width, CONTENT_WIDTH - left_width], hAlign="LEFT")
-    table.setStyle(TableStyle([
-        ("FONT", (0, 0), (-1, -1), FONT_NAME),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 0),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-    ]))
-    return table
-
-
 def _sign_off(sheet) -> KeepTogether:
     """Boxes for the audit lead (監査責任者) and top management (確認) to sign or stamp."""
-    box = 40 * mm
+    box = 48 * mm  # 個人情報保護監査責任者 on one line
     signers = [gettext("Audit lead"), gettext("Acknowledged")]
     table = Table(
         [[para(signer, sheet["cell_center"]) for signer in signers],
          ["" for _signer in signers],
          [para(gettext("Date:"), sheet["small"]) for _signer in signers]],
-        colWidths=[box] * len(signers), rowHeights=[None, 24 * mm, None], hAlign="RIGHT",
+        colWidths=[box] * len(signers), rowHeights=[None, 20 * mm, None], hAlign="RIGHT",
     )
     table.setStyle(TableStyle([
         ("FONT", (0, 0), (-1, -1), FONT_NAME),

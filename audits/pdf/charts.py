@@ -1,7 +1,7 @@
 """Charts for the PDFs, drawn with reportlab.graphics and returned as Drawing flowables.
 
 Every label is set in the embedded Japanese font (reportlab's charts default to
-Helvetica, which has no Japanese glyphs). The value axes count things: they start at
+Helvetica, which has no Japanese glyphs), at 8.5 pt or more. The value axes count things: they start at
 zero, step in whole numbers, and stay 0..1 when every value is zero; a chart with no
 categories says so instead of failing. Colours are the Okabe–Ito palette, which stays
 distinguishable for colour-blind readers and in greyscale print.
@@ -23,9 +23,9 @@ from .base import INK, MUTED, RULE, register_font
 PALETTE = [colors.HexColor(value) for value in (
     "#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442", "#999999",
 )]
-LABEL_SIZE = 7.5
-TITLE_SIZE = 9
-SWATCH = 7
+LABEL_SIZE = 8.5  # nothing in a chart is smaller (audits/pdf/styles.py)
+TITLE_SIZE = 10
+SWATCH = 8
 ANGLED_LABEL_WIDTH = 80  # points; longer category labels under a vertical chart are cut
 
 
@@ -117,7 +117,7 @@ def _style_bars(chart, count: int, font: str, *, labelled: bool) -> None:
     if labelled:
         chart.barLabelFormat = _count_label
         chart.barLabels.fontName = font
-        chart.barLabels.fontSize = LABEL_SIZE - 0.5
+        chart.barLabels.fontSize = LABEL_SIZE
         chart.barLabels.fillColor = INK
 
 

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from audits.models import Audit, AuditKind, AuditState, Finding, Grade, Requirement, Review, ReviewDecision
 from audits.models.review import ReviewState
-from audits.review_inputs import assemble
+from audits.review_inputs import PREVIOUS_YEAR_QUERIES, assemble, previous_year_figures
 from incidents.clocks import JAPAN
 from incidents.models import (
     ActionKind,
@@ -322,3 +322,44 @@ def test_the_number_of_queries_does_not_grow_with_the_records(review, sales, it_
     assert figures["incidents"]["total"] == 33
     assert figures["audits"]["findings_total"] == 33
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+# ---------------------------------------------------------------------------
+# The same period a year earlier, for the headline figures' trends
+
+
+def test_the_previous_year_is_counted_as_this_year_is(review, sales, causes):
+    c1 = causes[0]
+    hours = dt.timedelta(hours=1)
+    # FY2024: two accidents (one a recurrence of the other) and a near miss, contained in 4, 6 and 8 hours
+    first = incident(sales, jst(2024, 5, 1, 9), cause=c1, contained_after=4 * hours)
+    incident(sales, jst(2024, 9, 1, 9), cause=c1, contained_after=6 * hours)
+    incident(sales, jst(2025, 2, 1, 9), kind=IncidentKind.NEAR_MISS, contained_after=8 * hours)
+    track(first, TrackKind.PPC_PRELIMINARY, limit=jst(2024, 5, 4, 23, 59), state=TrackState.FILED,
+          filed=jst(2024, 5, 6, 10))
+    ActionFactory(department=sales, due_date=dt.date(2024, 10, 1), state=ActionState.IMPLEMENTED,
+                  implemented_at=jst(2024, 9, 20, 10))
+    ActionFactory(department=sales, due_date=dt.date(2024, 11, 1))  # still open: overdue
+    incident(sales, jst(2025, 4, 10, 9))  # FY2025: not the year before
+
+    with CaptureQueriesContext(connection) as queries:
+        before = previous_year_figures(*FY2025, review.company_id)
+    assert len(queries.captured_queries) <= PREVIOUS_YEAR_QUERIES
+
+    assert before["period"] == {"start": "2024-04-01", "end": "2025-03-31"}
+    assert before["empty"] is False
+    assert before["incidents"] == {"total": 3, "near_misses": 1, "accidents": 2}
+    assert before["containment_hours"]["median"] == 6.0
+    assert (before["tracks"]["late"], before["tracks"]["on_time_rate"]) == (1, 0.0)
+    assert (before["actions"]["on_time"], before["actions"]["overdue"], before["actions"]["on_time_rate"]) == (1, 1, 50.0)
+    assert (before["recurrence"]["recurring"], before["recurrence"]["analysed"]) == (1, 2)
+    assert before["requests"]["total"] == 0 and before["requests"]["on_time_rate"] is None
+    # the review's inputs carry it
+    assert assemble(review)["previous_year"]["incidents"]["accidents"] == 2
+
+
+def test_a_year_with_nothing_recorded_is_no_year_to_compare_with(review, sales):
+    incident(sales, jst(2025, 6, 1, 9))
+    before = assemble(review)["previous_year"]
+    assert before["empty"] is True
+    assert before["incidents"]["total"] == 0

@@ -6,9 +6,15 @@ records while the review is a draft) plus the review's own fields and decisions.
 snapshot holds codes, not labels: they are translated here, at render time, so the same
 snapshot renders in Japanese or in English.
 
-Layout: cover, contents, a one-page summary of the key figures, one section per input in
+Layout: page 1 is the executive summary, the message first: top management's conclusion,
+then the decisions it introduces (owners, due dates), then eight headline figures each with
+the year before and a mark (good, watch, action needed). Then one section per input in
 ISO/IEC 27001 9.3.2 order (a)–(g), each naming the items of the older JIS Q 15001 list it
-covers, the decisions (outputs) with top management's conclusion, and the sign-off boxes.
+covers, each chart with the one line it says; the decisions (outputs) in detail; the
+record of the review (what a cover used to hold) and the sign-off boxes. No cover and no
+contents page: the PDF's bookmarks list the sections, and page 1 says what follows.
+The report does not grow with the data: long tables show their first rows and how many
+more there are.
 
 Every piece of user text (the texts, decision titles and details, names, department names,
 finding descriptions) reaches a Paragraph only through `esc()` (directly or through
@@ -21,9 +27,9 @@ The package, by part of the document:
 - layout.py: what every part is built from (the review's data, the styles, headings,
   paragraphs, tables, the blocks kept together on a page);
 - formatting.py: dates, periods and labels in the active language;
-- cover.py: the cover page; summary.py: the one-page summary of the key figures;
-- inputs.py: the sections of the inputs (a)–(g);
-- outputs.py: top management's decisions and conclusion, and the sign-off boxes.
+- summary.py: page 1, the executive summary;
+- inputs.py: the sections of the inputs (a)–(g), with readings.py, the line under each chart;
+- outputs.py: top management's decisions in detail, the record of the review, the sign-off.
 """
 
 from __future__ import annotations
@@ -32,8 +38,7 @@ from django.utils.translation import gettext, override
 from reportlab.platypus import Flowable, PageBreak
 
 from ...models.review import Review
-from ..base import build_pdf, esc, table_of_contents
-from .cover import CoverPages
+from ..base import build_pdf
 from .formatting import format_period
 from .inputs import InputSections
 from .outputs import OutputSections
@@ -57,7 +62,7 @@ def report_filename(review: Review, language: str) -> str:
 # The document
 
 
-class ReviewReport(CoverPages, SummaryPage, InputSections, OutputSections):
+class ReviewReport(SummaryPage, InputSections, OutputSections):
     """The whole report: each part comes from the section class that builds it."""
 
     # -- the whole ---------------------------------------------------------------
@@ -69,11 +74,6 @@ class ReviewReport(CoverPages, SummaryPage, InputSections, OutputSections):
         if self.is_draft:
             header_title = gettext("%(title)s (draft)") % {"title": header_title}
         story: list[Flowable] = [
-            *self.cover(title),
-            PageBreak(),
-            self.p(esc(gettext("Contents")), "contents"),
-            table_of_contents(self.sheet),
-            PageBreak(),
             *self.summary(),
             PageBreak(),
             *self.previous_decisions(),
@@ -88,10 +88,11 @@ class ReviewReport(CoverPages, SummaryPage, InputSections, OutputSections):
             *self.text_section(gettext("(f) Risk assessment and risk treatment"), None, "risk_status"),
             *self.opportunities(),
             *self.outputs(),
+            *self.review_record(),
             *self.sign_off(),
         ]
         return build_pdf(
             story, title=header_title, subject=gettext("Management review %(period)s") % {
                 "period": format_period(review.period_start, review.period_end)},
-            confidential_mark=gettext("Confidential"), cover=True, company=self.company_line(),
+            confidential_mark=gettext("Confidential"), company=self.company_line(),
         )

@@ -3,29 +3,43 @@
 (d) the performance of the management system (incidents, regulatory reports, actions,
 audits), computed from the records; (e) also the requests from individuals and the
 complaints of the period; (g) the opportunities for improvement.
+
+Every chart says something: it has a line under it saying what (readings.py), and a chart
+the data cannot make meaningful (nothing to show, or a single bar) is replaced by a
+sentence. Report timeliness has four names that cannot be confused: filed on time, filed
+late, overdue and not filed, not yet due (and not filed).
 """
 
 from __future__ import annotations
 
 from django.utils.translation import gettext, pgettext
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Spacer
+from reportlab.platypus import Flowable, KeepTogether, Spacer
 
 from incidents.models import ActionKind, ActionState, IncidentKind, IncidentState, TrackKind
 
-from ...models import Grade
+from ...models import NONCONFORMITIES, Grade
 from ...review_cases import readable_cases
 from ...review_format import DASH, breakdown_total, label, localized, number, percent
+from ...review_headlines import CRITERIA
 from .. import charts
 from ..base import CONTENT_WIDTH, esc
-from .formatting import clause_name, format_date, format_day, format_period, severity_label
-from .layout import ReportLayout
+from .formatting import clause_name, format_date, format_day, format_period, month_label, severity_label
+from .layout import MAX_ROWS, ReportLayout
+from .readings import (
+    findings_reading,
+    kind_reading,
+    monthly_reading,
+    single_kind,
+    single_state,
+    states_reading,
+)
 
-# Long tables are cut here with a line saying how many rows were left out; the
-# opportunities for improvement (g) are always listed in full.
-MAX_CLAUSE_ROWS = 40
-MAX_RECURRENCE_ROWS = 20
-MAX_DEPARTMENT_ROWS = 60
+# Long tables are cut here with a line saying how many rows were left out (the report does
+# not grow with the data); the opportunities for improvement (g) are always listed in full.
+MAX_CLAUSE_ROWS = MAX_ROWS
+MAX_RECURRENCE_ROWS = MAX_ROWS
+MAX_DEPARTMENT_ROWS = MAX_ROWS
 
 
 class InputSections(ReportLayout):
@@ -57,7 +71,14 @@ class InputSections(ReportLayout):
             flowables.append(self.table(
                 [gettext("No."), gettext("Decision"), gettext("Owner"), gettext("Due"), gettext("Action"),
                  gettext("State"), gettext("Overdue")],
-                rows, (0.05, 0.29, 0.11, 0.17, 0.16, 0.12, 0.10)))
+                rows, (0.05, 0.25, 0.12, 0.17, 0.19, 0.12, 0.10)))
+            summary = previous.get("summary") or {}
+            flowables.append(self.reading(
+                gettext("%(reference)s: effective %(effective)s, implemented %(implemented)s, open %(open)s "
+                        "(overdue %(overdue)s), cancelled %(cancelled)s") % {
+                    "reference": previous.get("reference", ""),
+                    **{key: number(summary.get(key, 0))
+                       for key in ("effective", "implemented", "open", "overdue", "cancelled")}}))
         else:
             flowables.append(self.p(esc(gettext("That review recorded no decisions.")), "muted"))
         return flowables
@@ -71,33 +92,43 @@ class InputSections(ReportLayout):
     # -- (d) -------------------------------------------------------------------------
 
     def performance(self) -> list[Flowable]:
+        heading = self.section(gettext("(d) Performance of the management system"),
+                               gettext("results of audits and reports on operation"))
+        parts = [*self.company_breakdown(), *self.incident_performance()]
         return [
-            *self.section(gettext("(d) Performance of the management system"),
-                          gettext("results of audits and reports on operation")),
-            *self.company_breakdown(),
-            *self.incident_performance(),
+            *self.leading(heading, parts),
             *self.joint_use(),
             *self.report_performance(),
             *self.action_performance(),
             *self.audit_performance(),
+            self.block(self.h2(gettext("How the headline figures are assessed (page 1)")),
+                       *[self.p(esc(f"・{criterion}"), "small") for criterion in CRITERIA]),
         ]
 
     def incident_performance(self) -> list[Flowable]:
         incidents = self.inputs.get("incidents") or {}
-        flowables: list[Flowable] = [self.block(
+        months = incidents.get("by_month") or []
+        intro = [
             self.h2(gettext("Incidents and near misses")),
             self.p(esc(gettext("In the period: %(total)s (accidents %(accidents)s, near misses %(near_misses)s); "
                                "still open %(open)s; reports dismissed as not incidents %(dismissed)s.") % {
                 key: number(incidents.get(key, 0))
                 for key in ("total", "accidents", "near_misses", "open", "dismissed")})),
-            self.monthly_chart(58 * mm),
-        ), Spacer(1, 4 * mm)]
-        by_kind = incidents.get("by_kind") or []
-        flowables.append(charts.horizontal_bar_chart(
-            [label(IncidentKind, row.get("kind")) for row in by_kind], [row.get("count", 0) for row in by_kind],
-            width=CONTENT_WIDTH, title=gettext("Incidents by kind"),
-        ))
-        flowables.append(Spacer(1, 3 * mm))
+        ]
+        if incidents.get("total"):
+            intro.append(KeepTogether([self.monthly_chart(months), self.reading(monthly_reading(months))]))
+        flowables: list[Flowable] = [self.block(*intro)]
+
+        kinds = [(label(IncidentKind, row.get("kind")), row.get("count", 0))
+                 for row in incidents.get("by_kind") or [] if row.get("count")]
+        if len(kinds) >= 2:  # one bar says nothing a sentence does not
+            flowables.append(self.block(
+                charts.horizontal_bar_chart([name for name, _count in kinds], [count for _name, count in kinds],
+                                            width=CONTENT_WIDTH, title=gettext("Incidents by kind")),
+                self.reading(kind_reading(kinds)),
+            ))
+        elif kinds:
+            flowables.append(self.p(esc(single_kind(*kinds[0]))))
 
         severity = self.table(
             [gettext("Severity"), gettext("Incidents")],
@@ -150,6 +181,16 @@ class InputSections(ReportLayout):
         flowables.append(self.block(*recurring))
         return flowables
 
+    def monthly_chart(self, months: list[dict]) -> Flowable:
+        """Incidents per month, accidents and near misses stacked."""
+        return charts.bar_chart(
+            [month_label(row["month"], with_year=len(months) > 12) for row in months],
+            [(gettext("Accidents"), [row.get("count", 0) - row.get("near_misses", 0) for row in months]),
+             (gettext("Near misses"), [row.get("near_misses", 0) for row in months])],
+            width=CONTENT_WIDTH, height=58 * mm, stacked=True,
+            title=gettext("Incidents per month (%(period)s)") % {"period": self.period_text()},
+        )
+
     def company_breakdown(self) -> list[Flowable]:
         """A group review: the main figures company by company, and the group's (their sum)."""
         rows = self.inputs.get("by_company")
@@ -201,8 +242,9 @@ class InputSections(ReportLayout):
                 [(row.get("reference", ""), row.get("company", ""), row.get("title", ""),
                   label(IncidentKind, row.get("kind")), severity_label(row.get("severity") or ""),
                   format_day(row.get("discovered_at")), label(IncidentState, row.get("state")))
-                 for row in rows],
-                (0.15, 0.16, 0.25, 0.1, 0.1, 0.13, 0.11)))
+                 for row in rows[:MAX_ROWS]],
+                (0.18, 0.16, 0.22, 0.1, 0.1, 0.13, 0.11)))
+            flowables.append(self.more_rows(len(rows) - MAX_ROWS))
         else:
             flowables.append(self.none())
         return [self.block(*flowables)]
@@ -213,17 +255,16 @@ class InputSections(ReportLayout):
         rows = [(label(TrackKind, row.get("kind")), *(row.get(key, 0) for key in keys))
                 for row in tracks.get("by_kind") or []]
         totals = tracks.get("totals") or {}
-        flowables: list[Flowable] = [
-            self.h2(gettext("Regulatory reports")),
-            self.p(esc(gettext("Filed on time: %(rate)s of the reports whose limit has passed or that were "
-                               "filed.") % {"rate": percent(tracks.get("on_time_rate"))})),
-        ]
+        flowables: list[Flowable | None] = [self.h2(gettext("Regulatory reports"))]
         if rows:
             rows.append((self.total_cell(gettext("Total")), *(totals.get(key, 0) for key in keys)))
             flowables.append(self.table(
-                [gettext("Report"), gettext("Owed"), gettext("On time"), gettext("Late"), gettext("Overdue"),
-                 gettext("Not yet due"), gettext("Not required")],
-                rows, (0.34, 0.11, 0.11, 0.11, 0.11, 0.11, 0.11)))
+                [gettext("Report"), gettext("Owed"), gettext("Filed on time"), gettext("Filed late"),
+                 gettext("Overdue, not filed"), gettext("Not yet due, not filed"), gettext("Not required")],
+                rows, (0.21, 0.085, 0.14, 0.14, 0.18, 0.165, 0.08)))  # the long names fit on one line
+            flowables.append(self.reading(
+                gettext("Filed on time: %(rate)s of the reports whose limit has passed or that were filed.") % {
+                    "rate": percent(tracks.get("on_time_rate"))}))
         else:
             flowables.append(self.none())
         return [self.block(*flowables)]
@@ -237,21 +278,35 @@ class InputSections(ReportLayout):
                     (row.get("completed") or 0) - (row.get("on_time") or 0), row.get("overdue", 0),
                     row.get("effective", 0), row.get("checked", 0))
 
-        rows = [row_of(label(ActionKind, row.get("kind")), row) for row in actions.get("by_kind") or []]
+        rows = [row_of(label(ActionKind, row.get("kind")), row) for row in actions.get("by_kind") or []
+                if row.get("total")]
         rows.append(row_of(self.total_cell(gettext("Total")), totals))
-        by_state = actions.get("by_state") or []
+        # The stages of the actions counted in the table (the cancelled ones are not: said apart).
+        by_state = {row.get("state"): row.get("count", 0) for row in actions.get("by_state") or []}
+        cancelled = by_state.pop(ActionState.CANCELLED, 0)
+        shown = [(label(ActionState, state), count) for state, count in by_state.items() if count]
+        besides = (" " + gettext("Besides these, %(count)s were cancelled.") % {"count": number(cancelled)}
+                   if cancelled else "")
+        if len(shown) >= 2:  # a bar of one colour says nothing a sentence does not
+            where = [Spacer(1, 4 * mm), KeepTogether([
+                charts.status_bar(shown, width=CONTENT_WIDTH, bar_height=16,
+                                  title=gettext("Where the actions due in the period stand")),
+                self.reading(states_reading(shown) + besides)])]
+        elif shown:
+            where = [self.p(esc(single_state(*shown[0]) + besides))]
+        else:
+            where = []
         return [self.block(
             self.h2(gettext("Corrective and other actions")),
             self.p(esc(gettext("Actions due in the period. Completed on time: %(on_time)s; found effective: "
                                "%(effective)s of those checked.") % {
                 "on_time": percent(actions.get("on_time_rate")), "effective": percent(actions.get("effective_rate"))})),
             self.table(
-                [gettext("Kind"), gettext("Due in the period"), gettext("Completed"), gettext("On time"), gettext("Late"),
-                 gettext("Overdue"), gettext("Effective"), gettext("Checked")],
-                rows, (0.24, 0.1, 0.11, 0.11, 0.1, 0.11, 0.12, 0.11)),
-            Spacer(1, 3 * mm),
-            charts.status_bar([(label(ActionState, row.get("state")), row.get("count", 0)) for row in by_state],
-                              width=CONTENT_WIDTH, title=gettext("Where the actions due in the period stand")),
+                [gettext("Kind"), gettext("Due in the period"), gettext("Completed"), gettext("of which on time"),
+                 gettext("Completed late"), gettext("Overdue, not completed"), gettext("Effective"),
+                 gettext("Checked")],
+                rows, (0.14, 0.12, 0.08, 0.12, 0.14, 0.18, 0.1, 0.12)),
+            *where,
         )]
 
     def response_deadlines(self, audits: dict) -> list[Flowable]:
@@ -278,12 +333,14 @@ class InputSections(ReportLayout):
                 "findings": number(audits.get("findings_total", 0)), "open": number(audits.get("findings_open", 0)),
             })),
             *self.response_deadlines(audits),
-            charts.bar_chart(
-                [label(Grade, row.get("grade")) for row in grades],
-                [(gettext("This period"), [row.get("count", 0) for row in grades]),
-                 (gettext("Previous year"), [row.get("previous", 0) for row in grades])],
-                width=CONTENT_WIDTH, height=55 * mm, title=gettext("Findings by grade"),
-            ),
+            self.table([gettext("Grade"), gettext("This period"), gettext("Previous year"), gettext("Still open")],
+                       [(label(Grade, row.get("grade")), row.get("count", 0), row.get("previous", 0),
+                         row.get("open", 0)) for row in grades],
+                       (0.46, 0.18, 0.18, 0.18)),
+            self.reading(findings_reading(
+                sum(row.get("count", 0) for row in grades if row.get("grade") in NONCONFORMITIES),
+                sum(row.get("previous", 0) for row in grades if row.get("grade") in NONCONFORMITIES),
+                audits.get("findings_total", 0), audits.get("findings_open", 0))),
         )]
         clauses = audits.get("by_clause") or []
         flowables.append(self.block(
@@ -419,7 +476,7 @@ class InputSections(ReportLayout):
                 [gettext("Reference"), gettext("Clause"), gettext("Department"), gettext("Description")],
                 [(row.get("reference", ""), row.get("clause") or DASH, row.get("department") or DASH,
                   row.get("description", "")) for row in found],
-                (0.16, 0.08, 0.22, 0.54)) if found else self.none(),
+                (0.18, 0.07, 0.2, 0.55)) if found else self.none(),
         ))
         flowables.append(self.block(self.h2(gettext("Other opportunities")),
                                     self.user_text((self.inputs.get("texts") or {}).get("improvement_notes"))))

@@ -2,9 +2,11 @@
 
 `ReportLayout` holds the review's data, read once (its inputs, decisions and people), and
 the building blocks the sections share: paragraphs of safe markup or escaped user text,
-headings, section titles that name the JIS Q 15001 items they cover, tables, the monthly
-incidents chart (on the summary and in (d)), and `block()`, a sub-section kept together on
-a page (`_Block`). The section classes (cover.py, summary.py, inputs.py, outputs.py) extend it.
+headings, section titles that name the JIS Q 15001 items they cover, tables cut to their
+first rows with "and N more", the one-line reading printed under a chart, and `block()`, a
+sub-section kept together on a page (`_Block`). The section classes (summary.py, inputs.py,
+outputs.py) extend it. The type is the reports' (audits/pdf/styles.py): body 10.5 pt,
+tables 10, nothing under 8.5 but the running header and footer.
 """
 
 from __future__ import annotations
@@ -14,15 +16,20 @@ from collections.abc import Sequence
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext, ngettext
 from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.styles import ParagraphStyle, StyleSheet1
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, Paragraph, Table
 
 from ...models.review import Review, ReviewDecision, ReviewState
 from ...review_format import number
-from .. import charts
-from ..base import ACCENT, CONTENT_WIDTH, MUTED, company_line, data_table, esc, para, styles, widths
-from .formatting import format_period, month_label, user_name
+from ..base import ACCENT, MUTED, company_line, data_table, esc, para, widths, wrapped
+from ..styles import report_styles
+from .formatting import format_period, user_name
+
+# A long table is cut to its first rows and says how many more there are: the report's
+# length must not grow with the data (the records themselves are on the web pages).
+MAX_ROWS = 15
 
 
 class ReportLayout:
@@ -47,8 +54,9 @@ class ReportLayout:
         return user_name(self.people.get(user_id)) if user_id else ""
 
     def p(self, markup: str, style: str = "body") -> Paragraph:
-        """A paragraph of markup that is already safe (labels escaped, user text escaped)."""
-        return Paragraph(markup, self.sheet[style])
+        """A paragraph of markup that is already safe (labels escaped, user text escaped),
+        wrapped to suit its script (English at spaces, Japanese anywhere but before 。、)."""
+        return Paragraph(markup, wrapped(self.sheet[style], markup))
 
     def text(self, value: str, style: str = "body") -> Paragraph:
         """A paragraph of user text, escaped."""
@@ -95,6 +103,10 @@ class ReportLayout:
         return self.p(esc(ngettext("%(count)s more row is not shown.", "%(count)s more rows are not shown.", left_out)
                           % {"count": number(left_out)}), "small")
 
+    def reading(self, text: str) -> Paragraph:
+        """What a chart or a table says, in one line under it (worked out from the figures)."""
+        return self.p(f"→ {esc(text)}", "reading")
+
     @property
     def is_draft(self) -> bool:
         return self.review.state == ReviewState.DRAFT
@@ -127,16 +139,14 @@ class ReportLayout:
             return gettext("Whole group")
         return company_line(company.get("name", ""), company.get("corporate_number", ""))
 
-    def monthly_chart(self, height: float) -> Flowable:
-        """Incidents per month, accidents and near misses stacked."""
-        months = (self.inputs.get("incidents") or {}).get("by_month") or []
-        return charts.bar_chart(
-            [month_label(row["month"], with_year=len(months) > 12) for row in months],
-            [(gettext("Accidents"), [row.get("count", 0) - row.get("near_misses", 0) for row in months]),
-             (gettext("Near misses"), [row.get("near_misses", 0) for row in months])],
-            width=CONTENT_WIDTH, height=height, stacked=True,
-            title=gettext("Incidents per month (%(period)s)") % {"period": self.period_text()},
-        )
+    def leading(self, heading: list[Flowable], parts: list[Flowable]) -> list[Flowable]:
+        """A section's heading kept with its first block, so that a block moved to the next
+        page does not leave the heading alone at the bottom of this one."""
+        if parts and isinstance(parts[0], _Block):
+            kept = [flowable for flowable in heading if not isinstance(flowable, CondPageBreak)]
+            return [*(flowable for flowable in heading if isinstance(flowable, CondPageBreak)),
+                    _Block([*kept, *parts[0]._content]), *parts[1:]]
+        return [*heading, *parts]
 
     def block(self, *flowables: Flowable | None) -> Flowable:
         return _Block([flowable for flowable in flowables if flowable is not None])
@@ -173,17 +183,23 @@ class _Block(KeepTogether):
 
 
 def _sheet() -> StyleSheet1:
-    """base.styles() plus the few styles this document adds."""
-    sheet = styles()
+    """The reports' styles (styles.report_styles()) plus the few this document adds."""
+    sheet = report_styles()
     sheet.add(ParagraphStyle("note", parent=sheet["small"], spaceAfter=4, keepWithNext=1))
     sheet.add(ParagraphStyle("muted", parent=sheet["body"], textColor=MUTED))
-    sheet.add(ParagraphStyle("cover_company", parent=sheet["subtitle"], fontSize=13, textColor=MUTED))
-    sheet.add(ParagraphStyle("cover_title", parent=sheet["title"], fontSize=24, leading=34, spaceAfter=10))
-    sheet.add(ParagraphStyle("cover_reference", parent=sheet["subtitle"], fontSize=16, leading=24))
-    sheet.add(ParagraphStyle("banner", parent=sheet["body"], fontSize=14, leading=20, spaceAfter=2))
-    sheet.add(ParagraphStyle("mark", parent=sheet["body"], fontSize=13, leading=20))
-    sheet.add(ParagraphStyle("cell_figure", parent=sheet["cell_number"], fontSize=11, leading=14,
+    sheet.add(ParagraphStyle("reading", parent=sheet["body"], fontSize=10.5, leading=16, textColor=ACCENT,
+                             spaceBefore=2, spaceAfter=8))
+    sheet.add(ParagraphStyle("summary_title", parent=sheet["title"], fontSize=18, leading=24, spaceAfter=2))
+    sheet.add(ParagraphStyle("summary_line", parent=sheet["body"], fontSize=10, leading=15, textColor=MUTED,
+                             spaceAfter=6))
+    sheet.add(ParagraphStyle("conclusion", parent=sheet["body"], fontSize=11, leading=18))
+    sheet.add(ParagraphStyle("tally", parent=sheet["body"], fontSize=11, leading=17, spaceAfter=4))
+    sheet.add(ParagraphStyle("banner", parent=sheet["body"], fontSize=12, leading=17, spaceAfter=1))
+    sheet.add(ParagraphStyle("mark", parent=sheet["body"], fontSize=12, leading=18))
+    sheet.add(ParagraphStyle("cell_figure", parent=sheet["cell_number"], fontSize=12, leading=15,
                              textColor=ACCENT))
+    sheet.add(ParagraphStyle("cell_mark", parent=sheet["cell"], fontSize=10.5, leading=14.5))
+    sheet.add(ParagraphStyle("cell_mark_center", parent=sheet["cell_mark"], alignment=TA_CENTER))
     sheet.add(ParagraphStyle("cell_strong", parent=sheet["cell"], textColor=colors.black))
-    sheet.add(ParagraphStyle("cell_small", parent=sheet["cell"], fontSize=7.5, leading=11, textColor=MUTED))
+    sheet.add(ParagraphStyle("cell_small", parent=sheet["cell"], fontSize=8.5, leading=12.5, textColor=MUTED))
     return sheet

@@ -1,105 +1,157 @@
-"""The one-page summary of the management-review report: the key figures of the period
-(incidents, times to contain and close, reports and actions on time, effectiveness,
-recurrence, findings, audit coverage, the previous review's decisions, requests from
-individuals answered on time and complaints), findings by grade and the incidents per month.
+"""Page 1 of the management-review report: the executive summary (エグゼクティブサマリー), what
+an executive reads in a minute.
+
+In the order it is read: whose review, which period and where it stands; top management's
+conclusion and then the decisions it introduces, each with its owner and due date; the
+headline figures (audits.review_headlines), each with the year before, better or worse, and
+a mark in words and shape (○ good, △ watch, × action needed), not colour alone; and one line
+saying what the rest of the report holds.
 """
 
 from __future__ import annotations
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
+from reportlab.lib import colors
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Spacer
+from reportlab.platypus import Flowable, Paragraph, Spacer, Table, TableStyle
 
-from ...models import Grade
-from ...review_cases import summary_rows
-from ...review_format import DASH, label, number, percent
-from ..base import esc
+from ...models.review import ReviewState
+from ...review_format import DASH, label
+from ...review_headlines import BAD, GOOD, MARK_LABELS, MARK_SYMBOLS, WATCH, Headline, headlines, tally
+from ..base import ACCENT, CONTENT_WIDTH, MARK_RED, _grid, esc
+from .formatting import format_date, format_period, user_name
 from .layout import ReportLayout
+
+MARK_COLOURS = {GOOD: colors.HexColor("#1a7f37"), WATCH: colors.HexColor("#9a5b00"), BAD: MARK_RED}
 
 
 class SummaryPage(ReportLayout):
-    """The summary of the key figures, on one page after the contents."""
+    """The executive summary, on page 1."""
 
     def summary(self) -> list[Flowable]:
-        inputs = self.inputs
-        incidents = inputs.get("incidents") or {}
-        tracks = inputs.get("tracks") or {}
-        actions = inputs.get("actions") or {}
-        audits = inputs.get("audits") or {}
-        containment = incidents.get("containment_hours") or {}
-        closing = incidents.get("close_days") or {}
-        recurrence = incidents.get("recurrence") or {}
-        track_totals = tracks.get("totals") or {}
-        action_totals = actions.get("totals") or {}
-        coverage = audits.get("coverage") or {}
+        review = self.review
+        flowables: list[Flowable] = [
+            self.p(esc(gettext("Management review report")), "summary_title"),
+            self.p(esc(self.identity_line()), "summary_line"),
+            self.p(esc(gettext("Executive summary")), "h1"),
+        ]
+        if review.state == ReviewState.DRAFT:
+            flowables.append(self.banner(
+                gettext("DRAFT"),
+                gettext("Not yet submitted to top management. The figures are assembled from the records as "
+                        "they are now and may still change.")))
+        elif review.state == ReviewState.SUBMITTED:
+            flowables.append(self.banner(
+                gettext("Submitted: awaiting approval"),
+                gettext("The inputs were frozen at submission. Top management's decisions are recorded at "
+                        "approval."), colour=ACCENT))
+        flowables += self.conclusion_and_decisions()
+        flowables += self.headline_figures()
+        flowables.append(self.p(esc(gettext(
+            "Following pages: the inputs (a)–(g) of JIS Q 15001 / ISO/IEC 27001 9.3, then the decisions in "
+            "detail, the record of the review and the sign-off.")), "small"))
+        return flowables
 
-        def of(part, whole) -> str:
-            return gettext("%(part)s of %(whole)s") % {"part": number(part or 0), "whole": number(whole or 0)}
+    def identity_line(self) -> str:
+        """株式会社INE ｜ MR-INE-FY2025 ｜ 2025年4月1日〜2026年3月31日 ｜ 承認済（2026年5月20日）"""
+        review = self.review
+        company = self.company()
+        if company is not None:
+            whose = company.get("name", "")
+        elif self.group_companies():  # the group names the companies it covers
+            whose = gettext("Whole group (%(companies)s)") % {
+                "companies": pgettext("list separator", ", ").join(self.group_companies())}
+        else:
+            whose = gettext("Whole group")
+        parts = [whose, review.reference, format_period(review.period_start, review.period_end)]
+        state = label(ReviewState, review.state)
+        if review.state == ReviewState.APPROVED and review.approved_at:
+            state = gettext("%(state)s %(date)s") % {"state": state, "date": format_date(review.approved_at.date())}
+        parts.append(state)
+        return pgettext("identity line separator", " | ").join(part for part in parts if part)
 
+    # -- conclusion, then the decisions it introduces ----------------------------------
+
+    def conclusion_and_decisions(self) -> list[Flowable]:
+        flowables: list[Flowable] = [self.h2(gettext("Conclusion of top management"))]
+        if self.review.state != ReviewState.APPROVED:
+            flowables.append(self.p(esc(gettext(
+                "Top management's decisions and conclusion are recorded when the review is approved.")), "muted"))
+            return flowables
+        conclusion = (self.review.conclusion or "").strip()
+        flowables.append(self.text(conclusion, "conclusion") if conclusion
+                         else self.p(esc(gettext("Not written.")), "muted"))
+        flowables.append(self.h2(gettext("Decisions")))
+        if not self.decisions:
+            flowables.append(self.p(esc(gettext("No decisions recorded.")), "muted"))
+            return flowables
         rows = [
-            (gettext("Incidents"), number(incidents.get("total", 0)),
-             gettext("accidents %(accidents)s, near misses %(near_misses)s") % {
-                 "accidents": number(incidents.get("accidents", 0)),
-                 "near_misses": number(incidents.get("near_misses", 0))}),
-            (gettext("Discovery to containment, median (hours)"), number(containment.get("median")),
-             gettext("90th percentile %(p90)s (n = %(count)s)") % {
-                 "p90": number(containment.get("p90")), "count": number(containment.get("count", 0))}),
-            (gettext("Discovery to close, median (days)"), number(closing.get("median")),
-             gettext("90th percentile %(p90)s (n = %(count)s)") % {
-                 "p90": number(closing.get("p90")), "count": number(closing.get("count", 0))}),
-            (gettext("Regulatory reports filed on time"), percent(tracks.get("on_time_rate")),
-             gettext("%(on_time)s; late %(late)s, overdue %(overdue)s") % {
-                 "on_time": of(track_totals.get("on_time"),
-                               (track_totals.get("filed") or 0) + (track_totals.get("overdue") or 0)),
-                 "late": number(track_totals.get("late", 0)), "overdue": number(track_totals.get("overdue", 0))}),
-            (gettext("Actions completed on time"), percent(actions.get("on_time_rate")),
-             gettext("%(on_time)s; overdue %(overdue)s") % {
-                 "on_time": of(action_totals.get("on_time"),
-                               (action_totals.get("completed") or 0) + (action_totals.get("overdue") or 0)),
-                 "overdue": number(action_totals.get("overdue", 0))}),
-            (gettext("Actions found effective"), percent(actions.get("effective_rate")),
-             gettext("%(effective)s checked") % {
-                 "effective": of(action_totals.get("effective"), action_totals.get("checked"))}),
-            (gettext("Recurrence rate"), percent(recurrence.get("rate")),
-             gettext("%(recurring)s analysed incidents") % {
-                 "recurring": of(recurrence.get("recurring"), recurrence.get("analysed"))}),
-            (gettext("Findings"), number(audits.get("findings_total", 0)),
-             gettext("open %(open)s") % {"open": number(audits.get("findings_open", 0))}),
-            (gettext("Audit coverage (departments)"), percent(coverage.get("rate")),
-             gettext("%(covered)s departments audited") % {
-                 "covered": of(coverage.get("covered"), coverage.get("departments"))}),
-            (gettext("Previous review's decisions"), *self.previous_summary()),
-            # (e) requests from individuals and complaints (none in a snapshot from before them)
-            *summary_rows(inputs.get("cases")),
+            (decision.position, self.text(decision.title, "cell_strong"),
+             [self.text(user_name(decision.owner), "cell"), self.text(decision.department.name, "cell_small")],
+             format_date(decision.due_date))
+            for decision in self.decisions
         ]
-        header = [gettext("Figure"), gettext("Value"), gettext("Detail")]
-        table_rows = [(name, self.p(esc(value), "cell_figure"), detail) for name, value, detail in rows]
-        grades = [
-            (label(Grade, row.get("grade")), row.get("count", 0), row.get("previous", 0), row.get("open", 0))
-            for row in audits.get("by_grade") or []
+        flowables.append(self.table([gettext("No."), gettext("Decision"), gettext("Owner"), gettext("Due")],
+                                    rows, (0.06, 0.56, 0.2, 0.18)))
+        return flowables
+
+    # -- the headline figures ----------------------------------------------------------------
+
+    def headline_figures(self) -> list[Flowable]:
+        rows = headlines(self.inputs)
+        counts = tally(rows)
+        flowables: list[Flowable] = [
+            self.h2(gettext("Headline figures against the previous year")),
+            self.p(self.tally_markup(counts, len(rows)), "tally"),
         ]
+        header = [gettext("Figure"), gettext("This period"), gettext("Against the previous year"),
+                  gettext("Assessment"), gettext("Detail")]
+        data = [[self.p(esc(text), "cell_header") for text in header]]
+        data += [self.figure_row(row) for row in rows]
+        fractions = (0.25, 0.12, 0.22, 0.14, 0.27)
+        table = Table(data, colWidths=[CONTENT_WIDTH * f for f in fractions], repeatRows=1, hAlign="LEFT")
+        table.setStyle(TableStyle(_grid(header_rows=1)))  # the grid of base.data_table
+        flowables.append(table)
+        flowables.append(Spacer(1, 2 * mm))
+        return flowables
+
+    def tally_markup(self, counts: dict[str, int], total: int) -> str:
+        """「要対応 1・注意 3・良好 4（8指標）」, each with its shape and colour."""
+        parts = [
+            f'<font color="{MARK_COLOURS[mark].hexval()}">{MARK_SYMBOLS[mark]} {esc(MARK_LABELS[mark])} '
+            f"{counts[mark]}</font>"
+            for mark in (BAD, WATCH, GOOD)
+        ]
+        return gettext("%(marks)s (of %(total)s figures)") % {
+            "marks": pgettext("list separator", ", ").join(parts), "total": total}
+
+    def figure_row(self, row: Headline) -> list[Paragraph]:
+        if row.mark:
+            mark = (f'<font color="{MARK_COLOURS[row.mark].hexval()}">{MARK_SYMBOLS[row.mark]} '
+                    f"{esc(MARK_LABELS[row.mark])}</font>")
+        else:
+            mark = esc(DASH)
         return [
-            self.h1(gettext("Summary of key figures")),
-            self.note(gettext("Period: %(period)s") % {"period": self.period_text()}),
-            self.table(header, table_rows, (0.38, 0.17, 0.45)),
-            self.h2(gettext("Findings by grade")),
-            self.table([gettext("Grade"), gettext("This period"), gettext("Previous year"), gettext("Still open")],
-                       grades, (0.46, 0.18, 0.18, 0.18)),
-            Spacer(1, 5 * mm),
-            self.monthly_chart(48 * mm),
+            self.p(esc(row.label), "cell_strong"),
+            self.p(esc(row.value), "cell_figure"),
+            self.p(esc(row.trend_text), "cell"),
+            self.p(mark, "cell_mark"),
+            self.p(esc(row.detail), "cell_small"),
         ]
 
-    def previous_summary(self) -> tuple[str, str]:
-        previous = self.inputs.get("previous_review")
-        if not previous:
-            return DASH, gettext("No earlier approved review")
-        summary = previous.get("summary") or {}
-        return (
-            number(summary.get("total", 0)),
-            gettext("%(reference)s: effective %(effective)s, implemented %(implemented)s, open %(open)s "
-                    "(overdue %(overdue)s), cancelled %(cancelled)s") % {
-                "reference": previous.get("reference", ""),
-                **{key: number(summary.get(key, 0))
-                   for key in ("effective", "implemented", "open", "overdue", "cancelled")},
-            },
+    # -- the banner of a draft or a submitted review -------------------------------------------
+
+    def banner(self, heading: str, explanation: str, colour=MARK_RED) -> Table:
+        box = Table(
+            [[self.p(f'<font color="{colour.hexval()}">{esc(heading)}</font>', "banner")],
+             [self.p(esc(explanation), "body")]],
+            colWidths=[CONTENT_WIDTH], hAlign="LEFT",
         )
+        box.setStyle(TableStyle([
+            ("BOX", (0, 0), (-1, -1), 1.2, colour),
+            ("LEFTPADDING", (0, 0), (-1, -1), 8),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 8),
+            ("TOPPADDING", (0, 0), (-1, 0), 4),
+            ("BOTTOMPADDING", (0, -1), (-1, -1), 4),
+        ]))
+        return box
