@@ -9,7 +9,7 @@ and the page and the PDF say the figures were not part of it.
 
 from __future__ import annotations
 
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext
 
 from incidents.case_figures import case_figures
 from incidents.models import (
@@ -99,23 +99,4 @@ def readable_cases(cases: dict | None) -> dict | None:
     }
 
 
-def summary_rows(cases: dict | None) -> list[tuple[str, str, str]]:
-    """(figure, value, detail) rows for the PDF's summary page; none for an old snapshot."""
-    if cases is None:
-        return []
-    requests = cases.get("requests") or {}
-    complaints = cases.get("complaints") or {}
-    return [
-        (gettext("Requests from individuals answered on time"), percent(requests.get("on_time_rate")),
-         ngettext("%(total)s request; late %(late)s, overdue %(overdue)s, refused %(refused)s",
-                  "%(total)s requests; late %(late)s, overdue %(overdue)s, refused %(refused)s",
-                  requests.get("total", 0)) % {
-             key: number(requests.get(key, 0)) for key in ("total", "late", "overdue", "refused")}),
-        (gettext("Complaints and consultations"), number(complaints.get("total", 0)),
-         gettext("revealed a weakness %(weakness)s; corrective actions %(actions)s") % {
-             "weakness": number(complaints.get("reveals_weakness", 0)),
-             "actions": number(complaints.get("actions", 0))}),
-    ]
-
-
-__all__ = ["case_inputs", "complaint_reading", "readable_cases", "request_reading", "summary_rows"]
+__all__ = ["case_inputs", "complaint_reading", "readable_cases", "request_reading"]
