@@ -20,14 +20,27 @@ migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
 PORT ?= 8000
+# The demo as its users meet it: DEBUG off, so a page that does not exist or that the reader
+# may not see is the site's own page in their language (`make run DEBUG=True` for Django's
+# technical pages); static files from the source folders (no collectstatic); plain HTTP on
+# this machine only; a secret key of this checkout's own, kept in .venv (sessions survive a
+# restart), unless SECRET_KEY is set.
+DEBUG ?= False
+LOCAL_KEY := $(VENV)/local-secret-key
+RUN_ENV = DEBUG=$(DEBUG) STATIC_FROM_SOURCE=True ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost}" \
+	SESSION_COOKIE_SECURE=False CSRF_COOKIE_SECURE=False SECRET_KEY="$${SECRET_KEY:-$$(cat $(LOCAL_KEY))}"
+
+$(LOCAL_KEY): | $(BIN)/python
+	$(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))" > $@
 
 # The server and, beside it, the task worker that delivers notifications and runs the
-# reminders (stopped with the server: Ctrl+C stops both).
-run: migrate
+# reminders (stopped with the server: Ctrl+C stops both). `make run PORT=8080` for another port.
+run: migrate $(LOCAL_KEY)
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py verify_trail
-	$(BIN)/python manage.py run_worker & WORKER=$$!; trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
-	COMPANY_NAME="$${COMPANY_NAME:-株式会社INE}" $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	@echo "Open http://127.0.0.1:$(PORT)/ and log in with one of the demo logins above."
+	$(RUN_ENV) $(BIN)/python manage.py run_worker & WORKER=$$!; trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
+	COMPANY_NAME="$${COMPANY_NAME:-株式会社INE}" $(RUN_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # The browser tests drive the Debian Chromium (never a downloaded browser build).
 CHROMIUM := /usr/bin/chromium

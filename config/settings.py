@@ -212,12 +212,18 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "config" / "static"]
+# Static files straight from the apps' and config/ folders, looked up on each request: under
+# DEBUG, and under `make run`, which turns DEBUG off (the site's own error pages) but has no
+# collectstatic step. Production runs collectstatic once; whitenoise serves the hashed,
+# compressed copies from STATIC_ROOT.
+STATIC_FROM_SOURCE = envbool("STATIC_FROM_SOURCE", "True" if DEBUG else "False")
+WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = STATIC_FROM_SOURCE
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
+            if STATIC_FROM_SOURCE
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },

@@ -40,7 +40,16 @@ urlpatterns = [
 ]
 
 
-# Every answer under /api/ is JSON, an unknown URL or a server error included; elsewhere the usual pages.
+# Every answer under /api/ is JSON, an unknown URL or a server error included; elsewhere the
+# site's own pages in the reader's language (config/templates/403.html, 404.html, 500.html).
+def handler403(request, exception=None):
+    if is_api_request(request):
+        from rest_framework.exceptions import PermissionDenied
+
+        return error_response(PermissionDenied.default_detail, PermissionDenied.default_code, 403)
+    return defaults.permission_denied(request, exception)
+
+
 def handler404(request, exception=None):
     if is_api_request(request):
         from rest_framework.exceptions import NotFound

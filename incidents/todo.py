@@ -55,13 +55,18 @@ def context(request) -> dict:
     actions = narrow(selectors.action_list(user=user), request)
     today = timezone.localdate()
     due_by = today + dt.timedelta(days=ACTIONS_DUE_SOON_DAYS)
+    # What is due for the user: their own work, due within a week or already late (the card's
+    # counts are of this list: an overdue action is due, and counted as overdue).
+    due_actions = list(
+        actions.filter(owner=user, state__in=ACTION_WORK_STATES, due_date__lte=due_by).order_by("due_date", "id")
+    )
+    overdue_count = sum(1 for action in due_actions if action.due_date < today)
     context = {
         "my_incidents": list(incidents.filter(reporter=user)[:10]),
         "my_actions": list(actions.open().filter(Q(owner=user) | Q(verifier=user)).order_by("due_date", "id")[:30]),
-        # What is due for the user: their own work, due within a week or already late.
-        "my_due_actions": list(
-            actions.filter(owner=user, state__in=ACTION_WORK_STATES, due_date__lte=due_by).order_by("due_date", "id")
-        ),
+        "my_due_actions": due_actions,
+        "my_overdue_count": overdue_count,
+        "my_due_soon_count": len(due_actions) - overdue_count,
         "actions_to_do": section(actions.filter(owner=user, state__in=ACTION_WORK_STATES).order_by("due_date", "id")),
         "actions_to_verify": section(
             actions.filter(verifier=user, state=ActionState.IMPLEMENTED).order_by("due_date", "id")),
@@ -82,6 +87,7 @@ def context(request) -> dict:
         counts = dict(incidents.open().order_by().values_list("state").annotate(n=Count("id")))
         context.update({
             "open_tracks": open_tracks,
+            "deadline_incidents": by_incident(open_tracks, now),
             "overdue_track_count": sum(1 for track in open_tracks if track.limit_at < now),
             "due_soon_track_count": sum(1 for track in open_tracks if urgency(track, now) == "soon"),
             "awaiting_triage": list(
@@ -93,7 +99,7 @@ def context(request) -> dict:
                 for value, label in IncidentState.choices
                 if value not in (IncidentState.CLOSED, IncidentState.DISMISSED)
             ],
-            "overdue_actions": list(actions.overdue().filter(runs)[:TODO_LIMIT]),
+            "overdue_actions": section(actions.overdue().filter(runs)),
         })
     elif has_role(user, Role.EXECUTIVE):
         # Escalation: an overdue report to the PPC is top management's business too (of
@@ -101,6 +107,7 @@ def context(request) -> dict:
         context["overdue_ppc_tracks"] = list(
             tracks.overdue().filter(held_for(user, Role.EXECUTIVE, "incident__company"), kind__in=PPC_TRACKS)
         )
+        context["overdue_ppc_incidents"] = by_incident(context["overdue_ppc_tracks"], timezone.now())
     handled = incidents.open().filter(handler=user).order_by("created_at", "id")
     context["handled_incidents"] = section(handled)
     departments = headed_department_ids(user)
@@ -111,6 +118,25 @@ def context(request) -> dict:
             "department_actions": list(actions.open().filter(department_id__in=departments)[:TODO_LIMIT]),
         })
     return context
+
+
+URGENCY_ORDER = ("overdue", "soon", "open", "settled")
+
+
+def by_incident(tracks, now: dt.datetime) -> list[dict]:
+    """Reports grouped by their incident, one entry per incident in the order of `tracks`
+    (the least time left first): {"incident", "tracks" (the nearest limit first), "urgency"
+    (that of its most urgent report)}."""
+    grouped: dict[int, dict] = {}
+    for track in tracks:
+        entry = grouped.setdefault(track.incident_id, {"incident": track.incident, "tracks": [], "urgency": "settled"})
+        entry["tracks"].append(track)
+        level = urgency(track, now)
+        if URGENCY_ORDER.index(level) < URGENCY_ORDER.index(entry["urgency"]):
+            entry["urgency"] = level
+    for entry in grouped.values():
+        entry["tracks"].sort(key=lambda track: (track.limit_at, track.due_at, track.pk))
+    return list(grouped.values())
 
 
 # ---------------------------------------------------------------------------

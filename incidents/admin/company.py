@@ -15,7 +15,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from ..models import Company, PrivacyDesk, group_has_several_companies
+from ..models import Company, Department, PrivacyDesk, group_has_several_companies
 from ..roles import Role, has_role, role_companies
 from ..workflow.admin import PMSOfficeAccessMixin
 from .kept import KeptWhileReferencedMixin
@@ -29,7 +29,24 @@ def for_the_whole_group(request) -> bool:
     ))
 
 
-class CompanyColumnsMixin:
+def _with_department_codes(db_field, formfield):
+    if formfield is not None and db_field.related_model is Department:
+        formfield.label_from_instance = lambda department: department.admin_label
+    return formfield
+
+
+class DepartmentCodesMixin:
+    """Department choices labelled with their code ("SALES 営業部"): the pages name a
+    department by its name only, but in the admin two companies may each have a 管理部."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        return _with_department_codes(db_field, super().formfield_for_foreignkey(db_field, request, **kwargs))
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        return _with_department_codes(db_field, super().formfield_for_manytomany(db_field, request, **kwargs))
+
+
+class CompanyColumnsMixin(DepartmentCodesMixin):
     """The company column and filter of a record's list, shown only when the group has
     several companies (`company_field`: the record's company, through a relation if need be)."""
 

@@ -34,7 +34,7 @@ from ..models import (
 )
 from ..roles import Role, role_conflict
 from ..workflow.admin import PMSOfficeAccessMixin, is_pms_office
-from .company import CompanyColumnsMixin, GroupOrCompanyFilter
+from .company import CompanyColumnsMixin, DepartmentCodesMixin, GroupOrCompanyFilter
 from .kept import KeptWhileReferencedMixin
 
 User = get_user_model()
@@ -68,7 +68,7 @@ class DepartmentAdmin(CompanyColumnsMixin, KeptWhileReferencedMixin, PMSOfficeAc
         return obj.member_count
 
 
-class UserProfileInline(admin.StackedInline):
+class UserProfileInline(DepartmentCodesMixin, admin.StackedInline):
     model = UserProfile
     can_delete = False
     max_num = 1

@@ -41,12 +41,19 @@ class Department(models.Model):
         verbose_name_plural = _("departments")
 
     def __str__(self) -> str:
-        return f"{self.code} {self.name}"
+        # Its name, as people call it; the code is for the admin (admin_label) and the records.
+        return self.name
 
     def save(self, *args, **kwargs) -> None:
         if self.company_id is None:  # today's API clients, imports and scripts name none
             self.company = Company.objects.default()
         super().save(*args, **kwargs)
+
+    @property
+    def admin_label(self) -> str:
+        """The code and the name ("SALES 営業部"): the admin's lists and choices, where two
+        companies' departments of one name (管理部) must be told apart."""
+        return f"{self.code} {self.name}"
 
 
 class UserProfile(models.Model):
