@@ -26,6 +26,7 @@ from incidents.models import (
 )
 from incidents.people_forms import PersonField, PersonMultipleField
 from incidents.roles import Role, has_role, role_companies
+from incidents.sorting import choice_order
 from incidents.workflow.forms import VersionedForm
 
 from .filters import AuditFilter, FindingFilter
@@ -33,6 +34,7 @@ from .models import (
     NONCONFORMITIES,
     Audit,
     AuditKind,
+    AuditState,
     ChecklistItem,
     ChecklistResult,
     Finding,
@@ -391,6 +393,16 @@ class AuditListFilter(AuditFilter):
     fiscal_year = django_filters.ChoiceFilter(choices=_fiscal_year_choices, label=_("fiscal year"),
                                               empty_label=_("All"))
 
+    # The keys of ?sort= (incidents.sorting).
+    sorts = {
+        "reference": ("reference",),
+        "title": ("title",),
+        "kind": (choice_order("kind", AuditKind.choices),),
+        "company": ("company__position", "company__code"),
+        "dates": ("planned_start", "planned_end"),
+        "state": (choice_order("state", AuditState.choices),),
+    }
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         prepare_filter_widgets(self, choices=("state", "kind"), yes_no=(), ticks=())
@@ -408,6 +420,18 @@ class FindingListFilter(FindingFilter):
     open = django_filters.BooleanFilter(method="filter_open", label=_("open only"))
     response_overdue = django_filters.BooleanFilter(method="filter_response_overdue",
                                                     label=_("response overdue only"))
+
+    sorts = {
+        "reference": ("reference",),
+        "grade": (choice_order("grade", Grade.choices),),
+        "clause": ("requirement__standard", "requirement__position", "requirement__clause"),
+        "company": ("company__position", "company__code"),
+        "department": ("department__code",),
+        "audit": ("audit__reference",),
+        "state": (choice_order("state", FindingState.choices),),
+        "response_due": ("response_due",),
+        "raised": ("created_at",),
+    }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

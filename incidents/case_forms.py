@@ -37,6 +37,7 @@ from .models import (
 )
 from .people_forms import PersonField
 from .roles import Role, has_role
+from .sorting import choice_order
 from .workflow.forms import TransitionForm, VersionedForm
 
 
@@ -59,6 +60,18 @@ class RequestListFilter(django_filters.FilterSet):
     department = django_filters.ModelChoiceFilter(queryset=Department.objects.all(), label=_("department"))
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("overdue only"))
     open = django_filters.BooleanFilter(method="filter_open", label=_("open only"))
+    received_from = django_filters.DateFilter(field_name="received_on", lookup_expr="gte", label=_("received from"))
+    received_to = django_filters.DateFilter(field_name="received_on", lookup_expr="lte", label=_("received to"))
+
+    # The keys of ?sort= (incidents.sorting).
+    sorts = {
+        "reference": ("reference",),
+        "requester": ("requester_name",),
+        "received": ("received_on",),
+        "due": ("due_on",),
+        "state": (choice_order("state", RequestState.choices),),
+        "company": ("company__position", "company__code"),
+    }
 
     class Meta:
         model = RightsRequest
@@ -67,6 +80,8 @@ class RequestListFilter(django_filters.FilterSet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         prepare_filter_widgets(self, choices=("state", "kind", "channel"), yes_no=(), ticks=("overdue", "open"))
+        for name in ("received_from", "received_to"):
+            self.filters[name].extra["widget"] = DateInput()
         self.filters["q"].extra["widget"] = forms.TextInput(
             attrs={"placeholder": _("Reference or requester"), "type": "search"}
         )

@@ -36,6 +36,7 @@ from .models import (
     group_has_several_companies,
 )
 from .people_forms import PersonField
+from .sorting import choice_order
 from .workflow.forms import TransitionForm, VersionedForm
 
 # ---------------------------------------------------------------------------
@@ -49,6 +50,18 @@ class ComplaintListFilter(django_filters.FilterSet):
     channel = django_filters.MultipleChoiceFilter(choices=CaseChannel.choices, label=_("channel"))
     department = django_filters.ModelChoiceFilter(queryset=Department.objects.all(), label=_("department"))
     open = django_filters.BooleanFilter(method="filter_open", label=_("open only"))
+    received_from = django_filters.DateFilter(field_name="received_on", lookup_expr="gte", label=_("received from"))
+    received_to = django_filters.DateFilter(field_name="received_on", lookup_expr="lte", label=_("received to"))
+
+    # The keys of ?sort= (incidents.sorting).
+    sorts = {
+        "reference": ("reference",),
+        "received": ("received_on",),
+        "classification": (choice_order("classification", ComplaintClass.choices),),
+        "company": ("company__position", "company__code"),
+        "department": ("department__code",),
+        "state": (choice_order("state", ComplaintState.choices),),
+    }
 
     class Meta:
         model = Complaint
@@ -60,6 +73,8 @@ class ComplaintListFilter(django_filters.FilterSet):
             self.filters[name].extra["widget"] = FilterSelect
             self.filters[name].field.empty_label = _("All")
         self.filters["open"].extra["widget"] = OnlyIfChecked
+        for name in ("received_from", "received_to"):
+            self.filters[name].extra["widget"] = DateInput()
         self.filters["department"].extra["empty_label"] = _("All")
         self.filters["q"].extra["widget"] = forms.TextInput(
             attrs={"placeholder": _("Reference, name or what was said"), "type": "search"}

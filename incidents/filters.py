@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
@@ -14,6 +15,7 @@ from .models import (
     Incident,
     IncidentKind,
     IncidentState,
+    ReportingTrack,
     Severity,
 )
 
@@ -46,6 +48,27 @@ class IncidentFilter(django_filters.FilterSet):
     department = django_filters.ModelChoiceFilter(queryset=Department.objects.all(), label=_("department"))
     reportable = django_filters.BooleanFilter(label=_("reportable"))
     open = django_filters.BooleanFilter(method="filter_open", label=_("open only"))
+    overdue = django_filters.BooleanFilter(
+        method="filter_overdue", label=_("report overdue only"),
+        help_text=_("true: incidents with a report still pending past its limit; false: everything else."),
+    )
+    # Days in Japan time (the database compares the local date of the moment).
+    discovered_from = django_filters.DateFilter(
+        field_name="discovered_at", lookup_expr="date__gte", label=_("discovered from"),
+        help_text=_("Discovered on this day or later (YYYY-MM-DD, Japan time)."),
+    )
+    discovered_to = django_filters.DateFilter(
+        field_name="discovered_at", lookup_expr="date__lte", label=_("discovered to"),
+        help_text=_("Discovered on this day or earlier (YYYY-MM-DD, Japan time)."),
+    )
+    reported_from = django_filters.DateFilter(
+        field_name="created_at", lookup_expr="date__gte", label=_("reported from"),
+        help_text=_("Reported on this day or later (YYYY-MM-DD, Japan time)."),
+    )
+    reported_to = django_filters.DateFilter(
+        field_name="created_at", lookup_expr="date__lte", label=_("reported to"),
+        help_text=_("Reported on this day or earlier (YYYY-MM-DD, Japan time)."),
+    )
 
     class Meta:
         model = Incident
@@ -56,6 +79,12 @@ class IncidentFilter(django_filters.FilterSet):
             return queryset
         return queryset.open() if value else queryset.exclude(pk__in=queryset.open().values("pk"))
 
+    def filter_overdue(self, queryset, name, value):
+        if value is None:
+            return queryset
+        late = Exists(ReportingTrack.objects.overdue().filter(incident=OuterRef("pk")))
+        return queryset.filter(late) if value else queryset.exclude(late)
+
 
 class ActionFilter(django_filters.FilterSet):
     state = django_filters.MultipleChoiceFilter(choices=ActionState.choices, label=_("state"))
@@ -63,6 +92,7 @@ class ActionFilter(django_filters.FilterSet):
     department = django_filters.ModelChoiceFilter(queryset=Department.objects.all(), label=_("department"))
     incident = IntegerFilter(field_name="incident_id", label=_("incident"))
     owner = IntegerFilter(field_name="owner_id", label=_("owner"))
+    due_after = django_filters.DateFilter(field_name="due_date", lookup_expr="gte", label=_("due on or after"))
     due_before = django_filters.DateFilter(field_name="due_date", lookup_expr="lte", label=_("due on or before"))
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("overdue only"))
 

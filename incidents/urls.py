@@ -21,6 +21,7 @@ urlpatterns = [
     path("actions/<int:pk>/edit/", views.action_edit, name="action_edit"),
     path("actions/<int:pk>/transitions/<slug:name>/", views.transition, {"model": Action},
          name="action_transition"),
+    path("tracks/", views.track_list, name="track_list"),
     path("tracks/<int:pk>/transitions/<slug:name>/", views.transition, {"model": ReportingTrack},
          name="track_transition"),
     path("people/search/", people_views.person_search, name="person_search"),

@@ -1,0 +1,44 @@
+"""The list pages' column headers that sort (incidents.sorting), and their dates."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
+from ..registers import JAPAN
+
+register = template.Library()
+
+MARKS = {"ascending": "▲", "descending": "▼", None: "↕"}
+
+
+@register.simple_tag(takes_context=True)
+def sort_th(context, key: str, label, css: str = ""):
+    """A column header: a link that sorts the list by the column (and back), with aria-sort
+    on the column the list is sorted by. A plain header where the list does not sort (the
+    same rows template on another page) or not by this column."""
+    sorting = context.get("sorting")
+    header = sorting.header(key) if sorting is not None else None
+    css_attr = format_html(' class="{}"', css) if css else ""
+    if header is None:
+        return format_html('<th scope="col"{}>{}</th>', css_attr, label)
+    aria = format_html(' aria-sort="{}"', header["aria_sort"]) if header["aria_sort"] else ""
+    hint = _("Sort by %(column)s") % {"column": label}
+    return format_html(
+        '<th scope="col"{}{}><a class="sort-link" href="{}" title="{}">{}<span class="sort-mark" aria-hidden="true">'
+        "{}</span></a></th>",
+        css_attr, aria, header["url"], hint, label, MARKS[header["aria_sort"]],
+    )
+
+
+@register.filter
+def moment(value):
+    """A date and time in Japan time that may break between the day and the hour, never inside them."""
+    if not value:
+        return mark_safe('<span class="muted">—</span>')
+    local = timezone.localtime(value, JAPAN)
+    return format_html('<span class="nowrap">{}</span> <span class="nowrap">{}</span>',
+                       local.strftime("%Y-%m-%d"), local.strftime("%H:%M"))
