@@ -187,6 +187,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
         # Approving takes the decisions with it: it has a page of its own.
         "transitions": [panel for panel in panels if panel["option"].name != "approve"],
         "can_approve": any(panel["option"].name == "approve" for panel in panels),
+        "steps": panels,  # the steps bar links to every step, approving (its own page) too
         "can_edit": services.review_can_edit(review, user),
         "trail": _trail_rows(review, extra=web.related_timeline(
             decisions, subject=lambda decision: _("Decision %(n)s") % {"n": decision.position})),

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from incidents import deadlines
 from incidents.exceptions import FieldsNotWritable, NotPermitted, RecordClosed, StaleEdit
 from incidents.models import Action, Department, Incident, group_has_several_companies, headed_department_ids
 from incidents.roles import Role, has_role, seen_companies, sees_everything
@@ -25,7 +26,7 @@ from incidents.switcher import current_company, narrow
 from incidents.workflow import web
 from incidents.workflow.forms import show_conflict
 
-from . import selectors, services
+from . import registers, selectors, services
 from .fiscal import fiscal_year_bounds, fiscal_year_of
 from .forms import (
     AuditForm,
@@ -38,6 +39,7 @@ from .forms import (
 from .models import NONCONFORMITIES, Audit, AuditState, Finding, FindingState
 from .pdf.audit_report import render_audit_report, report_filename
 from .pdf.base import pdf_language, pdf_response
+from .reminders import FINDING_NOTICE_DAYS
 
 
 def finding_origins(action, user) -> list[tuple[str, str | None]]:
@@ -161,7 +163,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         raise Http404
     return web.filtered_list(
         request, filter_class=AuditListFilter, queryset=narrow(selectors.audit_list(user=request.user), request),
-        template="audits/audit_list.html", can_plan=_may_plan(request.user),
+        template="audits/audit_list.html", can_plan=_may_plan(request.user), register=registers.AUDIT_REGISTER,
     )
 
 
@@ -393,6 +395,7 @@ def finding_list(request: HttpRequest) -> HttpResponse:
     return web.filtered_list(
         request, filter_class=FindingListFilter, queryset=narrow(selectors.finding_list(user=request.user), request),
         template="audits/finding_list.html", heads_department=bool(headed_department_ids(request.user)),
+        register=registers.FINDING_REGISTER,
     )
 
 
@@ -469,6 +472,9 @@ def _finding_page(request: HttpRequest, finding: Finding, *, action_form: Findin
                          and not any(a.kind == "corrective" for a in live_actions)),
         "trail": _trail_rows(finding),
         "transitions": _transition_panels(finding, user),
+        "next_deadline": deadlines.on_day(
+            Finding._meta.get_field("response_due").verbose_name, finding.response_due, soon_days=FINDING_NOTICE_DAYS,
+        ) if finding.state == FindingState.OPEN else None,
         "can_edit": services.finding_can_edit(finding, user),
     }, status=status)
 

@@ -32,6 +32,7 @@ from .complaint_forms import (
 from .exceptions import ConcurrentChange, FieldsNotWritable, NotPermitted, RecordClosed, StaleEdit
 from .models import Action, Complaint, ComplaintState, Incident, RightsRequest, headed_department_ids
 from .models.requests import case_office_problem
+from .registers import COMPLAINT_REGISTER
 from .roles import Role, has_role
 from .switcher import narrow
 from .workflow.forms import show_conflict
@@ -64,7 +65,7 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
         .prefetch_related(Prefetch("actions", queryset=Action.objects.only("pk", "reference", "state")))
     )
     return filtered_list(request, filter_class=ComplaintListFilter, queryset=narrow(queryset, request),
-                         template="incidents/complaints/complaint_list.html")
+                         template="incidents/complaints/complaint_list.html", register=COMPLAINT_REGISTER)
 
 
 @login_required

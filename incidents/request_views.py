@@ -34,9 +34,11 @@ from .case_forms import (
     ResumeForm,
     WrongfulRefusalForm,
 )
+from .deadlines import request_deadline
 from .exceptions import ConcurrentChange, FieldsNotWritable, NotPermitted, RecordClosed, StaleEdit
 from .models import Complaint, EvidencePurpose, Incident, RequestItem, RightsRequest
 from .models.requests import case_office_problem
+from .registers import REQUEST_REGISTER
 from .roles import Role, has_role
 from .switcher import narrow
 from .workflow.forms import show_conflict
@@ -78,7 +80,8 @@ def request_list(request: HttpRequest) -> HttpResponse:
     queryset = (RightsRequest.objects.visible_to(request.user)
                 .select_related("handler", "department", "company").prefetch_related("items"))
     return filtered_list(request, filter_class=RequestListFilter, queryset=narrow(queryset, request),
-                         template="incidents/requests/request_list.html", today=timezone.localdate())
+                         template="incidents/requests/request_list.html", today=timezone.localdate(),
+                         register=REQUEST_REGISTER)
 
 
 @login_required
@@ -172,6 +175,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "evidence": _evidence_groups(case, user),
         "identity_retention_days": case.company.identity_copy_retention_days,
         "transitions": transition_panels(case, user),
+        "next_deadline": request_deadline(case),
         "trail": _trail(case, items, pauses),
         "can_edit": can_edit(case, user),
         "may_see_letter": office_or_handler,

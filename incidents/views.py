@@ -9,13 +9,24 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Case, F, When
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import action_origins, attachments, joint_use, pmark_reportability, selectors, services
+from . import (
+    action_origins,
+    attachments,
+    deadlines,
+    joint_use,
+    pmark_reportability,
+    registers,
+    selectors,
+    services,
+)
 from .exceptions import (
     ConcurrentChange,
     NotPermitted,
@@ -30,6 +41,7 @@ from .forms import (
     IncidentListFilter,
     IncidentReportForm,
     ProgressEntryForm,
+    TrackListFilter,
 )
 from .models import (
     Action,
@@ -145,9 +157,24 @@ def _duties_not_owed(incident: Incident, tracks: list[dict]) -> list[dict]:
 
 @login_required
 def incident_list(request: HttpRequest) -> HttpResponse:
-    return filtered_list(request, filter_class=IncidentListFilter,
-                         queryset=narrow(selectors.incident_list(user=request.user), request),
-                         template="incidents/incident_list.html")
+    """The incidents the user sees; `?format=xlsx|csv`: the same rows as the 事故管理台帳."""
+    queryset = registers.with_next_deadline(narrow(selectors.incident_list(user=request.user), request))
+    return filtered_list(request, filter_class=IncidentListFilter, queryset=queryset,
+                         template="incidents/incident_list.html", register=registers.INCIDENT_REGISTER,
+                         now=timezone.now())
+
+
+@login_required
+def track_list(request: HttpRequest) -> HttpResponse:
+    """The reports owed by the incidents the user sees (報告義務一覧), soonest limit first."""
+    # Unless sorted otherwise: the reports still pending first, the soonest limit first; then
+    # the settled ones, the latest first.
+    pending_limit = Case(When(state=TrackState.PENDING, then=F("limit_at")))
+    queryset = registers.track_list_queryset(ReportingTrack.objects.visible_to(request.user)).order_by(
+        pending_limit.asc(nulls_last=True), F("limit_at").desc(), "id",
+    )
+    return filtered_list(request, filter_class=TrackListFilter, queryset=narrow(queryset, request, "incident__company"),
+                         template="incidents/track_list.html", register=registers.TRACK_REGISTER)
 
 
 @login_required
@@ -219,6 +246,7 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
                                              *log_moments(progress["progress_entries"],
                                                          label=_("Progress entry"))]),
         "transitions": transition_panels(incident, user),
+        "next_deadline": deadlines.incident_deadline(row["track"] for row in tracks),
         "can_edit": services.incident_can_edit(incident, user),
         "can_add_action": incident.is_open and services.action_can_create(user, department=incident.department),
     })
@@ -367,7 +395,7 @@ def incident_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def action_list(request: HttpRequest) -> HttpResponse:
     return filtered_list(request, filter_class=ActionListFilter,
                          queryset=narrow(selectors.action_list(user=request.user), request),
-                         template="incidents/action_list.html")
+                         template="incidents/action_list.html", register=registers.ACTION_REGISTER)
 
 
 @login_required
@@ -384,6 +412,7 @@ def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "origins": action_origins.origins_of(action, request.user),
         "trail": trail_rows(action),
         "transitions": transition_panels(action, request.user),
+        "next_deadline": deadlines.action_deadline(action),
         "can_edit": services.action_can_edit(action, request.user),
     })
 
