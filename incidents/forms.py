@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import NullIf
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -18,19 +19,24 @@ from .filters import ActionFilter, IncidentFilter
 from .models import (
     PPC_ITEM_KEYS,
     Action,
+    ActionKind,
+    ActionState,
     Company,
     Department,
     FilingMethod,
     Incident,
     IncidentKind,
+    IncidentState,
     ProgressEntry,
     ReportingTrack,
     TrackKind,
+    TrackState,
     group_has_several_companies,
     headed_department_ids,
 )
 from .people_forms import PersonField
 from .roles import Role, has_role
+from .sorting import choice_order
 from .workflow.forms import TransitionForm, VersionedForm, transition_form_class  # noqa: F401
 
 # ---------------------------------------------------------------------------
@@ -127,10 +133,25 @@ class IncidentListFilter(IncidentFilter):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     company = _company_filter()
 
+    # The keys of ?sort= (incidents.sorting): blank values last either way, ties by id.
+    sorts = {
+        "reference": ("reference",),
+        "title": ("title",),
+        "kind": (choice_order("kind", IncidentKind.choices),),
+        "severity": (NullIf("severity", Value("")),),
+        "state": (choice_order("state", IncidentState.choices),),
+        "company": ("company__position", "company__code"),
+        "department": ("department__code",),
+        "discovered": ("discovered_at",),
+        "deadline": ("next_deadline",),  # incidents.registers.with_next_deadline
+    }
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         prepare_filter_widgets(self, choices=("state", "kind", "severity"), yes_no=("reportable",),
-                                ticks=("open",))
+                                ticks=("open", "overdue"))
+        for name in ("discovered_from", "discovered_to", "reported_from", "reported_to"):
+            self.filters[name].extra["widget"] = DateInput()
         self.filters["q"].extra["widget"] = forms.TextInput(
             attrs={"placeholder": _("Reference or title"), "type": "search"}
         )
@@ -146,15 +167,78 @@ class ActionListFilter(ActionFilter):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     company = _company_filter()
 
+    sorts = {
+        "reference": ("reference",),
+        "title": ("title",),
+        "kind": (choice_order("kind", ActionKind.choices),),
+        "state": (choice_order("state", ActionState.choices),),
+        "incident": ("incident__reference",),
+        "company": ("company__position", "company__code"),
+        "department": ("department__code",),
+        "due": ("due_date",),
+    }
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         prepare_filter_widgets(self, choices=("state", "kind"), yes_no=(), ticks=("overdue",))
+        self.filters["due_after"].extra["widget"] = DateInput()
         self.filters["due_before"].extra["widget"] = DateInput()
         self.filters["q"].extra["widget"] = forms.TextInput(
             attrs={"placeholder": _("Reference or title"), "type": "search"}
         )
 
     search = IncidentListFilter.search
+
+
+class TrackListFilter(django_filters.FilterSet):
+    """The filter bar of the reporting duties (報告義務一覧)."""
+
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    company = django_filters.ModelChoiceFilter(field_name="incident__company", queryset=Company.objects.all(),
+                                               label=_("company"))
+    state = django_filters.MultipleChoiceFilter(choices=TrackState.choices, label=_("state"))
+    kind = django_filters.MultipleChoiceFilter(choices=TrackKind.choices, label=_("report"))
+    department = django_filters.ModelChoiceFilter(field_name="incident__department",
+                                                  queryset=Department.objects.all(), label=_("department"))
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("overdue only"))
+    limit_from = django_filters.DateFilter(field_name="limit_at", lookup_expr="date__gte", label=_("limit from"))
+    limit_to = django_filters.DateFilter(field_name="limit_at", lookup_expr="date__lte", label=_("limit to"))
+
+    sorts = {
+        "incident": ("incident__reference",),
+        "company": ("incident__company__position", "incident__company__code"),
+        "kind": (choice_order("kind", TrackKind.choices),),
+        "state": (choice_order("state", TrackState.choices),),
+        "target": ("due_at",),
+        "limit": ("limit_at",),
+        "filed": ("filed_at",),
+    }
+
+    class Meta:
+        model = ReportingTrack
+        fields = ["state", "kind"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        prepare_filter_widgets(self, choices=("state", "kind"), yes_no=(), ticks=("overdue",))
+        for name in ("limit_from", "limit_to"):
+            self.filters[name].extra["widget"] = DateInput()
+        self.filters["q"].extra["widget"] = forms.TextInput(
+            attrs={"placeholder": _("Incident reference or title"), "type": "search"}
+        )
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(incident__reference__icontains=value) | Q(incident__title__icontains=value)
+                               | Q(recipient_reference__icontains=value))
+
+    def filter_overdue(self, queryset, name, value):
+        if value is None:
+            return queryset
+        overdue = queryset.overdue()
+        return overdue if value else queryset.exclude(pk__in=overdue.values("pk"))
 
 
 def prepare_filter_widgets(filterset, *, choices, yes_no, ticks) -> None:
@@ -516,12 +600,18 @@ class TrackFilingForm(TrackTransitionForm):
         methods = DATA_SUBJECT_METHODS if to_data_subjects else AUTHORITY_METHODS
         self.fields["method"].choices = [("", "---------"), *((m.value, m.label) for m in methods)]
         self.fields["method"].required = to_data_subjects
+        # The same rule as the step's condition: only a recipient that gives a receipt number
+        # is asked for one; elsewhere the box is optional and named for what it may hold.
         reference = self.fields["recipient_reference"]
-        reference.required = not to_data_subjects
-        reference.help_text = (
-            _("Optional: for example the address of the publication.") if to_data_subjects
-            else _("The receipt number the recipient gave, or the name of the person who received it.")
-        )
+        reference.required = track.needs_receipt_number
+        if track.needs_receipt_number:
+            reference.help_text = _("The receipt number the recipient gave, or the name of the person who received it.")
+        elif to_data_subjects:
+            reference.label = _("Where it was published, or the notice's reference")
+            reference.help_text = _("Optional: for example the address of the publication.")
+        else:
+            reference.label = _("Received by")
+            reference.help_text = _("The name of the person who received it, if you know it.")
 
     def clean_filed_at(self):
         filed_at = self.cleaned_data["filed_at"]

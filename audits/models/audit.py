@@ -105,9 +105,9 @@ def _still_planned(audit: Audit) -> str | None:
 
 AUDIT_TRANSITIONS = specs(
     TransitionSpec("start", _("Start fieldwork")),
-    TransitionSpec("report", _("Submit the audit report"), ("conclusion",)),
+    TransitionSpec("report", _("Submit the audit report"), ("conclusion",), required=("conclusion",)),
     TransitionSpec("close", _("Close the audit")),
-    TransitionSpec("cancel", _("Cancel the audit"), ("cancel_reason",), danger=True),
+    TransitionSpec("cancel", _("Cancel the audit"), ("cancel_reason",), danger=True, required=("cancel_reason",)),
 )
 
 

@@ -207,7 +207,7 @@ def _raises_findings(finding: Finding | None, user) -> str | None:
 
 
 FINDING_TRANSITIONS = specs(
-    TransitionSpec("respond", _("Respond with cause and plan"), ("cause", "plan")),
+    TransitionSpec("respond", _("Respond with cause and plan"), ("cause", "plan"), required=("cause", "plan")),
     TransitionSpec("accept", _("Accept the response")),
     TransitionSpec("reject", _("Reject the response"), comment_required=True, danger=True),
     TransitionSpec("submit_for_verification", _("Submit for verification")),

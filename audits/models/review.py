@@ -111,7 +111,8 @@ REVIEW_TRANSITIONS = specs(
     TransitionSpec("submit", _("Submit to top management")),
     TransitionSpec("return_for_revision", _("Return for revision"), comment_required=True, danger=True),
     # Its decisions come with it: take it through review_approve.
-    TransitionSpec("approve", _("Approve with decisions"), ("conclusion", "held_on", "attendees")),
+    TransitionSpec("approve", _("Approve with decisions"), ("conclusion", "held_on", "attendees"),
+                   required=("conclusion",)),
 )
 
 REVIEW_FIELDS = ("company", "period_start", "period_end", "held_on", "attendees", *TEXT_INPUTS, "improvement_notes")

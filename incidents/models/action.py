@@ -133,10 +133,13 @@ def _action_open(action: Action) -> str | None:
 
 ACTION_TRANSITIONS = specs(
     TransitionSpec("start", _("Start work")),
-    TransitionSpec("implement", _("Mark implemented"), ("implementation_note",)),
-    TransitionSpec("verify_effective", _("Verified effective"), ("effectiveness_note",)),
-    TransitionSpec("verify_ineffective", _("Not effective: back to work"), ("effectiveness_note",), danger=True),
-    TransitionSpec("cancel", pgettext_lazy("action transition", "Cancel"), ("cancel_reason",), danger=True),
+    TransitionSpec("implement", _("Mark implemented"), ("implementation_note",), required=("implementation_note",)),
+    TransitionSpec("verify_effective", _("Verified effective"), ("effectiveness_note",),
+                   required=("effectiveness_note",)),
+    TransitionSpec("verify_ineffective", _("Not effective: back to work"), ("effectiveness_note",), danger=True,
+                   required=("effectiveness_note",)),
+    TransitionSpec("cancel", pgettext_lazy("action transition", "Cancel"), ("cancel_reason",), danger=True,
+                   required=("cancel_reason",)),
 )
 
 # The plan of an action; what was done and whether it worked are written by its steps.

@@ -79,7 +79,7 @@ def _follow_up_done(complaint: Complaint) -> str | None:
 
 COMPLAINT_TRANSITIONS = specs(
     TransitionSpec("start", _("Start handling")),
-    TransitionSpec("answer", _("Record the answer"), ("answered_on", "outcome")),
+    TransitionSpec("answer", _("Record the answer"), ("answered_on", "outcome"), required=("answered_on", "outcome")),
     TransitionSpec("close", pgettext_lazy("complaint transition", "Close")),
 )
 

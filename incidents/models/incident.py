@@ -20,7 +20,7 @@ from ..workflow import Editable, EditPolicy, TransitionSpec, condition, permissi
 from .action import Action, ActionKind, ActionState, implementers_of
 from .base import StateMachineRecord
 from .company import Company
-from .organisation import CauseCategory, Department, EventClass, headed_department_ids
+from .organisation import CauseCategory, Department, EventClass, headed_department_ids, person_name
 from .reporting import FOLLOW_UPS, RULE_SET_ADMIN_PATH, RuleSet, TrackKind, date_bound_errors
 
 
@@ -242,7 +242,7 @@ def handler_problem(incident: Incident, candidate) -> str | None:
     if candidate is None:
         return None
     if not candidate.is_active:
-        return _("%(name)s is not an active user.") % {"name": candidate.get_username()}
+        return _("%(name)s is not an active user.") % {"name": person_name(candidate) or candidate.get_username()}
     if not has_role(candidate, Role.PMS_MANAGER, company=incident.company_id):
         return _("The handler must be a member of the PMS office (the PMS manager role) of the incident's "
                  "company.")
@@ -251,13 +251,15 @@ def handler_problem(incident: Incident, candidate) -> str | None:
 
 INCIDENT_TRANSITIONS = specs(
     # The PMS office classifies at triage, for PrivacyMark too: which of the nine kinds of 事故等.
-    TransitionSpec("triage", _("Start the response"), ("severity", "kind", "event_class", "pmark_event")),
-    TransitionSpec("contain", _("Mark contained"), ("containment_summary", "correction_taken")),
-    TransitionSpec("analyse", _("Record the root cause"), ("root_cause", "cause")),
+    TransitionSpec("triage", _("Start the response"), ("severity", "kind", "event_class", "pmark_event"),
+                   required=("severity", "kind")),
+    TransitionSpec("contain", _("Mark contained"), ("containment_summary", "correction_taken"),
+                   required=("containment_summary",)),
+    TransitionSpec("analyse", _("Record the root cause"), ("root_cause", "cause"), required=("root_cause", "cause")),
     TransitionSpec("plan_actions", _("Start corrective actions")),
     TransitionSpec("verify", _("Start the effectiveness check")),
     TransitionSpec("close", _("Close as verified")),
-    TransitionSpec("dismiss", _("Dismiss"), ("dismissal_reason",), danger=True),
+    TransitionSpec("dismiss", _("Dismiss"), ("dismissal_reason",), danger=True, required=("dismissal_reason",)),
     TransitionSpec("reopen", _("Reopen"), comment_required=True, danger=True),
 )
 

@@ -181,6 +181,14 @@ class TrackKind(models.TextChoices):
 # PrivacyMark report on measures, due when the assessment body's notice says (domain.md §1.5a, §1.13).
 FOLLOW_UPS = (TrackKind.PPC_SUPPLEMENT, TrackKind.PMARK_MEASURES)
 
+# The recipients that give a receipt number (受付番号) for a report: the PPC (or the ministry
+# it delegated to) and the PrivacyMark assessment body. A 委託元 or a group company gives none
+# (who received it may go in the reference), and the data subjects are notified, not filed with.
+RECEIPT_NUMBER_KINDS = frozenset({
+    TrackKind.PPC_PRELIMINARY, TrackKind.PPC_FINAL, TrackKind.PPC_SUPPLEMENT,
+    TrackKind.PMARK_PRELIMINARY, TrackKind.PMARK_FINAL, TrackKind.PMARK_MEASURES,
+})
+
 
 class TrackState(models.TextChoices):
     PENDING = "pending", _("Pending")
@@ -234,10 +242,9 @@ def _has_filing_details(track: ReportingTrack) -> str | None:
         return _("The filing time cannot be in the future.")
     if track.filed_at < track.incident.discovered_at:
         return _("The filing time cannot be before the discovery.")
-    if track.kind == TrackKind.DATA_SUBJECTS:
-        if not track.method:
-            return _("Choose how the data subjects were notified (or the substitute measure).")
-    elif not track.recipient_reference.strip():
+    if track.kind == TrackKind.DATA_SUBJECTS and not track.method:
+        return _("Choose how the data subjects were notified (or the substitute measure).")
+    if track.needs_receipt_number and not track.recipient_reference.strip():
         return _("Enter the recipient's reference number (or the name of the person who received it).")
     return None
 
@@ -277,8 +284,10 @@ def _changes_only_through_its_steps(track: ReportingTrack) -> str | None:
 
 
 TRACK_TRANSITIONS = specs(
-    TransitionSpec("file", _("Record as filed"), ("filed_at", "recipient_reference", "method", "filing_note")),
-    TransitionSpec("not_required", _("Not required"), ("not_required_reason",), danger=True),
+    TransitionSpec("file", _("Record as filed"), ("filed_at", "recipient_reference", "method", "filing_note"),
+                   required=("filed_at",)),
+    TransitionSpec("not_required", _("Not required"), ("not_required_reason",), danger=True,
+                   required=("not_required_reason",)),
 )
 
 
@@ -352,6 +361,11 @@ class ReportingTrack(StateMachineRecord):
     def part_of(self):
         """The record on whose page this one is shown (its steps are named after it)."""
         return self.incident
+
+    @property
+    def needs_receipt_number(self) -> bool:
+        """Filing it needs the recipient's receipt number (RECEIPT_NUMBER_KINDS)."""
+        return self.kind in RECEIPT_NUMBER_KINDS
 
     def after_transition(self, *, by) -> None:
         """A filed 委託元 notice releases the incident's own reports (APPI art. 26(1) proviso)."""

@@ -315,11 +315,13 @@ def _refusal_grounds(request: RightsRequest) -> str | None:
 REQUEST_TRANSITIONS = specs(
     TransitionSpec("check_identity", _("Start the identity check"), ("identity_method",)),
     TransitionSpec("confirm_identity", _("Identity confirmed: handle the request"),
-                   ("identity_method", "identity_result", "identity_checked_on")),
+                   ("identity_method", "identity_result", "identity_checked_on"),
+                   required=("identity_method", "identity_result")),
     TransitionSpec("answer", _("Record the answer sent"),
-                   ("method_used", "sent_on", "paper_reason", "late_reason", "consequence_acknowledged")),
+                   ("method_used", "sent_on", "paper_reason", "late_reason", "consequence_acknowledged"),
+                   required=("method_used", "sent_on")),
     TransitionSpec("refuse", _("Refuse the request"), ("sent_on", "consequence_acknowledged"),
-                   comment_required=True, danger=True),
+                   comment_required=True, danger=True, required=("sent_on", "consequence_acknowledged")),
     TransitionSpec("withdraw", _("Withdrawn by the requester"), comment_required=True, danger=True),
     TransitionSpec("close", pgettext_lazy("request transition", "Close")),
 )

@@ -130,9 +130,15 @@ def _entered(form, name: str, value) -> str:
         return str(_("Yes") if value in (True, "on", "true", "True", "1") else _("No"))
     if isinstance(field, forms.ModelChoiceField):
         try:
-            return str(field.clean(value))
+            chosen = field.clean(value)
         except forms.ValidationError:
             return str(value)
+        # As the field offered it: a person by name (PersonField), never by login.
+        if isinstance(field, forms.ModelMultipleChoiceField):
+            from ..models.incident import list_separator
+
+            return list_separator().join(str(field.label_from_instance(item)) for item in chosen) or "—"
+        return str(field.label_from_instance(chosen))
     if getattr(field, "choices", None):
         return str(dict(field.choices).get(value, value))
     return str(value)
@@ -156,9 +162,15 @@ class TransitionForm(forms.ModelForm):
         self.initial.setdefault("expected_state", self.instance.state)
         self.initial.setdefault("version", self.instance.version)
         if spec.comment_required:
-            # The service insists on the comment too; this lets the browser ask first.
-            self.fields["comment"].widget.attrs["required"] = True
-            self.fields["comment"].label = _("Comment (required)")
+            # The service insists on the comment too; this asks for it beside the box (and
+            # lets the browser ask first).
+            self.fields["comment"].required = True
+            self.fields["comment"].error_messages["required"] = _("Add a comment explaining this step.")
+        for name in spec.required:
+            # What the step's conditions always insist on is marked and asked for here,
+            # beside its field, rather than refused afterwards as an unmet condition.
+            if name in self.fields:
+                self.fields[name].required = True
         for name, field in self.fields.items():
             if isinstance(field.widget, forms.Textarea) and name != "comment":
                 field.widget.attrs["rows"] = 3

@@ -33,13 +33,25 @@ StateCheck = Callable[[Any], "str | None"]
 
 @dataclass(frozen=True)
 class TransitionSpec:
-    """A transition as people see it: its label and the fields its form asks for."""
+    """A transition as people see it: its label and the fields its form asks for.
+
+    `required` names the fields of `fields` that the step's conditions always insist on, so
+    that its form marks them and asks for them beside the field; a field needed only in some
+    cases (a receipt number, from a recipient that gives one) is left to the form of the step,
+    which reads the same rule from the record.
+    """
 
     name: str
     label: Any
     fields: tuple[str, ...] = ()
     comment_required: bool = False
     danger: bool = False
+    required: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        unknown = set(self.required) - set(self.fields)
+        if unknown:
+            raise ValueError(f"{self.name}: required fields not asked by the step: {sorted(unknown)}")
 
 
 def specs(*items: TransitionSpec) -> dict[str, TransitionSpec]:

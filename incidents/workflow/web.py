@@ -26,6 +26,7 @@ from ..exceptions import (
     TransitionNotAvailable,
     UnknownTransition,
 )
+from ..sorting import Sorting
 from .forms import show_conflict, transition_form_class
 from .service import transition_record, transition_spec, transitions_for, validation_messages
 from .timeline import Moment, related_timeline, timeline, version_moment
@@ -83,13 +84,19 @@ def file_moments(record) -> list[Moment]:
 
 
 def transition_panels(record, user) -> list[dict]:
-    """One form per transition the user may take now, for the detail page."""
+    """One form per transition the user may take now, for the detail page.
+
+    The fields keep the names the step's own page posts (prefixed by the step), but their ids
+    carry the record too: an incident's page holds the same step of several reports, and a
+    label must reach its own field, not the first one of that name on the page.
+    """
+    auto_id = f"id_{record._meta.model_name}{record.pk}_%s"
     panels = []
     for option in transitions_for(record, user):
         form_class = transition_form_class(type(record), option.spec)
         panels.append({
             "option": option,
-            "form": form_class(instance=record, spec=option.spec, prefix=option.name),
+            "form": form_class(instance=record, spec=option.spec, prefix=option.name, auto_id=auto_id),
         })
     return panels
 
@@ -105,13 +112,36 @@ def paginate(request: HttpRequest, queryset):
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
-def filtered_list(request: HttpRequest, *, filter_class, queryset, template: str, **context) -> HttpResponse:
-    """A list page: the filter bar, one page of the filtered rows, links that keep the filters."""
+# The spreadsheets a list leaves as (?format=…): see incidents.registers.
+EXPORT_FORMATS = ("xlsx", "csv")
+
+
+def filtered_list(request: HttpRequest, *, filter_class, queryset, template: str, register=None,
+                  **context) -> HttpResponse:
+    """A list page: the filter bar, one page of the filtered rows in the order asked for
+    (`?sort=`, among the filter class's `sorts`), links that keep the filters and the order.
+
+    With a `register` (incidents.registers.Register), `?format=xlsx` or `?format=csv` answers
+    with the same rows, every one of them, as a spreadsheet: the same query, so the same
+    visibility and filters. A filter value the form refuses is shown beside its field with
+    status 400, and nothing is exported.
+    """
     data = filter_data(request)
+    export = (data.pop("format", None) or [None])[-1]
     filterset = filter_class(data, queryset=queryset, request=request)
+    valid = filterset.is_valid()
+    sorting = Sorting(data, getattr(filter_class, "sorts", {}))
+    rows = sorting.apply(filterset.qs)
+    if register is not None and valid and export in EXPORT_FORMATS:
+        return register.response(rows, export, user=request.user)
+    query = data.urlencode()
+    # How many filters are on (said by the folded filter bar on a phone).
+    active = sum(1 for name, values in data.lists() if name in filterset.filters and any(v.strip() for v in values))
+    export_urls = {fmt: f"?{query}&format={fmt}" if query else f"?format={fmt}" for fmt in EXPORT_FORMATS}
     return render(request, template, {
-        "filter": filterset, "page": paginate(request, filterset.qs), "query": data.urlencode(), **context,
-    })
+        "filter": filterset, "page": paginate(request, rows), "query": query, "sorting": sorting,
+        "active_filters": active, "export_urls": export_urls if register is not None else {}, **context,
+    }, status=200 if valid else 400)
 
 
 def edit_view(request: HttpRequest, record, *, form_class, check, update, template: str,
@@ -186,8 +216,8 @@ def transition_view(request: HttpRequest, model: type, pk: int, name: str) -> Ht
                 show_conflict(form, error)
                 status = 409
             except ConditionsNotMet as error:
-                form.add_error(None, error.message)
-                for problem in error.problems:
+                # What is missing, in its own words; the generic line only when it has none.
+                for problem in error.problems or [error.message]:
                     form.add_error(None, problem)
             except ValidationError as error:
                 add_model_errors(form, error)

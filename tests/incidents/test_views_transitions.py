@@ -126,7 +126,9 @@ def test_an_unmet_condition_re_renders_the_form_with_the_reason(client, staff, m
     client.force_login(manager)
     response = post_step(client, incident, "triage", kind="leak", severity="")
     assert response.status_code == 400
-    assert "Set the severity (L0-L4)." in response.content.decode()
+    # The step's condition (a severity) is asked for beside its field, which is marked required.
+    assert response.context["form"].errors["severity"] == ["This field is required."]
+    assert 'id="id_triage-severity_error"' in response.content.decode()
     incident.refresh_from_db()
     assert incident.state == "reported"
     assert not trail_of(incident, "triage").exists()
