@@ -206,3 +206,18 @@ def test_the_notice_to_the_data_subjects_is_filed_from_the_page_without_a_number
     assert response.status_code == 302, response.content.decode()[:2000]
     notice.refresh_from_db()
     assert (notice.state, notice.method, notice.recipient_reference) == ("filed", "publication", "")
+
+
+def test_a_filed_notice_shows_who_received_it_and_a_report_its_receipt_number(client, leak, manager):
+    preliminary = leak.tracks.get(kind=TrackKind.PPC_PRELIMINARY)
+    services.transition_record(preliminary, "file", by=manager, changes={
+        "filed_at": NOW, "method": FilingMethod.ONLINE_FORM, "recipient_reference": "PPC-2026-001234"})
+    notice = leak.tracks.get(kind=TrackKind.ENTRUSTING_PARTY)  # as filing the report left it
+    services.transition_record(notice, "file", by=manager, changes={
+        "filed_at": NOW, "method": FilingMethod.EMAIL, "recipient_reference": "委託元 総務課 佐藤様"})
+
+    with translation.override("en"):
+        html = client.get(reverse("incident_detail", args=[leak.pk])).content.decode()
+
+    assert "<dt>Received by</dt><dd>委託元 総務課 佐藤様</dd>" in html
+    assert "<dt>Receipt number</dt><dd>PPC-2026-001234</dd>" in html
