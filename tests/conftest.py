@@ -55,6 +55,20 @@ def run_tasks(max_tasks: int | None = None) -> None:
         worker.run()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_stray_connections_at_the_end(django_db_setup, django_db_blocker):
+    """Let the test database be dropped at the end of the run: on PostgreSQL a connection a
+    server thread left open (a live-server or concurrency test's) would keep it, and every run
+    would leave one database behind."""
+    yield
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                           "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+
+
 @pytest.fixture(scope="module")
 def demo_once(django_db_setup, django_db_blocker, tmp_path_factory):
     """The demo group seeded once for a whole test module; what seed_demo printed.
