@@ -7,12 +7,9 @@ read the seeded demo share one seed, in test_seed_demo.py."""
 
 import datetime as dt
 import re
-from io import StringIO
 
 import pytest
 import time_machine
-from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from django.utils import timezone, translation
 
 from audits.fiscal import fiscal_year_bounds, fiscal_year_of
@@ -20,51 +17,24 @@ from audits.management.commands.seed_demo import Command as AuditsSeedCommand
 from audits.models import (
     Audit,
     AuditState,
-    ChecklistItem,
     Finding,
     Grade,
     Review,
-    ReviewDecision,
     ReviewState,
 )
 from incidents.clocks import JAPAN
 from incidents.management.commands.seed_demo import Command as IncidentsSeedCommand
 from incidents.models import (
-    Action,
     Company,
-    ReferenceCounter,
 )
 from incidents.selectors import trail
+from tests.audits.test_seed_demo import seed, this_year
 from trail.chain import verify
 from trail.models import TrailEntry as StateLog
 
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "demo-pass-2026"
-
-
-def seed() -> str:
-    out = StringIO()
-    call_command("seed_demo", stdout=out)
-    return out.getvalue()
-
-
-def snapshot() -> dict:
-    return {
-        "audits": sorted(Audit.objects.values_list("reference", "title", "state", "planned_start", "updated_at")),
-        "findings": sorted(Finding.objects.values_list("reference", "grade", "state", "updated_at")),
-        "checklist": sorted(ChecklistItem.objects.values_list("audit__reference", "requirement__clause", "result")),
-        "actions": sorted(Action.objects.values_list("reference", "state", "updated_at")),
-        "reviews": sorted(Review.objects.values_list("reference", "state", "updated_at", "snapshot")),
-        "decisions": sorted(ReviewDecision.objects.values_list("review__reference", "position", "action__reference")),
-        "trail": StateLog.objects.count(),
-        "counters": sorted(ReferenceCounter.objects.values_list("prefix", "year", "last_number")),
-        "users": sorted(get_user_model().objects.values_list("username", "password")),
-    }
-
-
-def this_year() -> int:
-    return fiscal_year_of(timezone.localdate())
 
 
 def test_the_command_extends_the_incidents_one():

@@ -11,7 +11,6 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.utils import timezone, translation
 
-from audits.management.commands.seed_demo import Command as FullSeedCommand
 from incidents import clocks, services
 from incidents.models import (
     FOLLOW_UPS,
@@ -298,13 +297,6 @@ def test_the_clocks_are_those_of_the_discovery_time(seeded):
 # ---------------------------------------------------------------------------
 # The trail: written once, at the moment of each step (the seeder replays the stories with
 # the clock moved, and never dates anything after the fact)
-
-
-def full_seed() -> None:
-    """The audits app's seed_demo, which seeds the incidents too: every story on one timeline."""
-    call_command(FullSeedCommand(), stdout=StringIO())
-
-
 
 
 

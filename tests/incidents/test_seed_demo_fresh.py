@@ -4,13 +4,10 @@ test_seed_demo.py)."""
 
 import datetime as dt
 import re
-from collections import defaultdict
 from io import StringIO
 
 import pytest
 import time_machine
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
@@ -24,57 +21,27 @@ from incidents.demo.people import GROUP_USERS, USERS
 from incidents.demo.seeder import DemoSeeder
 from incidents.demo.story import Story, step
 from incidents.models import (
-    Action,
     Company,
-    Department,
     Incident,
     IncidentKind,
-    ReferenceCounter,
     ReportingTrack,
-    RoleScope,
     TrackState,
-    UserProfile,
 )
+from tests.incidents.test_seed_demo import assert_references_have_no_gaps, department_company, seed, user
 from trail.chain import chained_models, verify
 from trail.guard import unguarded_tables
 from trail.models import TrailEntry as StateLog
 
 pytestmark = pytest.mark.django_db
 
+
+def full_seed() -> None:
+    """The audits app's seed_demo, which seeds the incidents too: every story on one timeline."""
+    call_command(FullSeedCommand(), stdout=StringIO())
+
 PASSWORD = "demo-pass-2026"
 USERNAMES = ["staff", "manager", "office", "head_sales", "head_cs", "auditor", "auditlead", "executive", "admin",
              "sol_head_dev", "sol_auditor", "ins_manager", "ins_exec", "ins_staff"]
-
-
-def seed() -> str:
-    out = StringIO()
-    call_command("seed_demo", stdout=out)
-    return out.getvalue()
-
-
-def snapshot() -> dict:
-    User = get_user_model()
-    return {
-        "counts": {model.__name__: model.objects.count() for model in (
-            User, Company, RoleScope, Department, UserProfile, Group, Incident, Action, ReportingTrack, StateLog,
-            ReferenceCounter,
-        )},
-        "companies": sorted(Company.objects.values_list(
-            "code", "name", "corporate_number", "is_default", "holds_privacymark", "privacy_officer__username",
-        )),
-        "scopes": sorted(RoleScope.objects.values_list("user__username", "role", "company__code")),
-        "incidents": sorted(Incident.objects.values_list("reference", "state", "updated_at")),
-        "actions": sorted(Action.objects.values_list("reference", "state", "updated_at")),
-        "tracks": sorted(ReportingTrack.objects.values_list(
-            "incident__reference", "kind", "state", "due_at", "limit_at", "filed_at", "updated_at",
-        )),
-        "counters": sorted(ReferenceCounter.objects.values_list("prefix", "year", "last_number")),
-        "users": sorted(User.objects.values_list("username", "password", "last_name", "first_name")),
-    }
-
-
-
-
 
 
 def test_seeding_a_database_that_already_has_records(staff):
@@ -97,19 +64,6 @@ def test_seeding_a_database_that_already_has_records(staff):
 
 
 
-
-
-
-
-def assert_references_have_no_gaps():
-    numbers = defaultdict(list)
-    for model in (Incident, Action):
-        for reference in model.objects.values_list("reference", flat=True):
-            prefix, year, number = reference.split("-")
-            numbers[(prefix, int(year))].append(int(number))
-    for (prefix, year), taken in numbers.items():
-        assert sorted(taken) == list(range(1, len(taken) + 1)), (prefix, year)
-        assert ReferenceCounter.objects.get(prefix=prefix, year=year).last_number == len(taken)
 
 
 
@@ -151,11 +105,6 @@ def test_a_newcomer_sees_overdue_and_due_soon_reports_whenever_it_is_seeded(db, 
 # the clock moved, and never dates anything after the fact)
 
 
-def full_seed() -> None:
-    """The audits app's seed_demo, which seeds the incidents too: every story on one timeline."""
-    call_command(FullSeedCommand(), stdout=StringIO())
-
-
 def test_a_fully_seeded_database_has_an_intact_trail(db):
     assert not unguarded_tables()
     full_seed()
@@ -193,22 +142,6 @@ def test_a_story_dated_in_the_future_or_out_of_order_is_refused(db, steps, probl
 
 # ---------------------------------------------------------------------------
 # The group (issue 12): 株式会社INE and two group companies
-
-
-def company(code: str) -> Company:
-    return Company.objects.get(code=code)
-
-
-def user(username: str):
-    return get_user_model().objects.get(username=username)
-
-
-
-
-def department_company(person) -> Company:
-    return person.profile.department.company
-
-
 
 
 def test_the_group_companies_logins_are_printed_with_their_scope(db):
