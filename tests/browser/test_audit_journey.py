@@ -21,6 +21,7 @@ from playwright.sync_api import expect
 from audits import services as audit_services
 from audits.models import Audit, Finding, Requirement
 from incidents.services import transition_record
+from tests.browser.pages import choose_person, submit
 from tests.incidents.factories import DepartmentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -35,21 +36,6 @@ def no_serious_violations(page) -> None:
     found = [(violation["id"], violation["impact"], [node["target"] for node in violation["nodes"]][:3])
              for violation in results.response["violations"] if violation["impact"] in ("serious", "critical")]
     assert found == [], f"{page.url}: {found}"
-
-
-def submit(page, button) -> None:
-    """Send a form and land on the page it leads to (a refused form answers 400 or more)."""
-    with page.expect_navigation() as sent:
-        button.click()
-    assert sent.value.ok, f"{sent.value.status} from {sent.value.url}"
-
-
-def choose_person(page, field: str, typed: str, label: str) -> None:
-    """Pick someone in a person picker by typing part of their name."""
-    search = page.locator(f"#id_{field}-search")
-    search.fill(typed)
-    page.locator(f"#id_{field}-listbox [role=option]", has_text=label).first.click()
-    expect(search).to_have_value(re.compile(re.escape(label)))
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from tests.browser.pages import choose_person, submit
 from tests.incidents.factories import DepartmentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -70,15 +71,6 @@ def not_told(windows: dict, unread: dict, *users) -> None:
         assert windows[user].unread() == unread[user], f"{user.username} was told"
 
 
-def choose_person(page, field: str, typed: str, label: str) -> None:
-    """Pick someone in a person picker by typing part of their name."""
-    search = page.locator(f"#id_{field}-search")
-    search.fill(typed)
-    option = page.locator(f"#id_{field}-listbox [role=option]", has_text=label)
-    option.first.click()
-    expect(search).to_have_value(re.compile(re.escape(label)))
-
-
 def take_step(page, name: str, fields: dict[str, str] | None = None) -> None:
     """Open a record's step `name` (the panel under 次の手順) and confirm it with `fields`
     (a select's option by its value or its label)."""
@@ -92,13 +84,6 @@ def take_step(page, name: str, fields: dict[str, str] | None = None) -> None:
             control.fill(value)
     submit(page, form.locator("button[type=submit]"))
     expect(page.locator(f"form[action$='/transitions/{name}/']")).to_have_count(0)
-
-
-def submit(page, button) -> None:
-    """Send a form and land on the page it leads to (a refused form answers 400 or more)."""
-    with page.expect_navigation() as sent:
-        button.click()
-    assert sent.value.ok, f"{sent.value.status} from {sent.value.url}"
 
 
 def test_a_leak_from_report_to_verification(person, worker, live_server):
