@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Case, Count, DateField, DurationField, ExpressionWrapper, F, Q, Value, When
+from django.db.models import Case, Count, DateField, DurationField, ExpressionWrapper, F, Min, Q, Value, When
 from django.utils import timezone
 
 from . import selectors
@@ -23,6 +23,7 @@ from .models import (
     TrackKind,
     headed_department_ids,
 )
+from .models.reporting import DUE_SOON
 from .roles import Role, has_role, role_companies
 from .switcher import narrow
 from .templatetags.pms import urgency
@@ -55,45 +56,34 @@ def context(request) -> dict:
     actions = narrow(selectors.action_list(user=user), request)
     today = timezone.localdate()
     due_by = today + dt.timedelta(days=ACTIONS_DUE_SOON_DAYS)
-    # What is due for the user: their own work, due within a week or already late (the card's
-    # counts are of this list: an overdue action is due, and counted as overdue).
-    due_actions = list(
-        actions.filter(owner=user, state__in=ACTION_WORK_STATES, due_date__lte=due_by).order_by("due_date", "id")
-    )
-    overdue_count = sum(1 for action in due_actions if action.due_date < today)
+    mine = actions.filter(owner=user, state__in=ACTION_WORK_STATES)
+    # The card's counts are of the list under it: an overdue action is due, and counted as
+    # overdue (counted in the database: the list shows the first TODO_LIMIT only).
+    due = mine.aggregate(overdue=Count("pk", filter=Q(due_date__lt=today)),
+                         soon=Count("pk", filter=Q(due_date__gte=today, due_date__lte=due_by)))
     context = {
         "my_incidents": list(incidents.filter(reporter=user)[:10]),
-        "my_actions": list(actions.open().filter(Q(owner=user) | Q(verifier=user)).order_by("due_date", "id")[:30]),
-        "my_due_actions": due_actions,
-        "my_overdue_count": overdue_count,
-        "my_due_soon_count": len(due_actions) - overdue_count,
-        "actions_to_do": section(actions.filter(owner=user, state__in=ACTION_WORK_STATES).order_by("due_date", "id")),
+        "my_overdue_count": due["overdue"],
+        "my_due_soon_count": due["soon"],
+        "actions_to_do": section(mine.order_by("due_date", "id")),
         "actions_to_verify": section(
             actions.filter(verifier=user, state=ActionState.IMPLEMENTED).order_by("due_date", "id")),
         "due_days": ACTIONS_DUE_SOON_DAYS,
         "today": today,
     }
-    tracks = narrow(
-        ReportingTrack.objects.visible_to(user).select_related("incident__company").order_by("limit_at", "due_at", "id"),
-        request, field="incident__company",
-    )
+    tracks = narrow(ReportingTrack.objects.visible_to(user), request, field="incident__company")
+    now = timezone.now()
     if has_role(user, Role.PMS_MANAGER):
-        # Every report still owed by the companies whose office the user runs, the one with
-        # the least time left first (another company's incident they see for its jointly
+        # Every report still owed by the companies whose office the user runs, the incident
+        # with the least time left first (another company's incident they see for its jointly
         # used data is not theirs to report).
-        open_tracks = list(tracks.pending().filter(held_for(user, Role.PMS_MANAGER, "incident__company")))
-        now = timezone.now()
         runs = held_for(user, Role.PMS_MANAGER)
         counts = dict(incidents.open().order_by().values_list("state").annotate(n=Count("id")))
         context.update({
-            "open_tracks": open_tracks,
-            "deadline_incidents": by_incident(open_tracks, now),
-            "overdue_track_count": sum(1 for track in open_tracks if track.limit_at < now),
-            "due_soon_track_count": sum(1 for track in open_tracks if urgency(track, now) == "soon"),
-            "awaiting_triage": list(
-                incidents.filter(runs, state=IncidentState.REPORTED).order_by("created_at")[:TODO_LIMIT]
-            ),
-            "triage_total": incidents.filter(runs, state=IncidentState.REPORTED).count(),
+            "deadlines": deadline_section(tracks.pending().filter(held_for(user, Role.PMS_MANAGER, "incident__company")),
+                                          now),
+            "awaiting_triage": section(
+                incidents.filter(runs, state=IncidentState.REPORTED).order_by("created_at", "id")),
             "open_by_state": [
                 (value, label, counts.get(value, 0))
                 for value, label in IncidentState.choices
@@ -104,18 +94,18 @@ def context(request) -> dict:
     elif has_role(user, Role.EXECUTIVE):
         # Escalation: an overdue report to the PPC is top management's business too (of
         # the companies they manage).
-        context["overdue_ppc_tracks"] = list(
-            tracks.overdue().filter(held_for(user, Role.EXECUTIVE, "incident__company"), kind__in=PPC_TRACKS)
-        )
-        context["overdue_ppc_incidents"] = by_incident(context["overdue_ppc_tracks"], timezone.now())
+        overdue_ppc = deadline_section(
+            tracks.overdue(now).filter(held_for(user, Role.EXECUTIVE, "incident__company"), kind__in=PPC_TRACKS), now)
+        if overdue_ppc["reports"]:
+            context["overdue_ppc"] = overdue_ppc
     handled = incidents.open().filter(handler=user).order_by("created_at", "id")
     context["handled_incidents"] = section(handled)
     departments = headed_department_ids(user)
     context.update(case_sections(user, request, today=today, departments=departments))
     if departments:
         context.update({
-            "department_incidents": list(incidents.open().filter(department_id__in=departments)[:TODO_LIMIT]),
-            "department_actions": list(actions.open().filter(department_id__in=departments)[:TODO_LIMIT]),
+            "department_incidents": section(incidents.open().filter(department_id__in=departments)),
+            "department_actions": section(actions.open().filter(department_id__in=departments)),
         })
     return context
 
@@ -123,10 +113,31 @@ def context(request) -> dict:
 URGENCY_ORDER = ("overdue", "soon", "open", "settled")
 
 
+def deadline_section(pending, now: dt.datetime, limit: int = TODO_LIMIT) -> dict:
+    """The reports still owed in `pending` (a TrackQuerySet of pending reports), grouped by
+    incident: the `limit` incidents with the least time left, each with all its pending
+    reports, and the totals of the whole set, in three queries whatever its size.
+
+    {"incidents": by_incident rows, "reports": reports owed, "incident_total": incidents owing
+    them, "overdue": reports past their limit, "due_soon": reports due within DUE_SOON (as
+    ReportingTrack.urgency says), "more": incidents not shown}.
+    """
+    totals = pending.order_by().aggregate(
+        reports=Count("pk"), incident_total=Count("incident", distinct=True),
+        overdue=Count("pk", filter=Q(limit_at__lt=now)),
+        due_soon=Count("pk", filter=Q(limit_at__gte=now, due_at__lt=now + DUE_SOON)),
+    )
+    first = list(pending.order_by().values("incident").annotate(first=Min("limit_at"))
+                 .order_by("first", "incident").values_list("incident", flat=True)[:limit])
+    tracks = pending.filter(incident_id__in=first).select_related("incident__company")
+    rows = {row["incident"].pk: row for row in by_incident(tracks, now)}
+    return {**totals, "incidents": [rows[pk] for pk in first if pk in rows],
+            "more": totals["incident_total"] - len(first)}
+
+
 def by_incident(tracks, now: dt.datetime) -> list[dict]:
-    """Reports grouped by their incident, one entry per incident in the order of `tracks`
-    (the least time left first): {"incident", "tracks" (the nearest limit first), "urgency"
-    (that of its most urgent report)}."""
+    """Reports grouped by their incident: {"incident", "tracks" (the nearest limit first),
+    "urgency" (that of its most urgent report)}, the incident with the least time left first."""
     grouped: dict[int, dict] = {}
     for track in tracks:
         entry = grouped.setdefault(track.incident_id, {"incident": track.incident, "tracks": [], "urgency": "settled"})
@@ -136,7 +147,7 @@ def by_incident(tracks, now: dt.datetime) -> list[dict]:
             entry["urgency"] = level
     for entry in grouped.values():
         entry["tracks"].sort(key=lambda track: (track.limit_at, track.due_at, track.pk))
-    return list(grouped.values())
+    return sorted(grouped.values(), key=lambda entry: (entry["tracks"][0].limit_at, entry["incident"].pk))
 
 
 # ---------------------------------------------------------------------------

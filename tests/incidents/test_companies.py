@@ -535,8 +535,8 @@ def test_the_switcher_narrows_the_incident_list_and_the_home_page(client, group_
     listed = client.get(reverse("incident_list")).context["page"].object_list
     assert [incident.reference for incident in listed] == [systems_one.reference]
     home = client.get(reverse("home")).context
-    assert {track.incident_id for track in home["open_tracks"]} == {systems_one.pk}
-    assert [incident.pk for incident in home["awaiting_triage"]] == [systems_one.pk]
+    assert {row["incident"].pk for row in home["deadlines"]["incidents"]} == {systems_one.pk}
+    assert [incident.pk for incident in home["awaiting_triage"]["rows"]] == [systems_one.pk]
 
     session[SESSION_KEY] = None
     session.save()

@@ -15,6 +15,7 @@ from django.utils import timezone
 from incidents import services
 from incidents.clocks import JAPAN
 from incidents.models import FOLLOW_UPS, CauseCategory, ReportingTrack, TrackKind
+from incidents.todo import TODO_LIMIT
 from tests.incidents.factories import (
     ActionFactory,
     IncidentFactory,
@@ -351,11 +352,11 @@ def test_the_manager_sees_every_open_report_sorted_by_time_left(client, frozen, 
     client.force_login(manager)
     in_english(client)
     response = client.get(reverse("home"))
-    rows = response.context["open_tracks"]
-    assert [(row.incident, row.kind) for row in rows] == [
-        (late, "ppc_preliminary"), (soon, "ppc_preliminary"), (later, "pmark_final"),
+    deadlines = response.context["deadlines"]
+    assert [(row["incident"], [track.kind for track in row["tracks"]]) for row in deadlines["incidents"]] == [
+        (late, ["ppc_preliminary"]), (soon, ["ppc_preliminary"]), (later, ["pmark_final"]),
     ]
-    assert (response.context["overdue_track_count"], response.context["due_soon_track_count"]) == (1, 1)
+    assert (deadlines["overdue"], deadlines["due_soon"], deadlines["reports"]) == (1, 1, 3)
     content = response.content.decode()
     section = content.split('id="reporting-deadlines"')[1].split("</section>")[0]
     assert section.index(late.reference) < section.index(soon.reference) < section.index(later.reference)
@@ -378,14 +379,31 @@ def count_home_queries(client) -> int:
     return len(queries)
 
 
-def test_the_dashboard_queries_do_not_grow_with_the_reports(client, frozen, manager, staff, sales):
+def test_the_home_page_is_bounded_whatever_the_reports_owed(client, frozen, manager, staff, sales):
+    """The most urgent TODO_LIMIT incidents with all their reports, the totals of all of them,
+    and a link to the full register, in the same number of queries at 25 and at 45 incidents
+    (both past the bound: a list counts its rows only once it fills up)."""
     client.force_login(manager)
-    make_incidents_with_tracks(5, staff, sales)
-    few = count_home_queries(client)
-    make_incidents_with_tracks(45, staff, sales)
-    many = count_home_queries(client)
-    assert len(client.get(reverse("home")).context["open_tracks"]) == 100
-    assert few == many
+    in_english(client)
+    make_incidents_with_tracks(25, staff, sales)
+    full = count_home_queries(client)
+    make_incidents_with_tracks(20, staff, sales)
+    assert count_home_queries(client) == full
+    response = client.get(reverse("home"))
+    deadlines = response.context["deadlines"]
+    assert (deadlines["reports"], deadlines["incident_total"]) == (90, 45)
+    assert len(deadlines["incidents"]) == TODO_LIMIT and deadlines["more"] == 45 - TODO_LIMIT
+    assert all(len(row["tracks"]) == 2 for row in deadlines["incidents"])
+    # The least time left first: the incidents whose preliminary report is overdue lead.
+    limits = [row["tracks"][0].limit_at for row in deadlines["incidents"]]
+    assert limits == sorted(limits)
+    # The counts are of every report owed, not of the rows shown.
+    assert deadlines["overdue"] == 6 and deadlines["overdue"] == ReportingTrack.objects.overdue(NOW).count()
+    assert deadlines["due_soon"] == ReportingTrack.objects.due_soon(NOW).count()
+    section = response.content.decode().split('id="reporting-deadlines"')[1].split("</section>")[0]
+    assert section.count('<tr class="is-') == TODO_LIMIT
+    assert f"and {45 - TODO_LIMIT} more incidents" in section
+    assert reverse("track_list") + "?state=pending" in section
 
 
 def test_executives_see_overdue_ppc_reports(client, frozen, executive, staff, sales):
@@ -395,15 +413,16 @@ def test_executives_see_overdue_ppc_reports(client, frozen, executive, staff, sa
     pending_track(incident, "pmark_final", NOW - dt.timedelta(hours=1))  # not a PPC report
     client.force_login(executive)
     response = client.get(reverse("home"))
-    assert response.context["overdue_ppc_tracks"] == [overdue]
-    assert "open_tracks" not in response.context
+    [row] = response.context["overdue_ppc"]["incidents"]
+    assert (row["incident"], row["tracks"]) == (incident, [overdue])
+    assert "deadlines" not in response.context
     assert incident.reference in response.content.decode()
 
 
 def test_staff_see_no_reporting_deadlines(client, leak, staff):
     client.force_login(staff)
     response = client.get(reverse("home"))
-    assert "open_tracks" not in response.context and "overdue_ppc_tracks" not in response.context
+    assert "deadlines" not in response.context and "overdue_ppc" not in response.context
     assert 'id="reporting-deadlines"' not in response.content.decode()
 
 
@@ -415,7 +434,8 @@ def test_everyone_sees_their_actions_due_within_a_week_or_overdue(client, frozen
     ActionFactory(owner=head, verifier=staff, department=sales, due_date=today)  # staff only verifies it
     client.force_login(staff)
     response = client.get(reverse("home"))
-    assert response.context["my_due_actions"] == [overdue, this_week]
+    assert response.context["actions_to_do"]["rows"][:2] == [overdue, this_week]
+    assert (response.context["my_overdue_count"], response.context["my_due_soon_count"]) == (1, 1)
     # The to-do page lists the actions to carry out, the most urgent first, the overdue marked.
     section = response.content.decode().split('id="actions-to-do"')[1].split("</section>")[0]
     assert section.index(overdue.reference) < section.index(this_week.reference)

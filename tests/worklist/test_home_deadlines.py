@@ -51,7 +51,7 @@ def test_one_row_per_incident_its_reports_inside_the_nearest_limit_first(client,
     pending(one, "pmark_preliminary", NOW + dt.timedelta(days=2))
 
     response = home(client, manager)
-    rows = response.context["deadline_incidents"]
+    rows = response.context["deadlines"]["incidents"]
     assert [(row["incident"], row["urgency"]) for row in rows] == [(many, "overdue"), (one, "open")]
     assert [track.kind for track in rows[0]["tracks"]] == ["ppc_preliminary", "ppc_final", "pmark_final"]
 

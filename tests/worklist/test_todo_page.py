@@ -34,14 +34,14 @@ def test_the_office_sees_reports_to_triage_and_the_incidents_it_handles(client, 
     first = reported_incident(staff, title="一件目")
     services.incident_assign_handler(incident=first, by=manager, handler=office, version=first.version)
     response, one = page(client, office)
-    assert [i.title for i in response.context["awaiting_triage"]] == ["一件目"]
+    assert [i.title for i in response.context["awaiting_triage"]["rows"]] == ["一件目"]
     assert [i.title for i in response.context["handled_incidents"]["rows"]] == ["一件目"]
     for n in range(4):
         incident = reported_incident(staff, title=f"追加{n}")
         services.incident_assign_handler(incident=incident, by=manager, handler=office, version=incident.version)
     response, five = page(client, office)
     assert response.context["handled_incidents"]["total"] == 5
-    assert response.context["triage_total"] == 5
+    assert response.context["awaiting_triage"]["total"] == 5
     assert five == one
 
 
