@@ -137,10 +137,16 @@ TEMPLATES = [
 
 # The embedded default is a SQLite file in the project; production sets
 # DATABASE_URL=postgres://user@host:5432/pms.
+# Each worker keeps its database connection for CONN_MAX_AGE seconds instead of opening one
+# per request (on PostgreSQL each new connection forks a server process and authenticates:
+# a record page's API answer took 57 ms with one per request, 25 ms kept, bench/load_mix.py),
+# checked before reuse, so that a restarted database does not fail the next request. 0: a
+# connection per request (behind a transaction-pooling PgBouncer, say).
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=envint("CONN_MAX_AGE", "0"),
+        conn_max_age=envint("CONN_MAX_AGE", "600"),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

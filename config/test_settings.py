@@ -13,6 +13,10 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 WHITENOISE_AUTOREFRESH = True
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 
+# A connection per request, as before persistent connections: the live-server and
+# concurrency tests open connections in threads that must not outlive their test.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+
 # One test database per test process, so that two suites running side by side on one
 # machine never share (and drop) each other's database.
 _test_db = f"test_pms_{os.getpid()}"
