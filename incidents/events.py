@@ -8,6 +8,7 @@ for the inbox, the mail and the chat channels, and never twice for the same key.
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.db.models import Max
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -187,10 +188,9 @@ def reporting_duties(incident, duties: list[tuple], *, by) -> None:
     a filed 委託元 notice): the PMS office of the company is told in one notice, mailed at
     once whatever it chose (legal deadlines)."""
     tracks = [track for track, _change in duties]
-    stamp = ",".join(f"{track.pk}@{track.limit_at:%Y%m%dT%H%M}" for track in tracks)
     first = min(tracks, key=lambda track: track.limit_at)
     notify(
-        kind=Kind.REPORTING_DUTY, key=f"incident:{incident.pk}:duties:{stamp}"[:200],
+        kind=Kind.REPORTING_DUTY, key=f"incident:{incident.pk}:duties:{_change_stamp(tracks)}"[:200],
         recipients=holders(Role.PMS_MANAGER, incident.company_id), actor=None, deadline=first.limit_at,
         message=Message(
             subject=_("%(reference)s: reporting duties changed, first limit %(limit)s"),
@@ -202,6 +202,19 @@ def reporting_duties(incident, duties: list[tuple], *, by) -> None:
         ),
         channels=channels_for(company_id=incident.company_id, office=True),
     )
+
+
+def _change_stamp(tracks) -> str:
+    """What names one change of an incident's duties: each track with the history row its
+    last save wrote. Every real change (owed, withdrawn and owed again, a limit moved and
+    moved back) saves the track and so gets a new row, where the track and its limit alone
+    would repeat an earlier change and be taken for it; the same change announced again
+    finds the same rows and tells nobody twice."""
+    from .models import ReportingTrack
+
+    latest = dict(ReportingTrack.history.filter(id__in=[track.pk for track in tracks])
+                  .order_by().values_list("id").annotate(last=Max("history_id")))
+    return ",".join(f"{track.pk}h{latest.get(track.pk, 0)}" for track in sorted(tracks, key=lambda t: t.pk))
 
 
 CHANGE_LABELS = {

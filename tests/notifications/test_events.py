@@ -118,6 +118,44 @@ def test_audit_team_findings_and_responses(everyone, plan_audit, audit_lead, lea
     assert set(Notification.objects.values_list("kind", flat=True)) == {Kind.RESPONSE_TO_ACCEPT}
 
 
+def test_a_rejected_response_goes_back_to_the_head_alone_each_time(everyone, plan_audit, audit_lead, lead_auditor,
+                                                                   second_auditor, head, sales, clauses):
+    Reader.objects.create(user=head, language="en")
+    audit = transition_record(plan_audit(), "start", by=lead_auditor)
+    finding = audit_services.finding_raise(audit=audit, by=lead_auditor, requirement=clauses[0], department=sales,
+                                           grade="minor", description="台帳が更新されていない")
+    audit_services.finding_add_action(finding=finding, by=head, kind="corrective", title="手順の制定", owner=head,
+                                      verifier=second_auditor, due_date=timezone.localdate() + dt.timedelta(30))
+    for round_ in (1, 2):
+        finding = transition_record(finding, "respond", by=head, changes={"cause": "手順がない", "plan": "手順を定める"})
+        Notification.objects.all().delete()
+        finding = transition_record(finding, "reject", by=lead_auditor, comment="原因が特定されていない")
+        assert told() == {"head": 1}, round_  # the team member who rejected it knows; nobody else is told
+        note = Notification.objects.get()
+        assert note.kind == Kind.FINDING_TO_ANSWER and note.language == "en"
+        assert note.subject.startswith(f"Response rejected, answer again: {finding.reference}")
+
+
+def test_a_finding_to_verify_goes_to_the_independent_auditors_only(everyone, plan_audit, audit_lead, lead_auditor,
+                                                                   second_auditor, head, sales, clauses):
+    audit = transition_record(plan_audit(), "start", by=lead_auditor)
+    finding = audit_services.finding_raise(audit=audit, by=lead_auditor, requirement=clauses[0], department=sales,
+                                           grade="minor", description="台帳が更新されていない")
+    # auditor2, on the team, carries out the corrective action: no longer independent of it.
+    action = audit_services.finding_add_action(finding=finding, by=head, kind="corrective", title="台帳の更新",
+                                               owner=second_auditor, verifier=lead_auditor,
+                                               due_date=timezone.localdate() + dt.timedelta(30))
+    finding = transition_record(finding, "respond", by=head, changes={"cause": "手順がない", "plan": "手順を定める"})
+    finding = transition_record(finding, "accept", by=lead_auditor)
+    action = transition_record(action, "start", by=second_auditor)
+    transition_record(action, "implement", by=second_auditor, changes={"implementation_note": "台帳を更新した"})
+    Notification.objects.all().delete()
+    transition_record(finding, "submit_for_verification", by=head)
+    assert told() == {"leadauditor": 1}  # not auditor2 (implemented it), not the audit lead off the team
+    note = Notification.objects.get()
+    assert note.kind == Kind.FINDING_TO_VERIFY and note.subject == f"検証する指摘事項：{finding.reference} 軽微な不適合"
+
+
 def test_a_new_team_member_is_told_once(everyone, plan_audit, audit_lead, lead_auditor, second_auditor, auditor):
     audit = plan_audit()
     Notification.objects.all().delete()
@@ -144,9 +182,82 @@ def test_a_reporting_duty_that_appears_on_reclassification(everyone, staff, mana
     Notification.objects.all().delete()
     services.incident_update(incident=incident, by=manager, version=incident.version, kind="leak",
                              affected_count=1500)
-    assert told() == {"manager": 1, "office": 1} or told() == {"office": 1}
+    # A legal clock: the whole PMS office is told, the manager who reclassified it too
+    # (they learn the limits the change set); nobody else.
+    assert told() == {"manager": 1, "office": 1}
     assert set(Notification.objects.values_list("kind", flat=True)) == {Kind.REPORTING_DUTY}
     assert set(Notification.objects.values_list("mail_state", flat=True)) == {MailState.PENDING}
+
+
+def duty_notices() -> list[str]:
+    """The subjects of the reporting-duty notices the office member `office` got, in order."""
+    return list(Notification.objects.filter(kind=Kind.REPORTING_DUTY, recipient__username="office")
+                .order_by("id").values_list("subject", flat=True))
+
+
+def edit(incident, by, **changes):
+    incident.refresh_from_db()
+    return services.incident_update(incident=incident, by=by, version=incident.version, **changes)
+
+
+def test_a_moved_limit_tells_the_office_once_per_move(everyone, staff, manager):
+    incident = reported_incident(staff, affected_count=1500)
+    first = incident.discovered_at
+    assert duty_notices() == []  # the report's own notice named its duties
+    Notification.objects.all().delete()
+    edit(incident, manager, discovered_at=first - dt.timedelta(days=1))
+    assert told() == {"manager": 1, "office": 1}
+    assert "期限の変更" in Notification.objects.get(recipient__username="office").body
+    edit(incident, manager, discovered_at=first - dt.timedelta(days=2))
+    assert told() == {"manager": 2, "office": 2}
+
+
+def test_a_duty_owed_again_is_told_each_time(everyone, staff, manager):
+    incident = reported_incident(staff, kind="near_miss", title="ヒヤリハット")
+    edit(incident, manager, kind="leak", affected_count=1500)
+    assert len(duty_notices()) == 1
+    for again in (2, 3):  # the same reports withdrawn and owed again, with the same limits each time
+        edit(incident, manager, affected_count=3)  # no longer reportable: the PPC's reports are withdrawn
+        assert incident.tracks.get(kind="ppc_preliminary").state == "not_required"
+        assert len(duty_notices()) == again - 1  # a withdrawal is in the trail, not a notice
+        edit(incident, manager, affected_count=1500)
+        assert incident.tracks.get(kind="ppc_preliminary").state == "pending"
+        assert len(duty_notices()) == again
+        assert "再び必要" in Notification.objects.filter(recipient__username="office").latest("id").body
+    assert told(Kind.REPORTING_DUTY) == {"manager": 3, "office": 3}
+
+
+def test_a_limit_moved_and_moved_back_is_told_each_time(everyone, staff, manager):
+    incident = reported_incident(staff, kind="near_miss", title="ヒヤリハット")
+    first = incident.discovered_at
+    edit(incident, manager, kind="leak", affected_count=1500)  # owed, limits A
+    edit(incident, manager, discovered_at=first - dt.timedelta(days=1))  # B
+    edit(incident, manager, discovered_at=first)  # A again
+    assert len(duty_notices()) == 3
+    assert told(Kind.REPORTING_DUTY) == {"manager": 3, "office": 3}
+
+
+def test_the_same_change_announced_again_tells_nobody_twice(everyone, staff, manager, monkeypatch):
+    from incidents import events
+    from incidents.tracks import sync_tracks
+
+    announced = []
+    real = events.reporting_duties
+
+    def spy(incident, duties, *, by):
+        announced.append((incident, duties))
+        real(incident, duties, by=by)
+
+    monkeypatch.setattr(events, "reporting_duties", spy)
+    incident = reported_incident(staff, kind="near_miss", title="ヒヤリハット")
+    edit(incident, manager, kind="leak", affected_count=1500)
+    assert told(Kind.REPORTING_DUTY) == {"manager": 1, "office": 1}
+    [(same, duties)] = announced
+    real(same, duties, by=manager)  # a retry of the very same event
+    incident.refresh_from_db()
+    assert sync_tracks(incident, by=manager) == []  # nothing changed since: nothing announced
+    assert len(announced) == 1
+    assert told(Kind.REPORTING_DUTY) == {"manager": 1, "office": 1}
 
 
 def test_in_the_recipients_language(everyone, staff, manager, office):
