@@ -81,38 +81,44 @@ class DemoUser:
     # For which company the roles (other than staff and department head) are held: GROUP for
     # the whole group, a company's code for that company; empty, the user's own company.
     scope: str = ""
+    # How the name reads (UserProfile.name_kana), in katakana: the person pickers find
+    # 田中 美咲 by たなか, タナカ or ﾀﾅｶ.
+    kana: str = ""
 
 
 # 株式会社INE. The PMS office (manager, office) gets is_staff for the admin's reference data.
 USERS = [
-    DemoUser("staff", "佐藤", "花子", "SALES", ("staff",), "営業部 営業担当"),
+    DemoUser("staff", "佐藤", "花子", "SALES", ("staff",), "営業部 営業担当", kana="サトウ ハナコ"),
     DemoUser("manager", "高橋", "誠", "PMS", ("staff", "pms_manager"), "個人情報保護推進室長（個人情報保護管理者）",
-             is_staff=True, scope=GROUP),
+             is_staff=True, scope=GROUP, kana="タカハシ マコト"),
     DemoUser("office", "田中", "美咲", "PMS", ("staff", "pms_manager"), "個人情報保護推進室（事務局）", is_staff=True,
-             scope=GROUP),
-    DemoUser("head_sales", "鈴木", "一郎", "SALES", ("staff", "department_head"), "営業部長"),
-    DemoUser("head_cs", "伊藤", "直美", "CS", ("staff", "department_head"), "カスタマーサポート部長"),
-    DemoUser("head_hr", "山本", "恵子", "HR", ("staff", "department_head"), "人事部長"),
-    DemoUser("head_it", "渡辺", "健太", "IT", ("staff", "department_head"), "情報システム部長"),
-    DemoUser("head_ga", "中村", "浩", "GA", ("staff", "department_head"), "総務部長"),
-    DemoUser("auditor", "小林", "大輔", "HR", ("staff", "auditor"), "人事部（内部監査員）", scope=GROUP),
+             scope=GROUP, kana="タナカ ミサキ"),
+    DemoUser("head_sales", "鈴木", "一郎", "SALES", ("staff", "department_head"), "営業部長", kana="スズキ イチロウ"),
+    DemoUser("head_cs", "伊藤", "直美", "CS", ("staff", "department_head"), "カスタマーサポート部長", kana="イトウ ナオミ"),
+    DemoUser("head_hr", "山本", "恵子", "HR", ("staff", "department_head"), "人事部長", kana="ヤマモト ケイコ"),
+    DemoUser("head_it", "渡辺", "健太", "IT", ("staff", "department_head"), "情報システム部長", kana="ワタナベ ケンタ"),
+    DemoUser("head_ga", "中村", "浩", "GA", ("staff", "department_head"), "総務部長", kana="ナカムラ ヒロシ"),
+    DemoUser("auditor", "小林", "大輔", "HR", ("staff", "auditor"), "人事部（内部監査員）", scope=GROUP,
+             kana="コバヤシ ダイスケ"),
     DemoUser("auditlead", "加藤", "裕子", "GA", ("staff", "audit_lead"), "総務部（個人情報保護監査責任者）",
-             scope=GROUP),
-    DemoUser("executive", "山田", "太郎", "GA", ("executive",), "代表取締役社長（トップマネジメント）", scope=GROUP),
+             scope=GROUP, kana="カトウ ユウコ"),
+    DemoUser("executive", "山田", "太郎", "GA", ("executive",), "代表取締役社長（トップマネジメント）", scope=GROUP,
+             kana="ヤマダ タロウ"),
     DemoUser("admin", "システム", "管理者", "IT", (), "情報システム部（システム管理者）", is_staff=True,
-             is_superuser=True),
+             is_superuser=True, kana="システム カンリシャ"),
 ]
 
 # The group companies' people. 株式会社INEソリューションズ has no PMS office of its own (the
 # group's runs its incidents); its internal auditor audits the other group company.
 GROUP_USERS = [
-    DemoUser("sol_head_dev", "森", "拓也", "SOL-DEV", ("staff", "department_head"), "開発部長"),
+    DemoUser("sol_head_dev", "森", "拓也", "SOL-DEV", ("staff", "department_head"), "開発部長", kana="モリ タクヤ"),
     DemoUser("sol_head_adm", "井上", "由美", "SOL-ADM", ("staff", "department_head"),
-             "管理部長（個人情報保護管理者）"),
-    DemoUser("sol_auditor", "木村", "翔", "SOL-ADM", ("staff", "auditor"), "管理部（内部監査員）"),
+             "管理部長（個人情報保護管理者）", kana="イノウエ ユミ"),
+    DemoUser("sol_auditor", "木村", "翔", "SOL-ADM", ("staff", "auditor"), "管理部（内部監査員）", kana="キムラ ショウ"),
     DemoUser("ins_manager", "林", "真理子", "INS-ADM", ("staff", "pms_manager"), "管理部長（個人情報保護管理者）",
-             scope="INS"),
-    DemoUser("ins_exec", "清水", "修", "INS-ADM", ("executive",), "代表取締役社長（トップマネジメント）", scope="INS"),
-    DemoUser("ins_head", "山口", "健", "INS-SALES", ("staff", "department_head"), "保険営業部長"),
-    DemoUser("ins_staff", "松田", "彩", "INS-SALES", ("staff",), "保険営業部 募集人"),
+             scope="INS", kana="ハヤシ マリコ"),
+    DemoUser("ins_exec", "清水", "修", "INS-ADM", ("executive",), "代表取締役社長（トップマネジメント）", scope="INS",
+             kana="シミズ オサム"),
+    DemoUser("ins_head", "山口", "健", "INS-SALES", ("staff", "department_head"), "保険営業部長", kana="ヤマグチ ケン"),
+    DemoUser("ins_staff", "松田", "彩", "INS-SALES", ("staff",), "保険営業部 募集人", kana="マツダ アヤ"),
 ]

@@ -176,7 +176,12 @@ class DemoSeeder:
             )
             self.created["users"] += created
             user.groups.add(*(groups[role] for role in demo.roles))
-            UserProfile.objects.get_or_create(user=user, defaults={"department": departments[demo.department]})
+            profile, _created = UserProfile.objects.get_or_create(
+                user=user, defaults={"department": departments[demo.department], "name_kana": demo.kana})
+            if demo.kana and not profile.name_kana:
+                # A demo seeded before the readings existed gets them; one edited by hand keeps its own.
+                profile.name_kana = demo.kana
+                profile.save(update_fields=["name_kana"])
             self.scope_roles(user, demo)
             users[demo.username] = user
         return users

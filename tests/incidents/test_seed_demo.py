@@ -465,3 +465,40 @@ def test_the_open_cases_have_handlers_and_the_showcase_a_progress_log(seeded):
     for entry in entries:
         assert entry.text in course
     assert f"{timezone.localtime(entries[0].occurred_at):%Y年%m月%d日 %H時%M分}" in course
+
+
+# ---------------------------------------------------------------------------
+# Readings (issue 14: the person pickers find people by kana)
+
+
+def test_every_demo_person_has_a_katakana_reading(seeded):
+    from audits.demo.people import DEMO_USERS
+
+    readings = dict(UserProfile.objects.values_list("user__username", "name_kana"))
+    assert {demo.username: readings[demo.username] for demo in DEMO_USERS} == {
+        demo.username: demo.kana for demo in DEMO_USERS}
+    katakana = re.compile(r"[ァ-ヶー]+ [ァ-ヶー]+")
+    assert all(katakana.fullmatch(demo.kana) for demo in DEMO_USERS), [d.kana for d in DEMO_USERS]
+    assert readings["office"] == "タナカ ミサキ"
+
+
+@pytest.mark.parametrize("typed", ["たなか", "タナカ", "ﾀﾅｶ", "たなか みさき", "タナカミサキ"])
+def test_the_person_picker_finds_tanaka_misaki_by_her_reading(seeded, client, typed):
+    from incidents import people
+
+    found = people.search(people.eligible(), typed)
+    assert [(user.last_name, user.first_name) for user in found] == [("田中", "美咲")]
+    client.force_login(get_user_model().objects.get(username="manager"))
+    response = client.get("/people/search/", {"q": typed, "role": "pms_manager"})
+    assert response.status_code == 200
+    assert [(row["username"], row["kana"]) for row in response.json()] == [("office", "タナカ ミサキ")]
+
+
+def test_seeding_again_gives_the_demo_people_their_readings_and_keeps_one_edited(seeded):
+    UserProfile.objects.filter(user__username__in=["office", "auditor2", "ins_staff"]).update(name_kana="")
+    UserProfile.objects.filter(user__username="staff").update(name_kana="サトウ ハナ")  # corrected by hand
+    seed()
+    readings = dict(UserProfile.objects.values_list("user__username", "name_kana"))
+    assert (readings["office"], readings["auditor2"], readings["ins_staff"]) == (
+        "タナカ ミサキ", "マツモト リョウ", "マツダ アヤ")
+    assert readings["staff"] == "サトウ ハナ"
