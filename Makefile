@@ -28,7 +28,8 @@ PORT ?= 8000
 DEBUG ?= False
 LOCAL_KEY := $(VENV)/local-secret-key
 RUN_ENV = DEBUG=$(DEBUG) STATIC_FROM_SOURCE=True ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost}" \
-	SESSION_COOKIE_SECURE=False CSRF_COOKIE_SECURE=False SECRET_KEY="$${SECRET_KEY:-$$(cat $(LOCAL_KEY))}"
+	SESSION_COOKIE_SECURE=False CSRF_COOKIE_SECURE=False SECRET_KEY="$${SECRET_KEY:-$$(cat $(LOCAL_KEY))}" \
+	SITE_URL="$${SITE_URL:-http://127.0.0.1:$(PORT)}"
 
 $(LOCAL_KEY): | $(BIN)/python
 	$(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))" > $@
