@@ -166,6 +166,8 @@ class Audit(StateMachineRecord):
         ordering = ["-planned_start", "-id"]
         verbose_name = _("audit")
         verbose_name_plural = _("audits")
+        # The list's order (a few dozen audits a year: for the years to come).
+        indexes = [models.Index(fields=["-planned_start", "-id"], name="audit_planned")]
         constraints = [
             models.CheckConstraint(condition=Q(planned_end__gte=models.F("planned_start")),
                                    name="audit_ends_after_it_starts"),

@@ -277,6 +277,11 @@ class Finding(StateMachineRecord):
         ordering = ["-created_at", "-id"]
         verbose_name = _("finding")
         verbose_name_plural = _("findings")
+        indexes = [
+            # The list's order, and the list filtered by state in that order (bench/query_plans.md).
+            models.Index(fields=["-created_at", "-id"], name="finding_created"),
+            models.Index(fields=["state", "-created_at", "-id"], name="finding_state_created"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.reference} {self.get_grade_display()}"

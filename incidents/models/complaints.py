@@ -153,7 +153,10 @@ class Complaint(StateMachineRecord):
         ordering = ["-received_on", "-id"]
         verbose_name = _("complaint or consultation")
         verbose_name_plural = _("complaints and consultations")
-        indexes = [models.Index(fields=["state", "received_on"], name="complaint_state_received")]
+        indexes = [
+            models.Index(fields=["state", "received_on"], name="complaint_state_received"),
+            models.Index(fields=["-received_on", "-id"], name="complaint_received"),  # the list's order
+        ]
 
     def __str__(self) -> str:
         return self.reference

@@ -490,8 +490,15 @@ class Incident(StateMachineRecord):
         verbose_name = _("incident")
         verbose_name_plural = _("incidents")
         indexes = [
+            # The list's order (the API's and the page's): a page is read off the index instead
+            # of sorting every incident (bench/query_plans.md).
+            models.Index(fields=["-created_at", "-id"], name="incident_created"),
+            # The same, for one company: the list narrowed by the company switcher, and the
+            # company_id IN (…) of a company's PMS office (bench/query_plans.md).
+            models.Index(fields=["company", "-created_at", "-id"], name="incident_company_created"),
             # The management review counts by period and looks for recurrences (the same
-            # cause in the same department within twelve months).
+            # cause in the same department within twelve months); the list filters by the
+            # day of discovery (a range of moments, incidents.filters).
             models.Index(fields=["discovered_at"], name="incident_discovered"),
             models.Index(fields=["department", "cause", "discovered_at"], name="incident_recurrence"),
         ]

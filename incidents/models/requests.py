@@ -463,7 +463,10 @@ class RightsRequest(StateMachineRecord):
         ordering = ["-received_on", "-id"]
         verbose_name = _("request from an individual")
         verbose_name_plural = _("requests from individuals")
-        indexes = [models.Index(fields=["state", "due_on"], name="request_state_due")]
+        indexes = [
+            models.Index(fields=["state", "due_on"], name="request_state_due"),
+            models.Index(fields=["-received_on", "-id"], name="request_received"),  # the list's order
+        ]
 
     def __str__(self) -> str:
         return self.reference
