@@ -5,7 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from incidents.filters import IntegerFilter
+from incidents.filters import ChoicesFilter, IntegerFilter
 from incidents.models import Department
 
 from .models import Audit, AuditKind, AuditState, Finding, FindingState, Grade, Requirement, Standard
@@ -22,8 +22,8 @@ class RequirementFilter(django_filters.FilterSet):
 
 
 class AuditFilter(django_filters.FilterSet):
-    state = django_filters.MultipleChoiceFilter(choices=AuditState.choices, label=_("state"))
-    kind = django_filters.MultipleChoiceFilter(choices=AuditKind.choices, label=_("kind"))
+    state = ChoicesFilter(choices=AuditState.choices, label=_("state"))
+    kind = ChoicesFilter(choices=AuditKind.choices, label=_("kind"))
     fiscal_year = IntegerFilter(label=_("fiscal year"))
     department = django_filters.ModelChoiceFilter(
         field_name="departments", queryset=Department.objects.all(), label=_("department"),
@@ -36,8 +36,8 @@ class AuditFilter(django_filters.FilterSet):
 
 
 class FindingFilter(django_filters.FilterSet):
-    state = django_filters.MultipleChoiceFilter(choices=FindingState.choices, label=_("state"))
-    grade = django_filters.MultipleChoiceFilter(choices=Grade.choices, label=_("grade"))
+    state = ChoicesFilter(choices=FindingState.choices, label=_("state"))
+    grade = ChoicesFilter(choices=Grade.choices, label=_("grade"))
     department = django_filters.ModelChoiceFilter(queryset=Department.objects.all(), label=_("department"))
     audit = IntegerFilter(field_name="audit_id", label=_("audit"))
     awaiting_my_response = django_filters.BooleanFilter(

@@ -56,7 +56,10 @@ AUDIT_REGISTER = Register(_("Audit register"), [
 
 
 def _prepare_findings(queryset: QuerySet, user) -> QuerySet:
-    return queryset.prefetch_related(
+    # The list page joins only what its rows show.
+    return queryset.select_related(
+        "company", "audit", "requirement", "department", "raised_by", "responded_by",
+    ).prefetch_related(
         Prefetch("actions", queryset=Action.objects.only("pk", "reference", "state").order_by("reference")),
     )
 

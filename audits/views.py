@@ -392,8 +392,12 @@ def _checklist_saved(request: HttpRequest, items, raised: set[int]) -> None:
 def finding_list(request: HttpRequest) -> HttpResponse:
     if not _sees_audits(request.user):
         raise Http404
+    # Joined: what a row shows, nothing more (the register adds what its columns read); each
+    # join costs PostgreSQL's planner more than the page costs to read (bench/query_plans.md).
+    rows = selectors.finding_list(user=request.user).select_related(None).select_related(
+        "audit", "requirement", "department", "company")
     return web.filtered_list(
-        request, filter_class=FindingListFilter, queryset=narrow(selectors.finding_list(user=request.user), request),
+        request, filter_class=FindingListFilter, queryset=narrow(rows, request),
         template="audits/finding_list.html", heads_department=bool(headed_department_ids(request.user)),
         register=registers.FINDING_REGISTER,
     )

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from .filters import ActionFilter, IncidentFilter
+from .filters import ActionFilter, ChoicesFilter, DayFilter, IncidentFilter
 from .models import (
     PPC_ITEM_KEYS,
     Action,
@@ -196,13 +196,14 @@ class TrackListFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     company = django_filters.ModelChoiceFilter(field_name="incident__company", queryset=Company.objects.all(),
                                                label=_("company"))
-    state = django_filters.MultipleChoiceFilter(choices=TrackState.choices, label=_("state"))
-    kind = django_filters.MultipleChoiceFilter(choices=TrackKind.choices, label=_("report"))
+    state = ChoicesFilter(choices=TrackState.choices, label=_("state"))
+    kind = ChoicesFilter(choices=TrackKind.choices, label=_("report"))
     department = django_filters.ModelChoiceFilter(field_name="incident__department",
                                                   queryset=Department.objects.all(), label=_("department"))
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("overdue only"))
-    limit_from = django_filters.DateFilter(field_name="limit_at", lookup_expr="date__gte", label=_("limit from"))
-    limit_to = django_filters.DateFilter(field_name="limit_at", lookup_expr="date__lte", label=_("limit to"))
+    # Days in Japan time, compared as ranges of moments that the limit's index serves.
+    limit_from = DayFilter(field_name="limit_at", lookup_expr="gte", label=_("limit from"))
+    limit_to = DayFilter(field_name="limit_at", lookup_expr="lte", label=_("limit to"))
 
     sorts = {
         "incident": ("incident__reference",),

@@ -327,7 +327,10 @@ def _track_statuses(kinds) -> Callable[[Any], str]:
 
 
 def _prepare_incidents(queryset: QuerySet, user) -> QuerySet:
-    return with_next_deadline(queryset).prefetch_related(
+    # The list page joins only what its rows show.
+    return with_next_deadline(queryset).select_related(
+        "company", "department", "event_class", "handler", "reporter", "cause",
+    ).prefetch_related(
         Prefetch("tracks", queryset=ReportingTrack.objects.order_by("limit_at", "id")),
         Prefetch("actions", queryset=Action.objects.only("pk", "incident_id", "reference", "state")
                  .order_by("reference")),

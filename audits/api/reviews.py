@@ -38,7 +38,7 @@ from incidents.api.serializers import (
     named_choice_field,
 )
 from incidents.api.views import EDIT_CONTRACT, ERROR_RESPONSES, RecordViewSet, transition_docs
-from incidents.filters import IntegerFilter
+from incidents.filters import ChoicesFilter, IntegerFilter
 from incidents.models import Action, Company, Department
 
 from .. import services  # registers the review's transitions
@@ -257,7 +257,7 @@ class ReviewTransitionSerializer(serializers.Serializer):
 
 
 class ReviewFilter(django_filters.FilterSet):
-    state = django_filters.MultipleChoiceFilter(choices=ReviewState.choices, label=_("state"))
+    state = ChoicesFilter(choices=ReviewState.choices, label=_("state"))
     fiscal_year = IntegerFilter(
         method="filter_fiscal_year", label=_("fiscal year"),
         help_text=_("Reviews whose period starts in this fiscal year (each company's own fiscal year)."),

@@ -16,6 +16,7 @@ from rest_framework import serializers
 from incidents.api.serializers import (
     ActionSerializer,
     ActionSummarySerializer,
+    ChoiceLabelField,
     ModelSerializer,
     RejectUnexpectedFieldsMixin,
     UserRefSerializer,
@@ -53,7 +54,7 @@ class DepartmentRefSerializer(serializers.ModelSerializer):
 class RequirementSerializer(AuditsModelSerializer):
     """A clause of the catalogue; `title` is in the language of the request."""
 
-    standard_display = serializers.CharField(source="get_standard_display", read_only=True)
+    standard_display = ChoiceLabelField("standard")
     title = serializers.CharField(read_only=True, help_text=_("The title in the language of the request."))
 
     class Meta:
@@ -86,8 +87,8 @@ class IncidentRefSerializer(serializers.ModelSerializer):
 class FindingRefSerializer(AuditsModelSerializer):
     """A finding as its audit and its checklist item show it."""
 
-    grade_display = serializers.CharField(source="get_grade_display", read_only=True)
-    state_display = serializers.CharField(source="get_state_display", read_only=True)
+    grade_display = ChoiceLabelField("grade")
+    state_display = ChoiceLabelField("state")
 
     class Meta:
         model = Finding
@@ -106,7 +107,7 @@ class ChecklistItemSerializer(AuditsModelSerializer):
     # when the reader may see it.
 
     requirement = RequirementRefSerializer(read_only=True)
-    result_display = serializers.CharField(source="get_result_display", read_only=True)
+    result_display = ChoiceLabelField("result")
     recorded_by = UserRefSerializer(read_only=True, allow_null=True)
     finding = serializers.SerializerMethodField(help_text=_("The finding the result raised, if any."))
 
@@ -128,8 +129,8 @@ class ChecklistItemSerializer(AuditsModelSerializer):
 
 
 class AuditSerializer(AuditsModelSerializer):
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
-    state_display = serializers.CharField(source="get_state_display", read_only=True)
+    kind_display = ChoiceLabelField("kind")
+    state_display = ChoiceLabelField("state")
     departments = DepartmentRefSerializer(many=True, read_only=True)
     clauses = RequirementRefSerializer(many=True, read_only=True)
     lead_auditor = UserRefSerializer(read_only=True)
@@ -255,8 +256,8 @@ class FindingSerializer(AuditsModelSerializer):
     audit = AuditRefSerializer(read_only=True)
     requirement = RequirementRefSerializer(read_only=True)
     department = DepartmentRefSerializer(read_only=True)
-    grade_display = serializers.CharField(source="get_grade_display", read_only=True)
-    state_display = serializers.CharField(source="get_state_display", read_only=True)
+    grade_display = ChoiceLabelField("grade")
+    state_display = ChoiceLabelField("state")
     raised_by = UserRefSerializer(read_only=True)
     company_name = company_name_field()
     response_overdue = serializers.BooleanField(

@@ -292,6 +292,10 @@ FINDING_EDIT_RULES = _(
 )
 
 
+# What a row of the finding list reads besides the finding's own columns.
+LIST_RELATIONS = ("audit", "requirement", "department", "raised_by", "company")
+
+
 def with_visible_links(queryset, user):
     """Findings with their actions and the related incidents `user` may see."""
     return queryset.prefetch_related("actions", visible_prefetch("incidents", Incident, user))
@@ -335,6 +339,10 @@ class FindingViewSet(AttachmentActionsMixin, RecordViewSet):
         if getattr(self, "swagger_fake_view", False):
             return Finding.objects.none()
         queryset = selectors.finding_list(user=self.request.user).select_related("company")
+        if self.action == "list":
+            # Joined: what a row shows, nothing more; each join costs PostgreSQL's planner more
+            # than the page costs to read (bench/query_plans.md).
+            return queryset.select_related(None).select_related(*LIST_RELATIONS)
         if self.action == "retrieve":
             queryset = with_visible_links(queryset, self.request.user)
         return queryset

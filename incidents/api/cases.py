@@ -27,7 +27,7 @@ from rest_framework.response import Response
 
 from .. import case_services
 from ..exceptions import StaleEdit
-from ..filters import DB_INTEGER_MAX, IntegerFilter
+from ..filters import DB_INTEGER_MAX, ChoicesFilter, IntegerFilter
 from ..models import (
     Action,
     AnswerMethod,
@@ -50,7 +50,7 @@ from ..models import (
 )
 from ..workflow.api import ERROR_RESPONSES, VERSION_HELP, RecordViewSet, stale_edit_data, transition_docs
 from .attachments import AttachmentActionsMixin
-from .fields import within_date_bounds
+from .fields import ChoiceLabelField, within_date_bounds
 from .filters import company_filter
 from .serializers import (
     ActionSerializer,
@@ -136,11 +136,11 @@ class RequestItemSerializer(CasesModelSerializer):
     reason told to the person when it is not done in full). Decided with
     POST …/items/<item_id>/, with its own `version`."""
 
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_display = ChoiceLabelField("kind")
     decision = blank_choice(Decision.choices, help_text=_("Empty until decided."))
-    decision_display = serializers.CharField(source="get_decision_display", read_only=True)
+    decision_display = ChoiceLabelField("decision")
     ground = blank_choice(ExceptionGround.choices, help_text=_("The article relied on; empty when done in full."))
-    ground_display = serializers.CharField(source="get_ground_display", read_only=True)
+    ground_display = ChoiceLabelField("ground")
 
     class Meta:
         model = RequestItem
@@ -181,8 +181,8 @@ class ClockMixin(serializers.Serializer):
 class RightsRequestSerializer(ClockMixin, CasesModelSerializer):
     """A request from an individual as its list shows it."""
 
-    state_display = serializers.CharField(source="get_state_display", read_only=True)
-    channel_display = serializers.CharField(source="get_channel_display", read_only=True)
+    state_display = ChoiceLabelField("state")
+    channel_display = ChoiceLabelField("channel")
     company_name = company_name_field()
     handler = UserRefSerializer(read_only=True, allow_null=True,
                                 help_text=_("Who runs the case (担当者); null until one is assigned."))
@@ -341,11 +341,11 @@ class RaisedIncidentSerializer(serializers.ModelSerializer):
 
 
 class RequestApiFilter(django_filters.FilterSet):
-    state = django_filters.MultipleChoiceFilter(choices=RequestState.choices, label=_("state"))
+    state = ChoicesFilter(choices=RequestState.choices, label=_("state"))
     kind = django_filters.MultipleChoiceFilter(field_name="items__kind", choices=RequestKind.choices,
                                                label=_("request"), distinct=True)
-    channel = django_filters.MultipleChoiceFilter(choices=CaseChannel.choices, label=_("channel"))
-    requester_type = django_filters.MultipleChoiceFilter(choices=RequesterType.choices, label=_("requester"))
+    channel = ChoicesFilter(choices=CaseChannel.choices, label=_("channel"))
+    requester_type = ChoicesFilter(choices=RequesterType.choices, label=_("requester"))
     company = company_filter()
     department = IntegerFilter(field_name="department_id", label=_("department"))
     handler = IntegerFilter(field_name="handler_id", label=_("handler"))
@@ -586,9 +586,9 @@ def _db_int(value) -> int:
 class ComplaintSerializer(CasesModelSerializer):
     """A complaint or consultation as its list shows it."""
 
-    state_display = serializers.CharField(source="get_state_display", read_only=True)
-    channel_display = serializers.CharField(source="get_channel_display", read_only=True)
-    classification_display = serializers.CharField(source="get_classification_display", read_only=True)
+    state_display = ChoiceLabelField("state")
+    channel_display = ChoiceLabelField("channel")
+    classification_display = ChoiceLabelField("classification")
     company_name = company_name_field()
     handler = UserRefSerializer(read_only=True, allow_null=True,
                                 help_text=_("Who runs the case (担当者); null until one is assigned."))
@@ -696,9 +696,9 @@ class ComplaintActionInputSerializer(RejectUnexpectedFieldsMixin, ModelSerialize
 
 
 class ComplaintApiFilter(django_filters.FilterSet):
-    state = django_filters.MultipleChoiceFilter(choices=ComplaintState.choices, label=_("state"))
-    classification = django_filters.MultipleChoiceFilter(choices=ComplaintClass.choices, label=_("classification"))
-    channel = django_filters.MultipleChoiceFilter(choices=CaseChannel.choices, label=_("channel"))
+    state = ChoicesFilter(choices=ComplaintState.choices, label=_("state"))
+    classification = ChoicesFilter(choices=ComplaintClass.choices, label=_("classification"))
+    channel = ChoicesFilter(choices=CaseChannel.choices, label=_("channel"))
     company = company_filter()
     department = IntegerFilter(field_name="department_id", label=_("department"))
     handler = IntegerFilter(field_name="handler_id", label=_("handler"))

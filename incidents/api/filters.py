@@ -12,7 +12,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import filters as drf_filters
 from rest_framework.exceptions import ValidationError
 
-from ..filters import DB_INTEGER_MAX, ActionFilter, IncidentFilter, IntegerFilter
+from ..filters import DB_INTEGER_MAX, ActionFilter, ChoicesFilter, IncidentFilter, IntegerFilter
 from ..models import Company, ReportingTrack, TrackKind, TrackState
 
 COMPANY_FILTER_HELP = _(
@@ -43,9 +43,11 @@ class CompanyIdsFilter(django_filters.ModelMultipleChoiceFilter):
 
 def company_filter(field_name: str = "company", help_text=COMPANY_FILTER_HELP):
     """The `company` filter of every API list: one or more company ids (`?company=1&company=2`).
-    An id that is no company is a 400 naming the parameter, as for a department."""
+    An id that is no company is a 400 naming the parameter, as for a department. A record has
+    one company: no DISTINCT (see ChoicesFilter)."""
     return CompanyIdsFilter(
         field_name=field_name, queryset=Company.objects.all(), label=_("company"), help_text=help_text,
+        distinct=False,
     )
 
 
@@ -78,8 +80,8 @@ class CompanyFilter(django_filters.FilterSet):
 
 
 class TrackFilter(django_filters.FilterSet):
-    kind = django_filters.MultipleChoiceFilter(choices=TrackKind.choices, label=_("report"))
-    state = django_filters.MultipleChoiceFilter(choices=TrackState.choices, label=_("state"))
+    kind = ChoicesFilter(choices=TrackKind.choices, label=_("report"))
+    state = ChoicesFilter(choices=TrackState.choices, label=_("state"))
     incident = IntegerFilter(field_name="incident_id", label=_("incident"))
     company = company_filter("incident__company", help_text=_(
         "Reports of the incidents of this group company (its id); repeat the parameter for several."

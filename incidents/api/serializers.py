@@ -8,13 +8,16 @@ hand validated data to the services.
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, prefetch_related_objects
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..models import Action, ActionRound, CauseCategory, EventClass, Incident, ReportingTrack
+from ..models import Action, ActionRound, CauseCategory, EventClass, Incident, ReportingTrack, RuleSet
 from ..workflow.api import (  # noqa: F401  (re-exported: the transition and trail shapes)
     HistoryEntrySerializer,
     TransitionOptionSerializer,
@@ -23,6 +26,7 @@ from ..workflow.api import (  # noqa: F401  (re-exported: the transition and tra
 )
 from .fields import (  # noqa: F401  (re-exported for the apps built on this one)
     STATE_IS_READ_ONLY,
+    ChoiceLabelField,
     DateTimeField,
     ErrorSerializer,
     ModelSerializer,
@@ -84,6 +88,24 @@ def visible_related(serializer, record, relation: str, model) -> list:
 
 
 # ---------------------------------------------------------------------------
+# The people a page of records names
+
+
+def attach_people(records: list, *relations: str) -> None:
+    """Fill `relations` (foreign keys to users) of every record from one query for the page.
+
+    What select_related would fetch, without its joins: PostgreSQL plans a join of the users
+    table per relation, and five of them took it longer to plan than the page takes to read
+    (bench/query_plans.md). Relations already fetched with the records are left as they are."""
+    missing = [(record, name) for record in records for name in relations
+               if not record._meta.get_field(name).is_cached(record)]
+    ids = {getattr(record, f"{name}_id") for record, name in missing} - {None}
+    people = User.objects.in_bulk(ids) if ids else {}
+    for record, name in missing:
+        record._meta.get_field(name).set_cached_value(record, people.get(getattr(record, f"{name}_id")))
+
+
+# ---------------------------------------------------------------------------
 # The company a record belongs to
 
 
@@ -100,7 +122,7 @@ def company_name_field(source: str = "company.name", **kwargs) -> serializers.Ch
 class ActionSummarySerializer(ModelSerializer):
     """An action as listed on its incident."""
 
-    state_display = serializers.CharField(source="get_state_display", read_only=True)
+    state_display = ChoiceLabelField("state")
 
     class Meta:
         model = Action
@@ -113,7 +135,7 @@ class ActionRoundSerializer(ModelSerializer):
 
     implemented_by = UserRefSerializer(read_only=True, allow_null=True)
     checked_by = UserRefSerializer(read_only=True, allow_null=True)
-    outcome_display = serializers.CharField(source="get_outcome_display", read_only=True, allow_null=True)
+    outcome_display = ChoiceLabelField("outcome", allow_null=True)
 
     class Meta:
         model = ActionRound
@@ -125,20 +147,29 @@ class ActionRoundSerializer(ModelSerializer):
         extra_kwargs = {"outcome": {"help_text": _("effective or ineffective; null while the check is pending.")}}
 
 
-# The people of an action's steps, for a page of actions at once.
-ACTION_ACTORS = ("implemented_by", "verified_by", "rounds__implemented_by", "rounds__checked_by")
+def action_actors() -> tuple:
+    """The people of an action's steps: the rounds with their people in one query, whatever
+    the rounds hold. `implemented_by` and `verified_by` cost nothing once fetched with the
+    actions (a list's attach_people); otherwise a query each when some action has one."""
+    rounds = ActionRound.objects.select_related("implemented_by", "checked_by")
+    return ("implemented_by", "verified_by", Prefetch("rounds", queryset=rounds))
+
+
+# The people an action names.
+ACTION_PEOPLE = ("owner", "verifier", "created_by", "implemented_by", "verified_by")
 
 
 class ActionListSerializer(serializers.ListSerializer):
     def to_representation(self, data):
         actions = list(data.all() if hasattr(data, "all") else data)
-        prefetch_related_objects(actions, *ACTION_ACTORS)
+        attach_people(actions, *ACTION_PEOPLE)
+        prefetch_related_objects(actions, *action_actors())
         return super().to_representation(actions)
 
 
 class ActionSerializer(ModelSerializer):
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
-    state_display = serializers.CharField(source="get_state_display", read_only=True)
+    kind_display = ChoiceLabelField("kind")
+    state_display = ChoiceLabelField("state")
     owner = UserRefSerializer(read_only=True)
     verifier = UserRefSerializer(read_only=True)
     created_by = UserRefSerializer(read_only=True)
@@ -172,7 +203,7 @@ class ActionSerializer(ModelSerializer):
 
     def to_representation(self, instance):
         if not isinstance(self.parent, ActionListSerializer):
-            prefetch_related_objects([instance], *ACTION_ACTORS)
+            prefetch_related_objects([instance], *action_actors())
         return super().to_representation(instance)
 
 
@@ -211,8 +242,8 @@ class TrackSerializer(ModelSerializer):
     classification changes; people only file them or record why they are not required.
     """
 
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
-    state_display = serializers.CharField(source="get_state_display", read_only=True)
+    kind_display = ChoiceLabelField("kind")
+    state_display = ChoiceLabelField("state")
     due_at = DateTimeField(read_only=True, help_text=_("The target: file by then."))
     limit_at = DateTimeField(read_only=True, help_text=_("The legal (or policy) limit."))
     filed_by = UserRefSerializer(read_only=True, allow_null=True)
@@ -255,10 +286,33 @@ class TrackDetailSerializer(TrackSerializer):
 # Incidents
 
 
+def lend_rules_in_force(incidents: list[Incident]) -> None:
+    """Incidents saved without a rule set (loaded in bulk: the services always set one) read
+    the rules in force on their day of discovery (Incident.rules) from one query for the page
+    instead of one each; the others read their own, fetched with them."""
+    unlinked = [incident for incident in incidents if incident.rule_set_id is None and incident.discovered_at]
+    if not unlinked:
+        return
+    rule_sets = list(RuleSet.objects.order_by("-effective_from"))  # as RuleSet.objects.in_force_on
+    for incident in unlinked:
+        day = timezone.localdate(incident.discovered_at)
+        in_force = next((rules for rules in rule_sets if rules.effective_from <= day), None)
+        # Shadows the model's method on this instance only (what it would have queried).
+        incident._rules_in_force = lambda in_force=in_force: in_force
+
+
+class IncidentListSerializer(serializers.ListSerializer):
+    def to_representation(self, data):
+        incidents = list(data.all() if hasattr(data, "all") else data)
+        attach_people(incidents, "reporter", "handler")
+        lend_rules_in_force(incidents)
+        return super().to_representation(incidents)
+
+
 class IncidentSerializer(ModelSerializer):
-    state_display = serializers.CharField(source="get_state_display", read_only=True)
-    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
-    severity_display = serializers.CharField(source="get_severity_display", read_only=True)
+    state_display = ChoiceLabelField("state")
+    kind_display = ChoiceLabelField("kind")
+    severity_display = ChoiceLabelField("severity")
     reporter = UserRefSerializer(read_only=True)
     handler = UserRefSerializer(
         read_only=True, allow_null=True,
@@ -296,6 +350,7 @@ class IncidentSerializer(ModelSerializer):
             "created_at", "updated_at", "contained_at", "closed_at", "version",
         ]
         read_only_fields = fields
+        list_serializer_class = IncidentListSerializer
         extra_kwargs = {
             "company": {"help_text": _(
                 "The group company of the incident, its department's (set by the system): the business "
@@ -308,17 +363,23 @@ class IncidentSerializer(ModelSerializer):
         }
 
 
+    @cached_property
+    def pmark_serializer(self) -> PMarkAssessmentSerializer:
+        # One for every row of a list: building a serializer (a deep copy of its fields) per
+        # row cost more than the assessment itself.
+        return PMarkAssessmentSerializer()
+
     @extend_schema_field(PMarkAssessmentSerializer)
     def get_pmark_assessment(self, incident) -> dict:
         assessment = incident.pmark_assessment
-        return PMarkAssessmentSerializer({
+        return self.pmark_serializer.to_representation({
             "applies": incident.company.holds_privacymark,
             "event": incident.pmark_event_effective,
             "incident": assessment.incident,
             "preliminary": assessment.preliminary,
             "reasons": [reason.as_dict() for reason in assessment.reasons],
             "preliminary_reasons": [reason.as_dict() for reason in assessment.preliminary_reasons],
-        }).data
+        })
 
 
 class IncidentDetailSerializer(IncidentSerializer):

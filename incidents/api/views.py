@@ -55,6 +55,14 @@ def with_tracks(incidents):
     )
 
 
+# What a row of a list reads besides the record's own columns, joined, and nothing more: each
+# join costs PostgreSQL's planner, the incident selector's eight 30 ms at 100,000 incidents
+# (bench/query_plans.md). The department, the event class and the cause are ids; the people
+# come in one query for the page (serializers.attach_people).
+LIST_RELATIONS = ("company", "joint_use_company", "rule_set")
+ACTION_LIST_RELATIONS = ("company",)
+
+
 @extend_schema_view(
     list=extend_schema(summary=_("List incidents"), description=_(
         "The incidents you see in full. An incident you read only as the owner or verifier of one of its "
@@ -111,7 +119,7 @@ class IncidentViewSet(AttachmentActionsMixin, RecordViewSet):
             return Incident.objects.readable_by(self.request.user).select_related("company")
         queryset = selectors.incident_list(user=self.request.user)
         if self.action == "list":
-            queryset = with_tracks(queryset)
+            queryset = with_tracks(queryset.select_related(None).select_related(*LIST_RELATIONS))
         elif self.action in ("retrieve", "ppc_report"):
             queryset = with_tracks(queryset).prefetch_related("actions")
         return queryset
@@ -256,7 +264,13 @@ class ActionViewSet(AttachmentActionsMixin, RecordViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Action.objects.none()
-        return selectors.action_list(user=self.request.user)
+        # Who implemented and verified it, with the row: the same queries whatever the page holds.
+        queryset = selectors.action_list(user=self.request.user).select_related("implemented_by", "verified_by")
+        if self.action == "list":
+            # Joined: what a row reads (its incident and department are ids; the people come
+            # in one query for the page), nothing more.
+            return queryset.select_related(None).select_related(*ACTION_LIST_RELATIONS)
+        return queryset
 
     @extend_schema(
         summary=_("Plan an action"),

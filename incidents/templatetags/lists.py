@@ -1,6 +1,8 @@
-"""The list pages' column headers that sort (incidents.sorting), and their dates."""
+"""The list pages' column headers that sort (incidents.sorting), their dates and their labels."""
 
 from __future__ import annotations
+
+from functools import cache
 
 from django import template
 from django.utils import timezone
@@ -32,6 +34,23 @@ def sort_th(context, key: str, label, css: str = ""):
         "{}</span></a></th>",
         css_attr, aria, header["url"], hint, label, MARKS[header["aria_sort"]],
     )
+
+
+@cache
+def _choice_labels(model, name: str) -> dict:
+    return dict(model._meta.get_field(name).flatchoices)
+
+
+@register.filter
+def label(record, name: str):
+    """`{{ incident|label:"state" }}`: the label of a choice field's value in the reader's
+    language, as get_<name>_display() gives it (the value itself when it is no choice). Read
+    from a table built once per field: Django's method rebuilds the table, translating every
+    label, at each call, a fifth of a list page's time."""
+    if not hasattr(record, "_meta"):
+        return ""  # no record (an unset variable): as get_<name>_display() of nothing renders
+    value = getattr(record, name)
+    return _choice_labels(type(record), name).get(value, value)
 
 
 @register.filter
