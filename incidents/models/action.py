@@ -218,6 +218,9 @@ class Action(StateMachineRecord):
             models.Index(fields=["due_date", "id"], name="action_due"),
             # The list filtered by state, in that order.
             models.Index(fields=["state", "due_date", "id"], name="action_state_due"),
+            # Everyone's to-do page: their own open actions, the nearest due first, and the
+            # counts of those overdue and due this week (bench/query_plans.md).
+            models.Index(fields=["owner", "state", "due_date"], name="action_owner_state_due"),
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(owner=models.F("verifier")), name="action_verifier_is_not_owner"),

@@ -496,6 +496,9 @@ class Incident(StateMachineRecord):
             # The same, for one company: the list narrowed by the company switcher, and the
             # company_id IN (…) of a company's PMS office (bench/query_plans.md).
             models.Index(fields=["company", "-created_at", "-id"], name="incident_company_created"),
+            # The PMS office's to-do page: the reports to triage (state "reported", the oldest
+            # first) and the open incidents counted by state (bench/query_plans.md).
+            models.Index(fields=["state", "created_at", "id"], name="incident_state_created"),
             # The management review counts by period and looks for recurrences (the same
             # cause in the same department within twelve months); the list filters by the
             # day of discovery (a range of moments, incidents.filters).
