@@ -1,8 +1,11 @@
 """The inputs of a management review, assembled from the records (ISO/IEC 27001 9.3.2 a–g).
 
 Every figure is aggregated by the database: assembling a review takes the same number of
-queries for a hundred records as for ten thousand (the tests count them, bench/ measures
-the time). The result is plain JSON (codes rather than translated labels, names as they
+queries for a hundred records as for a hundred thousand (the tests count them), and reads
+the period's incidents, actions and reports once each (every breakdown from one grouped
+query, recurrence from one window, each pair of percentiles from one sort), close to the
+same figures written in SQL by hand (bench/review_sql.py; bench/review_scale.py prints
+both). The result is plain JSON (codes rather than translated labels, names as they
 are today) because submitting a review stores it as the snapshot that executives approve
 and the PDF prints, in Japanese or in English.
 
@@ -30,19 +33,11 @@ they are the other companies' incidents, not added to its figures.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 
-from django.db.models import (
-    Count,
-    DateTimeField,
-    DurationField,
-    Exists,
-    ExpressionWrapper,
-    F,
-    OuterRef,
-    Q,
-    QuerySet,
-)
-from django.db.models.functions import Coalesce, TruncDate, TruncMonth
+from django.db import connection
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Value, When, Window
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 
 from incidents.case_figures import case_figures, period_requests
@@ -53,6 +48,7 @@ from incidents.models import (
     ActionKind,
     ActionRound,
     ActionState,
+    CauseCategory,
     Company,
     Department,
     Incident,
@@ -69,6 +65,7 @@ from incidents.models.requests import REQUEST_OPEN_STATES, RequestState
 
 from .models import NONCONFORMITIES, Audit, AuditKind, AuditState, Finding, FindingState, Grade
 from .models.review import TEXT_INPUTS, Review, ReviewDecision, ReviewState
+from .review_expressions import Before, Elapsed, Instant, JapanDay, JapanMonth, ValuesAtRanks
 
 # 2: the company reviewed (or the group) with its breakdown by company, and the incidents
 # of jointly used data. A version-1 snapshot (one company) still renders. The figures of
@@ -210,111 +207,200 @@ def _months(start: dt.date, end: dt.date) -> list[str]:
     return months
 
 
-def _counts(queryset: QuerySet, field: str) -> dict[str, int]:
-    return {row[field]: row["n"] for row in queryset.order_by().values(field).annotate(n=Count("pk"))}
+SEVERITY_LEVELS = (*Severity.values, "")  # "": not classified yet
+
+
+def _incident_counts(start: dt.date, end: dt.date, company: int | None) -> dict:
+    """Every count of the period's incidents from one grouped query (by department, kind and
+    month in Japan, the states and severities counted in each group), added up here: one
+    pass over the incidents instead of one per breakdown. The dismissed reports are read in
+    the same pass and counted apart."""
+    first, after = _bounds(start, end)
+    live = ~Q(state=IncidentState.DISMISSED)
+    rows = (
+        _of(Incident.objects, company).filter(discovered_at__gte=first, discovered_at__lt=after)
+        .annotate(month=JapanMonth("discovered_at")).order_by()
+        .values("department_id", "department__code", "department__name", "kind", "month").annotate(
+            n=Count("pk", filter=live),
+            dismissed=Count("pk", filter=Q(state=IncidentState.DISMISSED)),
+            open=Count("pk", filter=~Q(state__in=[IncidentState.CLOSED, IncidentState.DISMISSED])),
+            analysed=Count("pk", filter=live & Q(cause__isnull=False)),
+            contained=Count("contained_at", filter=live),
+            closed=Count("closed_at", filter=Q(state=IncidentState.CLOSED)),
+            **{f"severity_{n}": Count("pk", filter=live & Q(severity=level))
+               for n, level in enumerate(SEVERITY_LEVELS)},
+        )
+    )
+    counts = {key: 0 for key in ("total", "near_misses", "dismissed", "open", "analysed", "contained", "closed")}
+    by_kind: dict[str, int] = {}
+    by_severity = dict.fromkeys(SEVERITY_LEVELS, 0)
+    by_month: dict[str, dict] = {}
+    by_department: dict[str, dict] = {}
+    departments: set[int] = set()
+    for row in rows:
+        for key in ("dismissed", "open", "analysed", "contained", "closed"):
+            counts[key] += row[key]
+        if not row["n"]:
+            continue
+        near = row["n"] if row["kind"] == IncidentKind.NEAR_MISS else 0
+        departments.add(row["department_id"])
+        counts["total"] += row["n"]
+        counts["near_misses"] += near
+        by_kind[row["kind"]] = by_kind.get(row["kind"], 0) + row["n"]
+        for n, level in enumerate(SEVERITY_LEVELS):
+            by_severity[level] += row[f"severity_{n}"]
+        month = by_month.setdefault(row["month"], {"count": 0, "near_misses": 0})
+        department = by_department.setdefault(row["department__code"],
+                                              {"name": row["department__name"], "count": 0, "near_misses": 0})
+        for entry in (month, department):
+            entry["count"] += row["n"]
+            entry["near_misses"] += near
+    return {**counts, "by_kind": by_kind, "by_severity": by_severity, "by_month": by_month,
+            "by_department": by_department, "departments": departments}
 
 
 def incident_figures(start: dt.date, end: dt.date, company: int | None = None) -> dict:
+    counts = _incident_counts(start, end, company)
     incidents = period_incidents(start, end, company)
-    first, after = _bounds(start, end)
-    dismissed = _of(Incident.objects, company).filter(
-        discovered_at__gte=first, discovered_at__lt=after, state=IncidentState.DISMISSED
-    ).count()
-
-    by_kind = _counts(incidents, "kind")
-    by_severity = _counts(incidents, "severity")
-    total = sum(by_kind.values())
-    near_misses = by_kind.get(IncidentKind.NEAR_MISS, 0)
-
-    by_month = {
-        timezone.localtime(row["month"], JAPAN).strftime("%Y-%m"): row
-        for row in incidents.order_by().annotate(month=TruncMonth("discovered_at", tzinfo=JAPAN))
-        .values("month").annotate(n=Count("pk"), near_misses=Count("pk", filter=Q(kind=IncidentKind.NEAR_MISS)))
-    }
-    by_department = list(
-        incidents.order_by().values("department__code", "department__name")
-        .annotate(n=Count("pk"), near_misses=Count("pk", filter=Q(kind=IncidentKind.NEAR_MISS)))
-        .order_by("-n", "department__code")
-    )
+    by_kind, by_severity, by_month = counts["by_kind"], counts["by_severity"], counts["by_month"]
+    # Most incidents first, then by code (sorted here: an ORDER BY would make the database
+    # group by sorting every incident instead of hashing them).
+    departments = sorted(counts["by_department"].items(), key=lambda item: (-item[1]["count"], item[0]))
     return {
-        "total": total,
-        "near_misses": near_misses,
-        "accidents": total - near_misses,
-        "dismissed": dismissed,
-        "open": incidents.open().count(),
+        "total": counts["total"],
+        "near_misses": counts["near_misses"],
+        "accidents": counts["total"] - counts["near_misses"],
+        "dismissed": counts["dismissed"],
+        "open": counts["open"],
         "by_kind": [{"kind": kind, "count": by_kind.get(kind, 0)} for kind in IncidentKind.values],
-        "by_severity": [{"severity": severity, "count": by_severity.get(severity, 0)}
-                        for severity in [*Severity.values, ""] if severity or by_severity.get("")],
+        "by_severity": [{"severity": severity, "count": by_severity[severity]}
+                        for severity in SEVERITY_LEVELS if severity or by_severity[""]],
         "by_department": [
-            {"code": row["department__code"], "name": row["department__name"], "count": row["n"],
-             "near_misses": row["near_misses"]}
-            for row in by_department
+            {"code": code, "name": row["name"], "count": row["count"], "near_misses": row["near_misses"]}
+            for code, row in departments
         ],
         "by_month": [
-            {"month": month, "count": by_month[month]["n"] if month in by_month else 0,
-             "near_misses": by_month[month]["near_misses"] if month in by_month else 0}
+            {"month": month, "count": by_month.get(month, {}).get("count", 0),
+             "near_misses": by_month.get(month, {}).get("near_misses", 0)}
             for month in _months(start, end)
         ],
-        "containment_hours": durations(incidents, "contained_at", unit=dt.timedelta(hours=1)),
-        "close_days": durations(incidents.filter(state=IncidentState.CLOSED), "closed_at",
-                                unit=dt.timedelta(days=1)),
-        "recurrence": recurrence(incidents),
+        **durations(incidents, {"containment_hours": counts["contained"], "close_days": counts["closed"]}),
+        "recurrence": recurrence(start, end, company, analysed=counts["analysed"],
+                                 departments=counts["departments"]),
     }
 
 
-def durations(incidents: QuerySet[Incident], end_field: str, *, unit: dt.timedelta) -> dict:
-    """Median and 90th percentile of discovery → `end_field`, in `unit`s (3 queries).
+# The times the review measures: discovery → `end field`, over the period's incidents that
+# have it (and match the condition), in a unit.
+SPANS = {
+    "containment_hours": ("contained_at", Q(), dt.timedelta(hours=1)),
+    "close_days": ("closed_at", Q(state=IncidentState.CLOSED), dt.timedelta(days=1)),
+}
 
-    Portable percentiles: count the rows, then read the one or two values around each rank
-    from the database in order (LIMIT/OFFSET), interpolating linearly between them like
-    PostgreSQL's percentile_cont, so SQLite gives the same figures.
+
+def durations(incidents: QuerySet[Incident], counts: dict[str, int]) -> dict[str, dict]:
+    """{measure of SPANS: count, median and 90th percentile} over `incidents`, for the
+    measures in `counts` with how many incidents have each (already counted): one query on
+    PostgreSQL, one per measure on SQLite, none for a measure with nothing to measure.
+
+    The spans are sorted once and only the one or two around each rank are read, then
+    interpolated linearly here like PostgreSQL's percentile_cont, so that both databases
+    give the same figures: on PostgreSQL by percentile_disc at fractions that fall on those
+    ranks; on SQLite, which has no such aggregate, by numbering the sorted rows (ROW_NUMBER).
     """
-    span = ExpressionWrapper(F(end_field) - F("discovered_at"), output_field=DurationField())
-    ordered = (incidents.filter(**{f"{end_field}__isnull": False}).annotate(span=span)
-               .order_by("span", "pk").values_list("span", flat=True))
-    count = ordered.count()
-    if not count:
-        return {"count": 0, "median": None, "p90": None}
-    return {"count": count, "median": _quantile(ordered, count, 0.5, unit),
-            "p90": _quantile(ordered, count, 0.9, unit)}
-
-
-def _quantile(ordered: QuerySet, count: int, q: float, unit: dt.timedelta) -> float:
-    position = (count - 1) * q
-    lower = int(position)
-    values = list(ordered[lower:lower + 2])
-    low, high = values[0], values[-1]
-    return round((low + (high - low) * (position - lower)) / unit, 1)
-
-
-def recurrence(incidents: QuerySet[Incident]) -> dict:
-    """Incidents with an earlier one of the same cause category in the same department
-    within twelve months; only incidents whose cause has been analysed can count."""
-    earlier = Incident.objects.exclude(state=IncidentState.DISMISSED).filter(
-        cause_id=OuterRef("cause_id"),
-        department_id=OuterRef("department_id"),
-        discovered_at__lt=OuterRef("discovered_at"),
-        discovered_at__gte=ExpressionWrapper(OuterRef("discovered_at") - RECURRENCE_WINDOW,
-                                             output_field=DateTimeField()),
-    )
-    analysed = incidents.filter(cause__isnull=False)
-    # The correlated subquery runs once per incident in the WHERE clause (an index on
-    # department, cause and discovery time serves it); the grouped rows add up to the total.
-    pairs = list(
-        analysed.filter(Exists(earlier)).order_by()
-        .values("department__name", "cause__code", "cause__name_ja", "cause__name_en")
-        .annotate(n=Count("pk")).order_by("-n", "department__name", "cause__code")
-    )
-    totals = {"analysed": analysed.count(), "recurring": sum(row["n"] for row in pairs)}
+    measured = {name: count for name, count in counts.items() if count}
+    ranks = {name: sorted({rank for q in QUANTILES for rank in _ranks(count, q)}) for name, count in measured.items()}
+    spans: dict[str, dict[int, dt.timedelta]] = {}
+    if measured and connection.vendor == "postgresql":
+        values = incidents.order_by().aggregate(**{
+            name: ValuesAtRanks(Elapsed(SPANS[name][0], "discovered_at"), ranks[name], count,
+                                filter=Q(**{f"{SPANS[name][0]}__isnull": False}) & SPANS[name][1])
+            for name, count in measured.items()
+        })
+        spans = {name: dict(zip(ranks[name], values[name], strict=True)) for name in measured}
+    else:
+        for name in measured:
+            end_field, among, _unit = SPANS[name]
+            span = Elapsed(end_field, "discovered_at")
+            spans[name] = dict(
+                incidents.filter(among, **{f"{end_field}__isnull": False}).order_by()
+                .annotate(span=span, rank=Window(RowNumber(), order_by=span.asc()))
+                .filter(rank__in=ranks[name]).values_list("rank", "span")
+            )
     return {
-        "analysed": totals["analysed"],
-        "recurring": totals["recurring"],
-        "rate": _rate(totals["recurring"], totals["analysed"]),
-        "pairs": [
-            {"department": row["department__name"], "cause_ja": row["cause__name_ja"],
-             "cause_en": row["cause__name_en"], "count": row["n"]}
-            for row in pairs
-        ],
+        name: {"count": count, "median": _quantile(spans[name], count, 0.5, SPANS[name][2]),
+               "p90": _quantile(spans[name], count, 0.9, SPANS[name][2])}
+        if count else {"count": 0, "median": None, "p90": None}
+        for name, count in counts.items()
+    }
+
+
+QUANTILES = (0.5, 0.9)
+
+
+def _ranks(count: int, q: float) -> tuple[int, int]:
+    """The ranks (from 1) of the rows around the q-quantile of `count` sorted values."""
+    lower = int((count - 1) * q)
+    return lower + 1, min(lower + 2, count)
+
+
+def _quantile(spans: dict[int, dt.timedelta], count: int, q: float, unit: dt.timedelta) -> float:
+    position = (count - 1) * q
+    low_rank, high_rank = _ranks(count, q)
+    low, high = spans[low_rank], spans[high_rank]
+    return round((low + (high - low) * (position - (low_rank - 1))) / unit, 1)
+
+
+def recurrence(start: dt.date, end: dt.date, company: int | None = None, *, analysed: int,
+               departments: Collection[int]) -> dict:
+    """The period's incidents (of `company`) with an earlier one of the same cause category
+    in the same department within twelve months; only incidents whose cause has been
+    analysed (`analysed` of them, already counted) can count. `departments`: those of the
+    period's incidents (already known), the only ones where an earlier incident matters.
+
+    One pass (a window, not a subquery per incident): the incidents from twelve months
+    before the period to its end, in order of discovery within each department and cause;
+    for each, the number of incidents in the frame from twelve months before it to the
+    microsecond before it: an incident discovered at the same moment is not "earlier", as
+    it was not for the subquery this replaces. The earlier incident may be of any company
+    (it is of the same department); an incident before the period counts only as an
+    earlier one. Django cannot aggregate the result of a window, so the few lines of SQL
+    around the ORM's query add up the department × cause table.
+    """
+    if not analysed:  # nothing that could recur: no query
+        return {"analysed": 0, "recurring": 0, "rate": None, "pairs": []}
+    first, after = _bounds(start, end)
+    incidents = Incident.objects.exclude(state=IncidentState.DISMISSED).filter(
+        cause__isnull=False, discovered_at__gte=first - RECURRENCE_WINDOW, discovered_at__lt=after)
+    counted = Q(discovered_at__gte=first)
+    if company is not None:
+        counted &= Q(company_id=company)
+        # Only the departments of the company's incidents (not "the company's departments":
+        # a department may have moved to another company since).
+        incidents = incidents.filter(department_id__in=sorted(departments))
+    windowed = incidents.order_by().annotate(
+        earlier=Window(Count("pk"), partition_by=[F("department_id"), F("cause_id")],
+                       order_by=Instant("discovered_at").asc(), frame=Before(RECURRENCE_WINDOW)),
+        counted=Case(When(counted, then=Value(1)), default=Value(0)),
+    ).values("department_id", "cause_id", "earlier", "counted")
+    sql, params = windowed.query.sql_with_params()
+    department, cause = Department._meta.db_table, CauseCategory._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT d.name, c.code, c.name_ja, c.name_en, COUNT(*) AS n FROM ({sql}) w "
+            f"JOIN {department} d ON d.id = w.department_id JOIN {cause} c ON c.id = w.cause_id "
+            "WHERE w.earlier > 0 AND w.counted = 1 GROUP BY d.name, c.code, c.name_ja, c.name_en "
+            "ORDER BY n DESC, d.name, c.code",
+            params,
+        )
+        pairs = cursor.fetchall()
+    recurring = sum(row[4] for row in pairs)
+    return {
+        "analysed": analysed,
+        "recurring": recurring,
+        "rate": _rate(recurring, analysed),
+        "pairs": [{"department": name, "cause_ja": name_ja, "cause_en": name_en, "count": n}
+                  for name, _code, name_ja, name_en, n in pairs],
     }
 
 
@@ -366,38 +452,38 @@ def period_actions(start: dt.date, end: dt.date, company: int | None = None) -> 
     return _of(Action.objects, company).filter(due_date__gte=start, due_date__lte=end)
 
 
-def _action_counts(due: QuerySet[Action], by: str) -> dict:
-    """{value of `by`: counts} of the actions `due` that were not cancelled: done on time,
-    late, overdue, verified effective (at the first check or later), checked (2 queries)."""
+def _action_counts(due: QuerySet[Action], by: str) -> tuple[dict, dict[str, int]]:
+    """({value of `by`: counts} of the actions `due` that were not cancelled: done on time,
+    late, overdue, verified effective (at the first check or later), checked; {state: how
+    many of all `due`}), from one grouped query."""
     today = timezone.localdate()
-    live = due.exclude(state=ActionState.CANCELLED).annotate(done_on=TruncDate("implemented_at", tzinfo=JAPAN))
     completed = Q(implemented_at__isnull=False)
-    rows = {
-        row[by]: row
-        for row in live.order_by().values(by).annotate(
-            total=Count("pk"),
-            completed=Count("pk", filter=completed),
-            on_time=Count("pk", filter=completed & Q(done_on__lte=F("due_date"))),
-            overdue=Count("pk", filter=Q(state__in=ACTION_WORK_STATES, due_date__lt=today)),
-            not_yet_due=Count("pk", filter=Q(state__in=ACTION_WORK_STATES, due_date__gte=today)),
-            effective=Count("pk", filter=Q(state=ActionState.EFFECTIVE)),
-        )
-    }
-    # Actions an effectiveness check once found ineffective (their rounds remember), in a
-    # query of their own: an uncorrelated IN runs once, not once per action.
-    failed_checks = ActionRound.objects.filter(outcome=RoundOutcome.INEFFECTIVE).values("action_id")
-    failed = {
-        row[by]: row
-        for row in live.filter(pk__in=failed_checks).order_by().values(by).annotate(
-            failed=Count("pk"), effective_since=Count("pk", filter=Q(state=ActionState.EFFECTIVE)),
-        )
-    }
-    for key, row in rows.items():
-        failed_row = failed.get(key, {"failed": 0, "effective_since": 0})
-        row["effective_first_time"] = row["effective"] - failed_row["effective_since"]
+    # Actions an effectiveness check once found ineffective (their rounds remember): an
+    # uncorrelated IN, which the database reads once (hashed), not once per action.
+    failed = Q(pk__in=ActionRound.objects.filter(outcome=RoundOutcome.INEFFECTIVE).values("action_id"))
+    rows: dict = {}
+    states: dict[str, int] = {}
+    for row in due.annotate(done_on=JapanDay("implemented_at")).order_by().values(by, "state").annotate(
+        total=Count("pk"),
+        completed=Count("pk", filter=completed),
+        on_time=Count("pk", filter=completed & Q(done_on__lte=F("due_date"))),
+        overdue=Count("pk", filter=Q(state__in=ACTION_WORK_STATES, due_date__lt=today)),
+        not_yet_due=Count("pk", filter=Q(state__in=ACTION_WORK_STATES, due_date__gte=today)),
+        failed=Count("pk", filter=failed),
+    ):
+        states[row["state"]] = states.get(row["state"], 0) + row["total"]
+        if row["state"] == ActionState.CANCELLED:
+            continue
+        counts = rows.setdefault(row[by], dict.fromkeys(ACTION_KEYS, 0))
+        is_effective = row["state"] == ActionState.EFFECTIVE
+        effective_since = row["failed"] if is_effective else 0  # effective after a failed check
+        for key in ("total", "completed", "on_time", "overdue", "not_yet_due"):
+            counts[key] += row[key]
+        counts["effective"] += row["total"] if is_effective else 0
+        counts["effective_first_time"] += (row["total"] - effective_since) if is_effective else 0
         # checked at least once: verified effective now, or found ineffective before
-        row["checked"] = row["effective"] + failed_row["failed"] - failed_row["effective_since"]
-    return rows
+        counts["checked"] += (row["total"] if is_effective else 0) + row["failed"] - effective_since
+    return rows, states
 
 
 ACTION_KEYS = ("total", "completed", "on_time", "overdue", "not_yet_due", "effective", "effective_first_time",
@@ -406,14 +492,12 @@ ACTION_KEYS = ("total", "completed", "on_time", "overdue", "not_yet_due", "effec
 
 def action_figures(start: dt.date, end: dt.date, company: int | None = None) -> dict:
     """Actions due in the period: done on time, late, overdue, and verified effective."""
-    due = period_actions(start, end, company)
-    rows = _action_counts(due, "kind")
+    rows, by_state = _action_counts(period_actions(start, end, company), "kind")
     keys = ACTION_KEYS
     by_kind = [{"kind": kind, **{key: rows.get(kind, {}).get(key, 0) for key in keys}}
                for kind in ActionKind.values]
     totals = {key: sum(row[key] for row in by_kind) for key in keys}
     totals["late"] = totals["completed"] - totals["on_time"]
-    by_state = _counts(due, "state")
     return {
         "by_kind": by_kind,
         "totals": totals,
@@ -468,29 +552,36 @@ def _year_before(day: dt.date) -> dt.date:
         return day.replace(year=day.year - 1, day=28)
 
 
-def _response_counts() -> dict:
-    """Counts of the response deadlines (回答期限), for findings annotated by _answered():
-    answered (left the open state) after the deadline, and still unanswered past it."""
+def _response_counts(among: Q | None = None) -> dict:
+    """Counts of the response deadlines (回答期限), for findings annotated by _answered()
+    (those matching `among`, all by default): answered (left the open state) after the
+    deadline, and still unanswered past it."""
+    among = among or Q()
     return {
-        "answered_late": Count("pk", filter=~Q(state=FindingState.OPEN) & Q(
+        "answered_late": Count("pk", filter=among & ~Q(state=FindingState.OPEN) & Q(
             response_due__isnull=False, answered_on__gt=F("response_due"))),
-        "response_overdue": Count("pk", filter=Q(state=FindingState.OPEN, response_due__lt=timezone.localdate())),
+        "response_overdue": Count("pk", filter=among & Q(state=FindingState.OPEN,
+                                                          response_due__lt=timezone.localdate())),
     }
 
 
 def _answered(findings: QuerySet[Finding]) -> QuerySet[Finding]:
     """Findings with `answered_on`: the day (in Japan) of the response, or of a close without one."""
-    return findings.annotate(answered_on=TruncDate(Coalesce("responded_at", "closed_at"), tzinfo=JAPAN))
+    return findings.annotate(answered_on=JapanDay(Coalesce("responded_at", "closed_at")))
 
 
 def audit_figures(start: dt.date, end: dt.date, company: int | None = None) -> dict:
     audit_counts = period_audits(start, end, company).order_by().aggregate(**AUDIT_COUNTS)
     findings = period_findings(start, end, company)
     is_open = ~Q(state=FindingState.CLOSED)
-    # The response deadlines are counted in the same grouped query as the grades.
-    grades = {row["grade"]: row for row in _answered(findings).order_by().values("grade").annotate(
-        n=Count("pk"), open=Count("pk", filter=is_open), **_response_counts())}
-    previous = _counts(period_findings(_year_before(start), _year_before(end), company), "grade")
+    # The grades of the period and of the year before, and the response deadlines, in one
+    # grouped query (a period of two years overlaps the year before: its findings count in both).
+    this_period = Q(audit__planned_start__gte=start, audit__planned_start__lte=end)
+    year_before = Q(audit__planned_start__gte=_year_before(start), audit__planned_start__lte=_year_before(end))
+    grades = {row["grade"]: row for row in _answered(_of(Finding.objects, company).filter(this_period | year_before))
+              .order_by().values("grade").annotate(
+        n=Count("pk", filter=this_period), open=Count("pk", filter=this_period & is_open),
+        previous=Count("pk", filter=year_before), **_response_counts(this_period))}
     nonconformity = Q(grade__in=NONCONFORMITIES)
     by_clause = (
         findings.order_by()
@@ -509,7 +600,7 @@ def audit_figures(start: dt.date, end: dt.date, company: int | None = None) -> d
         "audits": audit_counts,
         "by_grade": [
             {"grade": grade, "count": grades.get(grade, {}).get("n", 0), "open": grades.get(grade, {}).get("open", 0),
-             "previous": previous.get(grade, 0),
+             "previous": grades.get(grade, {}).get("previous", 0),
              "answered_late": grades.get(grade, {}).get("answered_late", 0),
              "response_overdue": grades.get(grade, {}).get("response_overdue", 0)}
             for grade in Grade.values
@@ -555,7 +646,7 @@ def opportunities(start: dt.date, end: dt.date, company: int | None = None) -> l
 # The same period a year earlier: the headline figures only
 
 # previous_year_figures() reads the database at most this many times, however many records there are.
-PREVIOUS_YEAR_QUERIES = 11
+PREVIOUS_YEAR_QUERIES = 7
 
 
 def previous_year_figures(start: dt.date, end: dt.date, company: int | None = None) -> dict:
@@ -565,13 +656,16 @@ def previous_year_figures(start: dt.date, end: dt.date, company: int | None = No
     already in audit_figures()' by_grade ("previous"). At most PREVIOUS_YEAR_QUERIES queries."""
     start, end = _year_before(start), _year_before(end)
     incidents = period_incidents(start, end, company)
-    counts = incidents.order_by().aggregate(
-        total=Count("pk"), near_misses=Count("pk", filter=Q(kind=IncidentKind.NEAR_MISS)))  # 1
+    by_department = list(incidents.order_by().values("department_id").annotate(  # 1
+        total=Count("pk"), near_misses=Count("pk", filter=Q(kind=IncidentKind.NEAR_MISS)),
+        contained=Count("contained_at"), analysed=Count("pk", filter=Q(cause__isnull=False))))
+    counts = {key: sum(row[key] for row in by_department) for key in ("total", "near_misses", "contained", "analysed")}
     track_rows = _track_counts(start, end, company, "kind").values()  # 1
     tracks = {key: sum(row[key] for row in track_rows) for key in TRACK_KEYS}
-    action_rows = _action_counts(period_actions(start, end, company), "kind").values()  # 2
+    action_rows = _action_counts(period_actions(start, end, company), "kind")[0].values()  # 1
     actions = {key: sum(row[key] for row in action_rows) for key in ACTION_KEYS}
-    repeated = recurrence(incidents)  # 2
+    repeated = recurrence(start, end, company, analysed=counts["analysed"],  # 1
+                          departments={row["department_id"] for row in by_department})
     departments = _coverage_of_departments(start, end, company)  # 1
     covered = sum(d["covered"] for d in departments)
     requests = _request_timeliness(start, end, company)  # 1
@@ -581,7 +675,7 @@ def previous_year_figures(start: dt.date, end: dt.date, company: int | None = No
         "empty": not (counts["total"] or tracks["total"] or actions["total"] or covered or requests["total"]),
         "incidents": {"total": counts["total"], "near_misses": counts["near_misses"],
                       "accidents": counts["total"] - counts["near_misses"]},
-        "containment_hours": durations(incidents, "contained_at", unit=dt.timedelta(hours=1)),  # 3 (1 when none)
+        **durations(incidents, {"containment_hours": counts["contained"]}),  # 1 (0 when none)
         "tracks": {**tracks, "on_time_rate": _rate(tracks["on_time"], tracks["filed"] + tracks["overdue"])},
         "actions": {**actions, "on_time_rate": _rate(actions["on_time"], actions["completed"] + actions["overdue"]),
                     "effective_rate": _rate(actions["effective"], actions["checked"])},
@@ -626,7 +720,7 @@ def company_breakdown(start: dt.date, end: dt.date, companies: list[dict]) -> li
         )
     }
     tracks = _track_counts(start, end, None, "incident__company_id")
-    actions = _action_counts(period_actions(start, end), "company_id")
+    actions = _action_counts(period_actions(start, end), "company_id")[0]
     audits = {row["company_id"]: row for row in period_audits(start, end).order_by().values("company_id")
               .annotate(**AUDIT_COUNTS)}
     findings = {

@@ -166,6 +166,14 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .values_list("pk", flat=True)
     )
     inputs = readable_inputs(review.inputs())
+    # The page does not grow with the data: the long lists show their first rows (as the
+    # PDF does), how many more there are, and a link to the register that has them all.
+    more = {}
+    for name in ("opportunities", "joint_use"):
+        rows = inputs[name] or []
+        more[name] = max(len(rows) - MAX_LISTED, 0)
+        if rows:
+            inputs[name] = rows[:MAX_LISTED]
     # The opportunities the user may open (the snapshot keeps their references only).
     findings = dict(Finding.objects.visible_to(user).filter(
         reference__in=[row["reference"] for row in inputs["opportunities"]]
@@ -181,6 +189,8 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "audits/review_detail.html", {
         "review": review,
         "inputs": inputs,
+        "more": more,
+        "registers": _register_links(review),
         "frozen": review.snapshot is not None,
         "decisions": decisions,
         "visible_actions": visible_actions,
@@ -194,6 +204,22 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "pdf_languages": [("ja", "日本語"), ("en", "English")],
         "help_texts": {name: Review._meta.get_field(name).help_text for name in TEXT_INPUTS},
     })
+
+
+# The rows a long list of the page shows, as the PDF's tables (audits/pdf/review_report/layout.py).
+MAX_LISTED = 15
+
+
+def _register_links(review: Review) -> dict[str, str]:
+    """The registers that list in full what the page cuts: the findings graded as
+    opportunities for improvement (of the company reviewed), the incidents discovered in
+    the period."""
+    company = f"&company={review.company_id}" if review.company_id else ""
+    return {
+        "opportunities": f"{reverse('finding_list')}?grade={Grade.OPPORTUNITY}{company}",
+        "joint_use": f"{reverse('incident_list')}?discovered_from={review.period_start.isoformat()}"
+                     f"&discovered_to={review.period_end.isoformat()}&sort=discovered",
+    }
 
 
 @login_required

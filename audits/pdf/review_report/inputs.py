@@ -35,11 +35,12 @@ from .readings import (
     states_reading,
 )
 
-# Long tables are cut here with a line saying how many rows were left out (the report does
-# not grow with the data); the opportunities for improvement (g) are always listed in full.
+# Long tables are cut here with a line saying how many rows were left out: the report does
+# not grow with the data (the full lists are the registers', on the web and in Excel).
 MAX_CLAUSE_ROWS = MAX_ROWS
 MAX_RECURRENCE_ROWS = MAX_ROWS
 MAX_DEPARTMENT_ROWS = MAX_ROWS
+MAX_OPPORTUNITY_ROWS = MAX_ROWS
 
 
 class InputSections(ReportLayout):
@@ -475,8 +476,9 @@ class InputSections(ReportLayout):
             self.table(
                 [gettext("Reference"), gettext("Clause"), gettext("Department"), gettext("Description")],
                 [(row.get("reference", ""), row.get("clause") or DASH, row.get("department") or DASH,
-                  row.get("description", "")) for row in found],
+                  row.get("description", "")) for row in found[:MAX_OPPORTUNITY_ROWS]],
                 (0.18, 0.07, 0.2, 0.55)) if found else self.none(),
+            self.more_rows(len(found) - MAX_OPPORTUNITY_ROWS),
         ))
         flowables.append(self.block(self.h2(gettext("Other opportunities")),
                                     self.user_text((self.inputs.get("texts") or {}).get("improvement_notes"))))
