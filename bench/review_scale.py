@@ -1,20 +1,30 @@
-"""How the management review scales: queries, time and memory with years of records.
+"""How the management review scales: queries, time and memory with a year of records.
 
-    .venv/bin/python bench/review_scale.py                       # a new SQLite file in a temp dir
+    .venv/bin/python bench/review_scale.py                       # 10,000 incidents, a new SQLite file
+    .venv/bin/python bench/review_scale.py --incidents 100000    # ten times that
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/pms_bench .venv/bin/python bench/review_scale.py
 
-Builds a fiscal year with 100 records, assembles the review's inputs and counts the queries;
-grows it to 10,000 incidents, 20,000 actions and 500 findings (plus reports, audits and
-failed effectiveness checks) and counts again; then renders the review PDF in a fresh
-process, in Japanese and in English, and prints its median time and the peak memory (maximum
-resident set size) of that whole process, Django included.
+Builds a fiscal year with 100 incidents (bench.dataset: two actions per incident, a finding
+per twenty, reports, audits, failed effectiveness checks, created the way the services
+create them), assembles the review's inputs and counts the queries; grows the year to
+--incidents (default 10,000) and counts again. Then, in the same run, it computes the same
+figures by the hand-written SQL of bench/review_sql.py (the limit), checks that they are
+equal, and prints both times side by side with their ratio (medians of --runs, the two run
+in turn). Queries are counted by an execute wrapper, which a full debug log (Django keeps
+9,000 queries) does not blind.
+
+Then it renders the review PDF in a fresh process, a draft (its inputs assembled at the
+render) in Japanese and the submitted snapshot in Japanese and English, and prints the
+pages, the median time and the peak memory of that rendering process itself (its own
+peak resident set, VmHWM, Django included; not ru_maxrss, which on Linux carries over the
+peak of the benchmark that started it, hundreds of MB after a build).
 
 Then it weighs the trail: the rows and the size on disk (indexes included) of every trail
 table (the step entries and every history table) and of the whole database. The year's
 records are bulk inserts, which write no history, so it also writes `--trail-sample`
 incidents (default 200) through the services (report, an edit, a step) and as many
 actions (plan, an edit, a step), measures what the trail tables grew by, and extrapolates
-that to 10,000 incidents and 20,000 actions (printed as an extrapolation; 0 skips it).
+that to the year's incidents and actions (printed as an extrapolation; 0 skips it).
 
 Prints figures, asserts nothing: the README quotes them. The PostgreSQL database named in
 DATABASE_URL is dropped and created.
@@ -39,9 +49,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("DEBUG", "1")
 
-PERIOD = (dt.date(2025, 4, 1), dt.date(2026, 3, 31))
-FULL = {"incidents": 10_000, "actions": 20_000, "findings": 500}
-SMALL = {"incidents": 100, "actions": 200, "findings": 20}
+SMALL = 100  # incidents of the first count of queries
 
 
 def setup_database() -> None:
@@ -61,105 +69,6 @@ def django_setup() -> None:
     import django
 
     django.setup()
-
-
-def build(counts: dict, *, start: dict, rng: random.Random) -> None:
-    """Add records to the period until it holds `counts` (bulk inserts: this is test data)."""
-    from django.contrib.auth import get_user_model
-
-    from audits.models import Audit, AuditKind, AuditState, Finding, Grade, Requirement
-    from incidents.clocks import JAPAN
-    from incidents.models import (
-        Action,
-        ActionKind,
-        ActionRound,
-        ActionState,
-        CauseCategory,
-        Department,
-        Incident,
-        IncidentKind,
-        IncidentState,
-        ReportingTrack,
-        RoundOutcome,
-        Severity,
-        TrackKind,
-        TrackState,
-    )
-
-    User = get_user_model()
-    departments = list(Department.objects.all())
-    users = list(User.objects.all())
-    causes = list(CauseCategory.objects.all())
-    clauses = list(Requirement.objects.all()[:40])
-    days = (PERIOD[1] - PERIOD[0]).days + 1
-
-    def moment(day_offset: int) -> dt.datetime:
-        day = PERIOD[0] + dt.timedelta(days=day_offset)
-        return dt.datetime.combine(day, dt.time(9, rng.randrange(60)), tzinfo=JAPAN)
-
-    new_incidents = []
-    for n in range(start["incidents"], counts["incidents"]):
-        discovered = moment(rng.randrange(days))
-        state = rng.choice([IncidentState.CLOSED] * 6 + [IncidentState.CORRECTING, IncidentState.DISMISSED])
-        contained = discovered + dt.timedelta(hours=rng.randrange(1, 120))
-        new_incidents.append(Incident(
-            reference=f"INC-B-{n:06d}", title=f"事案 {n}", description="ベンチマーク用", reporter=rng.choice(users),
-            department=(department := rng.choice(departments)), company_id=department.company_id,
-            kind=rng.choice(IncidentKind.values),
-            severity=rng.choice(Severity.values), cause=rng.choice(causes), discovered_at=discovered,
-            contained_at=contained, state=state,
-            closed_at=contained + dt.timedelta(days=rng.randrange(5, 90)) if state == IncidentState.CLOSED else None,
-        ))
-    Incident.objects.bulk_create(new_incidents, batch_size=1000)
-    reportable = Incident.objects.filter(reference__in=[i.reference for i in new_incidents[::5]])
-    ReportingTrack.objects.bulk_create([
-        ReportingTrack(incident=incident, kind=kind, due_at=incident.discovered_at + dt.timedelta(days=3),
-                       limit_at=incident.discovered_at + dt.timedelta(days=5),
-                       state=rng.choice([TrackState.FILED] * 4 + [TrackState.PENDING, TrackState.NOT_REQUIRED]),
-                       filed_at=incident.discovered_at + dt.timedelta(days=rng.randrange(1, 8)))
-        for incident in reportable for kind in (TrackKind.PPC_PRELIMINARY, TrackKind.PPC_FINAL)
-    ], batch_size=1000)
-
-    new_actions = []
-    for n in range(start["actions"], counts["actions"]):
-        owner, verifier = rng.sample(users, 2)
-        due = PERIOD[0] + dt.timedelta(days=rng.randrange(days))
-        state = rng.choice(ActionState.values)
-        done = state in (ActionState.IMPLEMENTED, ActionState.EFFECTIVE)
-        new_actions.append(Action(
-            reference=f"ACT-B-{n:06d}", kind=rng.choice(ActionKind.values), title=f"処置 {n}",
-            department=(department := rng.choice(departments)), company_id=department.company_id, owner=owner,
-            verifier=verifier, created_by=owner, due_date=due,
-            state=state,
-            implemented_at=dt.datetime.combine(due + dt.timedelta(days=rng.randrange(-20, 10)), dt.time(12),
-                                               tzinfo=JAPAN) if done else None,
-        ))
-    Action.objects.bulk_create(new_actions, batch_size=1000)
-    failed = Action.objects.filter(reference__in=[a.reference for a in new_actions[::40]])
-    ActionRound.objects.bulk_create([  # a round of work whose effectiveness check failed
-        ActionRound(action=action, number=1, implemented_by_id=action.owner_id, implemented_at=action.created_at,
-                    checked_by_id=action.verifier_id, checked_at=action.created_at, outcome=RoundOutcome.INEFFECTIVE)
-        for action in failed
-    ], batch_size=1000)
-
-    audits = []
-    for n, department in enumerate(departments):
-        planned = PERIOD[0] + dt.timedelta(days=30 + 20 * n)
-        audit = Audit.objects.create(
-            reference=f"AUD-B-{start['findings']}-{n}", title=f"{department.name} 内部監査", kind=AuditKind.INTERNAL,
-            lead_auditor=rng.choice(users), created_by=rng.choice(users), planned_start=planned,
-            planned_end=planned + dt.timedelta(days=2), state=rng.choice([AuditState.CLOSED, AuditState.REPORTED]),
-            company_id=department.company_id,
-        )
-        audit.departments.set([department])
-        audits.append(audit)
-    Finding.objects.bulk_create([
-        Finding(reference=f"FND-B-{n:05d}", audit=(audit := rng.choice(audits)), requirement=rng.choice(clauses),
-                department=audit.departments.all()[0], company_id=audit.company_id, grade=rng.choice(Grade.values),
-                description=f"指摘事項 {n}", raised_by=audit.lead_auditor,
-                state=rng.choice(["open", "responded", "accepted", "verifying", "closed"]))
-        for n in range(start["findings"], counts["findings"])
-    ], batch_size=500)
 
 
 def table_sizes(tables: list[str]) -> dict[str, tuple[int, int | None]]:
@@ -203,7 +112,7 @@ def megabytes(size: float | None) -> str:
     return "n/a" if size is None else f"{size / 2**20:,.2f} MB"
 
 
-def weigh_trail() -> None:
+def weigh_trail(year: dict[str, int]) -> None:
     """Rows and size of every trail table (the step entries and every history table)."""
     from trail.chain import chained_models
 
@@ -220,13 +129,14 @@ def weigh_trail() -> None:
     share = f" ({total / whole:.1%} of it)" if known else " (SQLite without dbstat: table sizes unknown)"
     print(f"  {'all trail tables':<{width}}  {total_rows:>9,}  {megabytes(total):>11}")
     print(f"  the whole database: {megabytes(whole)}{share}")
-    print("  The year's 10,000 incidents, 20,000 actions and 500 findings are bulk inserts (test data): they "
-          "wrote no history rows and no step entries. The rows above are the demo company's (seed_demo) and "
-          "the review's.")
+    print(f"  The year's {year['incidents']:,} incidents, {year['actions']:,} actions and {year['findings']:,} "
+          "findings are bulk inserts (test data): they wrote no history rows and no step entries. The rows above "
+          "are the demo company's (seed_demo) and the review's.")
 
 
-def weigh_services(sample: int) -> None:
-    """What the trail grows by per incident and per action written through the services; ×10,000 and ×20,000."""
+def weigh_services(sample: int, year: dict[str, int]) -> None:
+    """What the trail grows by per incident and per action written through the services, and
+    that times the year's incidents and actions."""
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
@@ -262,8 +172,8 @@ def weigh_services(sample: int) -> None:
           f"{sample} incidents and {sample} actions written so, the growth of the trail tables measured")
     extrapolated = 0.0
     cases = [
-        ("incident", "incidents", FULL["incidents"], incident, "report, an edit of its title, the step triage"),
-        ("action", "actions", FULL["actions"], action, "plan, an edit of its title, the step start"),
+        ("incident", "incidents", year["incidents"], incident, "report, an edit of its title, the step triage"),
+        ("action", "actions", year["actions"], action, "plan, an edit of its title, the step start"),
     ]
     for name, plural, count, write, steps in cases:
         before, began = table_sizes(tables), time.perf_counter()
@@ -287,16 +197,20 @@ def weigh_services(sample: int) -> None:
               f"action three, with their reports and rounds)")
 
 
-def count_queries(review) -> int:
-    from django.db import connection, reset_queries
-    from django.test.utils import CaptureQueriesContext
+def count_queries(call) -> int:
+    """The queries of one call, counted by an execute wrapper (not Django's debug log, which
+    stops at 9,000 entries and would read 0 after a large build)."""
+    from django.db import connection
 
-    from audits.review_inputs import assemble
+    queries = []
 
-    reset_queries()  # a full query log (9,000 entries, seed_demo's) would count as 0 new queries
-    with CaptureQueriesContext(connection) as queries:
-        assemble(review)
-    return len(queries.captured_queries)
+    def counter(execute, sql, params, many, context):
+        queries.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(counter):
+        call()
+    return len(queries)
 
 
 def median_seconds(call, runs: int) -> float:
@@ -309,27 +223,46 @@ def median_seconds(call, runs: int) -> float:
 
 
 def render_child(review_pk: int, language: str, runs: int) -> None:
-    """In a fresh process: render the PDF `runs` times, print the median and the peak memory."""
+    """In a fresh process: render the PDF `runs` times; print the first and the median time,
+    the queries of a render, the size, the pages and this process's own peak memory."""
     django_setup()
-    from audits.models import Review
-    from audits.pdf.review_report import render_review_report
-
-    review = Review.objects.get(pk=review_pk)
-    began = time.perf_counter()
-    first = render_review_report(review, language=language)
-    first_seconds = time.perf_counter() - began
-    median = median_seconds(lambda: render_review_report(Review.objects.get(pk=review_pk), language=language), runs)
     from io import BytesIO
 
     from pypdf import PdfReader
 
+    from audits.models import Review
+    from audits.pdf.review_report import render_review_report
+
+    began = time.perf_counter()
+    first = render_review_report(Review.objects.get(pk=review_pk), language=language)
+    first_seconds = time.perf_counter() - began
+    queries = count_queries(lambda: render_review_report(Review.objects.get(pk=review_pk), language=language))
+    median = median_seconds(lambda: render_review_report(Review.objects.get(pk=review_pk), language=language), runs)
     pages = len(PdfReader(BytesIO(first)).pages)
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
-    print(f"{first_seconds:.2f} {median:.2f} {peak_mb:.0f} {len(first)} {pages}")
+    print(f"{first_seconds:.2f} {median:.2f} {own_peak_megabytes():.0f} {len(first)} {pages} {queries}")
+
+
+def own_peak_megabytes() -> float:
+    """The peak resident memory of this process itself: VmHWM in /proc/self/status on Linux.
+    Not ru_maxrss: Linux carries a process's peak over to the program it executes, so a
+    renderer started by this benchmark (hundreds of MB after a build) would report the
+    benchmark's peak. Elsewhere ru_maxrss is all there is (kilobytes on Linux, bytes on macOS)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 1024
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--incidents", type=int, default=10_000, metavar="N",
+                        help="incidents of the year (default 10,000), with two actions each and a finding per "
+                             "twenty (bench.dataset.sizes)")
     parser.add_argument("--runs", type=int, default=5, help="renders and assemblies to take the median of")
     parser.add_argument("--trail-sample", type=int, default=200, metavar="N",
                         help="incidents and actions to write through the services to weigh their trail "
@@ -342,49 +275,65 @@ def main() -> None:
 
     setup_database()
     django_setup()
+    from django.contrib.auth import get_user_model
     from django.core.management import call_command
     from django.db import connection
 
     from audits import services
     from audits.models.review import TEXT_INPUTS
     from audits.review_inputs import assemble
+    from bench import review_sql
+    from bench.dataset import PERIOD, build, sizes
     from incidents.services import transition_record
 
     call_command("migrate", verbosity=0)
     call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115 (departments, people, pick-lists)
-    from django.contrib.auth import get_user_model
-
     manager = get_user_model().objects.get(username="manager")
     rng = random.Random(2026)
     print(f"database: {connection.vendor}, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
 
-    build(SMALL, start={key: 0 for key in SMALL}, rng=rng)
+    small, year = sizes(min(SMALL, args.incidents)), sizes(args.incidents)
+    build(small, start=sizes(0), rng=rng)
     review = services.review_create(by=manager, period_start=PERIOD[0], period_end=PERIOD[1],
                                     **{name: "ベンチマーク用の記述。" for name in TEXT_INPUTS})
-    small_queries = count_queries(review)
-    small_seconds = median_seconds(lambda: assemble(review), args.runs)
+    whose = review.company.name if review.company_id else "the whole group"
+    small_queries = count_queries(lambda: assemble(review))
 
     began = time.perf_counter()
-    build(FULL, start=SMALL, rng=rng)
-    print(f"built 10,000 incidents, 20,000 actions, 500 findings in {time.perf_counter() - began:.0f} s")
-    full_queries = count_queries(review)
-    full_seconds = median_seconds(lambda: assemble(review), args.runs)
+    build(year, start=small, rng=rng)
+    print(f"built {year['incidents']:,} incidents, {year['actions']:,} actions, {year['findings']:,} findings "
+          f"(bench.dataset) in {time.perf_counter() - began:.0f} s")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")  # the statistics autovacuum would gather a minute later
+    full_queries = count_queries(lambda: assemble(review))
     inputs = assemble(review)
     states = {row["state"]: row["count"] for row in inputs["actions"]["by_state"]}
-    print(f"period holds: {inputs['incidents']['total'] + inputs['incidents']['dismissed']} incidents, "
-          f"{sum(states.values())} actions due, {inputs['audits']['findings_total']} "
-          f"findings, {inputs['tracks']['totals']['total']} reports")
-    print(f"assemble inputs: {small_queries} queries with 100 incidents, {full_queries} with 10,000; "
-          f"median {small_seconds * 1000:.0f} ms → {full_seconds * 1000:.0f} ms")
+    print(f"review {review.reference} ({whose}), period {PERIOD[0]} – {PERIOD[1]}: "
+          f"{inputs['incidents']['total'] + inputs['incidents']['dismissed']:,} incidents, "
+          f"{sum(states.values()):,} actions due, {inputs['audits']['findings_total']:,} findings, "
+          f"{inputs['tracks']['totals']['total']:,} reports")
+    print(f"assemble inputs: {small_queries} queries with {small['incidents']:,} incidents, {full_queries} with "
+          f"{year['incidents']:,}")
+
+    problems = review_sql.differences(review_sql.figures(review), inputs)
+    print("hand-written SQL (bench/review_sql.py) gives the same figures: "
+          + ("yes" if not problems else f"NO, {len(problems)} differ: {problems[:3]}"))
+    timed = review_sql.timed({"hand": lambda: review_sql.figures(review), "orm": lambda: assemble(review)},
+                             args.runs)
+    (hand, hand_queries), (orm, orm_queries) = timed["hand"], timed["orm"]
+    print(f"  assemble(): {orm * 1000:,.0f} ms, {orm_queries} queries | hand-written SQL: {hand * 1000:,.0f} ms, "
+          f"{hand_queries} queries | ratio {orm / hand:.2f}× (medians of {args.runs}, run in turn)")
 
     def render(label: str, language: str) -> None:
         output = subprocess.run(
             [sys.executable, __file__, "--render-child", str(review.pk), language, str(args.runs)],
             capture_output=True, text=True, check=True, env=os.environ,
         ).stdout.split()
-        first, median, peak, size, pages = output
-        print(f"review PDF, {label} ({language}): {pages} pages, {int(size) // 1024} KB; first render {first} s, "
-              f"median of {args.runs} {median} s; peak memory of the whole process {peak} MB")
+        first, median, peak, size, pages, queries = output
+        print(f"review PDF, {label} ({language}): {pages} pages, {int(size) // 1024} KB, {queries} queries; "
+              f"first render {first} s, median of {args.runs} {median} s; peak memory of the rendering process "
+              f"itself (its VmHWM, not this benchmark's) {peak} MB")
 
     # A draft assembles its inputs from the records at every render; a submitted review
     # (what executives read) prints its snapshot.
@@ -393,9 +342,10 @@ def main() -> None:
     for language in ("ja", "en"):
         render("submitted snapshot", language)
 
-    weigh_trail()
+    weigh_trail(year)
     if args.trail_sample:
-        weigh_services(args.trail_sample)
+        weigh_services(args.trail_sample, year)
+
 
 if __name__ == "__main__":
     main()
