@@ -121,9 +121,10 @@ def deadline_section(pending, now: dt.datetime, limit: int = TODO_LIMIT) -> dict
     incident: the `limit` incidents with the least time left, each with all its pending
     reports, and the totals of the whole set, in three queries whatever its size.
 
-    {"incidents": by_incident rows, "reports": reports owed, "incident_total": incidents owing
-    them, "overdue": reports past their limit, "due_soon": reports due within DUE_SOON (as
-    ReportingTrack.urgency says), "more": incidents not shown}.
+    {"incidents": by_incident entries (each its reports, the nearest limit first), "reports":
+    reports owed, "incident_total": incidents owing them, "overdue": reports past their limit,
+    "due_soon": reports due within DUE_SOON (as ReportingTrack.urgency says), "more":
+    incidents not shown}.
     """
     totals = pending.order_by().aggregate(
         reports=Count("pk"), incident_total=Count("incident", distinct=True),
@@ -132,15 +133,16 @@ def deadline_section(pending, now: dt.datetime, limit: int = TODO_LIMIT) -> dict
     )
     first = list(pending.order_by().values("incident").annotate(first=Min("limit_at"))
                  .order_by("first", "incident").values_list("incident", flat=True)[:limit])
-    tracks = pending.filter(incident_id__in=first).select_related("incident__company")
-    rows = {row["incident"].pk: row for row in by_incident(tracks, now)}
+    tracks = (pending.filter(incident_id__in=first).select_related("incident__company")
+              .order_by("limit_at", "due_at", "id"))
+    rows = by_incident(tracks, now)
     return {**totals, "incidents": [rows[pk] for pk in first if pk in rows],
             "more": totals["incident_total"] - len(first)}
 
 
-def by_incident(tracks, now: dt.datetime) -> list[dict]:
-    """Reports grouped by their incident: {"incident", "tracks" (the nearest limit first),
-    "urgency" (that of its most urgent report)}, the incident with the least time left first."""
+def by_incident(tracks, now: dt.datetime) -> dict[int, dict]:
+    """Reports grouped by their incident's id: {"incident", "tracks" (in the order of
+    `tracks`), "urgency" (that of its most urgent report)}."""
     grouped: dict[int, dict] = {}
     for track in tracks:
         entry = grouped.setdefault(track.incident_id, {"incident": track.incident, "tracks": [], "urgency": "settled"})
@@ -148,9 +150,7 @@ def by_incident(tracks, now: dt.datetime) -> list[dict]:
         level = urgency(track, now)
         if URGENCY_ORDER.index(level) < URGENCY_ORDER.index(entry["urgency"]):
             entry["urgency"] = level
-    for entry in grouped.values():
-        entry["tracks"].sort(key=lambda track: (track.limit_at, track.due_at, track.pk))
-    return sorted(grouped.values(), key=lambda entry: (entry["tracks"][0].limit_at, entry["incident"].pk))
+    return grouped
 
 
 # ---------------------------------------------------------------------------
