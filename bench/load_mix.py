@@ -47,6 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.edit_races import free_port  # noqa: E402
+from bench.scale_out import percentile  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/pms_bench_load"
 
@@ -93,8 +94,8 @@ def prepare(incidents: int, reuse: bool) -> None:
     call_command("createcachetable", verbosity=0)
     from django.db import connection
 
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE") if connection.vendor == "postgresql" else None
+    with connection.cursor() as cursor:  # PostgreSQL only (main() refuses anything else)
+        cursor.execute("VACUUM ANALYZE")
     print(f"built {Incident.objects.count():,} incidents in {time.perf_counter() - started:.0f} s")
 
 
@@ -170,11 +171,6 @@ class Client:
         except OSError:
             status = 0
         return status, time.perf_counter() - started
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
 def one_at_a_time(client: Client, runs: int) -> None:
