@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
                 ('improvement_notes', models.TextField(blank=True, verbose_name='other opportunities for improvement')),
                 ('conclusion', models.TextField(blank=True, help_text='Is the management system still suitable, adequate and effective?', verbose_name="top management's conclusion")),
                 ('snapshot', models.JSONField(blank=True, editable=False, null=True, verbose_name='inputs as submitted')),
-                ('state', django_fsm.FSMField(choices=[('draft', 'Draft'), ('submitted', 'Submitted'), ('approved', 'Approved')], default='draft', max_length=50, protected=True, verbose_name='state')),
+                ('state', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted'), ('approved', 'Approved')], default='draft', max_length=50, verbose_name='state')),
                 ('submitted_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='submitted at')),
                 ('approved_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='approved at')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),

@@ -10,12 +10,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from django_fsm import FSMField, transition
+from django_fsm import transition
 
 from incidents.models import Company, Department, StateMachineRecord, VersionedRecord, headed_department_ids
 from incidents.models.reporting import date_bound_errors
 from incidents.roles import Role, has_role, seen_companies
 from incidents.workflow import Editable, EditPolicy, TransitionSpec, condition, permission, specs
+from incidents.workflow.fields import StateField
 from trail.history import TrailedHistory
 
 from ..fiscal import fiscal_year_of
@@ -147,7 +148,7 @@ class Audit(StateMachineRecord):
     planned_end = models.DateField(_("planned end"))
     conclusion = models.TextField(_("conclusion"), blank=True)
     cancel_reason = models.TextField(_("reason for cancelling"), blank=True)
-    state = FSMField(_("state"), default=AuditState.PLANNED, choices=AuditState.choices, protected=True)
+    state = StateField(_("state"), default=AuditState.PLANNED, choices=AuditState.choices, protected=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT, related_name="+"
     )

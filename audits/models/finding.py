@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from django_fsm import FSMField, transition
+from django_fsm import transition
 
 from incidents.models import (
     Action,
@@ -29,6 +29,7 @@ from incidents.models import (
 from incidents.models.reporting import date_bound_errors
 from incidents.roles import Role, has_role, seen_companies
 from incidents.workflow import Editable, EditPolicy, TransitionSpec, condition, permission, specs
+from incidents.workflow.fields import StateField
 from trail.history import TrailedHistory
 
 
@@ -265,7 +266,7 @@ class Finding(StateMachineRecord):
     responded_at = models.DateTimeField(_("responded at"), null=True, blank=True, editable=False)
     raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("raised by"),
                                   on_delete=models.PROTECT, related_name="+")
-    state = FSMField(_("state"), default=FindingState.OPEN, choices=FindingState.choices, protected=True)
+    state = StateField(_("state"), default=FindingState.OPEN, choices=FindingState.choices, protected=True)
     created_at = models.DateTimeField(_("raised at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)

@@ -19,12 +19,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from django_fsm import FSMField, transition
+from django_fsm import transition
 
 from incidents.models import Department, StateMachineRecord
 from incidents.models.reporting import date_bound_errors
 from incidents.roles import Role, has_role, role_companies, seen_companies
 from incidents.workflow import Editable, EditPolicy, TransitionSpec, condition, permission, specs
+from incidents.workflow.fields import StateField
 from trail.history import TrailedHistory
 
 
@@ -165,7 +166,7 @@ class Review(StateMachineRecord):
         help_text=_("Is the management system still suitable, adequate and effective?"),
     )
     snapshot = models.JSONField(_("inputs as submitted"), null=True, blank=True, editable=False)
-    state = FSMField(_("state"), default=ReviewState.DRAFT, choices=ReviewState.choices, protected=True)
+    state = StateField(_("state"), default=ReviewState.DRAFT, choices=ReviewState.choices, protected=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("prepared by"), on_delete=models.PROTECT, related_name="+"
     )

@@ -99,7 +99,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('kind', models.CharField(choices=[('ppc_preliminary', 'PPC preliminary report (速報)'), ('ppc_final', 'PPC final report (確報)'), ('pmark_preliminary', 'PrivacyMark preliminary report (速報)'), ('pmark_final', 'PrivacyMark final report (確報)'), ('entrusting_party', 'Notice to the entrusting business (委託元)'), ('data_subjects', 'Notice to data subjects (本人通知)')], max_length=20, verbose_name='report')),
-                ('state', django_fsm.FSMField(choices=[('pending', 'Pending'), ('filed', 'Filed'), ('not_required', 'Not required')], default='pending', max_length=50, protected=True, verbose_name='state')),
+                ('state', models.CharField(choices=[('pending', 'Pending'), ('filed', 'Filed'), ('not_required', 'Not required')], default='pending', max_length=50, verbose_name='state')),
                 ('due_at', models.DateTimeField(verbose_name='target')),
                 ('limit_at', models.DateTimeField(verbose_name='limit')),
                 ('filed_at', models.DateTimeField(blank=True, null=True, verbose_name='filed at')),

@@ -2,7 +2,6 @@
 
 import django.core.validators
 import django.db.models.deletion
-import django_fsm
 import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
@@ -46,7 +45,7 @@ class Migration(migrations.Migration):
                 ('implementation_note', models.TextField(blank=True, verbose_name='what was done')),
                 ('effectiveness_note', models.TextField(blank=True, verbose_name='effectiveness check')),
                 ('cancel_reason', models.TextField(blank=True, verbose_name='reason for cancelling')),
-                ('state', django_fsm.FSMField(choices=[('planned', 'Planned'), ('in_progress', 'In progress'), ('implemented', 'Implemented'), ('effective', 'Verified effective'), ('cancelled', 'Cancelled')], default='planned', max_length=50, protected=True, verbose_name='state')),
+                ('state', models.CharField(choices=[('planned', 'Planned'), ('in_progress', 'In progress'), ('implemented', 'Implemented'), ('effective', 'Verified effective'), ('cancelled', 'Cancelled')], default='planned', max_length=50, verbose_name='state')),
                 ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='created at')),
                 ('updated_at', models.DateTimeField(blank=True, editable=False, verbose_name='updated at')),
                 ('implemented_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='implemented at')),
@@ -102,7 +101,7 @@ class Migration(migrations.Migration):
                 ('publication', models.TextField(blank=True, help_text='Whether and how it was published.', verbose_name='publication')),
                 ('recurrence_prevention', models.TextField(blank=True, help_text='Measures beyond the listed actions; the actions are included in the report by themselves.', verbose_name='recurrence prevention')),
                 ('other_information', models.TextField(blank=True, verbose_name='other useful information')),
-                ('state', django_fsm.FSMField(choices=[('reported', 'Reported'), ('triaged', 'Triaged'), ('contained', 'Contained'), ('analysed', 'Analysed'), ('correcting', 'Correcting'), ('verifying', 'Verifying'), ('closed', 'Closed'), ('dismissed', 'Dismissed')], default='reported', max_length=50, protected=True, verbose_name='state')),
+                ('state', models.CharField(choices=[('reported', 'Reported'), ('triaged', 'Triaged'), ('contained', 'Contained'), ('analysed', 'Analysed'), ('correcting', 'Correcting'), ('verifying', 'Verifying'), ('closed', 'Closed'), ('dismissed', 'Dismissed')], default='reported', max_length=50, verbose_name='state')),
                 ('created_at', models.DateTimeField(blank=True, editable=False, verbose_name='reported at')),
                 ('updated_at', models.DateTimeField(blank=True, editable=False, verbose_name='updated at')),
                 ('contained_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='contained at')),
@@ -132,7 +131,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
                 ('version', models.PositiveIntegerField(default=1, editable=False, help_text='Goes up by one with every change. An edit must carry the version its editor saw.', verbose_name='version')),
                 ('kind', models.CharField(choices=[('ppc_preliminary', 'PPC preliminary report (速報)'), ('ppc_final', 'PPC final report (確報)'), ('pmark_preliminary', 'PrivacyMark preliminary report (速報)'), ('pmark_final', 'PrivacyMark final report (確報)'), ('entrusting_party', 'Notice to the entrusting business (委託元)'), ('data_subjects', 'Notice to data subjects (本人通知)')], max_length=20, verbose_name='report')),
-                ('state', django_fsm.FSMField(choices=[('pending', 'Pending'), ('filed', 'Filed'), ('not_required', 'Not required')], default='pending', max_length=50, protected=True, verbose_name='state')),
+                ('state', models.CharField(choices=[('pending', 'Pending'), ('filed', 'Filed'), ('not_required', 'Not required')], default='pending', max_length=50, verbose_name='state')),
                 ('due_at', models.DateTimeField(verbose_name='target')),
                 ('limit_at', models.DateTimeField(verbose_name='limit')),
                 ('filed_at', models.DateTimeField(blank=True, null=True, verbose_name='filed at')),

@@ -10,8 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from django_fsm import FSMField, transition
+from django_fsm import transition
 
+from incidents.workflow.fields import StateField
 from trail.history import TrailedHistory
 
 from ..roles import Role, has_role, seen_companies
@@ -190,7 +191,7 @@ class Action(StateMachineRecord):
         settings.AUTH_USER_MODEL, verbose_name=_("created by"), on_delete=models.PROTECT,
         related_name="created_actions",
     )
-    state = FSMField(_("state"), default=ActionState.PLANNED, choices=ActionState.choices, protected=True)
+    state = StateField(_("state"), default=ActionState.PLANNED, choices=ActionState.choices, protected=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     implemented_at = models.DateTimeField(_("implemented at"), null=True, blank=True, editable=False)

@@ -17,8 +17,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from django_fsm import FSMField, transition
+from django_fsm import transition
 
+from incidents.workflow.fields import StateField
 from trail.history import TrailedHistory
 
 from ..workflow import Editable, EditPolicy, TransitionSpec, condition, permission, specs
@@ -141,7 +142,7 @@ class Complaint(StateMachineRecord):
                                  null=True, blank=True, related_name="complaints", editable=False)
     actions = models.ManyToManyField("incidents.Action", verbose_name=_("actions"), blank=True,
                                      related_name="complaints")
-    state = FSMField(_("state"), default=ComplaintState.RECEIVED, choices=ComplaintState.choices, protected=True)
+    state = StateField(_("state"), default=ComplaintState.RECEIVED, choices=ComplaintState.choices, protected=True)
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)

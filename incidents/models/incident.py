@@ -10,8 +10,9 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import FSMField, transition
+from django_fsm import transition
 
+from incidents.workflow.fields import StateField
 from trail.history import TrailedHistory
 
 from .. import pmark_reportability, reportability
@@ -474,7 +475,7 @@ class Incident(StateMachineRecord):
         help_text=_("The date the notice sets for the report on measures to prevent recurrence."),
     )
 
-    state = FSMField(
+    state = StateField(
         _("state"), default=IncidentState.REPORTED, choices=IncidentState.choices, protected=True
     )
     created_at = models.DateTimeField(_("reported at"), auto_now_add=True)

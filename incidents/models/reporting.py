@@ -16,8 +16,9 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import FSMField, transition
+from django_fsm import transition
 
+from incidents.workflow.fields import StateField
 from trail.history import TrailedHistory
 
 from ..roles import Role, has_role
@@ -318,7 +319,7 @@ class ReportingTrack(StateMachineRecord):
         "incidents.Incident", verbose_name=_("incident"), on_delete=models.CASCADE, related_name="tracks"
     )
     kind = models.CharField(_("report"), max_length=20, choices=TrackKind.choices)
-    state = FSMField(_("state"), default=TrackState.PENDING, choices=TrackState.choices, protected=True)
+    state = StateField(_("state"), default=TrackState.PENDING, choices=TrackState.choices, protected=True)
     due_at = models.DateTimeField(_("target"))
     limit_at = models.DateTimeField(_("limit"))
     filed_at = models.DateTimeField(_("filed at"), null=True, blank=True)

@@ -29,8 +29,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from django_fsm import FSMField, transition
+from django_fsm import transition
 
+from incidents.workflow.fields import StateField
 from trail.history import TrailedHistory
 
 from ..roles import Role, has_role, role_companies
@@ -451,7 +452,7 @@ class RightsRequest(StateMachineRecord):
         related_name="rights_requests", editable=False,
         help_text=_("The PrivacyMark 事故等 (kind ⑧) raised when the refusal was judged wrongful."),
     )
-    state = FSMField(_("state"), default=RequestState.RECEIVED, choices=RequestState.choices, protected=True)
+    state = StateField(_("state"), default=RequestState.RECEIVED, choices=RequestState.choices, protected=True)
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
