@@ -33,6 +33,7 @@ import io
 import json
 import os
 import pstats
+import pwd
 import random
 import signal
 import statistics
@@ -186,7 +187,26 @@ def one_at_a_time(client: Client, runs: int) -> None:
         print(f"  {row[0]:<28} {statistics.median(times) * 1000:7.0f}   status {dict(statuses)}")
 
 
-def under_load(port: int, people: dict, ids: dict, department: int, users: int, duration: float) -> None:
+def cpu_seconds(owner: str | None = None, parent: int | None = None) -> float:
+    """User + system CPU seconds of the processes a user owns, or of a process's children."""
+    total, tick = 0.0, os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            if owner is not None and (entry / "status").read_text().split("Uid:")[1].split()[0] != owner:
+                continue
+        except (OSError, IndexError):
+            continue
+        if parent is not None and int(fields[1]) != parent:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def under_load(port: int, people: dict, ids: dict, department: int, users: int, duration: float,
+               server: int) -> None:
     weights = [row[1] for row in MIX]
     latencies: dict[str, list[float]] = collections.defaultdict(list)
     statuses: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
@@ -203,18 +223,26 @@ def under_load(port: int, people: dict, ids: dict, department: int, users: int, 
                 statuses[row[0]][status] += 1
 
     threads = [threading.Thread(target=user, args=(seed,)) for seed in range(users)]
+    postgres_uid = str(pwd.getpwnam("postgres").pw_uid)  # the local cluster's processes
+    cpu_before = (os.times().user + os.times().system, cpu_seconds(parent=server), cpu_seconds(owner=postgres_uid))
     began = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - began
+    cpu_after = (os.times().user + os.times().system, cpu_seconds(parent=server), cpu_seconds(owner=postgres_uid))
     every = [value for values in latencies.values() for value in values]
     errors = sum(n for counter in statuses.values() for status, n in counter.items() if status == 0 or status >= 500)
     wrong = sum(n for counter in statuses.values() for status, n in counter.items() if 300 <= status < 500)
     print(f"\n{users} users for {elapsed:.0f} s: {len(every):,} requests, {len(every) / elapsed:.1f} req/s, "
           f"p50 {percentile(every, 0.5) * 1000:.0f} ms, p95 {percentile(every, 0.95) * 1000:.0f} ms, "
           f"errors {errors}, answers other than 2xx {wrong}")
+    client, workers, database = (after - before for before, after in zip(cpu_before, cpu_after, strict=True))
+    print(f"  CPU over the run, in cores: gunicorn workers {workers / elapsed:.2f}, PostgreSQL {database / elapsed:.2f}, "
+          f"this client {client / elapsed:.2f} (of {os.cpu_count()}); per request: workers "
+          f"{workers / len(every) * 1000:.1f} ms, PostgreSQL {database / len(every) * 1000:.1f} ms, "
+          f"client {client / len(every) * 1000:.1f} ms")
     for name, values in sorted(latencies.items(), key=lambda item: -percentile(item[1], 0.95)):
         print(f"  {name:<28} n={len(values):5}  p50 {percentile(values, 0.5) * 1000:6.0f}  "
               f"p95 {percentile(values, 0.95) * 1000:6.0f}  {dict(statuses[name])}")
@@ -334,7 +362,7 @@ def main() -> int:
                 time.sleep(0.2)
         one_at_a_time(Client(port, people, ids, department, 0), args.runs)
         for users in (int(n) for n in args.users.split(",") if n):
-            under_load(port, people, ids, department, users, args.duration)
+            under_load(port, people, ids, department, users, args.duration, server.pid)
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
