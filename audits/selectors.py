@@ -68,8 +68,14 @@ def _finding_rows(findings: QuerySet[Finding]) -> QuerySet[Finding]:
 
 
 def _on_the_team(user) -> Q:
-    """Findings of the audits `user` leads or takes part in (without the rows an auditors join repeats)."""
-    return Q(audit__lead_auditor=user) | Q(audit__in=Audit.objects.filter(auditors=user).values("pk"))
+    """Findings of the audits `user` leads or takes part in.
+
+    The audits are read first (a handful of ids): written as a join and a subquery beside the
+    rows' own joins, PostgreSQL spent 9 to 12 ms planning the to-do page's query for 0.6 ms of
+    work; and for the many who are on no audit team, no query for their findings is sent.
+    """
+    team = Audit.objects.filter(Q(lead_auditor=user) | Q(auditors=user)).order_by().values_list("pk", flat=True).distinct()
+    return Q(audit_id__in=list(team))
 
 
 def findings_to_answer(user) -> QuerySet[Finding]:
