@@ -182,3 +182,20 @@ def test_writers_at_once_never_fork_the_chain(staff, manager, office, head):
         assert outcomes == [200] * 4, outcomes
     assert list(verify()) == []
     assert ChainHead.objects.get().seq == sum(m._base_manager.count() for m in chained_models())
+
+
+def test_an_unmigrated_database_is_told_to_migrate_first(tmp_path):
+    """Not a traceback about a missing table: what to do."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}",
+           "DJANGO_SETTINGS_MODULE": "config.settings"}
+    done = subprocess.run([sys.executable, "manage.py", "verify_trail"], cwd=Path(__file__).resolve().parents[2],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert "The database is not migrated" in done.stderr and "run `manage.py migrate` first" in done.stderr
+    assert "Traceback" not in done.stderr
+

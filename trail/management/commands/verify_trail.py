@@ -6,6 +6,8 @@ import csv
 import json
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connections
+from django.db.migrations.executor import MigrationExecutor
 
 from trail.chain import verify
 from trail.export import check_against
@@ -37,6 +39,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, database="default", against=None, **options):
+        # A database not yet (or not fully) migrated has no trail to check: say so, rather
+        # than fail on the first table missing.
+        executor = MigrationExecutor(connections[database])
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        if pending:
+            raise CommandError(f"The database is not migrated ({len(pending)} migrations to apply): "
+                               "run `manage.py migrate` first.")
         broken = 0
         if against:
             for problem in check_against(_read_export(against)):
