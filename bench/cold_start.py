@@ -38,7 +38,7 @@ from bench.edit_races import free_port  # noqa: E402
 # The first words of the command make echoes for each step of `make run`, in order.
 STEPS = [
     ("virtual environment", "python3 -m venv"),
-    ("install (uv, the project and its packages)", ".venv/bin/python -m pip install"),
+    ("install (the project and its packages)", ".venv/bin/python -m pip install"),
     ("migrations", ".venv/bin/python manage.py migrate"),
     ("secret key", ".venv/bin/python -c"),
     ("demo seeder", ".venv/bin/python manage.py seed_demo"),
@@ -98,7 +98,7 @@ def one_run(no_cache: bool) -> dict[str, float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=1, help="clean clones, one after the other (default 1)")
-    parser.add_argument("--no-cache", action="store_true", help="install without uv's download cache")
+    parser.add_argument("--no-cache", action="store_true", help="install without uv's or pip's download cache")
     args = parser.parse_args()
     head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
                           capture_output=True).stdout.strip()
