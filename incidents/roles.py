@@ -84,10 +84,10 @@ def _scopes(user) -> dict:
     cached = getattr(user, "_pms_scopes", None)
     if cached is not None:
         return cached
-    from .models.company import Company, RoleScope
+    from .models.company import Company, RoleScope, group_has_several_companies
     from .models.organisation import UserProfile
 
-    if Company.objects.count() <= 1:
+    if not group_has_several_companies():
         # One company is the whole group: every role is held for all of it.
         user._pms_scopes = {"home": None}
         return user._pms_scopes

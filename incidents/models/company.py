@@ -8,6 +8,9 @@ only one. A group adds its companies in the admin.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -56,9 +59,29 @@ class CompanyQuerySet(models.QuerySet):
         return self.get(is_default=True)
 
 
+# Within a request (incidents.middleware.CompanyCountOncePerRequest) the answer is read once:
+# the header, the filter bar and the roles each ask, three queries of every page otherwise.
+_several_companies: ContextVar[dict | None] = ContextVar("several_companies", default=None)
+
+
 def group_has_several_companies() -> bool:
     """Whether the pages name companies at all (one company: never)."""
-    return Company.objects.count() > 1
+    memo = _several_companies.get()
+    if memo is None:
+        return Company.objects.count() > 1
+    if "answer" not in memo:
+        memo["answer"] = Company.objects.count() > 1
+    return memo["answer"]
+
+
+@contextmanager
+def companies_counted_once():
+    """group_has_several_companies() queries once inside this block (a request)."""
+    token = _several_companies.set({})
+    try:
+        yield
+    finally:
+        _several_companies.reset(token)
 
 
 class Company(models.Model):

@@ -1,0 +1,18 @@
+"""Request-scoped memos of the incidents app."""
+
+from __future__ import annotations
+
+from .models.company import companies_counted_once
+
+
+class CompanyCountOncePerRequest:
+    """Whether the group has several companies, read once per request (see
+    incidents.models.company.group_has_several_companies). A company added during a request
+    is seen from the next one on."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with companies_counted_once():
+            return self.get_response(request)
