@@ -113,6 +113,9 @@ def main() -> int:
     whole = instructions(args.kind, args.repeat, True, env)
     head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
                           capture_output=True).stdout.strip()
+    if subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, text=True,
+                      capture_output=True).stdout.strip():
+        head += " with uncommitted changes"
     print(f"{head}: {args.kind or 'the GET requests of the mix'}, {count} requests: "
           f"{(whole - warm) / count / 1e6:,.1f} million instructions a request "
           f"(callgrind: {warm:,} warming up, {whole:,} with the requests)")
