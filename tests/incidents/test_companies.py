@@ -583,3 +583,26 @@ def test_a_single_company_without_privacymark_is_told_why_it_owes_no_privacymark
     content = html.unescape(detail(client, incident).content.decode())
     assert content.count(f"{company.name} does not hold PrivacyMark.") == 1  # one row for its three reports
     assert "corporate number" not in content  # still no company on the page
+
+
+def test_a_page_counts_the_companies_once_and_the_next_request_sees_a_new_one(client, ine, systems, ine_manager):
+    """The header, the filter bar and the roles each ask whether the group has several
+    companies: one query a request answers them all (incidents.middleware), and nothing is
+    kept from one request to the next."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from incidents.models import Company, group_has_several_companies
+
+    client.force_login(ine_manager)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("incident_list")).status_code == 200
+    counts = [q["sql"] for q in queries.captured_queries
+              if "COUNT(" in q["sql"] and 'FROM "incidents_company"' in q["sql"] and "WHERE" not in q["sql"]]
+    assert len(counts) == 1, counts
+    # Outside a request every call reads the database: a company removed shows at once.
+    assert group_has_several_companies()
+    Company.objects.filter(pk=systems.pk).delete()
+    assert not group_has_several_companies()
+    # And the next request counts again: one company, so the page names none.
+    assert client.get(reverse("incident_list")).context["several_companies"] is False
