@@ -19,7 +19,14 @@ from incidents.exceptions import (
     RecordClosed,
     TransitionNotAvailable,
 )
-from incidents.models import Action, ActionKind, Company, department_of, headed_department_ids
+from incidents.models import (
+    Action,
+    ActionKind,
+    Company,
+    department_of,
+    group_has_several_companies,
+    headed_department_ids,
+)
 from incidents.roles import Role, has_role, role_companies
 from incidents.services import action_insert
 from incidents.workflow.service import (
@@ -400,7 +407,7 @@ def review_can_prepare(user, company=NOT_NAMED) -> bool:
 def _review_reference(period_start, *, company=None, exclude_pk=None) -> str:
     """MR-FY2026 for the review of fiscal year 2026; MR-FY2026-2 for a second one; with
     several companies, MR-INE-FY2026 for a company's and MR-GROUP-FY2026 for the group's."""
-    if Company.objects.count() > 1:
+    if group_has_several_companies():
         base = f"MR-{company.code if company else 'GROUP'}-FY{fiscal_year_of(period_start, company)}"
     else:
         base = f"MR-FY{fiscal_year_of(period_start, company)}"

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from . import people
-from .models import Company, Department
+from .models import Company, Department, group_has_several_companies
 from .roles import Role, roles_of
 
 
@@ -56,5 +56,5 @@ def person_search(request: HttpRequest) -> JsonResponse:
     if data["department"] is not None:
         users = users.filter(profile__department=data["department"])
     found = people.search(users, data["q"])[: people.SEARCH_LIMIT]
-    with_company = Company.objects.count() > 1
+    with_company = group_has_several_companies()
     return _json([people.as_json(user, with_company=with_company) for user in found])
