@@ -1,13 +1,44 @@
 from __future__ import annotations
 
+from functools import cache
+
 from django.db import models
+from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMFieldMixin
 
 from ..exceptions import ConcurrentChange
 
 
-class VersionedRecord(models.Model):
+@cache
+def choice_labels(field) -> dict:
+    """{value: label} of a choice field, built once: the labels stay lazy, so each is read in
+    the language of the moment it is shown."""
+    return dict(field.flatchoices)
+
+
+class ChoiceLabels(models.Model):
+    """get_<field>_display() read from a table built once per field.
+
+    Django's own rebuilds the field's table at each call, hashing every choice and so
+    translating every label of it: the to-do page called it some 190 times, a tenth of the
+    time its template took. Same answer: the label of the value in the active language, the
+    value itself when it is no choice.
+    """
+
+    class Meta:
+        abstract = True
+
+    def _get_FIELD_display(self, field):
+        value = getattr(self, field.attname)
+        try:
+            label = choice_labels(field).get(value, value)
+        except TypeError:  # a value that cannot be a key (a list): Django's own way
+            return super()._get_FIELD_display(field)
+        return force_str(label, strings_only=True)
+
+
+class VersionedRecord(ChoiceLabels):
     """A record whose every save carries the version it was read at.
 
     `version` starts at 1 and goes up by one with every save. The UPDATE is made

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from functools import cache
-
 from django import template
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from ..models.base import choice_labels
 from ..registers import JAPAN
 
 register = template.Library()
@@ -36,11 +35,6 @@ def sort_th(context, key: str, label, css: str = ""):
     )
 
 
-@cache
-def _choice_labels(model, name: str) -> dict:
-    return dict(model._meta.get_field(name).flatchoices)
-
-
 @register.filter
 def label(record, name: str):
     """`{{ incident|label:"state" }}`: the label of a choice field's value in the reader's
@@ -50,7 +44,7 @@ def label(record, name: str):
     if not hasattr(record, "_meta"):
         return ""  # no record (an unset variable): as get_<name>_display() of nothing renders
     value = getattr(record, name)
-    return _choice_labels(type(record), name).get(value, value)
+    return choice_labels(record._meta.get_field(name)).get(value, value)
 
 
 @register.filter
