@@ -26,10 +26,12 @@ from .models import (
 )
 from .models.reporting import DUE_SOON
 from .roles import Role, has_role, role_companies
+from .rows import TODO_ACTION, TODO_INCIDENT, TODO_TRACK, only_shown
 from .switcher import narrow
 from .templatetags.pms import urgency
 
 TODO_LIMIT = 20
+
 # The user's own actions due within this many days (and those overdue) are listed first.
 ACTIONS_DUE_SOON_DAYS = 7
 # The reports an overdue track of which is escalated to the executives.
@@ -53,10 +55,11 @@ def context(request) -> dict:
     """The incidents app's part of the to-do page, for the signed-in user."""
     user = request.user
     # The header's company switcher narrows every list of the page (never widens it).
-    # Only the relations the rows show: every join more costs PostgreSQL planning time on
-    # each query (bench/query_plans.md), and the page runs about thirty.
-    incidents = narrow(Incident.objects.visible_to(user).select_related("handler", "department", "company"), request)
-    actions = narrow(Action.objects.visible_to(user).select_related("owner", "incident", "company"), request)
+    # Only the columns and relations the rows show (incidents/rows.py): every join more costs
+    # PostgreSQL planning time on each query (bench/query_plans.md), and the page runs about
+    # thirty.
+    incidents = narrow(only_shown(Incident.objects.visible_to(user), TODO_INCIDENT), request)
+    actions = narrow(only_shown(Action.objects.visible_to(user), TODO_ACTION), request)
     today = timezone.localdate()
     due_by = today + dt.timedelta(days=ACTIONS_DUE_SOON_DAYS)
     mine = actions.filter(owner=user, state__in=ACTION_WORK_STATES)
@@ -133,8 +136,7 @@ def deadline_section(pending, now: dt.datetime, limit: int = TODO_LIMIT) -> dict
     )
     first = list(pending.order_by().values("incident").annotate(first=Min("limit_at"))
                  .order_by("first", "incident").values_list("incident", flat=True)[:limit])
-    tracks = (pending.filter(incident_id__in=first).select_related("incident__company")
-              .order_by("limit_at", "due_at", "id"))
+    tracks = only_shown(pending.filter(incident_id__in=first), TODO_TRACK).order_by("limit_at", "due_at", "id")
     rows = by_incident(tracks, now)
     return {**totals, "incidents": [rows[pk] for pk in first if pk in rows],
             "more": totals["incident_total"] - len(first)}

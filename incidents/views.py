@@ -58,6 +58,7 @@ from .models import (
 from .models.incident import handler_assigner_problem, list_separator
 from .ppc_report import NOT_ENTERED, build_ppc_report, describe_keys
 from .roles import Role, has_role
+from .rows import ACTION_LIST, INCIDENT_LIST, TRACK_LIST
 from .switcher import narrow
 from .templatetags.pms import user_label
 from .tracks import required_tracks
@@ -168,7 +169,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     queryset = registers.with_next_deadline(narrow(rows, request))
     return filtered_list(request, filter_class=IncidentListFilter, queryset=queryset,
                          template="incidents/incident_list.html", register=registers.INCIDENT_REGISTER,
-                         now=timezone.now())
+                         columns=INCIDENT_LIST, now=timezone.now())
 
 
 @login_required
@@ -181,7 +182,8 @@ def track_list(request: HttpRequest) -> HttpResponse:
         pending_limit.asc(nulls_last=True), F("limit_at").desc(), "id",
     )
     return filtered_list(request, filter_class=TrackListFilter, queryset=narrow(queryset, request, "incident__company"),
-                         template="incidents/track_list.html", register=registers.TRACK_REGISTER)
+                         template="incidents/track_list.html", register=registers.TRACK_REGISTER,
+                         columns=TRACK_LIST)
 
 
 @login_required
@@ -404,7 +406,8 @@ def action_list(request: HttpRequest) -> HttpResponse:
     rows = selectors.action_list(user=request.user).select_related(None).select_related(
         "owner", "verifier", "department", "incident", "company")
     return filtered_list(request, filter_class=ActionListFilter, queryset=narrow(rows, request),
-                         template="incidents/action_list.html", register=registers.ACTION_REGISTER)
+                         template="incidents/action_list.html", register=registers.ACTION_REGISTER,
+                         columns=ACTION_LIST)
 
 
 @login_required

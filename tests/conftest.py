@@ -6,6 +6,7 @@ from __future__ import annotations
 from unittest import mock
 
 import pytest
+from django.db.models.query_utils import DeferredAttribute
 from django.utils import translation
 from rest_framework.test import APIClient
 
@@ -112,6 +113,20 @@ def demo(demo_once, db, settings):
 def worker():
     """worker() runs the queued tasks (the notifications' mails) as the real worker does."""
     return run_tasks
+
+
+@pytest.fixture
+def no_lazy_columns(monkeypatch):
+    """Fails the test when a column left out of a query (QuerySet.only) is read afterwards, at a
+    query per record: Django loads such a column only through DeferredAttribute.__get__."""
+    load = DeferredAttribute.__get__
+
+    def refuse(self, instance, cls=None):
+        if instance is not None and self.field.attname not in instance.__dict__:
+            raise AssertionError(f"{type(instance).__name__}.{self.field.attname} was not read with the row")
+        return load(self, instance, cls)
+
+    monkeypatch.setattr(DeferredAttribute, "__get__", refuse)
 
 
 @pytest.fixture

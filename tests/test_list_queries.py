@@ -44,7 +44,7 @@ from tests.incidents.factories import (
     scope_role,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_lazy_columns")]
 
 # list: (the page, the API list)
 LISTS = {

@@ -26,6 +26,7 @@ from ..exceptions import (
     TransitionNotAvailable,
     UnknownTransition,
 )
+from ..rows import only_shown
 from ..sorting import Sorting
 from .forms import show_conflict, transition_form_class
 from .service import transition_record, transition_spec, transitions_for, validation_messages
@@ -117,14 +118,15 @@ EXPORT_FORMATS = ("xlsx", "csv")
 
 
 def filtered_list(request: HttpRequest, *, filter_class, queryset, template: str, register=None,
-                  **context) -> HttpResponse:
+                  columns: tuple[str, ...] = (), **context) -> HttpResponse:
     """A list page: the filter bar, one page of the filtered rows in the order asked for
     (`?sort=`, among the filter class's `sorts`), links that keep the filters and the order.
 
     With a `register` (incidents.registers.Register), `?format=xlsx` or `?format=csv` answers
     with the same rows, every one of them, as a spreadsheet: the same query, so the same
     visibility and filters. A filter value the form refuses is shown beside its field with
-    status 400, and nothing is exported.
+    status 400, and nothing is exported. With `columns` (incidents/rows.py), the page's rows
+    read only those; a spreadsheet reads every column its register names.
     """
     data = filter_data(request)
     export = (data.pop("format", None) or [None])[-1]
@@ -139,7 +141,8 @@ def filtered_list(request: HttpRequest, *, filter_class, queryset, template: str
     active = sum(1 for name, values in data.lists() if name in filterset.filters and any(v.strip() for v in values))
     export_urls = {fmt: f"?{query}&format={fmt}" if query else f"?format={fmt}" for fmt in EXPORT_FORMATS}
     return render(request, template, {
-        "filter": filterset, "page": paginate(request, rows), "query": query, "sorting": sorting,
+        "filter": filterset, "page": paginate(request, only_shown(rows, columns) if columns else rows),
+        "query": query, "sorting": sorting,
         "active_filters": active, "export_urls": export_urls if register is not None else {}, **context,
     }, status=200 if valid else 400)
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from audits import services as audit_services
 from incidents import services
+from incidents.models import ReportingTrack, TrackKind
 from incidents.services import transition_record
 from tests.incidents.factories import ActionFactory, reported_incident
 
@@ -95,3 +96,28 @@ def test_staff_see_their_own_items_only(client, staff, manager, sales):
     assert response.context.get("awaiting_triage") is None
     assert response.context["findings_to_answer"]["total"] == 0
     assert "departments_not_audited" not in response.context
+
+
+def test_rows_linked_to_other_records_are_read_with_what_they_show(client, staff, manager, head, office, sales):
+    """An action shows its incident, a report its incident and company: read with the rows,
+    in the columns the page shows (tests/worklist/conftest.py refuses any column read later)."""
+    incident = reported_incident(staff, title="紐づくインシデント")
+    services.incident_assign_handler(incident=incident, by=manager, handler=office, version=incident.version)
+    today = timezone.localdate()
+    ActionFactory(incident=incident, department=sales, owner=office, verifier=head, due_date=today + dt.timedelta(3))
+    ActionFactory(incident=incident, department=sales, owner=head, verifier=office, state="implemented")
+    ActionFactory(incident=incident, department=sales, owner=head, verifier=office, due_date=today - dt.timedelta(2))
+    limit = timezone.now() + dt.timedelta(hours=30)
+    ReportingTrack.objects.create(incident=incident, kind=TrackKind.PPC_PRELIMINARY, due_at=limit, limit_at=limit)
+    expected = {
+        office: ("actions_to_do", "actions_to_verify", "overdue_actions", "awaiting_triage", "handled_incidents"),
+        head: ("actions_to_do", "department_incidents", "department_actions"),
+    }
+    for user, sections in expected.items():
+        response, _ = page(client, user)
+        for name in sections:
+            assert response.context[name]["total"] >= 1, (user, name)
+        assert "紐づくインシデント" in response.content.decode(), user
+    response, _ = page(client, office)
+    assert [entry["incident"].pk for entry in response.context["deadlines"]["incidents"]] == [incident.pk]
+    assert incident.reference in response.content.decode()
