@@ -15,7 +15,15 @@ SESSION_KEY = "pms_company"
 
 
 def switchable_companies(user) -> list[Company]:
-    """The companies `user` may switch among (empty: no switcher, one company or one scope)."""
+    """The companies `user` may switch among (empty: no switcher, one company or one scope).
+    Read once per request: cached on the user object, as the roles are (incidents.roles)."""
+    cached = getattr(user, "_pms_switchable", None)
+    if cached is None:
+        cached = user._pms_switchable = _switchable(user)
+    return cached
+
+
+def _switchable(user) -> list[Company]:
     companies = list(Company.objects.all())
     if len(companies) <= 1:
         return []
@@ -31,6 +39,8 @@ def current_company(request) -> Company | None:
     chosen = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
     if not chosen:
         return None
+    # Every list of a page narrows by it (the to-do page, six times): the companies are read
+    # once per request.
     for company in switchable_companies(request.user):
         if company.pk == chosen:
             return company

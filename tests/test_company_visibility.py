@@ -219,6 +219,7 @@ class World:
         for user in self.users.values():  # drop what the set-up cached about their roles
             user.__dict__.pop("_pms_roles", None)
             user.__dict__.pop("_pms_scopes", None)
+            user.__dict__.pop("_pms_switchable", None)
 
     def person(self, username: str, department: str):
         user = get_user_model().objects.create_user(username, password="x")

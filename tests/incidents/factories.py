@@ -52,6 +52,7 @@ def scope_role(user, role: str, *companies) -> None:
     for company in companies:
         RoleScope.objects.create(user=user, role=role, company=company)
     user.__dict__.pop("_pms_scopes", None)
+    user.__dict__.pop("_pms_switchable", None)
 
 
 class DepartmentFactory(factory.django.DjangoModelFactory):

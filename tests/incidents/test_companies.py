@@ -544,6 +544,21 @@ def test_the_switcher_narrows_the_incident_list_and_the_home_page(client, group_
         ine_one.pk, systems_one.pk}
 
 
+def test_a_page_narrowed_to_one_company_reads_the_companies_once(client, group_manager, ine_dept, systems_dept):
+    """Each list of the to-do page narrows to the chosen company: the companies one may
+    choose among are read once for the page, not once per list."""
+    leak_at(ine_dept), leak_at(systems_dept)
+    client.force_login(group_manager)
+    session = client.session
+    session[SESSION_KEY] = Company.objects.get(pk=systems_dept.company_id).pk
+    session.save()
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("home")).status_code == 200
+    company_rows = [query["sql"] for query in queries.captured_queries
+                    if query["sql"].startswith('SELECT "incidents_company"."id", "incidents_company"."code"')]
+    assert len(company_rows) == 1, company_rows
+
+
 def test_the_switcher_never_widens_what_a_user_may_see(
         rf, client, reporter, systems_dept, ine_dept, logistics_dept, logistics, systems, ine):
     mine, ine_one, logistics_one = leak_at(systems_dept, reporter), leak_at(ine_dept), leak_at(logistics_dept)
