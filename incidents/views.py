@@ -95,8 +95,9 @@ PPC_ITEM_FIELDS = {
 }
 
 
-def _track_trail_rows(incident: Incident) -> list:
-    """The people's steps on the incident's reports (filed, not required) and their edits.
+def _track_trail_rows(tracks: list[ReportingTrack]) -> list:
+    """The people's steps on the incident's reports (filed, not required) and their edits
+    (`tracks`: the incident's reports, as its panel read them).
 
     What the system did to them (created, withdrawn, required again) is already told by
     the incident's own "Reporting duties updated" entries.
@@ -104,7 +105,7 @@ def _track_trail_rows(incident: Incident) -> list:
     people_steps = set(ReportingTrack.transition_specs)
     return [
         moment
-        for moment in related_timeline(incident.tracks.all(), subject=lambda track: TrackKind(track.kind).label)
+        for moment in related_timeline(tracks, subject=lambda track: TrackKind(track.kind).label)
         if moment.kind == "edit" or (moment.kind == "step" and moment.transition in people_steps)
     ]
 
@@ -251,7 +252,7 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if any(row["track"].kind == TrackKind.JOINT_USE for row in tracks) else []
         ),
         "show_ppc_report": incident.reportable or has_role(user, Role.PMS_MANAGER, company=incident.company_id),
-        "trail": trail_rows(incident, extra=[*_track_trail_rows(incident),
+        "trail": trail_rows(incident, extra=[*_track_trail_rows([row["track"] for row in tracks]),
                                              *log_moments(progress["progress_entries"],
                                                          label=_("Progress entry"))]),
         "transitions": transition_panels(incident, user),

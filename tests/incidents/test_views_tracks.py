@@ -177,6 +177,12 @@ def test_the_manager_files_a_report_through_the_web_form(client, leak, manager):
     # The filing is in the incident's trail, named by its report.
     steps = [moment for moment in response.context["trail"] if moment.kind == "step"]
     assert (steps[-1].transition, steps[-1].subject) == ("file", TrackKind.PPC_PRELIMINARY.label)
+    # The panel's reports serve the trail too: the page reads them once.
+    with CaptureQueriesContext(connection) as queries:
+        detail(client, leak)
+    reads = [query for query in queries.captured_queries
+             if query["sql"].startswith('SELECT "incidents_reportingtrack"."id"')]
+    assert len(reads) == 1, reads
 
 
 def test_the_notice_to_data_subjects_asks_for_the_method(client, leak, manager):
