@@ -92,7 +92,8 @@ def _scopes(user) -> dict:
         user._pms_scopes = {"home": None}
         return user._pms_scopes
     scopes: dict = {}
-    for role, company_id in RoleScope.objects.filter(user=user).values_list("role", "company_id"):
+    # In no order (the sets below need none): the model's joins its company to sort, on every request.
+    for role, company_id in RoleScope.objects.filter(user=user).order_by().values_list("role", "company_id"):
         if company_id is None:
             scopes[role] = None
         elif role not in scopes or scopes[role] is not None:
