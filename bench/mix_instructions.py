@@ -57,6 +57,7 @@ def serve(kind: str | None, repeat: int, measured: bool) -> None:
     for who, person in people.items():
         clients[who] = Client(HTTP_HOST="127.0.0.1")
         clients[who].force_login(person)
+        AuthToken.objects.filter(user=person).delete()  # one token a person, whatever the runs before (load_mix.py)
         tokens[who] = AuthToken.objects.create(person)[1]
 
     def one(row: tuple, n: int) -> None:

@@ -44,6 +44,14 @@ def test_check_deploy_is_clean_in_the_production_profile():
     assert "System check identified no issues" in result.stdout
 
 
+def test_the_server_process_freezes_the_app_and_collects_the_young_less_often():
+    """config.wsgi, what gunicorn loads: the app's objects set aside from the collector and
+    the youngest generation collected every 7,000 containers (bench/profile_summary.md)."""
+    done = run("import gc, config.wsgi; print(gc.get_freeze_count() > 10000, gc.get_threshold())", **PRODUCTION)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[-2] == "True (7000, 10, 10)"
+
+
 def test_check_deploy_warns_without_https_settings():
     env = {k: PRODUCTION[k] for k in ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS")}
     result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], **env)
