@@ -8,8 +8,7 @@ from incidents.todo import section
 
 from . import selectors
 
-
-# The columns a finding's row shows (incidents/todo.py says why no more).
+# The columns a finding's row shows (incidents/rows.py says why no more).
 FINDING_ROW = ("reference", "description", "grade", "state", "response_due", "responded_at", "department__name")
 
 
