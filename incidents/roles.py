@@ -92,7 +92,7 @@ def _scopes(user) -> dict:
         user._pms_scopes = {"home": None}
         return user._pms_scopes
     scopes: dict = {}
-    # In no order (the sets below need none): the model's joins its company to sort, on every request.
+    # In no order (the sets below need none): the model's ordering joins the company table, on every request.
     for role, company_id in RoleScope.objects.filter(user=user).order_by().values_list("role", "company_id"):
         if company_id is None:
             scopes[role] = None

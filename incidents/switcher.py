@@ -39,8 +39,8 @@ def current_company(request) -> Company | None:
     chosen = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
     if not chosen:
         return None
-    # Every list of a page narrows by it (the to-do page, six times): the companies are read
-    # once per request.
+    # Every list of a page narrows by it: the companies are read once per request (a to-do
+    # page narrowed to one company read them 7 times).
     for company in switchable_companies(request.user):
         if company.pk == chosen:
             return company
