@@ -4,6 +4,7 @@ half of the to-do page (worklist.views). Each list is the most urgent few with i
 from __future__ import annotations
 
 from incidents.roles import Role, has_role
+from incidents.rows import only_shown
 from incidents.todo import section
 
 from . import selectors
@@ -15,7 +16,7 @@ FINDING_ROW = ("reference", "description", "grade", "state", "response_due", "re
 def rows(findings):
     """Only what the page's rows show of a finding (its department): each join the selectors
     add for other readers (the audit and its team, the clause, the head) costs planning time."""
-    return findings.select_related(None).select_related("department").prefetch_related(None).only(*FINDING_ROW)
+    return only_shown(findings.prefetch_related(None), FINDING_ROW)
 
 
 def context(request) -> dict:

@@ -156,17 +156,13 @@ def _duties_not_owed(incident: Incident, tracks: list[dict]) -> list[dict]:
 # ---------------------------------------------------------------------------
 # Incidents
 
-# What a row of the incident list shows besides the incident's own columns.
-INCIDENT_ROW_RELATIONS = ("handler", "department", "company")
-
-
 @login_required
 def incident_list(request: HttpRequest) -> HttpResponse:
     """The incidents the user sees; `?format=xlsx|csv`: the same rows as the 事故管理台帳."""
-    # Joined: what a row shows, nothing more (the register adds what its columns read). Each
-    # join costs PostgreSQL's planner: the selector's eight took 30 ms to plan, the page's
-    # rows 1 ms to read (bench/query_plans.md).
-    rows = selectors.incident_list(user=request.user).select_related(None).select_related(*INCIDENT_ROW_RELATIONS)
+    # No joins here: the page's rows join what they show (INCIDENT_LIST), the register what its
+    # columns read. Each join costs PostgreSQL's planner: the selector's eight took 30 ms to
+    # plan, the page's rows 1 ms to read (bench/query_plans.md).
+    rows = selectors.incident_list(user=request.user).select_related(None)
     queryset = registers.with_next_deadline(narrow(rows, request))
     return filtered_list(request, filter_class=IncidentListFilter, queryset=queryset,
                          template="incidents/incident_list.html", register=registers.INCIDENT_REGISTER,
