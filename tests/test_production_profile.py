@@ -13,7 +13,7 @@ import sys
 
 import pytest
 from django.conf import settings
-from django.db import OperationalError
+from django.db import OperationalError, connection
 from django.test import RequestFactory
 
 from config.limits import RequestSizeLimitMiddleware
@@ -179,3 +179,35 @@ def test_the_api_docs_inline_code_carries_the_nonce(client, manager):
         assert "fonts.googleapis.com" not in text
     assert "'unsafe-inline'" in policy(client.get("/api/redoc/"))["style-src"]
     assert "'unsafe-inline'" not in policy(client.get("/api/docs/"))["style-src"]
+
+
+SETTINGS_OPTIONS = "import django; django.setup(); from django.conf import settings; print(settings.DATABASES['default'].get('OPTIONS', {}))"
+
+
+def test_postgresql_statements_are_bound_on_the_server_and_prepared():
+    """PostgreSQL parses and plans a statement once per connection (config/settings.py): the
+    values bound on the server, a statement sent twice prepared. A pooler in transaction
+    mode turns it off."""
+    url = {"DATABASE_URL": "postgres://pms@db.internal:5432/pms"}
+    on = run(SETTINGS_OPTIONS, DJANGO_SETTINGS_MODULE="config.settings", **url)
+    assert on.returncode == 0, on.stderr
+    assert "'server_side_binding': True, 'prepare_threshold': 2" in on.stdout
+    off = run(SETTINGS_OPTIONS, DJANGO_SETTINGS_MODULE="config.settings", DATABASE_PREPARED_STATEMENTS="False", **url)
+    assert off.returncode == 0, off.stderr
+    assert "server_side_binding" not in off.stdout and "prepare_threshold" not in off.stdout
+    sqlite = run(SETTINGS_OPTIONS, DJANGO_SETTINGS_MODULE="config.settings", DATABASE_URL="sqlite:///x.sqlite3")
+    assert "server_side_binding" not in sqlite.stdout and "IMMEDIATE" in sqlite.stdout
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_a_query_sent_twice_is_prepared_on_the_connection():
+    from incidents.models import Incident
+
+    incident = IncidentFactory()
+    for _ in range(3):
+        assert Incident.objects.filter(pk=incident.pk).values_list("reference", flat=True).get() == incident.reference
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any('FROM "incidents_incident"' in text and "$1" in text for text in prepared), prepared

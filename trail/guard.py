@@ -36,9 +36,19 @@ def lifted(using: str = "default"):
     connection = connections[using]
     if connection.vendor == "postgresql":
         import pgtrigger
+        from django.db.backends.postgresql.base import Cursor
 
-        with pgtrigger.ignore():
-            yield
+        # pgtrigger's ignore() puts a set_config() before each statement, two statements in one,
+        # which PostgreSQL takes only as plain text: the statements bound on the server (the
+        # production settings, config/settings.py) refuse it. Client-side binding for the block.
+        connection.ensure_connection()
+        raw = connection.connection
+        bound_on_server, raw.cursor_factory = raw.cursor_factory, Cursor
+        try:
+            with pgtrigger.ignore():
+                yield
+        finally:
+            raw.cursor_factory = bound_on_server
         return
     connection._trail_guard_lifted = True
     try:
