@@ -6,7 +6,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -14,6 +13,7 @@ from django_fsm import transition
 
 from incidents.models import Company, Department, StateMachineRecord, VersionedRecord, headed_department_ids
 from incidents.models.reporting import date_bound_errors
+from incidents.record_urls import record_url
 from incidents.roles import Role, has_role, seen_companies
 from incidents.workflow import Editable, EditPolicy, TransitionSpec, condition, permission, specs
 from incidents.workflow.fields import StateField
@@ -178,7 +178,7 @@ class Audit(StateMachineRecord):
         return f"{self.reference} {self.title}"
 
     def get_absolute_url(self) -> str:
-        return reverse("audit_detail", args=[self.pk])
+        return record_url("audit_detail", self.pk)
 
     def save(self, *args, **kwargs) -> None:
         if self.company_id is None:  # the services name it from the departments; scripts may not

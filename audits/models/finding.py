@@ -9,7 +9,6 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -27,6 +26,7 @@ from incidents.models import (
     person_name,
 )
 from incidents.models.reporting import date_bound_errors
+from incidents.record_urls import record_url
 from incidents.roles import Role, has_role, seen_companies
 from incidents.workflow import Editable, EditPolicy, TransitionSpec, condition, permission, specs
 from incidents.workflow.fields import StateField
@@ -295,7 +295,7 @@ class Finding(StateMachineRecord):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("finding_detail", args=[self.pk])
+        return record_url("finding_detail", self.pk)
 
     def announce_transition(self, name: str, *, by) -> None:
         """The audit team judges a response and verifies; the head answers again after a rejection."""

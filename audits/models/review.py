@@ -15,7 +15,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -23,6 +22,7 @@ from django_fsm import transition
 
 from incidents.models import Department, StateMachineRecord
 from incidents.models.reporting import date_bound_errors
+from incidents.record_urls import record_url
 from incidents.roles import Role, has_role, role_companies, seen_companies
 from incidents.workflow import Editable, EditPolicy, TransitionSpec, condition, permission, specs
 from incidents.workflow.fields import StateField
@@ -199,7 +199,7 @@ class Review(StateMachineRecord):
         return self.reference
 
     def get_absolute_url(self) -> str:
-        return reverse("review_detail", args=[self.pk])
+        return record_url("review_detail", self.pk)
 
     def announce_transition(self, name: str, *, by) -> None:
         """Submitted: top management approves it."""

@@ -6,7 +6,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -15,6 +14,7 @@ from django_fsm import transition
 from incidents.workflow.fields import StateField
 from trail.history import TrailedHistory
 
+from ..record_urls import record_url
 from ..roles import Role, has_role, seen_companies
 from ..workflow import Editable, EditPolicy, TransitionSpec, condition, permission, specs
 from .base import StateMachineRecord
@@ -231,7 +231,7 @@ class Action(StateMachineRecord):
         return f"{self.reference} {self.title}"
 
     def get_absolute_url(self) -> str:
-        return reverse("action_detail", args=[self.pk])
+        return record_url("action_detail", self.pk)
 
     def announce_transition(self, name: str, *, by) -> None:
         """Implemented: the verifier checks its effectiveness (each time it is implemented)."""

@@ -13,7 +13,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -22,6 +21,7 @@ from django_fsm import transition
 from incidents.workflow.fields import StateField
 from trail.history import TrailedHistory
 
+from ..record_urls import record_url
 from ..workflow import Editable, EditPolicy, TransitionSpec, condition, permission, specs
 from .action import ActionState
 from .base import StateMachineRecord
@@ -163,7 +163,7 @@ class Complaint(StateMachineRecord):
         return self.reference
 
     def get_absolute_url(self) -> str:
-        return reverse("complaint_detail", args=[self.pk])
+        return record_url("complaint_detail", self.pk)
 
     def save(self, *args, **kwargs) -> None:
         if self.company_id is None:

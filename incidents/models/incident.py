@@ -7,7 +7,6 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import transition
@@ -16,6 +15,7 @@ from incidents.workflow.fields import StateField
 from trail.history import TrailedHistory
 
 from .. import pmark_reportability, reportability
+from ..record_urls import record_url
 from ..roles import Role, has_role, seen_companies
 from ..workflow import Editable, EditPolicy, TransitionSpec, condition, permission, specs
 from .action import Action, ActionKind, ActionState, implementers_of
@@ -517,7 +517,7 @@ class Incident(StateMachineRecord):
         return f"{self.reference} {self.title}"
 
     def get_absolute_url(self) -> str:
-        return reverse("incident_detail", args=[self.pk])
+        return record_url("incident_detail", self.pk)
 
     def after_transition(self, *, by) -> None:
         """A dismissal withdraws the reports; a reopened incident owes them again."""

@@ -13,7 +13,6 @@ import datetime as dt
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import transition
@@ -21,6 +20,7 @@ from django_fsm import transition
 from incidents.workflow.fields import StateField
 from trail.history import TrailedHistory
 
+from ..record_urls import record_url
 from ..roles import Role, has_role
 from ..workflow import EditPolicy, TransitionSpec, condition, permission, specs
 from .base import StateMachineRecord
@@ -368,7 +368,7 @@ class ReportingTrack(StateMachineRecord):
 
     def get_absolute_url(self) -> str:
         # A report has no page of its own: it lives in its incident's reporting panel.
-        return reverse("incident_detail", args=[self.incident_id])
+        return record_url("incident_detail", self.incident_id)
 
     @property
     def company(self):

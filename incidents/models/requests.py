@@ -25,7 +25,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -34,6 +33,7 @@ from django_fsm import transition
 from incidents.workflow.fields import StateField
 from trail.history import TrailedHistory
 
+from ..record_urls import record_url
 from ..roles import Role, has_role, role_companies
 from ..workflow import Editable, EditPolicy, TransitionSpec, condition, permission, specs
 from .attachments import EvidencePurpose
@@ -473,7 +473,7 @@ class RightsRequest(StateMachineRecord):
         return self.reference
 
     def get_absolute_url(self) -> str:
-        return reverse("request_detail", args=[self.pk])
+        return record_url("request_detail", self.pk)
 
     def save(self, *args, **kwargs) -> None:
         if self.company_id is None:

@@ -48,6 +48,16 @@ def label(record, name: str):
 
 
 @register.filter
+def state_badge(record):
+    """`{{ incident|state_badge }}`: the record's state as a badge (its colour from the state's
+    value). A filter, not an included template: a list includes it on every row, and an
+    include cost some 100 µs a row."""
+    if not hasattr(record, "_meta"):
+        return ""
+    return format_html('<span class="badge badge--{}">{}</span>', record.state, label(record, "state"))
+
+
+@register.filter
 def moment(value):
     """A date and time in Japan time that may break between the day and the hour, never inside them."""
     if not value:

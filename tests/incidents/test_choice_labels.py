@@ -37,3 +37,19 @@ def test_the_label_follows_the_language_and_an_unknown_value_is_shown_as_it_is()
     assert japanese != english and english == "Loss"
     incident.__dict__["kind"] = "no-such-kind"
     assert incident.get_kind_display() == "no-such-kind"
+
+
+def test_the_state_badge_of_every_state_in_both_languages():
+    """`|state_badge` (the rows' state column) writes the badge the included template wrote."""
+    from django.template import Context, Template
+    from django.utils.html import escape
+
+    badge = Template("{% load lists %}{{ record|state_badge }}")
+    for model in (Incident, Action):
+        for value, _label in model._meta.get_field("state").flatchoices:
+            record = model(state=value)
+            for language in ("ja", "en"):
+                with translation.override(language):
+                    expected = f'<span class="badge badge--{value}">{escape(record.get_state_display())}</span>'
+                    assert badge.render(Context({"record": record})) == expected
+    assert badge.render(Context({"record": None})) == ""
