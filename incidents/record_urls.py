@@ -4,29 +4,30 @@ reverse() looks the name up and matches the address it builds against the patter
 every call, some 20 µs; the office's to-do page links about 150 rows, a list page 50
 (bench/profile_summary.md). A record page's address differs from one record to the next only
 by the record's id, so each name is reversed once, with a stand-in id, and the id is put in
-its place after that. The script prefix (a site served under a sub-path) is read at each call,
-as reverse() reads it.
+its place after that. The script prefix (a site served under a sub-path) and the URLconf in
+force are read at each call, as reverse() reads them.
 """
 
 from __future__ import annotations
 
 import functools
 
-from django.urls import get_script_prefix, reverse
+from django.conf import settings
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 # An id no record has, and no other part of an address contains.
 _STAND_IN = 918_273_645_546_372_819
 
 
 @functools.cache
-def _around_id(name: str) -> tuple[str, str]:
+def _around_id(name: str, urlconf: str) -> tuple[str, str]:
     """What comes before and after the id in the page's address, without the script prefix."""
-    whole = reverse(name, args=[_STAND_IN])[len(get_script_prefix()):]
+    whole = reverse(name, urlconf=urlconf, args=[_STAND_IN])[len(get_script_prefix()):]
     before, after = whole.split(str(_STAND_IN))
     return before, after
 
 
 def record_url(name: str, pk: int) -> str:
     """reverse(name, args=[pk]) for a URL whose only argument is the record's id (`<int:pk>`)."""
-    before, after = _around_id(name)
+    before, after = _around_id(name, get_urlconf() or settings.ROOT_URLCONF)
     return f"{get_script_prefix()}{before}{int(pk)}{after}"

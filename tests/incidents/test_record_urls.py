@@ -38,3 +38,9 @@ def test_the_models_link_their_pages(db):
 
     incident = IncidentFactory()
     assert Incident.objects.get(pk=incident.pk).get_absolute_url() == f"/incidents/{incident.pk}/"
+
+
+def test_another_urlconf_gets_its_own_address(settings):
+    record_url("incident_detail", 3)  # the pattern of the project's URLconf, built first
+    settings.ROOT_URLCONF = "tests.incidents.urls_elsewhere"
+    assert record_url("incident_detail", 5) == "/elsewhere/incidents/5/" == reverse("incident_detail", args=[5])
