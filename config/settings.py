@@ -158,10 +158,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 elif envbool("DATABASE_PREPARED_STATEMENTS", "True"):
     # PostgreSQL: the values bound on the server, and a statement a connection has sent twice
     # prepared, so that PostgreSQL parses and plans it once per connection instead of at each
-    # request (planning the record pages' nine-table join took 5.5 ms for 0.3 ms of work:
-    # bench/query_plans.md). PostgreSQL's CPU a request went from 9–11 ms to 6.5–7 ms under the
-    # day's mix (bench/load_mix.py). False behind a pooler in transaction mode (PgBouncer
-    # before 1.21), which cannot keep a connection's prepared statements.
+    # request (the incident page's record query, nine tables joined: 3 ms of planning for 0.3 ms
+    # of work, then 0.01 ms; bench/query_plans.md). PostgreSQL's CPU a request under the day's
+    # mix: 9–14 ms before, 6.5–8.5 ms after (bench/load_mix.py). False behind a pooler in
+    # transaction mode (PgBouncer before 1.21), which cannot keep a connection's prepared
+    # statements.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"server_side_binding": True, "prepare_threshold": 2})
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
