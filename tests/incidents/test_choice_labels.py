@@ -45,7 +45,7 @@ def test_the_state_badge_of_every_state_in_both_languages():
     from django.utils.html import escape
 
     badge = Template("{% load lists %}{{ record|state_badge }}")
-    for model in (Incident, Action):
+    for model in (Incident, Action, Audit, Finding):
         for value, _label in model._meta.get_field("state").flatchoices:
             record = model(state=value)
             for language in ("ja", "en"):
