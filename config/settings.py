@@ -96,8 +96,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # Whether the group has several companies: one query a request, not one per question.
-    "incidents.middleware.CompanyCountOncePerRequest",
+    # The group's companies (are there several? which?): one query a request, not one per question.
+    "incidents.middleware.CompaniesReadOncePerRequest",
     # request.user.is_verified(): whether this session passed a two-factor code (django-otp).
     "django_otp.middleware.OTPMiddleware",
     # Users who must use two-factor (OTP_REQUIRED) reach only the enrolment or code page until they do.

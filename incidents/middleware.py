@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from .models.company import companies_counted_once
+from .models.company import companies_read_once
 
 
-class CompanyCountOncePerRequest:
-    """Whether the group has several companies, read once per request (see
-    incidents.models.company.group_has_several_companies). A company added during a request
-    is seen from the next one on."""
+class CompaniesReadOncePerRequest:
+    """The group's companies, read once per request (see
+    incidents.models.company.group_companies): whether there are several and which they are.
+    A company added during a request is seen from the next one on."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        with companies_counted_once():
+        with companies_read_once():
             return self.get_response(request)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import CharField, IntegerField, Value
 from django.utils.translation import gettext_lazy as _
 
 
@@ -15,6 +16,11 @@ class Role(models.TextChoices):
     EXECUTIVE = "executive", _("Top management")
 
 
+# The key of _scopes() for the user's own company (the roles held without a RoleScope row): never a role's name.
+HOME = "home"
+# What each row of _read_roles() is: a group held, or a role's scope (HOME: the user's own company).
+_GROUP, _SCOPE = "group", "scope"
+
 # Roles whose job needs every incident and action (design.md "Roles").
 SEES_EVERYTHING = frozenset({Role.PMS_MANAGER, Role.AUDITOR, Role.AUDIT_LEAD, Role.EXECUTIVE})
 
@@ -23,11 +29,9 @@ def roles_of(user) -> frozenset[str]:
     """The role names the user holds, cached on the user object for the request."""
     if user is None or not user.is_authenticated or not user.is_active:
         return frozenset()
-    cached = getattr(user, "_pms_roles", None)
-    if cached is None:
-        cached = frozenset(user.groups.values_list("name", flat=True))
-        user._pms_roles = cached
-    return cached
+    if getattr(user, "_pms_roles", None) is None:
+        _read_roles(user)
+    return user._pms_roles
 
 
 def _company_id(company) -> int | None:
@@ -64,7 +68,7 @@ def role_companies(user, *roles: str) -> frozenset[int] | None:
     scopes = _scopes(user)
     companies: set[int] = set()
     for role in held:
-        scope = scopes.get(role, scopes["home"])
+        scope = scopes.get(role, scopes[HOME])
         if scope is None:
             return None
         companies |= scope
@@ -79,32 +83,55 @@ def seen_companies(user) -> frozenset[int] | None:
 
 
 def _scopes(user) -> dict:
-    """{role: frozenset of company ids, or None for the group}, and "home": the user's own
+    """{role: frozenset of company ids, or None for the group}, and HOME: the user's own
     company, for the roles without a RoleScope row. Cached on the user for the request."""
-    cached = getattr(user, "_pms_scopes", None)
-    if cached is not None:
-        return cached
-    from .models.company import Company, RoleScope, group_has_several_companies
+    if getattr(user, "_pms_scopes", None) is None:
+        _read_roles(user)
+    return user._pms_scopes
+
+
+def _read_roles(user) -> None:
+    """Read what roles_of() and _scopes() answer and keep both on the user for the request: the
+    groups held and, in a group of several companies, each role's scope (RoleScope rows) and the
+    user's own company. One query, a union: every page asks for all three (the navigation, the
+    header's switcher, each list's visibility)."""
+    from .models.company import RoleScope, group_companies, group_has_several_companies
     from .models.organisation import UserProfile
 
-    if not group_has_several_companies():
-        # One company is the whole group: every role is held for all of it.
-        user._pms_scopes = {"home": None}
-        return user._pms_scopes
+    def marked(queryset, mark: str, name, company):
+        # (what the row is, a group's or a role's name, a company id), in no order: the sets
+        # below need none, and RoleScope's ordering would join the company table.
+        return queryset.order_by().values_list(Value(mark, output_field=CharField()), name, company)
+
+    several = group_has_several_companies()
+    rows = marked(user.groups.all(), _GROUP, "name", Value(None, output_field=IntegerField()))
+    if several:
+        rows = rows.union(
+            marked(RoleScope.objects.filter(user=user), _SCOPE, "role", "company_id"),
+            marked(UserProfile.objects.filter(user=user, department__isnull=False), HOME, Value(""),
+                   "department__company_id"),
+            all=True,
+        )
+    roles: set[str] = set()
     scopes: dict = {}
-    # In no order (the sets below need none): the model's ordering joins the company table, on every request.
-    for role, company_id in RoleScope.objects.filter(user=user).order_by().values_list("role", "company_id"):
-        if company_id is None:
-            scopes[role] = None
-        elif role not in scopes or scopes[role] is not None:
-            scopes[role] = (scopes.get(role) or frozenset()) | {company_id}
-    home = (UserProfile.objects.filter(user=user, department__isnull=False)
-            .values_list("department__company_id", flat=True).first())
-    if home is None:
-        home = Company.objects.filter(is_default=True).values_list("pk", flat=True).first()
-    scopes["home"] = frozenset({home}) if home is not None else frozenset()
+    home = None
+    for mark, name, company_id in rows:
+        if mark == _GROUP:
+            roles.add(name)
+        elif mark == HOME:
+            home = company_id
+        elif company_id is None:
+            scopes[name] = None
+        elif name not in scopes or scopes[name] is not None:
+            scopes[name] = (scopes.get(name) or frozenset()) | {company_id}
+    if not several:
+        scopes = {HOME: None}  # one company is the whole group: every role is held for all of it
+    else:
+        if home is None:
+            home = next((company.pk for company in group_companies() if company.is_default), None)
+        scopes[HOME] = frozenset({home}) if home is not None else frozenset()
+    user._pms_roles = frozenset(roles)
     user._pms_scopes = scopes
-    return scopes
 
 
 def role_conflict(role_names) -> str | None:

@@ -9,6 +9,7 @@ see anyway: visibility is decided by the models' visible_to, never here.
 from __future__ import annotations
 
 from .models import Company
+from .models.company import group_companies
 from .roles import seen_companies
 
 SESSION_KEY = "pms_company"
@@ -24,7 +25,7 @@ def switchable_companies(user) -> list[Company]:
 
 
 def _switchable(user) -> list[Company]:
-    companies = list(Company.objects.all())
+    companies = group_companies()  # read once per request, with the header's "several companies?"
     if len(companies) <= 1:
         return []
     seen = seen_companies(user)

@@ -13,7 +13,14 @@ from .action import (
 from .attachments import Attachment, EvidencePurpose
 from .base import StateMachineRecord, VersionedRecord
 from .channels import ChatChannel
-from .company import Company, LeakAuthority, PrivacyDesk, RoleScope, group_has_several_companies
+from .company import (
+    Company,
+    LeakAuthority,
+    PrivacyDesk,
+    RoleScope,
+    group_companies,
+    group_has_several_companies,
+)
 from .complaints import Complaint, ComplaintClass, ComplaintQuerySet, ComplaintState
 from .idempotency import IdempotentRequest
 from .incident import (
@@ -57,7 +64,7 @@ from .requests import (
 
 __all__ = [
     "ACTION_WORK_STATES", "Action", "ActionKind", "ActionQuerySet", "ActionRound", "ActionState", "Attachment",
-    "CauseCategory", "Company", "PrivacyDesk", "Department", "LeakAuthority", "RoleScope", "group_has_several_companies", "EventClass", "IdempotentRequest", "Incident", "IncidentKind", "IncidentQuerySet",
+    "CauseCategory", "Company", "PrivacyDesk", "Department", "LeakAuthority", "RoleScope", "group_companies", "group_has_several_companies", "EventClass", "IdempotentRequest", "Incident", "IncidentKind", "IncidentQuerySet",
     "IncidentState", "PickList", "ReferenceCounter", "RoundOutcome", "Severity", "StateMachineRecord", "VersionedRecord",
     "UserProfile", "department_of", "headed_department_ids", "implementers_of", "person_name", "FilingMethod",
     "ReportingTrack", "RuleSet", "TrackKind", "TrackQuerySet", "TrackState", "SentReminder", "FOLLOW_UPS",

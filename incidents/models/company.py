@@ -59,29 +59,38 @@ class CompanyQuerySet(models.QuerySet):
         return self.get(is_default=True)
 
 
-# Within a request (incidents.middleware.CompanyCountOncePerRequest) the answer is read once:
-# the header, the filter bar and the roles each ask, three queries of every page otherwise.
-_several_companies: ContextVar[dict | None] = ContextVar("several_companies", default=None)
+# Within a request (incidents.middleware.CompaniesReadOncePerRequest) the group's companies
+# are read once: the header's switcher, the filter bar and the roles each ask whether there are
+# several, and the switcher lists them; one query of every page instead of two or more.
+_request_companies: ContextVar[dict | None] = ContextVar("request_companies", default=None)
+
+
+def group_companies() -> list[Company]:
+    """Every company of the group, in the model's order (a short table: a group's companies)."""
+    memo = _request_companies.get()
+    if memo is None:
+        return list(Company.objects.all())
+    if "companies" not in memo:
+        memo["companies"] = list(Company.objects.all())
+    return memo["companies"]
 
 
 def group_has_several_companies() -> bool:
     """Whether the pages name companies at all (one company: never)."""
-    memo = _several_companies.get()
-    if memo is None:
+    if _request_companies.get() is None:
         return Company.objects.count() > 1
-    if "answer" not in memo:
-        memo["answer"] = Company.objects.count() > 1
-    return memo["answer"]
+    return len(group_companies()) > 1
 
 
 @contextmanager
-def companies_counted_once():
-    """group_has_several_companies() queries once inside this block (a request)."""
-    token = _several_companies.set({})
+def companies_read_once():
+    """group_companies() and group_has_several_companies() query once inside this block (a
+    request). A company added or renamed inside it is seen from the next block on."""
+    token = _request_companies.set({})
     try:
         yield
     finally:
-        _several_companies.reset(token)
+        _request_companies.reset(token)
 
 
 class Company(models.Model):

@@ -600,24 +600,58 @@ def test_a_single_company_without_privacymark_is_told_why_it_owes_no_privacymark
     assert "corporate number" not in content  # still no company on the page
 
 
-def test_a_page_counts_the_companies_once_and_the_next_request_sees_a_new_one(client, ine, systems, ine_manager):
+def test_a_page_reads_the_companies_once_and_the_next_request_sees_a_new_one(client, ine, systems, group_manager):
     """The header, the filter bar and the roles each ask whether the group has several
-    companies: one query a request answers them all (incidents.middleware), and nothing is
-    kept from one request to the next."""
+    companies, and the header's switcher lists them: one query a request answers them all
+    (incidents.middleware), and nothing is kept from one request to the next."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from incidents.models import Company, group_has_several_companies
 
-    client.force_login(ine_manager)
+    client.force_login(group_manager)
     with CaptureQueriesContext(connection) as queries:
-        assert client.get(reverse("incident_list")).status_code == 200
-    counts = [q["sql"] for q in queries.captured_queries
-              if "COUNT(" in q["sql"] and 'FROM "incidents_company"' in q["sql"] and "WHERE" not in q["sql"]]
-    assert len(counts) == 1, counts
+        response = client.get(reverse("home"))
+    assert response.status_code == 200
+    assert [company.pk for company in response.context["company_choices"]] == [ine.pk, systems.pk]
+    reads = [q["sql"] for q in queries.captured_queries
+             if 'FROM "incidents_company"' in q["sql"] and "WHERE" not in q["sql"]]
+    assert len(reads) == 1, reads
+    assert "COUNT(" not in reads[0]
     # Outside a request every call reads the database: a company removed shows at once.
     assert group_has_several_companies()
     Company.objects.filter(pk=systems.pk).delete()
     assert not group_has_several_companies()
     # And the next request counts again: one company, so the page names none.
     assert client.get(reverse("incident_list")).context["several_companies"] is False
+
+
+def test_the_roles_their_scopes_and_the_own_company_are_read_in_one_query(
+        ine, systems, logistics, ine_dept, logistics_manager, group_manager):
+    """Every page asks which roles a reader holds and for which companies: the groups, the
+    RoleScope rows and the reader's own company (the roles held without a row) come in one
+    query, once per user object; the answers are the same as three separate reads gave."""
+    from django.contrib.auth import get_user_model
+
+    from incidents.models import UserProfile
+    from incidents.models.company import companies_read_once, group_companies
+    from incidents.roles import role_companies, roles_of, seen_companies
+
+    nobody = UserFactory(username="no_desk", roles=["staff"])
+    UserProfile.objects.filter(user=nobody).update(department=None)
+    with companies_read_once():  # as inside a request, where the header has read the companies
+        group_companies()
+        fresh = {user.pk: get_user_model().objects.get(pk=user.pk)
+                 for user in (logistics_manager, group_manager, nobody)}
+        with CaptureQueriesContext(connection) as queries:
+            log, group, desk_less = fresh[logistics_manager.pk], fresh[group_manager.pk], fresh[nobody.pk]
+            assert roles_of(log) == {"staff", "pms_manager"}
+            assert role_companies(log, Role.PMS_MANAGER) == {logistics.pk}  # its scope row
+            assert role_companies(log, Role.STAFF) == {ine.pk}  # no row: the company of its desk
+            assert seen_companies(log) == {logistics.pk}
+            assert role_companies(group, Role.PMS_MANAGER) is None  # held for the whole group
+            assert seen_companies(group) is None
+            assert role_companies(desk_less, Role.STAFF) == {ine.pk}  # no desk: the default company
+            assert seen_companies(desk_less) == frozenset()
+        assert len(queries) == 3, [q["sql"] for q in queries.captured_queries]  # one for each person
+        assert all("UNION ALL" in q["sql"] for q in queries.captured_queries)
