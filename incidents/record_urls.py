@@ -1,4 +1,5 @@
-"""The address of a record's page, for the pages that link dozens of rows.
+"""The address of a record's page, for the pages that link dozens of rows; of a page without
+arguments, for the menu every page draws.
 
 reverse() looks the name up and matches the address it builds against the pattern again at
 every call, some 20 µs; the office's to-do page links about 150 rows, a list page 50
@@ -14,6 +15,7 @@ import functools
 
 from django.conf import settings
 from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.translation import get_language
 
 # An id no record has, and no other part of an address contains.
 _STAND_IN = 918_273_645_546_372_819
@@ -31,3 +33,18 @@ def record_url(name: str, pk: int) -> str:
     """reverse(name, args=[pk]) for a URL whose only argument is the record's id (`<int:pk>`)."""
     before, after = _around_id(name, get_urlconf() or settings.ROOT_URLCONF)
     return f"{get_script_prefix()}{before}{int(pk)}{after}"
+
+
+@functools.cache
+def _without_arguments(name: str, urlconf: str, language: str | None) -> str:
+    return reverse(name, urlconf=urlconf)[len(get_script_prefix()):]
+
+
+def page_url(name: str) -> str:
+    """reverse(name) for a page whose address takes no argument: the header and the main menu
+    link some twenty of them, twice on every page (the bar on a desk, the menu on a phone).
+    Names in a namespace (admin:index) are not kept: their address may depend on the app
+    instance of the request."""
+    if ":" in name:
+        return reverse(name)
+    return f"{get_script_prefix()}{_without_arguments(name, get_urlconf() or settings.ROOT_URLCONF, get_language())}"

@@ -13,12 +13,20 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from incidents.models import person_name
+from incidents.record_urls import page_url as _page_url
 from incidents.roles import Role
 
 register = template.Library()
 
 DATETIME_FORMAT = "Y-m-d H:i"
 DATE_FORMAT = "Y-m-d"
+
+
+@register.simple_tag
+def page_url(name: str) -> str:
+    """{% url name %} for a page without arguments, reversed once (incidents/record_urls.py):
+    the header and the main menu, drawn on every page."""
+    return _page_url(name)
 
 
 @register.simple_tag
