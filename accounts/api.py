@@ -11,7 +11,6 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_login_failed
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_serializer
-from knox.auth import TokenAuthentication
 from knox.models import AuthToken
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
@@ -20,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import twofactor
+from .auth import TokenAuthentication
 from .models import ApiToken
 
 __all__ = ["LogoutAllApi", "LogoutApi", "TokenListApi", "TokenObtainApi", "TokenRevokeApi"]

@@ -17,6 +17,9 @@ class ApiTokenQuerySet(models.QuerySet):
     def live(self) -> ApiTokenQuerySet:
         return self.filter(models.Q(expiry__isnull=True) | models.Q(expiry__gt=timezone.now()))
 
+    def expired(self) -> ApiTokenQuerySet:
+        return self.filter(expiry__lt=timezone.now())
+
     def with_prefix(self, prefix: str) -> ApiTokenQuerySet:
         if len(prefix) != PREFIX_LENGTH:
             return self.none()

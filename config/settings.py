@@ -307,6 +307,8 @@ PERIODIC_JOBS = {
     # Copies of identity documents of requests closed longer than the company's retention period.
     "purge_identity_documents": ("incidents.case_services.purge_identity_documents", 86400),
     "prune_tasks": ("notifications.periodic.prune_finished_tasks", 86400),
+    # API tokens past their expiry (refused as soon as they expire; accounts/auth.py).
+    "expired_tokens": ("accounts.auth.delete_expired_tokens", 3600),
 }
 # The hour (Japan time) from which the daily digest goes out.
 NOTIFICATION_DIGEST_HOUR = envint("NOTIFICATION_DIGEST_HOUR", "8")
@@ -327,7 +329,8 @@ REST_FRAMEWORK = {
     # Token first: a request without credentials then gets 401 with `WWW-Authenticate: Token`
     # (with session auth first, DRF answers 403, as a session has no challenge to offer).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        # knox's, without reading all of the user's tokens on each request (accounts/auth.py).
+        "accounts.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -20,6 +20,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from knox.models import AuthToken
@@ -231,9 +232,36 @@ def test_the_list_takes_three_queries(staff, django_assert_num_queries):
         obtain()
     client = with_token(token)
 
-    # The token and its user, the user's other tokens (knox drops the expired ones), the list.
-    with django_assert_num_queries(3):
+    # The token and its user, the list (not the user's other tokens: accounts/auth.py).
+    with django_assert_num_queries(2):
         assert len(client.get(TOKENS_URL).json()) == 4
+
+
+def test_a_request_reads_none_of_the_users_other_tokens(staff, other_staff):
+    """knox itself reads all of a user's tokens on each request to delete the expired ones;
+    the project's authentication checks the presented one only, and the periodic job deletes
+    the rest: an expired token of the same user stays until then, and is refused."""
+    from accounts.auth import delete_expired_tokens
+    from notifications.periodic import run_job
+
+    start = dt.datetime(2026, 6, 1, 9, 0, tzinfo=dt.UTC)
+    with time_machine.travel(start, tick=False) as traveller:
+        old = obtain()
+        traveller.move_to(start + TTL + dt.timedelta(hours=1))  # `old` has expired
+        current, other_users = obtain(), obtain("other_staff")
+        with CaptureQueriesContext(connection) as queries:
+            assert works(current)
+        # One read of the token table: the presented token (by its key), with its user.
+        assert len([q for q in queries.captured_queries if 'FROM "knox_authtoken"' in q["sql"]]) == 1
+        assert AuthToken.objects.count() == 3  # the expired one is still there, and refused:
+        assert not works(old)  # presented, it is deleted (as knox deletes it)
+        assert AuthToken.objects.count() == 2
+        traveller.move_to(start + 2 * TTL + dt.timedelta(hours=2))  # now both others have expired too
+        fresh = obtain()
+        assert run_job("expired_tokens") == "2 deleted"  # settings.PERIODIC_JOBS
+        assert list(AuthToken.objects.values_list("token_key", flat=True)) == [fresh[:15]]
+        assert delete_expired_tokens() == "0 deleted"
+        assert works(fresh) and not works(current) and not works(other_users)
 
 
 def test_the_token_endpoints_need_credentials(db):
