@@ -114,8 +114,8 @@ def credentials() -> dict:
         session.update({SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
                         HASH_SESSION_KEY: user.get_session_auth_hash(), "django_language": "ja"})
         session.create()
-        # One token a person, as one API client holds: knox reads all of a user's tokens on
-        # every request (to drop expired ones), so tokens left by earlier runs would cost more.
+        # One token a person, as one API client holds (the tokens earlier runs left are dropped:
+        # before accounts/auth.py, knox read all of a user's tokens on every request).
         AuthToken.objects.filter(user=user).delete()
         found[who] = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={session.session_key}",
                       "Authorization": f"Token {AuthToken.objects.create(user)[1]}"}
