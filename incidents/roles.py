@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from django.db import models
 from django.db.models import CharField, IntegerField, Value
 from django.utils.translation import gettext_lazy as _
@@ -18,7 +20,7 @@ class Role(models.TextChoices):
 
 # The key of _scopes() for the user's own company (the roles held without a RoleScope row): never a role's name.
 HOME = "home"
-# What each row of _read_roles() is: a group held, or a role's scope (HOME: the user's own company).
+# What each row of _access() is: a group held, or a role's scope (HOME: the user's own company).
 _GROUP, _SCOPE = "group", "scope"
 
 # Roles whose job needs every incident and action (design.md "Roles").
@@ -29,9 +31,7 @@ def roles_of(user) -> frozenset[str]:
     """The role names the user holds, cached on the user object for the request."""
     if user is None or not user.is_authenticated or not user.is_active:
         return frozenset()
-    if getattr(user, "_pms_roles", None) is None:
-        _read_roles(user)
-    return user._pms_roles
+    return _access(user).roles
 
 
 def _company_id(company) -> int | None:
@@ -85,17 +85,37 @@ def seen_companies(user) -> frozenset[int] | None:
 def _scopes(user) -> dict:
     """{role: frozenset of company ids, or None for the group}, and HOME: the user's own
     company, for the roles without a RoleScope row. Cached on the user for the request."""
-    if getattr(user, "_pms_scopes", None) is None:
-        _read_roles(user)
+    cached = getattr(user, "_pms_scopes", None)
+    if cached is not None:
+        return cached
+    from .models.company import group_companies, group_has_several_companies
+
+    if not group_has_several_companies():
+        # One company is the whole group: every role is held for all of it.
+        user._pms_scopes = {HOME: None}
+        return user._pms_scopes
+    access = _access(user)
+    home = access.own_company
+    if home is None:  # no department: the default company
+        home = next((company.pk for company in group_companies() if company.is_default), None)
+    user._pms_scopes = {**access.scopes, HOME: frozenset({home}) if home is not None else frozenset()}
     return user._pms_scopes
 
 
-def _read_roles(user) -> None:
-    """Read what roles_of() and _scopes() answer and keep both on the user for the request: the
-    groups held and, in a group of several companies, each role's scope (RoleScope rows) and the
-    user's own company. One query, a union: every page asks for all three (the navigation, the
-    header's switcher, each list's visibility)."""
-    from .models.company import RoleScope, group_companies, group_has_several_companies
+class _Access(NamedTuple):
+    roles: frozenset[str]  # the groups held
+    scopes: dict  # {role: frozenset of company ids, or None for the group}, from the RoleScope rows
+    own_company: int | None  # the company of the user's department
+
+
+def _access(user) -> _Access:
+    """The groups a user holds, the RoleScope rows of their roles and the company of their own
+    department, in one query (a union): every page asks for all three (the navigation, the
+    header's switcher, each list's visibility). Cached on the user object for the request."""
+    cached = getattr(user, "_pms_access", None)
+    if cached is not None:
+        return cached
+    from .models.company import RoleScope
     from .models.organisation import UserProfile
 
     def marked(queryset, mark: str, name, company):
@@ -103,35 +123,26 @@ def _read_roles(user) -> None:
         # below need none, and RoleScope's ordering would join the company table.
         return queryset.order_by().values_list(Value(mark, output_field=CharField()), name, company)
 
-    several = group_has_several_companies()
-    rows = marked(user.groups.all(), _GROUP, "name", Value(None, output_field=IntegerField()))
-    if several:
-        rows = rows.union(
-            marked(RoleScope.objects.filter(user=user), _SCOPE, "role", "company_id"),
-            marked(UserProfile.objects.filter(user=user, department__isnull=False), HOME, Value(""),
-                   "department__company_id"),
-            all=True,
-        )
+    rows = marked(user.groups.all(), _GROUP, "name", Value(None, output_field=IntegerField())).union(
+        marked(RoleScope.objects.filter(user=user), _SCOPE, "role", "company_id"),
+        marked(UserProfile.objects.filter(user=user, department__isnull=False), HOME, Value(""),
+               "department__company_id"),
+        all=True,
+    )
     roles: set[str] = set()
     scopes: dict = {}
-    home = None
+    own_company = None
     for mark, name, company_id in rows:
         if mark == _GROUP:
             roles.add(name)
         elif mark == HOME:
-            home = company_id
+            own_company = company_id
         elif company_id is None:
             scopes[name] = None
         elif name not in scopes or scopes[name] is not None:
             scopes[name] = (scopes.get(name) or frozenset()) | {company_id}
-    if not several:
-        scopes = {HOME: None}  # one company is the whole group: every role is held for all of it
-    else:
-        if home is None:
-            home = next((company.pk for company in group_companies() if company.is_default), None)
-        scopes[HOME] = frozenset({home}) if home is not None else frozenset()
-    user._pms_roles = frozenset(roles)
-    user._pms_scopes = scopes
+    user._pms_access = _Access(frozenset(roles), scopes, own_company)
+    return user._pms_access
 
 
 def role_conflict(role_names) -> str | None:

@@ -217,7 +217,7 @@ class World:
         )
         self.add("action", action, "B", department="B2", people=frozenset({"staff_a", heads["B2"].username}))
         for user in self.users.values():  # drop what the set-up cached about their roles
-            user.__dict__.pop("_pms_roles", None)
+            user.__dict__.pop("_pms_access", None)
             user.__dict__.pop("_pms_scopes", None)
             user.__dict__.pop("_pms_switchable", None)
 

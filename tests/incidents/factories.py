@@ -51,6 +51,7 @@ def scope_role(user, role: str, *companies) -> None:
     """Hold `role` for these companies only (None: for the whole group)."""
     for company in companies:
         RoleScope.objects.create(user=user, role=role, company=company)
+    user.__dict__.pop("_pms_access", None)
     user.__dict__.pop("_pms_scopes", None)
     user.__dict__.pop("_pms_switchable", None)
 

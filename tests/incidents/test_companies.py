@@ -655,3 +655,18 @@ def test_the_roles_their_scopes_and_the_own_company_are_read_in_one_query(
             assert seen_companies(desk_less) == frozenset()
         assert len(queries) == 3, [q["sql"] for q in queries.captured_queries]  # one for each person
         assert all("UNION ALL" in q["sql"] for q in queries.captured_queries)
+
+
+def test_the_roles_alone_need_no_company_count(ine, systems, ine_manager, django_assert_num_queries):
+    """A task or a mail asking only which roles someone holds reads them, nothing about the
+    companies; asking for which companies then counts the companies once for that person."""
+    from django.contrib.auth import get_user_model
+
+    from incidents.roles import role_companies, roles_of
+
+    user = get_user_model().objects.get(pk=ine_manager.pk)
+    with django_assert_num_queries(1):
+        assert roles_of(user) == {"staff", "pms_manager"}
+    with django_assert_num_queries(1):  # the count: several companies, so the scopes apply
+        assert role_companies(user, Role.PMS_MANAGER) == {ine.pk}
+        assert role_companies(user, Role.STAFF) == {ine.pk}
