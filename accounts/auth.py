@@ -11,6 +11,7 @@ checks it, and the expired tokens of everyone are deleted by the periodic job
 from __future__ import annotations
 
 from django.utils import timezone
+from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from knox.auth import TokenAuthentication as KnoxTokenAuthentication
 from knox.signals import token_expired
 
@@ -24,6 +25,13 @@ class TokenAuthentication(KnoxTokenAuthentication):
             token_expired.send(sender=self.__class__, username=username, source="auth_token")
             return True
         return False
+
+
+class TokenScheme(KnoxTokenScheme):
+    """The API schema describes it as knox's token (drf-spectacular matches the class itself,
+    not its subclasses): the same `knoxApiToken` security scheme as before."""
+
+    target_class = "accounts.auth.TokenAuthentication"
 
 
 def delete_expired_tokens() -> str:
