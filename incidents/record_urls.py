@@ -21,6 +21,11 @@ from django.utils.translation import get_language
 _STAND_IN = 918_273_645_546_372_819
 
 
+def _urlconf() -> str:
+    """The URLconf in force: the request's own (request.urlconf), else the project's."""
+    return get_urlconf() or settings.ROOT_URLCONF
+
+
 @functools.cache
 def _around_id(name: str, urlconf: str) -> tuple[str, str]:
     """What comes before and after the id in the page's address, without the script prefix."""
@@ -31,7 +36,7 @@ def _around_id(name: str, urlconf: str) -> tuple[str, str]:
 
 def record_url(name: str, pk: int) -> str:
     """reverse(name, args=[pk]) for a URL whose only argument is the record's id (`<int:pk>`)."""
-    before, after = _around_id(name, get_urlconf() or settings.ROOT_URLCONF)
+    before, after = _around_id(name, _urlconf())
     return f"{get_script_prefix()}{before}{int(pk)}{after}"
 
 
@@ -47,4 +52,4 @@ def page_url(name: str) -> str:
     instance of the request."""
     if ":" in name:
         return reverse(name)
-    return f"{get_script_prefix()}{_without_arguments(name, get_urlconf() or settings.ROOT_URLCONF, get_language())}"
+    return f"{get_script_prefix()}{_without_arguments(name, _urlconf(), get_language())}"

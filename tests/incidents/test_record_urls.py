@@ -72,7 +72,7 @@ def test_a_namespaced_page_is_reversed_each_time(settings):
         page_url("home")  # not the project's address kept from before: this URLconf has no such page
 
 
-def test_the_menu_renders_the_same_links_as_the_url_tag(rf, db):
+def test_the_menu_renders_the_same_links_as_the_url_tag(db):
     """The header and the menu with {% page_url %} link what {% url %} linked."""
     from django.template import engines
 
