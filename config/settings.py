@@ -135,6 +135,13 @@ TEMPLATES = [
             ],
         },
     },
+    # The rows pages repeat for every record (<app>/jinja2/, included with {% rows %}): see
+    # config/jinja2.py. Second, so that a page's name is looked up among the Django templates first.
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "APP_DIRS": True,
+        "OPTIONS": {"environment": "config.jinja2.environment"},
+    },
 ]
 
 # The embedded default is a SQLite file in the project; production sets

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import template
+from django.template import engines
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -55,6 +56,27 @@ def state_badge(record):
     if not hasattr(record, "_meta"):
         return ""
     return format_html('<span class="badge badge--{}">{}</span>', record.state, label(record, "state"))
+
+
+@register.filter
+def track_state(track):
+    """`{{ track|track_state }}`: a report's state as a badge, marked overdue (pending past its
+    limit) or late (filed after it). A filter, as state_badge, for the rows of the report list."""
+    badge = format_html('<span class="badge badge--track-{}">{}</span>', track.state, label(track, "state"))
+    if track.overdue:
+        return badge + format_html(' <span class="badge badge--overdue">{}</span>', _("Overdue"))
+    if track.late:
+        return badge + format_html(' <span class="badge badge--late" title="{}">{}</span>',
+                                   _("Filed after its limit"), _("Late"))
+    return badge
+
+
+@register.simple_tag(takes_context=True)
+def rows(context, template_name: str, **values):
+    """`{% rows "incidents/_incident_rows.html" incidents=page.object_list %}`: the rows of a
+    table or list, a Jinja2 template (config/jinja2.py), drawn with the page's context and
+    `values`."""
+    return mark_safe(engines["jinja2"].get_template(template_name).render({**context.flatten(), **values}))
 
 
 @register.filter
