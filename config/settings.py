@@ -143,6 +143,8 @@ TEMPLATES = [
         "OPTIONS": {"environment": "config.jinja2.environment"},
     },
 ]
+# Django's own widgets from its Jinja2 copies of their templates (config/jinja2.py).
+FORM_RENDERER = "config.jinja2.FormRenderer"
 
 # The embedded default is a SQLite file in the project; production sets
 # DATABASE_URL=postgres://user@host:5432/pms.
