@@ -44,10 +44,12 @@ def held_for(user, role: str, field: str = "company") -> Q:
     return Q() if companies is None else Q(**{f"{field}__in": companies})
 
 
-def section(queryset, limit: int = TODO_LIMIT) -> dict:
-    """The first `limit` rows of an ordered queryset and how many there are in all."""
+def section(queryset, limit: int = TODO_LIMIT, total: int | None = None) -> dict:
+    """The first `limit` rows of an ordered queryset and how many there are in all (`total`
+    when the page has counted them already, else counted here when the rows reach the limit)."""
     rows = list(queryset[:limit])
-    total = len(rows) if len(rows) < limit else queryset.count()
+    if total is None:
+        total = len(rows) if len(rows) < limit else queryset.count()
     return {"rows": rows, "total": total, "more": total - len(rows)}
 
 
@@ -66,12 +68,12 @@ def context(request) -> dict:
     # The card's counts are of the list under it: an overdue action is due, and counted as
     # overdue (counted in the database: the list shows the first TODO_LIMIT only).
     due = mine.aggregate(overdue=Count("pk", filter=Q(due_date__lt=today)),
-                         soon=Count("pk", filter=Q(due_date__gte=today, due_date__lte=due_by)))
+                         soon=Count("pk", filter=Q(due_date__gte=today, due_date__lte=due_by)), total=Count("pk"))
     context = {
         "my_incidents": list(incidents.filter(reporter=user)[:10]),
         "my_overdue_count": due["overdue"],
         "my_due_soon_count": due["soon"],
-        "actions_to_do": section(mine.order_by("due_date", "id")),
+        "actions_to_do": section(mine.order_by("due_date", "id"), total=due["total"]),
         "actions_to_verify": section(
             actions.filter(verifier=user, state=ActionState.IMPLEMENTED).order_by("due_date", "id")),
         "due_days": ACTIONS_DUE_SOON_DAYS,
@@ -88,8 +90,10 @@ def context(request) -> dict:
         context.update({
             "deadlines": deadline_section(tracks.pending().filter(held_for(user, Role.PMS_MANAGER, "incident__company")),
                                           now),
+            # An office that runs every company it sees: the state counts hold the total.
             "awaiting_triage": section(
-                incidents.filter(runs, state=IncidentState.REPORTED).order_by("created_at", "id")),
+                incidents.filter(runs, state=IncidentState.REPORTED).order_by("created_at", "id"),
+                total=None if runs else counts.get(IncidentState.REPORTED, 0)),
             "open_by_state": [
                 (value, label, counts.get(value, 0))
                 for value, label in IncidentState.choices

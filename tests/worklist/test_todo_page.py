@@ -121,3 +121,24 @@ def test_rows_linked_to_other_records_are_read_with_what_they_show(client, staff
     response, _ = page(client, office)
     assert [entry["incident"].pk for entry in response.context["deadlines"]["incidents"]] == [incident.pk]
     assert incident.reference in response.content.decode()
+
+
+def test_full_sections_take_their_totals_from_counts_the_page_reads_anyway(client, staff, manager, sales):
+    """Past TODO_LIMIT a section counts its rows; the office's reports to triage take their
+    total from the page's counts by state, a person's actions theirs from the due counts:
+    the page full costs what it costs with one row each."""
+    from incidents.todo import TODO_LIMIT
+
+    due = timezone.localdate() + dt.timedelta(days=3)
+    reported_incident(staff, title="最初")
+    ActionFactory(department=sales, owner=manager, verifier=staff, due_date=due)
+    _, one = page(client, manager)
+    for n in range(TODO_LIMIT):
+        reported_incident(staff, title=f"追加{n}")
+        ActionFactory(department=sales, owner=manager, verifier=staff, due_date=due)
+    response, full = page(client, manager)
+    assert response.context["awaiting_triage"]["total"] == TODO_LIMIT + 1
+    assert len(response.context["awaiting_triage"]["rows"]) == TODO_LIMIT
+    assert response.context["actions_to_do"]["total"] == TODO_LIMIT + 1
+    assert response.context["actions_to_do"]["more"] == 1
+    assert full == one
