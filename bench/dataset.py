@@ -85,13 +85,17 @@ def build(counts: dict, *, start: dict, rng: random.Random, batch: int = 2000) -
         # every row the moment of the build).
         Incident.objects.filter(pk__in=[i.pk for i in created]).update(
             created_at=F("discovered_at") + dt.timedelta(hours=2))
+        # A filing time on the filed reports only, as the services stamp it (a pending one
+        # showed a filing time on the report list).
         ReportingTrack.objects.bulk_create([
             ReportingTrack(incident=incident, kind=kind, due_at=incident.discovered_at + dt.timedelta(days=3),
-                           limit_at=incident.discovered_at + dt.timedelta(days=5),
-                           state=rng.choice([TrackState.FILED] * 4 + [TrackState.PENDING, TrackState.NOT_REQUIRED]),
-                           filed_at=incident.discovered_at + dt.timedelta(days=rng.randrange(1, 8)))
+                           limit_at=incident.discovered_at + dt.timedelta(days=5), state=state,
+                           filed_at=filed if state == TrackState.FILED else None)
             for incident in created if incident.reportable
             for kind in (TrackKind.PPC_PRELIMINARY, TrackKind.PPC_FINAL)
+            # Drawn in the order they always were: the same seed builds the same year.
+            for state, filed in [(rng.choice([TrackState.FILED] * 4 + [TrackState.PENDING, TrackState.NOT_REQUIRED]),
+                                  incident.discovered_at + dt.timedelta(days=rng.randrange(1, 8)))]
         ])
         # Two actions per incident, most of them fixing it (a few stand alone, as a
         # review's improvement actions do).
