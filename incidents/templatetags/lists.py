@@ -1,4 +1,5 @@
-"""The list pages' column headers that sort (incidents.sorting), their dates and their labels."""
+"""The list pages' column headers that sort (incidents.sorting), their dates and their labels, and
+{% rows %}, which draws the rows a page repeats for every record from a Jinja2 template."""
 
 from __future__ import annotations
 
