@@ -13,7 +13,7 @@ from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from incidents.models import person_name
+from incidents.models import TrackState, person_name
 from incidents.record_urls import page_url as _page_url
 from incidents.roles import Role
 
@@ -152,7 +152,7 @@ def track_clock(track, now: dt.datetime | None = None) -> str:
     now = now or timezone.now()
     level = urgency(track, now)
     if level == "settled":
-        if track.state == "filed" and not track.late:
+        if track.state == TrackState.FILED and not track.late:
             return format_html('<span class="clock clock--done">{}</span>', _("On time"))
         return mark_safe('<span class="muted">—</span>')
     clock = format_html('<span class="clock clock--{}">{}</span>', level, time_left_text(track.limit_at, now))
