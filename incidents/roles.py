@@ -8,6 +8,8 @@ from django.db import models
 from django.db.models import CharField, IntegerField, Value
 from django.utils.translation import gettext_lazy as _
 
+from config.compiled_sql import CompiledQuery
+
 
 class Role(models.TextChoices):
     STAFF = "staff", _("Staff")
@@ -115,20 +117,7 @@ def _access(user) -> _Access:
     cached = getattr(user, "_pms_access", None)
     if cached is not None:
         return cached
-    from .models.company import RoleScope
-    from .models.organisation import UserProfile
-
-    def marked(queryset, mark: str, name, company):
-        # (what the row is, a group's or a role's name, a company id), in no order: the sets
-        # below need none, and RoleScope's ordering would join the company table.
-        return queryset.order_by().values_list(Value(mark, output_field=CharField()), name, company)
-
-    rows = marked(user.groups.all(), _GROUP, "name", Value(None, output_field=IntegerField())).union(
-        marked(RoleScope.objects.filter(user=user), _SCOPE, "role", "company_id"),
-        marked(UserProfile.objects.filter(user=user, department__isnull=False), HOME, Value(""),
-               "department__company_id"),
-        all=True,
-    )
+    rows = _ACCESS_QUERY.rows(user.pk)
     roles: set[str] = set()
     scopes: dict = {}
     own_company = None
@@ -143,6 +132,29 @@ def _access(user) -> _Access:
             scopes[name] = (scopes.get(name) or frozenset()) | {company_id}
     user._pms_access = _Access(frozenset(roles), scopes, own_company)
     return user._pms_access
+
+
+def _access_rows(user_id: int):
+    from django.contrib.auth.models import Group
+
+    from .models.company import RoleScope
+    from .models.organisation import UserProfile
+
+    def marked(queryset, mark: str, name, company):
+        # (what the row is, a group's or a role's name, a company id), in no order: the sets
+        # below need none, and RoleScope's ordering would join the company table.
+        return queryset.order_by().values_list(Value(mark, output_field=CharField()), name, company)
+
+    return marked(Group.objects.filter(user__id=user_id), _GROUP, "name", Value(None, output_field=IntegerField())).union(
+        marked(RoleScope.objects.filter(user_id=user_id), _SCOPE, "role", "company_id"),
+        marked(UserProfile.objects.filter(user_id=user_id, department__isnull=False), HOME, Value(""),
+               "department__company_id"),
+        all=True,
+    )
+
+
+# Sent by every request: its SQL written once (config/compiled_sql.py).
+_ACCESS_QUERY = CompiledQuery(_access_rows)
 
 
 def role_conflict(role_names) -> str | None:

@@ -16,9 +16,12 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.functional import Promise
+
+from config.compiled_sql import CompiledQuery
 
 from .kinds import Kind, MailMode, mail_mode
 from .links import absolute
@@ -156,5 +159,16 @@ def mark_read(user, ids: Iterable[int] | None = None) -> int:
     return unread.update(read_at=timezone.now())
 
 
+def _unread_per_recipient(user_id: int):
+    # One row (the count) when there is any, none when there is none.
+    return (Notification.objects.for_inbox(user_id).unread().order_by()
+            .values("recipient_id").annotate(unread=Count("pk")).values_list("unread"))
+
+
+# The header's count, on every page: its SQL written once (config/compiled_sql.py).
+_UNREAD = CompiledQuery(_unread_per_recipient)
+
+
 def unread_count(user) -> int:
-    return Notification.objects.for_inbox(user).unread().count()
+    rows = _UNREAD.rows(user.pk)
+    return rows[0][0] if rows else 0
