@@ -295,6 +295,15 @@ class RecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "model": self.model}
 
+    def filter_queryset(self, queryset):
+        # One record by its id, with nothing in the query string: the list's filters, search
+        # and order would leave the queryset as it is, and building the filter form for
+        # nothing was a tenth of an API record request (bench/profile_summary.md). With a
+        # query string they apply, as DRF does for a detail (a record they exclude is a 404).
+        if self.detail and not self.request.query_params:
+            return queryset
+        return super().filter_queryset(queryset)
+
     def detail_response(self, record, status_code=status.HTTP_200_OK) -> Response:
         """The record as the detail endpoint shows it, read again with its related rows."""
         try:
