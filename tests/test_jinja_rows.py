@@ -111,3 +111,22 @@ def test_track_state(fields, expected):
 def test_track_clock(fields, expected):
     with time_machine.travel(NOW, tick=False), translation.override("ja"):
         assert track_clock(track(**fields)) == expected
+
+
+@pytest.mark.parametrize("moment", [
+    dt.datetime(2026, 12, 8, 0, 0, tzinfo=dt.UTC),  # 09:00 in Japan
+    dt.datetime(2026, 12, 31, 15, 5, tzinfo=dt.UTC),  # the next day (and year) in Japan
+    dt.datetime(2027, 1, 1, 9, 59, tzinfo=JAPAN),
+    dt.datetime(987, 3, 4, 5, 6, tzinfo=dt.UTC),  # a year of three digits, padded to four
+])
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_a_moment_is_written_as_djangos_date_format_writes_it(moment, language):
+    from django.utils import formats, timezone
+
+    from incidents.templatetags.pms import DATETIME_FORMAT, local_datetime, local_minute
+
+    with translation.override(language):
+        expected = formats.date_format(timezone.localtime(moment), DATETIME_FORMAT)
+        assert local_minute(moment) == expected == local_datetime(moment)
+    assert local_datetime(None) == "—"
+
