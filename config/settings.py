@@ -139,6 +139,7 @@ TEMPLATES = [
     # config/jinja2.py. Second, so that a page's name is looked up among the Django templates first.
     {
         "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "config" / "jinja2"],  # the site's header (base.html)
         "APP_DIRS": True,
         "OPTIONS": {"environment": "config.jinja2.environment"},
     },

@@ -130,3 +130,35 @@ def test_a_moment_is_written_as_djangos_date_format_writes_it(moment, language):
         assert local_minute(moment) == expected == local_datetime(moment)
     assert local_datetime(None) == "—"
 
+
+# The site's header (config/jinja2/_site_header.html), drawn on every page by {% jinja %}.
+
+@pytest.mark.django_db
+def test_the_header_draws_the_menu_twice_the_same_and_escapes_company_names(client, manager):
+    from incidents.models import Company, RoleScope
+
+    Company.objects.create(code="EVL", name=HOSTILE, position=9)
+    RoleScope.objects.create(user=manager, role="pms_manager", company=None)
+    client.force_login(manager)
+    page = client.get(reverse("action_list")).content.decode()
+    header = page.split('<header class="site-header">')[1].split("</header>")[0]
+    phone = header.split('<nav class="site-menu__nav"')[1].split("</nav>")[0].split(">", 1)[1]
+    desk = header.split('<div class="main-nav__inner">')[1].split("</div>")[0]
+    assert phone.strip() == desk.strip()
+    assert desk.count("<a ") >= 10 and desk.count('aria-current="page"') == 1
+    assert f'href="{reverse("action_list")}" aria-current="page"' in desk
+    # The tools twice (the header on a desk, the menu on a phone), each form with its token.
+    assert header.count('name="csrfmiddlewaretoken"') == 6  # twice: the company and language switchers, log-out
+    assert header.count("&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &#34;quoted&#34;</option>") == 2
+    assert 'id="company-switch"' in header and 'id="company-switch-menu"' in header
+    assert "<script>alert" not in page
+
+
+@pytest.mark.django_db
+def test_the_header_of_someone_not_signed_in_offers_the_languages_only(client):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(reverse("login")).content.decode()
+    header = page.split('<header class="site-header">')[1].split("</header>")[0]
+    assert "main-nav" not in header and "site-menu" not in header and "Log out" not in header
+    assert 'value="en" lang="en" aria-pressed="true"' in header and 'value="ja" lang="ja"' in header
+    assert header.count('name="csrfmiddlewaretoken"') == 1

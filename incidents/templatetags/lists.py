@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from django import template
-from django.template import engines
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -12,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from ..models.base import choice_labels
 from ..registers import JAPAN
+from .pms import jinja
 
 register = template.Library()
 
@@ -77,7 +77,7 @@ def rows(context, template_name: str, **values):
     """`{% rows "incidents/_incident_rows.html" incidents=page.object_list %}`: the rows of a
     table or list, a Jinja2 template (config/jinja2.py), drawn with the page's context and
     `values`."""
-    return mark_safe(engines["jinja2"].get_template(template_name).render({**context.flatten(), **values}))
+    return jinja(context, template_name, **values)
 
 
 @register.filter

@@ -6,6 +6,7 @@ import datetime as dt
 
 from django import template
 from django.db import models
+from django.template import engines
 from django.template.defaultfilters import linebreaksbr
 from django.utils import formats, timezone
 from django.utils.html import format_html
@@ -30,6 +31,13 @@ def local_minute(value: dt.datetime) -> str:
     50–80 of these a page)."""
     local = timezone.localtime(value)
     return f"{local.year:04d}-{local.month:02d}-{local.day:02d} {local.hour:02d}:{local.minute:02d}"
+
+
+@register.simple_tag(takes_context=True)
+def jinja(context, template_name: str, **values):
+    """`{% jinja "_site_header.html" %}`: a part of the page that is a Jinja2 template
+    (config/jinja2.py), drawn with the page's context and `values`."""
+    return mark_safe(engines["jinja2"].get_template(template_name).render({**context.flatten(), **values}))
 
 
 @register.simple_tag

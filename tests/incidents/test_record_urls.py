@@ -10,7 +10,7 @@ PAGES = ["incident_detail", "action_detail", "request_detail", "complaint_detail
          "audit_detail", "finding_detail", "review_detail", "incident_edit", "attachment_download"]
 
 
-# The header's and the main menu's pages (config/templates/base.html, _main_nav.html).
+# The header's and the main menu's pages (config/jinja2/_site_header.html).
 MENU = ["home", "dashboard", "incident_list", "action_list", "incident_report", "track_list", "request_list",
         "request_new", "complaint_list", "complaint_new", "audit_programme", "finding_list", "review_list",
         "trail", "api-docs", "notification_inbox", "password_change", "two_factor", "logout",
