@@ -5,7 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from incidents.filters import ChoicesFilter, IntegerFilter
+from incidents.filters import ChoicesFilter, IntegerFilter, MenuFilter
 from incidents.models import Department
 
 from .models import Audit, AuditKind, AuditState, Finding, FindingState, Grade, Requirement, Standard
@@ -25,7 +25,7 @@ class AuditFilter(django_filters.FilterSet):
     state = ChoicesFilter(choices=AuditState.choices, label=_("state"))
     kind = ChoicesFilter(choices=AuditKind.choices, label=_("kind"))
     fiscal_year = IntegerFilter(label=_("fiscal year"))
-    department = django_filters.ModelChoiceFilter(
+    department = MenuFilter(
         field_name="departments", queryset=Department.objects.all(), label=_("department"),
         help_text=_("Audits whose scope includes this department."),
     )
@@ -38,7 +38,7 @@ class AuditFilter(django_filters.FilterSet):
 class FindingFilter(django_filters.FilterSet):
     state = ChoicesFilter(choices=FindingState.choices, label=_("state"))
     grade = ChoicesFilter(choices=Grade.choices, label=_("grade"))
-    department = django_filters.ModelChoiceFilter(queryset=Department.objects.all(), label=_("department"))
+    department = MenuFilter(queryset=Department.objects.all(), label=_("department"))
     audit = IntegerFilter(field_name="audit_id", label=_("audit"))
     awaiting_my_response = django_filters.BooleanFilter(
         method="filter_awaiting_my_response", label=_("awaiting my department's response"),

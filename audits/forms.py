@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from incidents.filters import MenuFilter
 from incidents.forms import ActionForm, DateInput, prepare_filter_widgets
 from incidents.models import (
     ActionKind,
@@ -388,7 +389,7 @@ def _fiscal_year_choices():
 class AuditListFilter(AuditFilter):
     q = django_filters.CharFilter(method="search", label=_("Search"))
     # Shown only when the group has several companies (prepare_filter_widgets).
-    company = django_filters.ModelChoiceFilter(queryset=Company.objects.all(), label=_("company"))
+    company = MenuFilter(queryset=Company.objects.all(), label=_("company"))
     # A pick-list of the years that have audits rather than a number box.
     fiscal_year = django_filters.ChoiceFilter(choices=_fiscal_year_choices, label=_("fiscal year"),
                                               empty_label=_("All"))
@@ -416,7 +417,7 @@ class AuditListFilter(AuditFilter):
 
 class FindingListFilter(FindingFilter):
     q = django_filters.CharFilter(method="search", label=_("Search"))
-    company = django_filters.ModelChoiceFilter(queryset=Company.objects.all(), label=_("company"))
+    company = MenuFilter(queryset=Company.objects.all(), label=_("company"))
     open = django_filters.BooleanFilter(method="filter_open", label=_("open only"))
     response_overdue = django_filters.BooleanFilter(method="filter_response_overdue",
                                                     label=_("response overdue only"))

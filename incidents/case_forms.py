@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from .filters import MenuFilter
 from .forms import (
     DateInput,
     FilterSelect,
@@ -57,7 +58,7 @@ class RequestListFilter(django_filters.FilterSet):
     state = django_filters.MultipleChoiceFilter(choices=RequestState.choices, label=_("state"))
     kind = django_filters.MultipleChoiceFilter(choices=KIND_CHOICES, method="filter_kind", label=_("request"))
     channel = django_filters.MultipleChoiceFilter(choices=CaseChannel.choices, label=_("channel"))
-    department = django_filters.ModelChoiceFilter(queryset=Department.objects.all(), label=_("department"))
+    department = MenuFilter(queryset=Department.objects.all(), label=_("department"))
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("overdue only"))
     open = django_filters.BooleanFilter(method="filter_open", label=_("open only"))
     received_from = django_filters.DateFilter(field_name="received_on", lookup_expr="gte", label=_("received from"))

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext_lazy as _
 
+from .filters import MenuFilter
 from .forms import (
     ActionForm,
     DateInput,
@@ -48,7 +49,7 @@ class ComplaintListFilter(django_filters.FilterSet):
     state = django_filters.MultipleChoiceFilter(choices=ComplaintState.choices, label=_("state"))
     classification = django_filters.MultipleChoiceFilter(choices=ComplaintClass.choices, label=_("classification"))
     channel = django_filters.MultipleChoiceFilter(choices=CaseChannel.choices, label=_("channel"))
-    department = django_filters.ModelChoiceFilter(queryset=Department.objects.all(), label=_("department"))
+    department = MenuFilter(queryset=Department.objects.all(), label=_("department"))
     open = django_filters.BooleanFilter(method="filter_open", label=_("open only"))
     received_from = django_filters.DateFilter(field_name="received_on", lookup_expr="gte", label=_("received from"))
     received_to = django_filters.DateFilter(field_name="received_on", lookup_expr="lte", label=_("received to"))

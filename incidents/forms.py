@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from .filters import ActionFilter, ChoicesFilter, DayFilter, IncidentFilter
+from .filters import ActionFilter, ChoicesFilter, DayFilter, IncidentFilter, MenuFilter
 from .models import (
     PPC_ITEM_KEYS,
     Action,
@@ -124,9 +124,9 @@ def prepare_company_fields(form: forms.ModelForm) -> None:
 # List filters (the shared FilterSets, with a search box and widgets for a filter bar)
 
 
-def _company_filter() -> django_filters.ModelChoiceFilter:
+def _company_filter() -> MenuFilter:
     """The web lists' company filter (shown only where the group has several companies)."""
-    return django_filters.ModelChoiceFilter(queryset=Company.objects.all(), label=_("company"))
+    return MenuFilter(queryset=Company.objects.all(), label=_("company"))
 
 
 class IncidentListFilter(IncidentFilter):
@@ -194,11 +194,11 @@ class TrackListFilter(django_filters.FilterSet):
     """The filter bar of the reporting duties (報告義務一覧)."""
 
     q = django_filters.CharFilter(method="search", label=_("Search"))
-    company = django_filters.ModelChoiceFilter(field_name="incident__company", queryset=Company.objects.all(),
+    company = MenuFilter(field_name="incident__company", queryset=Company.objects.all(),
                                                label=_("company"))
     state = ChoicesFilter(choices=TrackState.choices, label=_("state"))
     kind = ChoicesFilter(choices=TrackKind.choices, label=_("report"))
-    department = django_filters.ModelChoiceFilter(field_name="incident__department",
+    department = MenuFilter(field_name="incident__department",
                                                   queryset=Department.objects.all(), label=_("department"))
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("overdue only"))
     # Days in Japan time, compared as ranges of moments that the limit's index serves.
