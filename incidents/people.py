@@ -72,9 +72,9 @@ def _several_companies(company) -> dict | None:
     """{"default": id} when `company` narrows anything (a group of several companies), else None."""
     if company is None:
         return None
-    from .models.company import Company
+    from .models.company import group_companies
 
-    rows = list(Company.objects.values_list("pk", "is_default"))
+    rows = [(company.pk, company.is_default) for company in group_companies()]  # read once a request
     if len(rows) <= 1:
         return None  # one company is the whole group: every role is held for all of it
     return {"default": next((pk for pk, is_default in rows if is_default), None)}
