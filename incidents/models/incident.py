@@ -529,6 +529,7 @@ class Incident(StateMachineRecord):
         # Always the rule set in force on the day of discovery: a new version therefore
         # reaches only incidents discovered from its effective date on.
         self.rule_set = self._rules_in_force()
+        self.__dict__.pop("_rules_memo", None)  # the next save reads it again
         self.reportable = self.assessment.reportable
         self.company_id = Department.objects.filter(pk=self.department_id).values_list("company_id", flat=True).first()
         self.joint_use_company_id = (
@@ -642,7 +643,13 @@ class Incident(StateMachineRecord):
     def _rules_in_force(self) -> RuleSet | None:
         if self.discovered_at is None:
             return None
-        return RuleSet.objects.in_force_on(timezone.localdate(self.discovered_at))
+        # A new report asks while it is checked (its assessment) and again as it is saved:
+        # read once for both (save() forgets it, so that each save reads it again).
+        day = timezone.localdate(self.discovered_at)
+        memo = self.__dict__.get("_rules_memo")
+        if memo is None or memo[0] != day:
+            memo = self._rules_memo = (day, RuleSet.objects.in_force_on(day))
+        return memo[1]
 
     @property
     def reportable_reasons(self) -> list[dict]:

@@ -186,3 +186,22 @@ def test_without_the_amendment_nothing_changes(staff, manager):
                                  subjects_low_risk=True, subjects_low_risk_reason=REASON)
     assert "subjects_low_risk" in error.value.message_dict
     assert pending(incident) == owes(FIRST_DAY, notice=True)
+
+
+def test_a_new_report_reads_the_rules_in_force_once_and_each_later_save_again(amended, staff):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        incident = leak(staff, FIRST_DAY)
+    assert sum('FROM "incidents_ruleset"' in query["sql"] for query in queries) == 1
+    assert incident.rule_set == amended
+    # The day changes: the next save takes the rules of the new day, read afresh.
+    incident.discovered_at = DAY_BEFORE
+    incident.save()
+    assert Incident.objects.get(pk=incident.pk).rule_set.version != "2028-07"
+    incident.discovered_at = FIRST_DAY
+    with CaptureQueriesContext(connection) as queries:
+        incident.save()
+    assert sum('FROM "incidents_ruleset"' in query["sql"] for query in queries) == 1
+    assert Incident.objects.get(pk=incident.pk).rule_set == amended
