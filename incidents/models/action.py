@@ -222,6 +222,9 @@ class Action(StateMachineRecord):
             # Everyone's to-do page: their own open actions, the nearest due first, and the
             # counts of those overdue and due this week (bench/query_plans.md).
             models.Index(fields=["owner", "state", "due_date"], name="action_owner_state_due"),
+            # The to-do page's actions to verify: the verifier's implemented ones, the nearest
+            # due first, and their count (bench/query_plans.md).
+            models.Index(fields=["verifier", "state", "due_date"], name="action_verifier_state_due"),
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(owner=models.F("verifier")), name="action_verifier_is_not_owner"),
