@@ -2,7 +2,7 @@
 
 Writing a queryset's SQL is most of what a small query costs the worker: the reader's roles
 (incidents.roles._access, a union of three queries sent by every request of every page) took
-about 1 ms of the worker's CPU, of which PostgreSQL's answer and reading the rows some 0.15
+about 1 ms of the worker's CPU, of which PostgreSQL's answer and reading the rows some 0.1
 (bench/profile_summary.md, seventh round). A query sent on every request, whose SQL never
 changes and only its values do (the reader's id), is written by the ORM once, with a stand-in
 for each value, and sent again as it was written, with the request's values in their places.

@@ -300,7 +300,7 @@ class RecordViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
         # and order would leave the queryset as it is, and building the filter form for
         # nothing was a tenth of an API record request (bench/profile_summary.md). With a
         # query string they apply, as DRF does for a detail (a record they exclude is a 404).
-        if self.detail and not self.request.query_params:
+        if getattr(self, "detail", False) and not self.request.query_params:
             return queryset
         return super().filter_queryset(queryset)
 

@@ -273,3 +273,15 @@ def test_action_list_queries_do_not_grow_with_rows(request, who):
 
     assert client.get(ACTIONS_URL, {"page_size": 100}).json()["count"] == 50
     assert with_5 == with_50
+
+
+def test_a_record_asked_for_with_filters_is_filtered_as_the_list_is(api_as, manager, incidents):
+    """Without a query string the detail skips the filter backends (they would change nothing);
+    with one they apply, as DRF does: a record they exclude is a 404, a bad value a 400."""
+    api = api_as(manager)
+    url = reverse("api:incident-detail", args=[incidents["loss"].pk])
+    assert api.get(url).status_code == 200
+    assert api.get(url, {"state": "triaged"}).status_code == 200
+    assert api.get(url, {"state": "closed"}).status_code == 404
+    assert api.get(url, {"search": "誤送信"}).status_code == 404
+    assert api.get(url, {"reportable": "maybe"}).status_code == 400
